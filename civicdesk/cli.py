@@ -1,0 +1,18 @@
+"""The ``civicdesk`` command: Django's management commands plus serve, worker and demo."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicdesk.settings")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv if argv is None else ["civicdesk", *argv])
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()

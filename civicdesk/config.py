@@ -1,0 +1,120 @@
+"""Typed readers for configuration from environment variables.
+
+Each helper fails loudly with the variable's name when a value cannot be parsed,
+so a typo in a deployment shows up at start-up, not as odd behaviour later.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """A configuration value is missing or malformed."""
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be a boolean (true/false), not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, not {raw!r}") from exc
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from exc
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return list(default)
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def data_dir() -> Path:
+    """The folder that holds the SQLite file, generated secrets and media."""
+    path = Path(env_str("CIVICDESK_DATA_DIR", "var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_from_env_or_file(name: str, filename: str, nbytes: int = 32) -> str:
+    """Read a secret from the environment, or from (and if need be into) the data folder.
+
+    The demo and a laptop install need no set-up; a deployment sets the variable.
+    """
+    value = os.environ.get(name)
+    if value:
+        return value
+    path = data_dir() / filename
+    if path.exists():
+        stored = path.read_text().strip()
+        if stored:
+            return stored
+    generated = secrets.token_urlsafe(nbytes)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(generated)
+    return generated
+
+
+def database_config(url: str, base: Path) -> dict[str, object]:
+    """Turn DATABASE_URL (postgres:// or sqlite:///) into Django's DATABASES entry."""
+    from urllib.parse import unquote, urlparse
+
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(base / "civicdesk.sqlite3"),
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            # One test database per test run, so parallel runs never share a file.
+            "TEST": {"NAME": env_str("TEST_DATABASE_NAME") or str(base / f"test-{os.getpid()}.sqlite3")},
+        }
+    parsed = urlparse(url)
+    if parsed.scheme in {"postgres", "postgresql"}:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")) or "civicdesk",
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+            "TEST": {"NAME": env_str("TEST_DATABASE_NAME") or None},
+        }
+    if parsed.scheme == "sqlite":
+        name = unquote(parsed.path)
+        return database_config("", Path(name).parent) | {"NAME": name}
+    raise ConfigError(f"DATABASE_URL has an unsupported scheme {parsed.scheme!r}")

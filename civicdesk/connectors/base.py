@@ -1,0 +1,397 @@
+"""The connector interface every platform implements.
+
+A connector turns Civic Desk's intentions (publish this, fetch what arrived since that
+cursor, reply to this message) into one platform's HTTP calls, and turns every failure
+into one of four kinds that the publisher and the ingest loop know how to handle:
+
+- ``RetryableError``: nothing happened; try again after ``retry_after`` seconds.
+- ``AuthExpiredError``: the channel's authorization must be renewed by a person.
+- ``RejectedError``: the platform refused the request as invalid; retrying won't help.
+- ``OutcomeUnknownError``: the request may or may not have taken effect. Never retry
+  blindly: ask ``check_publication`` what happened.
+
+Every connector takes an injectable base URL and ``httpx.Client`` so tests reach fakes
+and local peers over real HTTP.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+
+class ErrorKind(StrEnum):
+    RETRYABLE = "retryable"
+    AUTH_EXPIRED = "auth_expired"
+    REJECTED = "rejected"
+    OUTCOME_UNKNOWN = "outcome_unknown"
+
+
+class ConnectorError(Exception):
+    kind: ClassVar[ErrorKind]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        platform_code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+        self.platform_code = platform_code
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        if self.platform_code:
+            parts.append(f"code {self.platform_code}")
+        return " · ".join(parts)
+
+
+class RetryableError(ConnectorError):
+    kind = ErrorKind.RETRYABLE
+
+
+class AuthExpiredError(ConnectorError):
+    kind = ErrorKind.AUTH_EXPIRED
+
+
+class RejectedError(ConnectorError):
+    kind = ErrorKind.REJECTED
+
+
+class OutcomeUnknownError(ConnectorError):
+    kind = ErrorKind.OUTCOME_UNKNOWN
+
+
+class UnsupportedError(RejectedError):
+    """The platform cannot do this at all (for example, an inbox without a paid tier)."""
+
+
+class MessageKind(StrEnum):
+    COMMENT = "comment"
+    REPLY = "reply"
+    MENTION = "mention"
+    DIRECT = "direct"
+
+
+class Capability(StrEnum):
+    PUBLISH = "publish"
+    DELETE = "delete"
+    INBOX = "inbox"
+    DIRECT_MESSAGES = "direct_messages"
+    REPLY = "reply"
+    POST_METRICS = "post_metrics"
+    ACCOUNT_METRICS = "account_metrics"
+    MEDIA = "media"
+    THREADS = "threads"
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    filename: str
+    content_type: str
+    data: bytes
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class OutboundPost:
+    """What to publish on one channel. ``idempotency_key`` is stable across attempts."""
+
+    text: str
+    idempotency_key: str
+    language: str = ""
+    media: tuple[MediaItem, ...] = ()
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    remote_id: str
+    url: str = ""
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RemoteAuthor:
+    remote_id: str
+    handle: str
+    display_name: str = ""
+    followers: int | None = None
+
+
+@dataclass(frozen=True)
+class RemoteMessage:
+    """One comment, reply, mention or direct message as the platform reports it."""
+
+    remote_id: str
+    kind: MessageKind
+    text: str
+    author: RemoteAuthor
+    created_at: datetime
+    # The message this one answers (a post of ours or another message), if any.
+    in_reply_to_remote_id: str = ""
+    # Our own post the conversation hangs from, if any.
+    root_post_remote_id: str = ""
+    # The platform's thread or DM conversation id; messages sharing it form a conversation.
+    conversation_remote_id: str = ""
+    url: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InboundPage:
+    messages: list[RemoteMessage]
+    # The cursor to store once this page is safely saved; None means "unchanged".
+    next_cursor: str | None
+    has_more: bool = False
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    remote_id: str
+    kind: MessageKind
+    author_remote_id: str = ""
+    conversation_remote_id: str = ""
+
+
+@dataclass(frozen=True)
+class PostMetrics:
+    """Counts for one published post. None means the platform did not report it."""
+
+    remote_id: str
+    impressions: int | None = None
+    reach: int | None = None
+    engagements: int | None = None
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    clicks: int | None = None
+    video_views: int | None = None
+
+
+@dataclass(frozen=True)
+class AccountMetrics:
+    followers: int | None = None
+    following: int | None = None
+    impressions: int | None = None
+    reach: int | None = None
+    engagements: int | None = None
+    posts: int | None = None
+
+
+@dataclass(frozen=True)
+class ChannelHealth:
+    ok: bool
+    detail: str = ""
+
+
+class Connector:
+    """Base class for platform connectors. Subclasses implement the platform calls.
+
+    Construct with ``base_url`` (the platform's API root), ``credentials`` (decrypted,
+    never logged), the channel's ``handle`` and optionally an ``httpx.Client``.
+    """
+
+    platform: ClassVar[str] = ""
+    default_base_url: ClassVar[str] = ""
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    # Messages that explain, in the users' words, what this platform cannot do.
+    limitations: ClassVar[Mapping[Capability, str]] = {}
+
+    def __init__(
+        self,
+        *,
+        base_url: str = "",
+        credentials: Mapping[str, str] | None = None,
+        handle: str = "",
+        client: httpx.Client | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        self.credentials = dict(credentials or {})
+        self.handle = handle
+        self.timeout = timeout
+        self._own_client = client is None
+        self.client = client or httpx.Client(timeout=timeout)
+
+    def close(self) -> None:
+        if self._own_client:
+            self.client.close()
+
+    def __enter__(self) -> Connector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    # The platform calls. Each raises a ConnectorError subclass on failure.
+    def publish(self, post: OutboundPost) -> PublishResult:
+        raise UnsupportedError(self._unsupported(Capability.PUBLISH))
+
+    def delete(self, remote_id: str) -> None:
+        raise UnsupportedError(self._unsupported(Capability.DELETE))
+
+    def fetch_inbound(self, cursor: str | None, *, limit: int = 100) -> InboundPage:
+        raise UnsupportedError(self._unsupported(Capability.INBOX))
+
+    def reply(self, target: ReplyTarget, text: str, *, idempotency_key: str) -> PublishResult:
+        raise UnsupportedError(self._unsupported(Capability.REPLY))
+
+    def fetch_post_metrics(self, remote_ids: Sequence[str]) -> list[PostMetrics]:
+        raise UnsupportedError(self._unsupported(Capability.POST_METRICS))
+
+    def fetch_account_metrics(self) -> AccountMetrics:
+        raise UnsupportedError(self._unsupported(Capability.ACCOUNT_METRICS))
+
+    def check_publication(self, post: OutboundPost) -> PublishResult | None:
+        """After an unknown outcome: the post if the platform has it, else None.
+
+        Raises a ConnectorError if the platform cannot be asked right now.
+        """
+        raise UnsupportedError("this platform cannot be asked whether a post went out")
+
+    def check_health(self) -> ChannelHealth:
+        return ChannelHealth(ok=True)
+
+    def _unsupported(self, capability: Capability) -> str:
+        return self.limitations.get(
+            capability, f"{self.platform or 'this platform'} does not support {capability}"
+        )
+
+
+class HttpConnector(Connector):
+    """Shared HTTP plumbing: one request helper that classifies every failure."""
+
+    def _headers(self) -> dict[str, str]:
+        return {}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        write: bool = False,
+        expected: tuple[int, ...] = (200, 201, 202, 204),
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send a request and raise the right ConnectorError for anything but success.
+
+        ``write`` marks a request that may change state on the platform: a timeout or a
+        server error on it is an unknown outcome, not a retryable one.
+        """
+        url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+        headers = self._headers() | kwargs.pop("headers", {})
+        try:
+            response = self.client.request(method, url, headers=headers, **kwargs)
+        except httpx.ConnectError as exc:
+            # The connection was never made, so nothing reached the platform.
+            raise RetryableError(f"could not connect: {exc}", retry_after=None) from exc
+        except httpx.TimeoutException as exc:
+            if write and not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+                raise OutcomeUnknownError(f"timed out: {type(exc).__name__}") from exc
+            raise RetryableError(f"timed out: {type(exc).__name__}") from exc
+        except httpx.TransportError as exc:
+            if write:
+                raise OutcomeUnknownError(f"connection failed: {exc}") from exc
+            raise RetryableError(f"connection failed: {exc}") from exc
+        if response.status_code in expected:
+            return response
+        self.raise_for_response(response, write=write)
+        return response  # pragma: no cover - raise_for_response always raises
+
+    def raise_for_response(self, response: httpx.Response, *, write: bool) -> None:
+        status = response.status_code
+        detail = error_detail(response)
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        if status == 429:
+            raise RetryableError(f"rate limited: {detail}", status=status, retry_after=retry_after)
+        if status == 401:
+            raise AuthExpiredError(f"authorization refused: {detail}", status=status)
+        if status in (400, 403, 404, 409, 413, 415, 422):
+            raise RejectedError(f"rejected: {detail}", status=status)
+        if status == 503 or (status >= 500 and not write):
+            raise RetryableError(
+                f"platform unavailable: {detail}", status=status, retry_after=retry_after
+            )
+        if status >= 500:
+            raise OutcomeUnknownError(f"platform error: {detail}", status=status)
+        raise RejectedError(f"unexpected response: {detail}", status=status)
+
+    def json_of(self, response: httpx.Response, *, write: bool = False) -> Any:
+        """Parse a JSON body; a malformed one after a write is an unknown outcome."""
+        try:
+            return response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
+            message = f"malformed JSON from the platform (HTTP {response.status_code})"
+            if write:
+                raise OutcomeUnknownError(message, status=response.status_code) from exc
+            raise RetryableError(message, status=response.status_code) from exc
+
+
+def error_detail(response: httpx.Response, limit: int = 300) -> str:
+    """A short, safe description of an error response for the attempt ledger."""
+    text = response.text[:limit] if response.content else ""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ("error_description", "detail", "error", "message", "title"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value[:limit]
+            if isinstance(value, dict) and isinstance(value.get("message"), str):
+                return value["message"][:limit]
+    return text.strip() or response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def parse_time(value: Any) -> datetime:
+    """A platform timestamp (ISO 8601 or epoch seconds) as an aware UTC datetime."""
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str) and value:
+        text = value.replace("Z", "+00:00")
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise RetryableError(f"malformed timestamp from the platform: {value[:40]!r}") from exc
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise RetryableError("missing timestamp in the platform's response")

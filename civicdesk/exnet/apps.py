@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ExnetConfig(AppConfig):
+    name = "civicdesk.exnet"
+    label = "exnet"

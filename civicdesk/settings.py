@@ -1,0 +1,141 @@
+"""Django settings, read from environment variables through civicdesk.config."""
+
+from __future__ import annotations
+
+from civicdesk.config import (
+    data_dir,
+    database_config,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    secret_from_env_or_file,
+)
+
+DATA_DIR = data_dir()
+
+SECRET_KEY = secret_from_env_or_file("SECRET_KEY", "secret_key")
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Key for platform credentials at rest (Fernet, base64). Generated into the data folder
+# for a laptop install; a deployment sets it and keeps it out of the database backups.
+CREDENTIALS_KEY = secret_from_env_or_file("CIVICDESK_CREDENTIALS_KEY", "credentials_key")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks_db",
+    "civicdesk.core",
+    "civicdesk.organizations",
+    "civicdesk.publishing",
+    "civicdesk.inbox",
+    "civicdesk.analytics",
+    "civicdesk.connectors",
+    "civicdesk.exnet",
+    "civicdesk.rules",
+    "civicdesk.understanding",
+    "civicdesk.pages",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "civicdesk.urls"
+WSGI_APPLICATION = "civicdesk.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "civicdesk.pages.context.desk",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": database_config(env_str("DATABASE_URL"), DATA_DIR)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = DATA_DIR / "media"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "civicdesk": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"),
+                      "propagate": False},
+    },
+}
+
+# Publishing: how late a publication may go out before it is marked missed instead.
+PUBLISH_MISSED_AFTER_SECONDS = env_int("PUBLISH_MISSED_AFTER_SECONDS", 15 * 60)
+PUBLISH_MAX_ATTEMPTS = env_int("PUBLISH_MAX_ATTEMPTS", 8)
+PUBLISH_BACKOFF_BASE_SECONDS = env_float("PUBLISH_BACKOFF_BASE_SECONDS", 5.0)
+PUBLISH_BACKOFF_CAP_SECONDS = env_float("PUBLISH_BACKOFF_CAP_SECONDS", 15 * 60.0)
+PUBLISH_CLAIM_BATCH = env_int("PUBLISH_CLAIM_BATCH", 20)
+# A claim that has not finished in this time is taken to be from a dead worker.
+PUBLISH_CLAIM_TIMEOUT_SECONDS = env_int("PUBLISH_CLAIM_TIMEOUT_SECONDS", 300)
+INGEST_INTERVAL_SECONDS = env_int("INGEST_INTERVAL_SECONDS", 30)
+METRICS_INTERVAL_SECONDS = env_int("METRICS_INTERVAL_SECONDS", 15 * 60)
+CONNECTOR_TIMEOUT_SECONDS = env_float("CONNECTOR_TIMEOUT_SECONDS", 10.0)
+# Where the worker reaches the built-in exercise network (served by the web process).
+EXNET_BASE_URL = env_str("EXNET_BASE_URL", SITE_URL + "/exnet/api")
