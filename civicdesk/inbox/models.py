@@ -1,0 +1,155 @@
+"""What the public sends: messages, the conversations they form, their authors, our replies."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from civicdesk.organizations.models import Channel, Organization
+
+
+class Author(models.Model):
+    """A platform identity, with its history across our channels."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    platform = models.CharField(max_length=20)
+    remote_id = models.CharField(max_length=200)
+    handle = models.CharField(max_length=200)
+    display_name = models.CharField(max_length=300, blank=True)
+    followers = models.PositiveIntegerField(null=True, blank=True)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "platform", "remote_id"], name="author_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.handle
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    WAITING = "waiting", "Waiting on the public"
+    CLOSED = "closed", "Closed"
+
+
+class Conversation(models.Model):
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="conversations")
+    remote_id = models.CharField(max_length=200)
+    is_direct = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=20, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    business_area = models.CharField(max_length=100, blank=True)
+    last_message_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "remote_id"], name="conversation_unique")
+        ]
+        indexes = [models.Index(fields=["channel", "status", "-last_message_at"])]
+        ordering = ["-last_message_at"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} · {self.remote_id}"
+
+
+class MessageStatus(models.TextChoices):
+    NEW = "new", "New"
+    REPLIED = "replied", "Replied"
+    DONE = "done", "Done"
+    HIDDEN = "hidden", "Hidden"
+
+
+class InboundMessage(models.Model):
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="messages")
+    remote_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20)  # comment, reply, mention, direct
+    text = models.TextField()
+    url = models.URLField(max_length=500, blank=True)
+    in_reply_to_remote_id = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=20, choices=MessageStatus.choices, default=MessageStatus.NEW
+    )
+    # Understanding: filled in on arrival; corrections by people are kept separately.
+    language = models.CharField(max_length=8, blank=True)
+    category = models.CharField(max_length=20, blank=True)
+    category_scores = models.JSONField(default=dict, blank=True)
+    urgency = models.CharField(max_length=10, blank=True)
+    urgency_reasons = models.JSONField(default=list, blank=True)
+    personal_data = models.JSONField(default=list, blank=True)
+    understood_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "remote_id"], name="message_unique")
+        ]
+        indexes = [
+            models.Index(fields=["channel", "status", "-sent_at"]),
+            models.Index(fields=["conversation", "sent_at"]),
+        ]
+        ordering = ["sent_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author} · {self.text[:40]}"
+
+
+class ReplyState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+
+
+class Reply(models.Model):
+    message = models.ForeignKey(InboundMessage, on_delete=models.CASCADE, related_name="replies")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="replies"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    text = models.TextField()
+    state = models.CharField(max_length=20, choices=ReplyState.choices, default=ReplyState.QUEUED)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    remote_id = models.CharField(max_length=200, blank=True)
+    remote_url = models.URLField(max_length=500, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Reply to {self.message_id} [{self.state}]"
+
+
+class Correction(models.Model):
+    """A person's correction of what the machine understood; kept to retrain the model."""
+
+    message = models.ForeignKey(
+        InboundMessage, on_delete=models.CASCADE, related_name="corrections"
+    )
+    field = models.CharField(max_length=20)  # category or urgency
+    old_value = models.CharField(max_length=20, blank=True)
+    new_value = models.CharField(max_length=20)
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)

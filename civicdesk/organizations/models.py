@@ -1,0 +1,197 @@
+"""Organizations, their brands and channels, who may do what, and the audit log."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from civicdesk.core.crypto import decrypt_json, encrypt_json
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not an IANA time zone") from exc
+
+
+def validate_languages(value: Any) -> None:
+    if not isinstance(value, list) or not all(
+        isinstance(code, str) and 2 <= len(code) <= 3 and code.isalpha() for code in value
+    ):
+        raise ValidationError("languages must be a list of ISO 639-1 codes such as ['en', 'fr']")
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    official_languages = models.JSONField(default=list, validators=[validate_languages])
+    # The "stop all posts" switch: while set, nothing is published for this organization.
+    publishing_paused = models.BooleanField(default=False)
+    publishing_paused_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Brand(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="brands")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80)
+    purpose = models.TextField(help_text="What this brand is for, in a sentence or two.")
+    approval_tiers = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="brand_slug_unique"),
+            models.CheckConstraint(
+                condition=models.Q(approval_tiers__gte=1, approval_tiers__lte=5),
+                name="brand_approval_tiers_range",
+            ),
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Platform(models.TextChoices):
+    EXNET = "exnet", "Exercise network"
+    X = "x", "X"
+    FACEBOOK = "facebook", "Facebook Page"
+    INSTAGRAM = "instagram", "Instagram"
+    LINKEDIN = "linkedin", "LinkedIn"
+    YOUTUBE = "youtube", "YouTube"
+    THREADS = "threads", "Threads"
+    MASTODON = "mastodon", "Mastodon"
+    BLUESKY = "bluesky", "Bluesky"
+    NEWSROOM = "newsroom", "Newsroom feed"
+
+
+class ChannelHealth(models.TextChoices):
+    OK = "ok", "Working"
+    DEGRADED = "degraded", "Having trouble"
+    NEEDS_RECONNECTING = "needs_reconnecting", "Needs reconnecting"
+
+
+class Channel(models.Model):
+    """One account on one platform, belonging to one brand."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="channels")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    handle = models.CharField(max_length=200)
+    display_name = models.CharField(max_length=200, blank=True)
+    languages = models.JSONField(default=list, blank=True, validators=[validate_languages])
+    api_base_url = models.URLField(blank=True, help_text="Leave empty for the platform's own.")
+    credentials_encrypted = models.TextField(blank=True, editable=False)
+    health = models.CharField(
+        max_length=20, choices=ChannelHealth.choices, default=ChannelHealth.OK
+    )
+    health_detail = models.CharField(max_length=500, blank=True)
+    # Inbox checkpoint: advanced only in the transaction that stores the page it ends.
+    inbound_cursor = models.CharField(max_length=500, blank=True)
+    inbound_checked_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand", "platform", "handle"], name="channel_handle_unique"
+            )
+        ]
+        ordering = ["brand__name", "platform", "handle"]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.handle}"
+
+    @property
+    def organization_id(self) -> int:
+        return self.brand.organization_id
+
+    def get_credentials(self) -> dict[str, str]:
+        return decrypt_json(self.credentials_encrypted)
+
+    def set_credentials(self, value: dict[str, str]) -> None:
+        self.credentials_encrypted = encrypt_json(value)
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    MANAGER = "manager", "Social media manager"
+    AUTHOR = "author", "Author"
+    APPROVER = "approver", "Approver"
+    RESPONDER = "responder", "Responder"
+    ANALYST = "analyst", "Analyst"
+    VIEWER = "viewer", "Viewer"
+
+
+class Membership(models.Model):
+    """A person's role on one brand, or on every brand of the organization (brand empty)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    brand = models.ForeignKey(
+        Brand, on_delete=models.CASCADE, related_name="memberships", null=True, blank=True
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    business_area = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization", "brand"],
+                name="membership_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = self.brand.name if self.brand else "all brands"
+        return f"{self.user} · {self.get_role_display()} · {where}"
+
+
+class AuditEvent(models.Model):
+    """One change, chained to the one before it by hash so that tampering shows."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    sequence = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    actor_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=80, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "sequence"], name="audit_sequence_unique"
+            )
+        ]
+        ordering = ["organization", "sequence"]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action} by {self.actor_label}"

@@ -1,0 +1,204 @@
+"""Posts, their variants per language and channel, and their publications."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from civicdesk.organizations.models import Brand, Channel, Organization
+
+DEFAULT_PILLARS = [
+    ("trust", "Trust"),
+    ("customer-service", "Customer service"),
+    ("education", "Education"),
+    ("emergency", "Emergency"),
+    ("engagement", "Engagement"),
+    ("news", "News"),
+    ("safety", "Safety"),
+    ("humanizing", "Humanizing"),
+    ("history", "History"),
+]
+
+
+class Pillar(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="pillars")
+    slug = models.SlugField(max_length=60)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="pillar_slug_unique")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="campaigns"
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PostStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Post(models.Model):
+    """One message, written once, going out on several channels in several languages."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+    )
+    title = models.CharField(max_length=200, help_text="For the team, not published.")
+    pillar = models.ForeignKey(Pillar, on_delete=models.SET_NULL, null=True, blank=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True)
+    channels = models.ManyToManyField(Channel, related_name="posts")
+    status = models.CharField(max_length=20, choices=PostStatus.choices, default=PostStatus.DRAFT)
+    # When it should go out, in UTC; empty means "not scheduled yet".
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    # Every edit of the content bumps this; approvals are for one revision only.
+    revision = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-scheduled_at", "-created_at"]
+        indexes = [models.Index(fields=["brand", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PostVariant(models.Model):
+    """The text of a post in one language, for every channel or for one channel."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="variants")
+    language = models.CharField(max_length=8)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, null=True, blank=True)
+    text = models.TextField()
+    link = models.URLField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "language", "channel"],
+                name="variant_unique",
+                nulls_distinct=False,
+            )
+        ]
+        ordering = ["language"]
+
+    def __str__(self) -> str:
+        return f"{self.post} [{self.language}]"
+
+
+class Approval(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    tier = models.PositiveSmallIntegerField()
+    revision = models.PositiveIntegerField()
+    approved = models.BooleanField()
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class PublicationState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHING = "publishing", "Publishing"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+    MISSED = "missed", "Missed"
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Publication(models.Model):
+    """One variant on one channel: its own state, and a ledger of every attempt."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="publications")
+    variant = models.ForeignKey(PostVariant, on_delete=models.CASCADE, related_name="publications")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="publications")
+    state = models.CharField(
+        max_length=20, choices=PublicationState.choices, default=PublicationState.DRAFT
+    )
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    # When the worker may next try; equals scheduled_at until a retry pushes it later.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The same key on every attempt, so the platform (and our check) can recognise it.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    remote_id = models.CharField(max_length=200, blank=True)
+    remote_url = models.URLField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="publication_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "channel"], name="publication_unique"),
+        ]
+        ordering = ["scheduled_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.post} → {self.channel} [{self.state}]"
+
+
+class AttemptOutcome(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    RETRYABLE = "retryable", "Temporary failure"
+    AUTH_EXPIRED = "auth_expired", "Authorization expired"
+    REJECTED = "rejected", "Rejected by the platform"
+    OUTCOME_UNKNOWN = "outcome_unknown", "Outcome unknown"
+    CHECK_FOUND = "check_found", "Check: found on the platform"
+    CHECK_NOT_FOUND = "check_not_found", "Check: not on the platform"
+    CHECK_FAILED = "check_failed", "Check: could not ask the platform"
+    MISSED = "missed", "Missed its window"
+    ERROR = "error", "Internal error"
+
+
+class PublicationAttempt(models.Model):
+    """The ledger: one row per call to the platform (publish or check), never edited."""
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="attempts_log"
+    )
+    worker = models.CharField(max_length=100)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    outcome = models.CharField(max_length=20, choices=AttemptOutcome.choices)
+    detail = models.CharField(max_length=1000, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    retry_after = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]

@@ -1,0 +1,309 @@
+"""Actions on posts: compose, edit, submit, approve, send back, schedule, cancel, retry.
+
+Each takes the acting user, checks permission, runs in one transaction and writes the
+audit log. The publisher (publisher.py) does the sending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from civicdesk.organizations.access import Perm, User, require
+from civicdesk.organizations.audit import audit
+from civicdesk.organizations.models import Brand, Channel
+from civicdesk.publishing.models import (
+    Approval,
+    Campaign,
+    Pillar,
+    Post,
+    PostStatus,
+    PostVariant,
+    Publication,
+)
+from civicdesk.publishing.models import PublicationState as S
+from civicdesk.publishing.state import LIVE_OR_UNKNOWN, PENDING, move
+
+MAX_TEXT = 100_000
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What an author writes: text per language, optionally overridden per channel."""
+
+    title: str
+    texts: Mapping[str, str]
+    channels: Sequence[Channel]
+    scheduled_at: datetime | None = None
+    pillar: Pillar | None = None
+    campaign: Campaign | None = None
+    # (language, channel id) -> text, where one channel needs its own wording.
+    overrides: Mapping[tuple[str, int], str] | None = None
+    link: str = ""
+
+
+def _validate(brand: Brand, draft: Draft) -> None:
+    errors: dict[str, list[str]] = {}
+    if not draft.title.strip():
+        errors.setdefault("title", []).append("Give the post a title for the team.")
+    texts = {lang: text for lang, text in draft.texts.items() if text.strip()}
+    if not texts:
+        errors.setdefault("texts", []).append("Write the post in at least one language.")
+    if any(len(text) > MAX_TEXT for text in draft.texts.values()):
+        errors.setdefault("texts", []).append("The text is too long.")
+    if not draft.channels:
+        errors.setdefault("channels", []).append("Choose at least one channel.")
+    for channel in draft.channels:
+        if channel.brand_id != brand.pk:
+            errors.setdefault("channels", []).append(f"{channel} is not a channel of {brand}.")
+    if draft.scheduled_at is not None and timezone.is_naive(draft.scheduled_at):
+        errors.setdefault("scheduled_at", []).append("The time must carry a time zone.")
+    for item, name in ((draft.pillar, "pillar"), (draft.campaign, "campaign")):
+        if item is not None and item.organization_id != brand.organization_id:
+            errors.setdefault(name, []).append(f"That {name} belongs to another organization.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _languages_for(channel: Channel, languages: Sequence[str]) -> list[str]:
+    if not channel.languages:
+        return list(languages)
+    return [lang for lang in languages if lang in channel.languages]
+
+
+def _build_variants(post: Post, draft: Draft) -> None:
+    """(Re)create the variants and one publication per variant and channel."""
+    texts = {lang: text for lang, text in draft.texts.items() if text.strip()}
+    Publication.objects.filter(post=post).delete()
+    PostVariant.objects.filter(post=post).delete()
+    base = {
+        lang: PostVariant.objects.create(post=post, language=lang, text=text, link=draft.link)
+        for lang, text in sorted(texts.items())
+    }
+    overrides = draft.overrides or {}
+    publications = []
+    for channel in draft.channels:
+        for lang in _languages_for(channel, list(base)):
+            variant = base[lang]
+            own = overrides.get((lang, channel.pk), "").strip()
+            if own and own != variant.text:
+                variant = PostVariant.objects.create(
+                    post=post, language=lang, channel=channel, text=own, link=draft.link
+                )
+            publications.append(
+                Publication(post=post, variant=variant, channel=channel, state=S.DRAFT,
+                            scheduled_at=post.scheduled_at, next_attempt_at=post.scheduled_at)
+            )
+    if not publications:
+        raise ValidationError(
+            {"channels": ["None of the chosen channels publishes in the post's languages."]}
+        )
+    Publication.objects.bulk_create(publications)
+
+
+@transaction.atomic
+def post_create(*, brand: Brand, actor: User, draft: Draft) -> Post:
+    require(actor, brand, Perm.COMPOSE)
+    _validate(brand, draft)
+    post = Post.objects.create(
+        brand=brand, author=actor, title=draft.title.strip()[:200], pillar=draft.pillar,
+        campaign=draft.campaign, scheduled_at=draft.scheduled_at,
+    )
+    post.channels.set(draft.channels)
+    _build_variants(post, draft)
+    audit(organization=brand.organization_id, actor=actor, action="post.create", target=post,
+          data={"title": post.title, "languages": sorted(draft.texts),
+                "channels": [c.pk for c in draft.channels]})
+    return post
+
+
+def _lock(post: Post) -> Post:
+    return Post.objects.select_for_update().select_related("brand").get(pk=post.pk)
+
+
+def _content_of(post: Post) -> tuple[object, ...]:
+    variants = sorted(
+        (v.language, v.channel_id, v.text, v.link) for v in post.variants.all()
+    )
+    return (tuple(variants), tuple(sorted(post.channels.values_list("pk", flat=True))))
+
+
+@transaction.atomic
+def post_update(*, post: Post, actor: User, draft: Draft) -> Post:
+    """Edit a post. A change of content resets any approval; a change of time alone re-arms."""
+    post = _lock(post)
+    require(actor, post.brand, Perm.COMPOSE)
+    if post.status == PostStatus.CANCELLED:
+        raise ValidationError("This post was cancelled.")
+    if post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
+        raise ValidationError(
+            "Part of this post is already published or being published; it cannot be edited."
+        )
+    _validate(post.brand, draft)
+    before = _content_of(post)
+    old_time = post.scheduled_at
+    post.title = draft.title.strip()[:200]
+    post.pillar = draft.pillar
+    post.campaign = draft.campaign
+    post.scheduled_at = draft.scheduled_at
+    post.channels.set(draft.channels)
+    # Build the new content in a savepoint to compare it with the old.
+    _build_variants(post, draft)
+    content_changed = _content_of(post) != before
+    if content_changed:
+        post.revision += 1
+        post.status = PostStatus.DRAFT
+    else:
+        # Same content: keep the workflow state, only the time moves.
+        _restore_states(post)
+    post.save()
+    audit(organization=post.brand.organization_id, actor=actor, action="post.update",
+          target=post, data={"revision": post.revision, "content_changed": content_changed,
+                             "scheduled_at": post.scheduled_at,
+                             "previous_scheduled_at": old_time})
+    return post
+
+
+def _restore_states(post: Post) -> None:
+    """After a time-only edit: put the rebuilt publications back where the post stands."""
+    if post.status == PostStatus.APPROVED:
+        state = S.SCHEDULED if post.scheduled_at else S.APPROVED
+    elif post.status == PostStatus.IN_REVIEW:
+        state = S.IN_REVIEW
+    else:
+        state = S.DRAFT
+    post.publications.update(state=state, scheduled_at=post.scheduled_at,
+                             next_attempt_at=post.scheduled_at, status_reason="")
+
+
+@transaction.atomic
+def post_submit(*, post: Post, actor: User) -> Post:
+    post = _lock(post)
+    require(actor, post.brand, Perm.COMPOSE)
+    if post.status != PostStatus.DRAFT:
+        raise ValidationError("Only a draft can be submitted for approval.")
+    post.status = PostStatus.IN_REVIEW
+    post.save(update_fields=["status", "updated_at"])
+    post.publications.filter(state__in=[S.DRAFT, S.MISSED]).update(
+        state=S.IN_REVIEW, status_reason=""
+    )
+    audit(organization=post.brand.organization_id, actor=actor, action="post.submit",
+          target=post, data={"revision": post.revision})
+    return post
+
+
+def approvals_needed(post: Post) -> int:
+    done = post.approvals.filter(revision=post.revision, approved=True).count()
+    return max(0, post.brand.approval_tiers - done)
+
+
+@transaction.atomic
+def post_approve(*, post: Post, actor: User, comment: str = "") -> Post:
+    post = _lock(post)
+    require(actor, post.brand, Perm.APPROVE)
+    if post.status != PostStatus.IN_REVIEW:
+        raise ValidationError("Only a post in review can be approved.")
+    if post.author_id == actor.pk:
+        raise PermissionDenied("No one approves their own post.")
+    current = post.approvals.filter(revision=post.revision, approved=True)
+    if current.filter(approver_id=actor.pk).exists():
+        raise PermissionDenied("You have already approved this version; another approver must.")
+    tier = current.count() + 1
+    Approval.objects.create(post=post, approver=actor, tier=tier, revision=post.revision,
+                            approved=True, comment=comment[:5000])
+    if tier >= post.brand.approval_tiers:
+        post.status = PostStatus.APPROVED
+        post.save(update_fields=["status", "updated_at"])
+        _arm(post)
+    audit(organization=post.brand.organization_id, actor=actor, action="post.approve",
+          target=post, data={"revision": post.revision, "tier": tier,
+                             "of": post.brand.approval_tiers})
+    return post
+
+
+def _arm(post: Post) -> None:
+    """Approved publications with a time become scheduled; without one, they wait."""
+    target = S.SCHEDULED if post.scheduled_at else S.APPROVED
+    post.publications.filter(state__in=[S.IN_REVIEW, S.APPROVED, S.MISSED]).update(
+        state=target, scheduled_at=post.scheduled_at, next_attempt_at=post.scheduled_at,
+        status_reason="",
+    )
+
+
+@transaction.atomic
+def post_send_back(*, post: Post, actor: User, comment: str) -> Post:
+    post = _lock(post)
+    require(actor, post.brand, Perm.APPROVE)
+    if post.status not in (PostStatus.IN_REVIEW, PostStatus.APPROVED):
+        raise ValidationError("Only a post in review or approved can be sent back.")
+    if not comment.strip():
+        raise ValidationError("Say what needs to change.")
+    if post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
+        raise ValidationError("Part of this post is already being published.")
+    Approval.objects.create(post=post, approver=actor, tier=0, revision=post.revision,
+                            approved=False, comment=comment[:5000])
+    post.status = PostStatus.DRAFT
+    post.save(update_fields=["status", "updated_at"])
+    post.publications.filter(state__in=PENDING).update(
+        state=S.DRAFT, status_reason=f"Sent back: {comment}"[:500]
+    )
+    audit(organization=post.brand.organization_id, actor=actor, action="post.send_back",
+          target=post, data={"revision": post.revision, "comment": comment})
+    return post
+
+
+@transaction.atomic
+def post_schedule(*, post: Post, actor: User, at: datetime | None) -> Post:
+    """Set or change the time only: an approved post is re-armed at the new time."""
+    post = _lock(post)
+    require(actor, post.brand, Perm.COMPOSE)
+    if at is not None and timezone.is_naive(at):
+        raise ValidationError("The time must carry a time zone.")
+    if post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
+        raise ValidationError("Part of this post is already published or being published.")
+    post.scheduled_at = at
+    post.save(update_fields=["scheduled_at", "updated_at"])
+    _restore_states(post)
+    audit(organization=post.brand.organization_id, actor=actor, action="post.schedule",
+          target=post, data={"scheduled_at": at})
+    return post
+
+
+@transaction.atomic
+def post_cancel(*, post: Post, actor: User) -> Post:
+    """Delete a post from the plan: everything not yet sent is cancelled."""
+    post = _lock(post)
+    require(actor, post.brand, Perm.COMPOSE)
+    pending = post.publications.filter(state__in=PENDING)
+    cancelled = pending.update(state=S.CANCELLED, status_reason="The post was deleted.")
+    if not post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
+        post.status = PostStatus.CANCELLED
+        post.save(update_fields=["status", "updated_at"])
+    audit(organization=post.brand.organization_id, actor=actor, action="post.cancel",
+          target=post, data={"cancelled_publications": cancelled})
+    return post
+
+
+@transaction.atomic
+def publication_retry(*, publication: Publication, actor: User,
+                      at: datetime | None = None) -> Publication:
+    """Send a failed or missed publication again, now or at a new time."""
+    publication = Publication.objects.select_for_update().select_related(
+        "post__brand").get(pk=publication.pk)
+    require(actor, publication.post.brand, Perm.PUBLISH_CONTROL)
+    if publication.post.status != PostStatus.APPROVED:
+        raise ValidationError("Only an approved post can be sent again.")
+    if publication.state not in (S.FAILED, S.MISSED):
+        raise ValidationError("Only a failed or missed publication can be sent again.")
+    when = at or timezone.now()
+    if not move(publication, S.SCHEDULED, scheduled_at=when, next_attempt_at=when,
+                attempts=0, status_reason="Sent again by hand."):
+        raise ValidationError("This publication changed meanwhile; reload and try again.")
+    audit(organization=publication.post.brand.organization_id, actor=actor,
+          action="publication.retry", target=publication, data={"at": when})
+    return publication
