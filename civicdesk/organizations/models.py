@@ -155,10 +155,13 @@ class Membership(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "organization", "brand"],
-                name="membership_unique",
-                nulls_distinct=False,
-            )
+                fields=["user", "organization", "brand"], name="membership_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "organization"],
+                condition=models.Q(brand__isnull=True),
+                name="membership_org_wide_unique",
+            ),
         ]
 
     def __str__(self) -> str:

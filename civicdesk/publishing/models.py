@@ -100,10 +100,13 @@ class PostVariant(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["post", "language", "channel"],
-                name="variant_unique",
-                nulls_distinct=False,
-            )
+                fields=["post", "language", "channel"], name="variant_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["post", "language"],
+                condition=models.Q(channel__isnull=True),
+                name="variant_default_unique",
+            ),
         ]
         ordering = ["language"]
 

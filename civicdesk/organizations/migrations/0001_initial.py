@@ -97,7 +97,7 @@ class Migration(migrations.Migration):
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='organizations.organization')),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'organization', 'brand'), name='membership_unique', nulls_distinct=False)],
+                'constraints': [models.UniqueConstraint(fields=('user', 'organization', 'brand'), name='membership_unique'), models.UniqueConstraint(condition=models.Q(('brand__isnull', True)), fields=('user', 'organization'), name='membership_org_wide_unique')],
             },
         ),
         migrations.AddConstraint(

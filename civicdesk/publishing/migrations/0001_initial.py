@@ -144,7 +144,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='postvariant',
-            constraint=models.UniqueConstraint(fields=('post', 'language', 'channel'), name='variant_unique', nulls_distinct=False),
+            constraint=models.UniqueConstraint(fields=('post', 'language', 'channel'), name='variant_unique'),
+        ),
+        migrations.AddConstraint(
+            model_name='postvariant',
+            constraint=models.UniqueConstraint(condition=models.Q(('channel__isnull', True)), fields=('post', 'language'), name='variant_default_unique'),
         ),
         migrations.AddIndex(
             model_name='publication',
