@@ -118,3 +118,21 @@ def database_config(url: str, base: Path) -> dict[str, object]:
         name = unquote(parsed.path)
         return database_config("", Path(name).parent) | {"NAME": name}
     raise ConfigError(f"DATABASE_URL has an unsupported scheme {parsed.scheme!r}")
+
+
+def database_url(settings_dict: dict[str, object]) -> str:
+    """The DATABASE_URL that names a connection's database (for child processes)."""
+    from urllib.parse import quote
+
+    engine = str(settings_dict["ENGINE"])
+    name = str(settings_dict["NAME"])
+    if engine.endswith("sqlite3"):
+        return f"sqlite:///{name}"
+    if engine.endswith("postgresql"):
+        user = quote(str(settings_dict.get("USER") or ""))
+        password = quote(str(settings_dict.get("PASSWORD") or ""))
+        auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+        host = settings_dict.get("HOST") or "localhost"
+        port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+        return f"postgres://{auth}{host}{port}/{quote(name)}"
+    raise ConfigError(f"no URL form for the database engine {engine}")
