@@ -11,6 +11,9 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     args = list(sys.argv if argv is None else ["civicdesk", *argv])
+    # Commands may be written with dashes: `civicdesk evaluate-understanding`.
+    if len(args) > 1 and not args[1].startswith("-"):
+        args[1] = args[1].replace("-", "_")
     execute_from_command_line(args)
 
 

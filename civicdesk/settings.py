@@ -145,3 +145,5 @@ CONNECTOR_TIMEOUT_SECONDS = env_float("CONNECTOR_TIMEOUT_SECONDS", 10.0)
 EXNET_BASE_URL = env_str("EXNET_BASE_URL", SITE_URL + "/exnet/api")
 # Faults asked for per request by a header; off in production deployments.
 EXNET_ALLOW_REQUEST_FAULTS = env_bool("EXNET_ALLOW_REQUEST_FAULTS", True)
+# How long the network holds a request it was told to time out.
+EXNET_FAULT_HOLD_SECONDS = env_float("EXNET_FAULT_HOLD_SECONDS", CONNECTOR_TIMEOUT_SECONDS + 2)

@@ -1,0 +1,74 @@
+"""Run the publishing and ingest benchmarks on SQLite and PostgreSQL and print one table.
+
+    .venv/bin/python bench/run.py            # SQLite, and PostgreSQL if reachable
+    BENCH_POSTGRES_URL=postgres://... .venv/bin/python bench/run.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/civicdesk_bench"
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG)
+    import psycopg
+
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    name = url.rsplit("/", 1)[1]
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        print(f"PostgreSQL skipped: {exc}", file=sys.stderr)
+        return None
+    return url
+
+
+def run(label: str, database_url: str | None) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="civicdesk-bench-") as data:
+        env = dict(os.environ, CIVICDESK_DATA_DIR=data)
+        env.pop("DATABASE_URL", None)
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        out = subprocess.run([sys.executable, str(HERE / "scenario.py")], env=env,
+                             capture_output=True, text=True, check=False)
+        if out.returncode != 0:
+            print(out.stdout, out.stderr, file=sys.stderr)
+            raise SystemExit(f"{label}: the benchmark failed")
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    results = {"SQLite": run("SQLite", None)}
+    pg = postgres_url()
+    if pg:
+        results["PostgreSQL"] = run("PostgreSQL", pg)
+    rows = [
+        ("publications/s pushed by two workers", "throughput_per_s", "{:.1f}"),
+        ("  (publications)", "throughput_pubs", "{:.0f}"),
+        ("lateness p50, 1,000 due in one minute (s)", "lateness_p50_s", "{:.2f}"),
+        ("lateness p99, 1,000 due in one minute (s)", "lateness_p99_s", "{:.2f}"),
+        ("  (publications measured)", "lateness_n", "{:.0f}"),
+        ("inbox ingest, messages/s", "ingest_per_s", "{:.0f}"),
+        ("  (messages)", "ingest_messages", "{:.0f}"),
+    ]
+    labels = list(results)
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  " + "  ".join(f"{label:>12}" for label in labels))
+    print("-" * (width + 2 + 14 * len(labels)))
+    for title, key, fmt in rows:
+        cells = [fmt.format(results[label].get(key, float("nan"))) for label in labels]
+        print(f"{title:<{width}}  " + "  ".join(f"{cell:>12}" for cell in cells))
+
+
+if __name__ == "__main__":
+    main()

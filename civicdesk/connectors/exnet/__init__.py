@@ -1,0 +1,1 @@
+"""The exercise network connector: Civic Desk's own practice platform, over HTTP."""

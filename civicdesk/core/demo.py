@@ -1,0 +1,297 @@
+"""The demo organization: a transport ministry with two brands and 90 days of history.
+
+Everything runs through the product's own code: posts through the publishing actions,
+the public's messages through the exercise network and the inbox's ingest over HTTP,
+metrics through the collector. Only the past is back-dated.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from civicdesk.analytics.models import MetricSnapshot
+from civicdesk.core import demo_content
+from civicdesk.exnet import services as net
+from civicdesk.exnet.models import NetAccount, NetPost
+from civicdesk.inbox.models import InboundMessage, MessageStatus, Reply, ReplyState
+from civicdesk.organizations import services as org_services
+from civicdesk.organizations.models import Brand, Channel, Organization, Role
+from civicdesk.publishing import services as pub_services
+from civicdesk.publishing.models import (
+    DEFAULT_PILLARS,
+    Campaign,
+    Pillar,
+    Publication,
+    PublicationState,
+)
+
+logger = logging.getLogger(__name__)
+
+DEMO_SLUG = "ministry-of-transport-and-infrastructure"
+DEMO_PASSWORD = "civicdesk-demo"
+
+BRANDS = [
+    {
+        "name": "Road Conditions",
+        "purpose": "Timely road information so travellers know what they need to know to move "
+                   "themselves, goods and services along our highways.",
+        "channels": [("roadconditions", "Road Conditions", ["en", "fr"]),
+                     ("roadconditions_north", "Road Conditions North", ["en", "fr"])],
+    },
+    {
+        "name": "Transport Insights",
+        "purpose": "Education and context around the ministry's work and why we do it, to "
+                   "foster trust and accessibility with the public.",
+        "channels": [("transportinsights", "Transport Insights", ["en"]),
+                     ("transportinsights_fr", "Transports en bref", ["fr"]),
+                     ("transportinsights_video", "Transport Insights Video", ["en", "fr"]),
+                     ("transportinsights_news", "Transport Insights Newsroom", ["en", "fr"])],
+    },
+]
+
+# username → (role, brand index or None for every brand)
+PEOPLE = [
+    ("admin", Role.ADMIN, None),
+    ("manager", Role.MANAGER, None),
+    ("author", Role.AUTHOR, None),
+    ("approver", Role.APPROVER, None),
+    ("responder", Role.RESPONDER, None),
+    ("analyst", Role.ANALYST, None),
+    ("viewer", Role.VIEWER, 0),
+]
+
+
+@dataclass
+class DemoInfo:
+    organization: Organization
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # user, password, role
+    created: bool = False
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    return [(name, DEMO_PASSWORD, role.label) for name, role, _ in PEOPLE]
+
+
+def seed_demo(*, days: int = 90, seed: int = 2024, now: datetime | None = None) -> DemoInfo:
+    """Create the demo organization unless it exists. Idempotent."""
+    existing = Organization.objects.filter(slug=DEMO_SLUG).first()
+    if existing is not None:
+        return DemoInfo(existing, demo_logins(), created=False)
+    rng = random.Random(seed)
+    now = now or timezone.now()
+    with transaction.atomic():
+        org, brands, users = _organization(now)
+    history = _history(org, brands, users, days=days, rng=rng, now=now)
+    _public_reactions(history, rng=rng, days=days, now=now)
+    _upcoming(org, brands, users, rng=rng, now=now)
+    return DemoInfo(org, demo_logins(), created=True)
+
+
+def _organization(now: datetime) -> tuple[Organization, list[Brand], dict[str, object]]:
+    org = org_services.organization_create(
+        name="Ministry of Transport and Infrastructure", time_zone="America/Vancouver",
+        official_languages=["en", "fr"],
+    )
+    Pillar.objects.bulk_create(
+        [Pillar(organization=org, slug=slug, name=name) for slug, name in DEFAULT_PILLARS]
+    )
+    for name, description in demo_content.CAMPAIGNS:
+        Campaign.objects.create(organization=org, name=name, description=description,
+                                starts_on=(now - timedelta(days=60)).date(),
+                                ends_on=(now + timedelta(days=60)).date())
+    brands: list[Brand] = []
+    for spec in BRANDS:
+        brand = org_services.brand_create(organization=org, name=spec["name"],
+                                          purpose=spec["purpose"])
+        for handle, display, languages in spec["channels"]:
+            account = NetAccount.objects.filter(handle=handle).first()
+            if account is None:
+                account, token = net.create_account(handle=handle, display_name=display,
+                                                    bio=spec["purpose"][:300])
+            else:
+                token = net.rotate_token(account=account)
+            org_services.channel_create(brand=brand, platform="exnet", handle=handle,
+                                        display_name=display, languages=languages,
+                                        credentials={"token": token})
+        brands.append(brand)
+    User = get_user_model()
+    users: dict[str, object] = {}
+    for username, role, brand_index in PEOPLE:
+        user = User.objects.filter(username=username).first() or User.objects.create_user(
+            username, password=DEMO_PASSWORD, first_name=username.capitalize(),
+            is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+        )
+        brand = brands[brand_index] if brand_index is not None else None
+        org_services.membership_grant(user=user, organization=org, role=role, brand=brand)
+        users[username] = user
+    return org, brands, users
+
+
+@dataclass
+class Published:
+    publication: Publication
+    net_post: NetPost
+    account: NetAccount
+
+
+def _history(org: Organization, brands: list[Brand], users: dict[str, object], *, days: int,
+             rng: random.Random, now: datetime) -> list[Published]:
+    """About one post a day for ``days`` days, approved and published in the past."""
+    pillars = {p.slug: p for p in Pillar.objects.filter(organization=org)}
+    campaigns = list(Campaign.objects.filter(organization=org))
+    done: list[Published] = []
+    for day in range(days, 0, -1):
+        for _ in range(rng.choice((0, 1, 1, 2))):
+            brand = rng.choice(brands)
+            pillar, en, fr = rng.choice(demo_content.POSTS)
+            channels = list(brand.channels.all())
+            chosen = rng.sample(channels, k=min(len(channels), rng.choice((1, 2, 2, 3))))
+            when = (now - timedelta(days=day)).replace(
+                hour=rng.choice((15, 17, 19, 22)), minute=rng.choice((0, 15, 30)), second=0,
+                microsecond=0)
+            draft = pub_services.Draft(title=en[:60], texts={"en": en, "fr": fr},
+                                       channels=chosen, scheduled_at=when,
+                                       pillar=pillars.get(pillar),
+                                       campaign=rng.choice(campaigns + [None, None]))
+            with transaction.atomic():
+                post = pub_services.post_create(brand=brand, actor=users["author"], draft=draft)
+                pub_services.post_submit(post=post, actor=users["author"])
+                pub_services.post_approve(post=post, actor=users["approver"])
+                for publication in post.publications.select_related("channel", "variant"):
+                    done.append(_publish_in_the_past(publication, when + timedelta(seconds=2)))
+    return done
+
+
+def _publish_in_the_past(publication: Publication, when: datetime) -> Published:
+    account = NetAccount.objects.get(handle=publication.channel.handle)
+    created = net.create_post(account=account, text=publication.variant.text,
+                              client_ref=str(publication.idempotency_key), now=when)
+    post = created.obj
+    Publication.objects.filter(pk=publication.pk).update(
+        state=PublicationState.PUBLISHED, remote_id=str(post.pk), published_at=when,
+        remote_url=_post_url(account, post), attempts=1,
+    )
+    publication.refresh_from_db()
+    return Published(publication, post, account)
+
+
+def _post_url(account: NetAccount, post: NetPost) -> str:
+    return f"{settings.SITE_URL}/exnet/@{account.handle}/posts/{post.pk}/"
+
+
+def _public_reactions(history: list[Published], *, rng: random.Random, days: int,
+                      now: datetime) -> None:
+    """The simulated public reacts in the hours after each day's first post."""
+    from civicdesk.exnet.simulator import simulate
+
+    first_of_day: dict[object, datetime] = {}
+    for item in history:
+        day = item.net_post.created_at.date()
+        first_of_day[day] = min(first_of_day.get(day, item.net_post.created_at),
+                                item.net_post.created_at)
+    window = timedelta(hours=10)
+    for started in sorted(first_of_day.values()):
+        end = min(started + window, now)
+        simulate(seconds=(end - started).total_seconds(), rate_per_minute=0.025,
+                 seed=rng.randint(0, 2**31), now=end)
+
+
+def _upcoming(org: Organization, brands: list[Brand], users: dict[str, object], *,
+              rng: random.Random, now: datetime) -> None:
+    """A plan for the coming days: approved, in review and draft posts."""
+    pillars = {p.slug: p for p in Pillar.objects.filter(organization=org)}
+    plan = [
+        (timedelta(minutes=3), "approve"),
+        (timedelta(hours=5), "approve"),
+        (timedelta(days=1, hours=2), "review"),
+        (timedelta(days=2), "draft"),
+        (timedelta(days=4), "approve"),
+    ]
+    for n, (offset, stage) in enumerate(plan):
+        brand = brands[n % len(brands)]
+        pillar, en, fr = demo_content.POSTS[(n * 5) % len(demo_content.POSTS)]
+        draft = pub_services.Draft(title=en[:60], texts={"en": en, "fr": fr},
+                                   channels=list(brand.channels.all())[:2],
+                                   scheduled_at=now + offset, pillar=pillars.get(pillar))
+        post = pub_services.post_create(brand=brand, actor=users["author"], draft=draft)
+        if stage in ("review", "approve"):
+            pub_services.post_submit(post=post, actor=users["author"])
+        if stage == "approve":
+            pub_services.post_approve(post=post, actor=users["approver"])
+
+
+def answer_some_messages(*, share: float = 0.6, seed: int = 7) -> int:
+    """Back-dated answers from the responders to older messages, on the network too."""
+    rng = random.Random(seed)
+    User = get_user_model()
+    responder = User.objects.get(username="responder")
+    cutoff = timezone.now() - timedelta(days=2)
+    answered = 0
+    messages = InboundMessage.objects.filter(
+        channel__brand__organization__slug=DEMO_SLUG, sent_at__lt=cutoff,
+        status=MessageStatus.NEW,
+    ).exclude(kind="direct").select_related("channel", "conversation")
+    for message in messages:
+        if rng.random() > share:
+            continue
+        language = "fr" if message.language == "fr" else "en"
+        text = rng.choice(demo_content.REPLIES[language])
+        when = message.sent_at + timedelta(minutes=rng.randint(8, 600))
+        account = NetAccount.objects.get(handle=message.channel.handle)
+        created = net.create_post(account=account, text=text, in_reply_to=int(message.remote_id),
+                                  now=when)
+        post = created.obj
+        Reply.objects.create(message=message, conversation=message.conversation,
+                             author=responder, text=text, state=ReplyState.SENT,
+                             remote_id=str(post.pk), sent_at=when, attempts=1,
+                             remote_url=_post_url(account, post))
+        InboundMessage.objects.filter(pk=message.pk).update(
+            status=MessageStatus.REPLIED, first_response_at=when)
+        answered += 1
+    return answered
+
+
+def backfill_metrics(*, days: int = 90, seed: int = 11, now: datetime | None = None) -> int:
+    """Daily account snapshots for the past, ending at today's real follower count."""
+    rng = random.Random(seed)
+    now = now or timezone.now()
+    rows = []
+    for channel in Channel.objects.filter(brand__organization__slug=DEMO_SLUG):
+        latest = channel.snapshots.filter(publication__isnull=True).order_by("-captured_at").first()
+        followers_now = (latest.followers if latest and latest.followers else 0) or 0
+        base = max(0, int(followers_now * 0.8))
+        for day in range(days, 0, -1):
+            share = (days - day) / days
+            rows.append(MetricSnapshot(
+                channel=channel, captured_at=now - timedelta(days=day),
+                followers=int(base + (followers_now - base) * share),
+                impressions=rng.randint(300, 2500), engagements=rng.randint(10, 160),
+            ))
+    MetricSnapshot.objects.bulk_create(rows)
+    return len(rows)
+
+
+def seed_demo_fully(*, days: int = 90) -> DemoInfo:
+    """Seed, then pull the public's messages in through the inbox and collect metrics."""
+    from civicdesk.analytics.collect import collect_channel
+    from civicdesk.inbox.ingest import ingest_channel
+
+    info = seed_demo(days=days)
+    if not info.created:
+        return info
+    channels = list(Channel.objects.filter(brand__organization=info.organization))
+    for channel in channels:
+        ingest_channel(channel.pk, max_pages=1000)
+    answer_some_messages()
+    for channel in channels:
+        collect_channel(channel.pk)
+    backfill_metrics(days=days)
+    return info

@@ -1,0 +1,370 @@
+"""Actions that change the exercise network: accounts, posts, messages, reactions.
+
+Every write that notifies someone goes through ``_notify``, which numbers inbox events per
+recipient while holding a lock on the recipient's row, so a reader of "events after N" never
+misses an event that commits later with a lower number.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from civicdesk.exnet.models import (
+    EventKind,
+    NetAccount,
+    NetDirectMessage,
+    NetEvent,
+    NetFollow,
+    NetLike,
+    NetMedia,
+    NetMention,
+    NetPost,
+    NetRepost,
+)
+
+MAX_RAW_CHARS = 5000
+MAX_WEIGHTED_CHARS = 500
+URL_WEIGHT = 23
+MAX_DM_CHARS = 2000
+MAX_MEDIA_ITEMS = 4
+MAX_MEDIA_BYTES = 5 * 1024 * 1024
+MEDIA_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "video/mp4"})
+
+HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
+MENTION_RE = re.compile(r"(?<![A-Za-z0-9_@])@([A-Za-z0-9_]{1,30})")
+URL_RE = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+class NetError(Exception):
+    """A request the network refuses; ``status`` is the HTTP status the API answers with."""
+
+    def __init__(self, message: str, *, status: int = 400, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+@dataclass(frozen=True)
+class MediaUpload:
+    content_type: str
+    data: bytes
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class Created[T]:
+    """The result of an idempotent create: the object, and whether this call made it."""
+
+    obj: T
+    created: bool
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return "exn_" + secrets.token_urlsafe(32)
+
+
+def create_account(
+    *, handle: str, display_name: str = "", simulated: bool = False, bio: str = ""
+) -> tuple[NetAccount, str]:
+    """A new account and its API token; the plain token is returned here and nowhere else."""
+    if not HANDLE_RE.match(handle):
+        raise NetError("a handle is 1-30 letters, digits or underscores")
+    if NetAccount.objects.filter(handle__iexact=handle).exists():
+        raise NetError(f"the handle @{handle} is taken", status=409, code="conflict")
+    token = new_token()
+    account = NetAccount.objects.create(
+        handle=handle,
+        display_name=display_name[:80],
+        bio=bio[:300],
+        is_simulated=simulated,
+        token_hash=hash_token(token),
+        created_at=timezone.now(),
+    )
+    return account, token
+
+
+def rotate_token(*, account: NetAccount) -> str:
+    token = new_token()
+    NetAccount.objects.filter(pk=account.pk).update(token_hash=hash_token(token))
+    return token
+
+
+def account_for_token(token: str) -> NetAccount | None:
+    if not token:
+        return None
+    return NetAccount.objects.filter(token_hash=hash_token(token)).first()
+
+
+def weighted_length(text: str) -> int:
+    """Characters as the network counts them: every URL counts as 23."""
+    return len(URL_RE.sub("x" * URL_WEIGHT, text))
+
+
+def check_post_text(text: str, *, has_media: bool) -> None:
+    if len(text) > MAX_RAW_CHARS:
+        raise NetError(f"text is longer than {MAX_RAW_CHARS} characters", code="too_long")
+    if weighted_length(text) > MAX_WEIGHTED_CHARS:
+        raise NetError(
+            f"text is longer than {MAX_WEIGHTED_CHARS} characters (a link counts as {URL_WEIGHT})",
+            code="too_long",
+        )
+    if not text.strip() and not has_media:
+        raise NetError("a post needs text or media", code="empty")
+
+
+def decode_media(items: object) -> list[MediaUpload]:
+    """Media from a JSON body: [{content_type, data_base64, alt_text}]."""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise NetError("media must be a list")
+    uploads = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise NetError(f"media[{index}] must be an object")
+        content_type, data, alt = (
+            item.get("content_type"),
+            item.get("data_base64"),
+            item.get("alt_text", ""),
+        )
+        if not isinstance(content_type, str) or not isinstance(data, str):
+            raise NetError(f"media[{index}] needs content_type and data_base64 strings")
+        if not isinstance(alt, str):
+            raise NetError(f"media[{index}].alt_text must be a string")
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            raise NetError(f"media[{index}].data_base64 is not valid base64") from None
+        uploads.append(MediaUpload(content_type=content_type, data=raw, alt_text=alt))
+    return uploads
+
+
+def check_media(media: list[MediaUpload]) -> None:
+    if len(media) > MAX_MEDIA_ITEMS:
+        raise NetError(f"at most {MAX_MEDIA_ITEMS} media items")
+    for item in media:
+        if item.content_type not in MEDIA_TYPES:
+            raise NetError(f"unsupported media type {item.content_type[:60]!r}", status=415)
+        if not item.data:
+            raise NetError("a media item is empty")
+        if len(item.data) > MAX_MEDIA_BYTES:
+            raise NetError("a media item is larger than 5 MB", status=413, code="too_large")
+        if len(item.alt_text) > 1500:
+            raise NetError("alt text is longer than 1500 characters")
+
+
+def create_post(
+    *,
+    account: NetAccount,
+    text: str,
+    in_reply_to: int | None = None,
+    media: list[MediaUpload] | None = None,
+    client_ref: str = "",
+    now: datetime | None = None,
+) -> Created[NetPost]:
+    """Publish a post or reply; a repeated ``client_ref`` returns the first post unchanged."""
+    media = media or []
+    client_ref = client_ref.strip()
+    if len(client_ref) > 200:
+        raise NetError("the Idempotency-Key is longer than 200 characters")
+    if client_ref:
+        existing = NetPost.objects.filter(account=account, client_ref=client_ref).first()
+        if existing is not None:
+            return Created(existing, False)
+    check_post_text(text, has_media=bool(media))
+    check_media(media)
+    parent = None
+    if in_reply_to is not None:
+        parent = NetPost.objects.filter(pk=in_reply_to, deleted_at=None).first()
+        if parent is None:
+            raise NetError("in_reply_to: no such post", code="no_such_post")
+    when = now or timezone.now()
+    try:
+        with transaction.atomic():
+            post = NetPost.objects.create(
+                account=account,
+                text=text,
+                in_reply_to=parent,
+                root=(parent.root or parent) if parent else None,
+                client_ref=client_ref,
+                created_at=when,
+            )
+            NetMedia.objects.bulk_create(
+                NetMedia(
+                    post=post,
+                    content_type=item.content_type,
+                    size=len(item.data),
+                    alt_text=item.alt_text,
+                    sha256=hashlib.sha256(item.data).hexdigest(),
+                )
+                for item in media
+            )
+            _notify(_post_notifications(post, parent), when=when)
+    except IntegrityError:
+        # Two requests with one key raced; the other one's post stands.
+        existing = NetPost.objects.filter(account=account, client_ref=client_ref).first()
+        if client_ref and existing is not None:
+            return Created(existing, False)
+        raise
+    return Created(post, True)
+
+
+def _post_notifications(
+    post: NetPost, parent: NetPost | None
+) -> list[tuple[int, EventKind, NetPost | NetDirectMessage]]:
+    """Who hears of a new post: the author answered, the thread's owner, everyone mentioned."""
+    notes: dict[int, EventKind] = {}
+    if parent is not None:
+        if parent.account_id != post.account_id:
+            top_level = parent.in_reply_to_id is None
+            notes[parent.account_id] = EventKind.COMMENT if top_level else EventKind.REPLY
+        root = post.root
+        if root is not None and root.account_id not in notes:
+            if root.account_id != post.account_id:
+                notes[root.account_id] = EventKind.REPLY
+    # At most 20 mentions a post notify anyone, so one post cannot flood the network.
+    handles = sorted({match.lower() for match in MENTION_RE.findall(post.text)})[:20]
+    if handles:
+        any_of = Q()
+        for handle in handles:
+            any_of |= Q(handle__iexact=handle)
+        mentioned = list(NetAccount.objects.filter(any_of).exclude(pk=post.account_id))
+        NetMention.objects.bulk_create(NetMention(post=post, account=a) for a in mentioned)
+        for account in mentioned:
+            notes.setdefault(account.pk, EventKind.MENTION)
+    return [(account_id, kind, post) for account_id, kind in notes.items()]
+
+
+def _notify(
+    notes: list[tuple[int, EventKind, NetPost | NetDirectMessage]], *, when: datetime
+) -> None:
+    """Write inbox events; must run inside the transaction that wrote their subject."""
+    if not notes:
+        return
+    recipient_ids = sorted({account_id for account_id, _, _ in notes})
+    # Lock recipients in id order so two writers never wait on each other in a cycle.
+    locked = {
+        a.pk: a
+        for a in NetAccount.objects.select_for_update().filter(pk__in=recipient_ids).order_by("pk")
+    }
+    events = []
+    for account_id, kind, subject in sorted(notes, key=lambda note: note[0]):
+        recipient = locked[account_id]
+        recipient.last_event_seq += 1
+        events.append(
+            NetEvent(
+                recipient=recipient,
+                seq=recipient.last_event_seq,
+                kind=kind,
+                post=subject if isinstance(subject, NetPost) else None,
+                direct_message=subject if isinstance(subject, NetDirectMessage) else None,
+                created_at=when,
+            )
+        )
+    for recipient in locked.values():
+        NetAccount.objects.filter(pk=recipient.pk).update(last_event_seq=recipient.last_event_seq)
+    NetEvent.objects.bulk_create(events)
+
+
+def delete_post(*, account: NetAccount, post_id: int) -> None:
+    post = NetPost.objects.filter(pk=post_id).first()
+    if post is None:
+        raise NetError("no such post", status=404, code="not_found")
+    if post.account_id != account.pk:
+        raise NetError("you can only delete your own posts", status=403, code="forbidden")
+    # Deleting twice succeeds, so a client retrying after a lost response is not refused.
+    NetPost.objects.filter(pk=post.pk, deleted_at=None).update(deleted_at=timezone.now())
+
+
+def send_direct_message(
+    *,
+    sender: NetAccount,
+    recipient: NetAccount,
+    text: str,
+    client_ref: str = "",
+    now: datetime | None = None,
+) -> Created[NetDirectMessage]:
+    client_ref = client_ref.strip()
+    if len(client_ref) > 200:
+        raise NetError("the Idempotency-Key is longer than 200 characters")
+    if client_ref:
+        existing = NetDirectMessage.objects.filter(sender=sender, client_ref=client_ref).first()
+        if existing is not None:
+            return Created(existing, False)
+    if not text.strip():
+        raise NetError("a message needs text", code="empty")
+    if len(text) > MAX_DM_CHARS:
+        raise NetError(f"a message is at most {MAX_DM_CHARS} characters", code="too_long")
+    if recipient.pk == sender.pk:
+        raise NetError("you cannot message yourself")
+    when = now or timezone.now()
+    try:
+        with transaction.atomic():
+            message = NetDirectMessage.objects.create(
+                sender=sender,
+                recipient=recipient,
+                text=text,
+                client_ref=client_ref,
+                created_at=when,
+            )
+            _notify([(recipient.pk, EventKind.DIRECT, message)], when=when)
+    except IntegrityError:
+        existing = NetDirectMessage.objects.filter(sender=sender, client_ref=client_ref).first()
+        if client_ref and existing is not None:
+            return Created(existing, False)
+        raise
+    return Created(message, True)
+
+
+def visible_post(post_id: int) -> NetPost:
+    post = NetPost.objects.select_related("account").filter(pk=post_id, deleted_at=None).first()
+    if post is None:
+        raise NetError("no such post", status=404, code="not_found")
+    return post
+
+
+def like_post(*, account: NetAccount, post: NetPost, now: datetime | None = None) -> bool:
+    """Like a post; True if this call added the like (liking twice is harmless)."""
+    _, created = NetLike.objects.get_or_create(
+        account=account, post=post, defaults={"created_at": now or timezone.now()}
+    )
+    return created
+
+
+def repost_post(*, account: NetAccount, post: NetPost, now: datetime | None = None) -> bool:
+    _, created = NetRepost.objects.get_or_create(
+        account=account, post=post, defaults={"created_at": now or timezone.now()}
+    )
+    return created
+
+
+def follow_account(
+    *, follower: NetAccount, followee: NetAccount, now: datetime | None = None
+) -> bool:
+    if follower.pk == followee.pk:
+        raise NetError("you cannot follow yourself")
+    _, created = NetFollow.objects.get_or_create(
+        follower=follower, followee=followee, defaults={"created_at": now or timezone.now()}
+    )
+    return created
+
+
+def record_impressions(*, post_ids: list[int], count: int = 1) -> None:
+    """Count views; one UPDATE, so concurrent viewers never lose each other's counts."""
+    if post_ids and count > 0:
+        NetPost.objects.filter(pk__in=post_ids).update(impressions=F("impressions") + count)

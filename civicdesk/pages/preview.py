@@ -1,0 +1,77 @@
+"""The composer's live preview: each channel and language, measured as its platform counts
+it and checked against the platform's rules and the organization's policy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from civicdesk.organizations.models import Channel
+from civicdesk.rules import (
+    Finding,
+    Measurement,
+    VariantDraft,
+    check_post,
+    default_policy,
+    measure,
+)
+
+
+@dataclass
+class PreviewItem:
+    channel: Channel
+    language: str
+    language_name: str
+    text: str
+    measurement: Measurement
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def over(self) -> bool:
+        return self.measurement.remaining < 0
+
+    @property
+    def too_many(self) -> int:
+        return max(0, -self.measurement.remaining)
+
+
+@dataclass
+class Preview:
+    items: list[PreviewItem]
+    # Findings about the post as a whole (a missing official language, ...).
+    general: list[Finding]
+
+
+def build_preview(
+    *, channels: Sequence[Channel], texts: Mapping[str, str],
+    overrides: Mapping[tuple[str, int], str], official_languages: Sequence[str],
+    language_names: Mapping[str, str],
+) -> Preview:
+    """One item per channel and language the channel publishes in, with its own wording."""
+    items: list[PreviewItem] = []
+    for channel in channels:
+        for language, base in texts.items():
+            if channel.languages and language not in channel.languages:
+                continue
+            text = overrides.get((language, channel.pk), "").strip() or base
+            if not text.strip():
+                continue
+            items.append(PreviewItem(
+                channel=channel, language=language,
+                language_name=language_names.get(language, language),
+                text=text, measurement=measure(text, channel.platform),
+            ))
+    # The set checks (languages present, versions paired) are about one channel's versions.
+    general: list[Finding] = []
+    for channel in channels:
+        own = [i for i in items if i.channel.pk == channel.pk]
+        drafts = [VariantDraft(platform=channel.platform, language=i.language, text=i.text)
+                  for i in own]
+        for finding in check_post(drafts, default_policy(),
+                                  official_languages=official_languages):
+            target = next((i for i in own if i.language == finding.language), None)
+            if target is not None:
+                target.findings.append(finding)
+            elif finding not in general:
+                general.append(finding)
+    return Preview(items=items, general=general)

@@ -1,0 +1,237 @@
+"""Reads for the pages: dashboard figures, the plan of posts, channels, the audit log.
+
+Each selector takes the viewing user and returns only what that user may see, with the
+related rows it needs fetched up front, so a page costs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from civicdesk.analytics.models import MetricSnapshot
+from civicdesk.inbox.models import InboundMessage
+from civicdesk.organizations.access import Perm, User, brands_for, channels_for
+from civicdesk.organizations.models import (
+    AuditEvent,
+    Brand,
+    Channel,
+    Membership,
+    Organization,
+    Role,
+)
+from civicdesk.publishing.models import Approval, Post, PostVariant, Publication, PublicationAttempt
+from civicdesk.publishing.models import PublicationState as S
+
+PERIOD_DAYS = 30
+# The states the dashboard counts, in the order it shows them.
+DASHBOARD_STATES = (S.SCHEDULED, S.PUBLISHED, S.FAILED, S.MISSED, S.UNCONFIRMED)
+
+
+@dataclass
+class ChannelFigures:
+    channel: Channel
+    followers: int | None = None
+    post_impressions: int | None = None
+    post_engagements: int | None = None
+    account_impressions: int | None = None
+    account_engagements: int | None = None
+    messages: int = 0
+    states: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def state_counts(self) -> list[tuple[str, str, int]]:
+        return [(s.value, s.label, self.states.get(s.value, 0)) for s in DASHBOARD_STATES]
+
+
+@dataclass
+class BrandFigures:
+    brand: Brand
+    channels: list[ChannelFigures]
+
+
+@dataclass
+class PublishingSwitch:
+    organization: Organization
+    can_control: bool
+    paused_by: str | None
+    paused_at: datetime | None
+
+
+def _add(total: int | None, value: int | None) -> int | None:
+    """Sum where None means "not reported": stays None until something is reported."""
+    if value is None:
+        return total
+    return (total or 0) + value
+
+
+def dashboard_figures(*, user: User, days: int = PERIOD_DAYS) -> list[BrandFigures]:
+    """Per brand and channel: followers, post and account numbers, messages, states."""
+    since = timezone.now() - timedelta(days=days)
+    channels = list(channels_for(user, Perm.VIEW).filter(is_active=True))
+    ids = [c.pk for c in channels]
+    figures = {c.pk: ChannelFigures(channel=c) for c in channels}
+
+    latest_account = (
+        MetricSnapshot.objects.filter(channel_id__in=ids, publication__isnull=True)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("channel_id")],
+                              order_by=F("captured_at").desc()))
+        .filter(rank=1)
+        .values("channel_id", "followers", "impressions", "engagements")
+    )
+    for row in latest_account:
+        f = figures[row["channel_id"]]
+        f.followers = row["followers"]
+        f.account_impressions = row["impressions"]
+        f.account_engagements = row["engagements"]
+
+    latest_posts = (
+        MetricSnapshot.objects.filter(
+            publication__isnull=False, publication__channel_id__in=ids,
+            publication__published_at__gte=since,
+        )
+        .annotate(rank=Window(RowNumber(), partition_by=[F("publication_id")],
+                              order_by=F("captured_at").desc()))
+        .filter(rank=1)
+        .values("channel_id", "impressions", "likes", "reposts", "replies")
+    )
+    for row in latest_posts:
+        f = figures[row["channel_id"]]
+        f.post_impressions = _add(f.post_impressions, row["impressions"])
+        for name in ("likes", "reposts", "replies"):
+            f.post_engagements = _add(f.post_engagements, row[name])
+
+    received = (
+        InboundMessage.objects.filter(channel_id__in=ids, received_at__gte=since)
+        .values("channel_id").annotate(n=Count("pk"))
+    )
+    for row in received:
+        figures[row["channel_id"]].messages = row["n"]
+
+    states = (
+        Publication.objects.filter(channel_id__in=ids, state__in=DASHBOARD_STATES)
+        .filter(Q(scheduled_at__gte=since) | Q(published_at__gte=since)
+                | Q(state__in=[S.SCHEDULED, S.UNCONFIRMED]))
+        .values("channel_id", "state").annotate(n=Count("pk"))
+    )
+    for row in states:
+        figures[row["channel_id"]].states[row["state"]] = row["n"]
+
+    by_brand: dict[int, BrandFigures] = {}
+    for channel in channels:
+        entry = by_brand.setdefault(channel.brand_id, BrandFigures(channel.brand, []))
+        entry.channels.append(figures[channel.pk])
+    return sorted(by_brand.values(), key=lambda b: (b.brand.organization.name, b.brand.name))
+
+
+def publishing_switches(*, user: User) -> list[PublishingSwitch]:
+    """The "stop all posts" switch of each organization the user belongs to."""
+    if not user.is_authenticated:
+        return []
+    last_pause = AuditEvent.objects.filter(
+        organization_id=OuterRef("pk"), action="publishing.pause"
+    ).order_by("-sequence")
+    orgs = Organization.objects.filter(memberships__user_id=user.pk).distinct().annotate(
+        paused_by=Subquery(last_pause.values("actor_label")[:1]),
+        paused_at=Subquery(last_pause.values("created_at")[:1]),
+    ).order_by("name")
+    controllers = set(
+        Membership.objects.filter(
+            user_id=user.pk, brand__isnull=True, role__in=[Role.ADMIN, Role.MANAGER]
+        ).values_list("organization_id", flat=True)
+    )
+    return [
+        PublishingSwitch(
+            organization=org,
+            can_control=org.pk in controllers,
+            paused_by=org.paused_by if org.publishing_paused else None,
+            paused_at=org.paused_at if org.publishing_paused else None,
+        )
+        for org in orgs
+    ]
+
+
+@dataclass(frozen=True)
+class PlanFilters:
+    brand: int | None = None
+    channel: int | None = None
+    state: str | None = None
+
+
+def posts_plan(
+    *, user: User, filters: PlanFilters, past_days: int = 14, ahead_days: int = 90,
+    limit: int = 300,
+) -> list[Post]:
+    """Recent and upcoming posts (and unscheduled drafts) on the brands the user sees."""
+    now = timezone.now()
+    posts = (
+        Post.objects.filter(brand__in=brands_for(user, Perm.VIEW))
+        .filter(
+            Q(scheduled_at__gte=now - timedelta(days=past_days),
+              scheduled_at__lte=now + timedelta(days=ahead_days))
+            | Q(scheduled_at__isnull=True)
+        )
+        .select_related("brand__organization", "pillar", "campaign", "author")
+        .prefetch_related(
+            Prefetch("publications",
+                     queryset=Publication.objects.select_related("channel", "variant")
+                     .order_by("channel__platform", "channel__handle", "variant__language"))
+        )
+    )
+    if filters.brand:
+        posts = posts.filter(brand_id=filters.brand)
+    if filters.channel:
+        posts = posts.filter(publications__channel_id=filters.channel)
+    if filters.state:
+        posts = posts.filter(publications__state=filters.state)
+    posts = posts.distinct().order_by(F("scheduled_at").asc(nulls_last=True), "-created_at")
+    return list(posts[:limit])
+
+
+def plan_days(posts: list[Post]) -> list[tuple[date | None, list[Post]]]:
+    """Posts grouped by their day in their organization's time zone; unscheduled last."""
+    days: dict[date | None, list[Post]] = defaultdict(list)
+    for post in posts:
+        key = (timezone.localtime(post.scheduled_at, post.brand.organization.tz).date()
+               if post.scheduled_at else None)
+        days[key].append(post)
+    dated = sorted((d, p) for d, p in days.items() if d is not None)
+    return dated + ([(None, days[None])] if None in days else [])
+
+
+def post_detail(*, pk: int) -> Post:
+    """One post with everything its page shows. Access is checked by the caller."""
+    return (
+        Post.objects.select_related("brand__organization", "pillar", "campaign", "author")
+        .prefetch_related(
+            Prefetch("variants", queryset=PostVariant.objects.select_related("channel")
+                     .order_by("language", "channel_id")),
+            Prefetch("publications", queryset=Publication.objects.select_related(
+                "channel", "variant").order_by("channel__platform", "channel__handle",
+                                               "variant__language").prefetch_related(
+                Prefetch("attempts_log", queryset=PublicationAttempt.objects.order_by(
+                    "started_at", "pk")))),
+            Prefetch("approvals", queryset=Approval.objects.select_related("approver")),
+            "channels",
+        )
+        .get(pk=pk)
+    )
+
+
+def channels_overview(*, user: User) -> QuerySet[Channel]:
+    return channels_for(user, Perm.VIEW).order_by(
+        "brand__organization__name", "brand__name", "platform", "handle"
+    )
+
+
+def health_warnings(*, user: User) -> QuerySet[Channel]:
+    return channels_overview(user=user).filter(is_active=True).exclude(health="ok")
+
+
+def audit_events(*, organization: Organization) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(organization=organization).order_by("-sequence")

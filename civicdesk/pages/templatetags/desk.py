@@ -1,0 +1,38 @@
+"""Template filters of the desk: times in the organization's zone, masked personal data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.utils import dateformat, timezone
+
+from civicdesk.organizations.models import Organization
+from civicdesk.pages.text import mask_personal_data
+
+register = template.Library()
+
+
+@register.filter
+def org_time(value: datetime | None, org: Organization | None) -> str:
+    """A stored UTC time as the organization reads it, e.g. "Tue 3 Jun 2025, 14:00 CEST"."""
+    if value is None:
+        return "—"
+    local = timezone.localtime(value, org.tz) if org is not None else value
+    return dateformat.format(local, "D j M Y, H:i T")
+
+
+@register.filter
+def org_clock(value: datetime | None, org: Organization | None) -> str:
+    """Only the time of day in the organization's zone, for lists grouped by day."""
+    if value is None:
+        return "—"
+    local = timezone.localtime(value, org.tz) if org is not None else value
+    return dateformat.format(local, "H:i T")
+
+
+@register.filter
+def masked(message: Any) -> str:
+    """A message's text with the stored personal-data spans hidden (escaped by the template)."""
+    return mask_personal_data(message.text, message.personal_data)

@@ -1,0 +1,1 @@
+"""The views of the desk, one module per screen."""

@@ -1,0 +1,30 @@
+"""The channels of the user's brands and how they are doing."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET
+
+from civicdesk.organizations.models import Channel, Platform
+from civicdesk.pages.selectors import channels_overview
+from civicdesk.pages.views.common import HtmxHttpRequest
+
+
+def exnet_account_url(channel: Channel) -> str:
+    """The exercise network's own page of the channel's account."""
+    try:
+        return reverse("exnet:account", kwargs={"handle": channel.handle})
+    except NoReverseMatch:
+        return f"/exnet/@{channel.handle}"
+
+
+@require_GET
+def channels(request: HtmxHttpRequest) -> HttpResponse:
+    rows = list(channels_overview(user=request.user))
+    for channel in rows:
+        channel.network_url = (
+            exnet_account_url(channel) if channel.platform == Platform.EXNET else ""
+        )
+    return render(request, "pages/channels.html", {"channels": rows})

@@ -1,0 +1,50 @@
+"""The dashboard: numbers per brand and channel, channel warnings, the stop-all switch."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from civicdesk.organizations.access import can_control_publishing, organizations_for
+from civicdesk.organizations.services import publishing_pause
+from civicdesk.pages.forms import PauseForm
+from civicdesk.pages.selectors import (
+    PERIOD_DAYS,
+    dashboard_figures,
+    health_warnings,
+    publishing_switches,
+)
+from civicdesk.pages.views.common import HtmxHttpRequest, run_action
+
+
+@require_GET
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    return render(request, "pages/dashboard.html", {
+        "brands": dashboard_figures(user=request.user),
+        "switches": publishing_switches(user=request.user),
+        "warnings": list(health_warnings(user=request.user)),
+        "period_days": PERIOD_DAYS,
+    })
+
+
+@require_POST
+def publishing_switch(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
+    org = get_object_or_404(organizations_for(request.user), pk=org_pk)
+    if not can_control_publishing(request.user, org):
+        raise PermissionDenied("Only organization admins and managers can stop all posts.")
+    form = PauseForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("__all__", []):
+            messages.error(request, error)
+        return redirect("dashboard")
+    paused = form.cleaned_data["paused"]
+    run_action(
+        request,
+        lambda: publishing_pause(organization=org, paused=paused,
+                                 reason=form.cleaned_data["reason"], actor=request.user),
+        f"All posts of {org} are stopped." if paused else f"Posts of {org} go out again.",
+    )
+    return redirect("dashboard")

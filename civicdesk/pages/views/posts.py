@@ -1,0 +1,104 @@
+"""The plan of posts, one post's page, and the workflow buttons on it."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from civicdesk.organizations.access import Perm, brands_for, channels_for, has_perm
+from civicdesk.pages.selectors import PlanFilters, plan_days, post_detail, posts_plan
+from civicdesk.pages.views.common import HtmxHttpRequest, int_param, post_for, run_action
+from civicdesk.publishing import services
+from civicdesk.publishing.models import PostStatus, Publication, PublicationState
+from civicdesk.publishing.state import LIVE_OR_UNKNOWN
+
+
+@require_GET
+def posts_list(request: HtmxHttpRequest) -> HttpResponse:
+    state = request.GET.get("state") or None
+    filters = PlanFilters(
+        brand=int_param(request.GET.get("brand")),
+        channel=int_param(request.GET.get("channel")),
+        state=state if state in PublicationState.values else None,
+    )
+    days = plan_days(posts_plan(user=request.user, filters=filters))
+    context = {
+        "days": days,
+        "filters": filters,
+        "brands": brands_for(request.user, Perm.VIEW).order_by("name"),
+        "channels": channels_for(request.user, Perm.VIEW),
+        "states": PublicationState.choices,
+    }
+    template = "pages/posts.html#plan" if request.htmx else "pages/posts.html"
+    return render(request, template, context)
+
+
+@require_GET
+def post_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    post_for(request, pk, Perm.VIEW)
+    post = post_detail(pk=pk)
+    user = request.user
+    brand = post.brand
+    is_author = post.author_id == user.pk
+    publications = list(post.publications.all())
+    locked = any(p.state in LIVE_OR_UNKNOWN for p in publications)
+    context = {
+        "post": post,
+        "org": brand.organization,
+        "publications": publications,
+        "is_author": is_author,
+        "can_compose": has_perm(user, brand, Perm.COMPOSE),
+        "can_approve": has_perm(user, brand, Perm.APPROVE),
+        "can_control": has_perm(user, brand, Perm.PUBLISH_CONTROL),
+        "approvals_needed": services.approvals_needed(post),
+        "editable": post.status != PostStatus.CANCELLED and not locked,
+        "retryable_states": {PublicationState.FAILED, PublicationState.MISSED},
+    }
+    return render(request, "pages/post_detail.html", context)
+
+
+@require_POST
+def post_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    post = post_for(request, pk, Perm.COMPOSE)
+    run_action(request, lambda: services.post_submit(post=post, actor=request.user),
+               "Sent for approval.")
+    return redirect("post-detail", pk=pk)
+
+
+@require_POST
+def post_approve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    post = post_for(request, pk, Perm.APPROVE)
+    comment = request.POST.get("comment", "")
+    run_action(request,
+               lambda: services.post_approve(post=post, actor=request.user, comment=comment),
+               "Approved.")
+    return redirect("post-detail", pk=pk)
+
+
+@require_POST
+def post_send_back(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    post = post_for(request, pk, Perm.APPROVE)
+    comment = request.POST.get("comment", "")
+    run_action(request,
+               lambda: services.post_send_back(post=post, actor=request.user, comment=comment),
+               "Sent back to the author.")
+    return redirect("post-detail", pk=pk)
+
+
+@require_POST
+def post_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    post = post_for(request, pk, Perm.COMPOSE)
+    run_action(request, lambda: services.post_cancel(post=post, actor=request.user),
+               "The post was cancelled; nothing more of it will go out.")
+    return redirect("post-detail", pk=pk)
+
+
+@require_POST
+def publication_retry(request: HtmxHttpRequest, pk: int, publication_pk: int) -> HttpResponse:
+    post = post_for(request, pk, Perm.PUBLISH_CONTROL)
+    publication = get_object_or_404(Publication, pk=publication_pk, post=post)
+    run_action(request,
+               lambda: services.publication_retry(publication=publication, actor=request.user),
+               f"{publication.channel} will be tried again now.")
+    return redirect("post-detail", pk=pk)

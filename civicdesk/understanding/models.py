@@ -1,0 +1,91 @@
+"""The installed linear heads: loaded lazily, once per process, thread-safely."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+ARTIFACT = "heads.npz"
+REBUILD_COMMAND = "civicdesk train-understanding --data DATA_DIR"
+
+
+class ModelMissingError(RuntimeError):
+    """The trained artifact is not installed."""
+
+
+@dataclass
+class Heads:
+    names: list[str]
+    labels: dict[str, list[str]]
+    columns: dict[str, slice]
+    weights: np.ndarray  # (D, total outputs) float32
+    bias: np.ndarray  # (total outputs,)
+    meta: dict
+    seen_complaints: np.ndarray
+    seen_tweetlid: np.ndarray
+    path: Path
+
+    def scores(self, x) -> np.ndarray:
+        """Raw linear scores (n, total outputs) for sparse feature rows ``x``."""
+        return np.asarray(x @ self.weights) + self.bias
+
+    def probabilities(self, raw: np.ndarray, head: str) -> np.ndarray | None:
+        """Probabilities (n, labels) of one head, or None when the artifact lacks it."""
+        if head not in self.columns:
+            return None
+        z = raw[:, self.columns[head]]
+        if z.shape[1] == 1:
+            p = 1.0 / (1.0 + np.exp(-np.clip(z[:, 0], -30, 30)))
+            return np.stack([1.0 - p, p], axis=1)
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+def read(path: Path) -> Heads:
+    with np.load(path, allow_pickle=False) as npz:
+        meta = json.loads(bytes(npz["meta"]).decode())
+        names, blocks, biases, columns, labels = [], [], [], {}, {}
+        start = 0
+        for head, info in meta["heads"].items():
+            w = npz[f"{head}.w"].astype(np.float32) * npz[f"{head}.scale"]
+            blocks.append(w)
+            biases.append(npz[f"{head}.b"])
+            columns[head] = slice(start, start + w.shape[1])
+            start += w.shape[1]
+            names.append(head)
+            labels[head] = list(info["labels"])
+        return Heads(names, labels, columns, np.ascontiguousarray(np.hstack(blocks)), np.concatenate(biases),
+                     meta, npz["seen.complaint_ids"], npz["seen.tweetlid_ids"], path)
+
+
+_lock = threading.Lock()
+_cache: dict[Path, Heads] = {}
+
+
+def load(models_dir: Path | str | None = None) -> Heads:
+    """The heads in ``models_dir`` (default: the installed ones), read once per process."""
+    path = Path(models_dir or MODELS_DIR) / ARTIFACT
+    heads = _cache.get(path)
+    if heads is not None:
+        return heads
+    with _lock:
+        if path not in _cache:
+            if not path.is_file():
+                raise ModelMissingError(
+                    f"the understanding model {path.name} is not installed in {path.parent}; "
+                    f"rebuild it with: {REBUILD_COMMAND}"
+                )
+            _cache[path] = read(path)
+        return _cache[path]
+
+
+def forget() -> None:
+    """Drop loaded heads (after a retrain replaced the artifact)."""
+    with _lock:
+        _cache.clear()
