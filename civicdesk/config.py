@@ -115,7 +115,8 @@ def database_config(url: str, base: Path) -> dict[str, object]:
             "TEST": {"NAME": env_str("TEST_DATABASE_NAME") or None},
         }
     if parsed.scheme == "sqlite":
-        name = unquote(parsed.path)
+        # sqlite:///relative/file or sqlite:////absolute/file, as elsewhere.
+        name = str(Path(unquote(parsed.path)[1:]).resolve())
         return database_config("", Path(name).parent) | {"NAME": name}
     raise ConfigError(f"DATABASE_URL has an unsupported scheme {parsed.scheme!r}")
 
@@ -127,7 +128,7 @@ def database_url(settings_dict: dict[str, object]) -> str:
     engine = str(settings_dict["ENGINE"])
     name = str(settings_dict["NAME"])
     if engine.endswith("sqlite3"):
-        return f"sqlite:///{name}"
+        return f"sqlite:///{Path(name).resolve()}"
     if engine.endswith("postgresql"):
         user = quote(str(settings_dict.get("USER") or ""))
         password = quote(str(settings_dict.get("PASSWORD") or ""))

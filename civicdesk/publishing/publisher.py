@@ -34,6 +34,7 @@ from civicdesk.connectors.base import (
 from civicdesk.connectors.registry import connector_for
 from civicdesk.organizations.models import Channel, ChannelHealth
 from civicdesk.publishing.backoff import backoff_delay
+from civicdesk.publishing.checks import last_check
 from civicdesk.publishing.models import AttemptOutcome, Publication, PublicationAttempt
 from civicdesk.publishing.models import PublicationState as S
 from civicdesk.publishing.state import move
@@ -188,6 +189,16 @@ def publish_one(publication_id: int, *, worker: str, report: PublishReport | Non
                 "past its time."))
             _ledger(pub, worker=worker, started=started, outcome=AttemptOutcome.MISSED)
         report.missed += 1
+        return pub.state
+    refused = last_check(pub)
+    if refused:
+        with transaction.atomic():
+            move(pub, S.FAILED, claimed_by="",
+                 status_reason=("Stopped by the last check before sending: "
+                                + "; ".join(refused))[:500])
+            _ledger(pub, worker=worker, started=started, outcome=AttemptOutcome.REJECTED,
+                    detail="; ".join(refused))
+        report.failed += 1
         return pub.state
     Publication.objects.filter(pk=pub.pk).update(attempts=F("attempts") + 1)
     pub.attempts += 1

@@ -17,6 +17,7 @@ from django.utils import timezone
 from civicdesk.organizations.access import Perm, User, require
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Brand, Channel
+from civicdesk.publishing.checks import blocking_reasons
 from civicdesk.publishing.models import (
     Approval,
     Campaign,
@@ -210,6 +211,9 @@ def post_approve(*, post: Post, actor: User, comment: str = "") -> Post:
         raise ValidationError("Only a post in review can be approved.")
     if post.author_id == actor.pk:
         raise PermissionDenied("No one approves their own post.")
+    blocking = blocking_reasons(post)
+    if blocking:
+        raise ValidationError(["This post cannot be approved until it is fixed:", *blocking])
     current = post.approvals.filter(revision=post.revision, approved=True)
     if current.filter(approver_id=actor.pk).exists():
         raise PermissionDenied("You have already approved this version; another approver must.")

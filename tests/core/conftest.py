@@ -37,7 +37,7 @@ class Desk:
 @pytest.fixture
 def desk(db: Any) -> Desk:
     org = org_services.organization_create(
-        name="Ministry of Roads", time_zone="America/Vancouver", official_languages=["en", "fr"]
+        name="Ministry of Roads", time_zone="America/Vancouver", official_languages=["en"]
     )
     brand = org_services.brand_create(organization=org, name="Road Watch",
                                       purpose="Timely road information.")

@@ -245,3 +245,23 @@ def test_validation_errors(desk: Desk) -> None:
     with pytest.raises(ValidationError):
         pub_services.post_create(brand=desk.brand, actor=desk.author, draft=pub_services.Draft(
             title="", texts={"en": " "}, channels=[]))
+
+
+def test_blocking_finding_prevents_approval(desk: Desk) -> None:
+    draft = pub_services.Draft(title="t", texts={"en": "word " * 200}, channels=[desk.channel],
+                               scheduled_at=timezone.now() + timedelta(hours=1))
+    post = pub_services.post_create(brand=desk.brand, actor=desk.author, draft=draft)
+    pub_services.post_submit(post=post, actor=desk.author)
+    with pytest.raises(ValidationError, match="cannot be approved"):
+        pub_services.post_approve(post=post, actor=desk.approver)
+
+
+def test_last_check_stops_a_bad_variant(desk: Desk, fake_platform: FakeConnector) -> None:
+    fake_platform._publish = _ok
+    post = approved_post(desk, texts={"en": "Fine text."})
+    Publication.objects.filter(post=post).update(state=S.SCHEDULED)
+    post.variants.update(text="word " * 200)  # changed behind the actions' back
+    publisher.publish_due(worker="w")
+    pub = post.publications.get()
+    assert pub.state == S.FAILED and "last check" in pub.status_reason
+    assert pub.remote_id == ""
