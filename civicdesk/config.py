@@ -99,7 +99,9 @@ def database_config(url: str, base: Path) -> dict[str, object]:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             # One test database per test run, so parallel runs never share a file.
-            "TEST": {"NAME": env_str("TEST_DATABASE_NAME") or str(base / f"test-{os.getpid()}.sqlite3")},
+            "TEST": {
+                "NAME": env_str("TEST_DATABASE_NAME") or str(base / f"test-{os.getpid()}.sqlite3")
+            },
         }
     parsed = urlparse(url)
     if parsed.scheme in {"postgres", "postgresql"}:

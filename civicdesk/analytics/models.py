@@ -36,6 +36,9 @@ class MetricSnapshot(models.Model):
         ]
         ordering = ["-captured_at"]
 
+    def __str__(self) -> str:
+        return f"{self.channel} {self.scope} @ {self.captured_at:%Y-%m-%d %H:%M}"
+
     @property
     def scope(self) -> str:
         return "post" if self.publication_id else "account"

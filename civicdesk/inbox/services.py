@@ -8,8 +8,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from civicdesk.organizations.access import Perm, User, require
-from civicdesk.organizations.audit import audit
 from civicdesk.inbox.models import (
     Conversation,
     ConversationStatus,
@@ -18,6 +16,8 @@ from civicdesk.inbox.models import (
     MessageStatus,
     Reply,
 )
+from civicdesk.organizations.access import Perm, User, require
+from civicdesk.organizations.audit import audit
 
 MAX_REPLY = 10_000
 CORRECTABLE = {"category", "urgency"}

@@ -13,7 +13,6 @@ from civicdesk.organizations.models import Brand, Channel
 from civicdesk.pages.text import local_input_value, parse_local_time
 from civicdesk.publishing.models import Campaign, Pillar, Post
 from civicdesk.publishing.services import Draft
-
 from civicdesk.understanding import KINDS, URGENCIES
 
 

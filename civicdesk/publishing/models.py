@@ -126,6 +126,10 @@ class Approval(models.Model):
     class Meta:
         ordering = ["created_at"]
 
+    def __str__(self) -> str:
+        verdict = "approved" if self.approved else "sent back"
+        return f"{self.post} r{self.revision} {verdict} by {self.approver}"
+
 
 class PublicationState(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -205,3 +209,6 @@ class PublicationAttempt(models.Model):
 
     class Meta:
         ordering = ["started_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} {self.outcome} at {self.started_at:%Y-%m-%d %H:%M:%S}"

@@ -35,7 +35,7 @@ from .policy import (
 from .post import check_post, check_variant
 from .prose import readability
 from .threads import split_thread
-from .types import Entity, Facet, Finding, MediaSpec, Measurement, Severity, VariantDraft
+from .types import Entity, Facet, Finding, Measurement, MediaSpec, Severity, VariantDraft
 
 __all__ = [
     "PLATFORMS",

@@ -54,8 +54,12 @@ def _is_acronym(word: str, rules: AccessibilityRules) -> bool:
     }
 
 
-def check_hashtags(hashtags: Sequence[Entity], prose_spans: Sequence[tuple[int, int]],
-                   rules: AccessibilityRules, report: Reporter) -> None:
+def check_hashtags(
+    hashtags: Sequence[Entity],
+    prose_spans: Sequence[tuple[int, int]],
+    rules: AccessibilityRules,
+    report: Reporter,
+) -> None:
     if rules.hashtags_camel_case:
         for tag in hashtags:
             body = tag.text[1:]
@@ -67,22 +71,31 @@ def check_hashtags(hashtags: Sequence[Entity], prose_spans: Sequence[tuple[int, 
                 report.add("accessibility.hashtag_case", tag.start, tag.end, hashtag=tag.text)
     if len(hashtags) > rules.max_hashtags:
         extra = hashtags[rules.max_hashtags :]
-        report.add("accessibility.too_many_hashtags", extra[0].start, extra[-1].end,
-                   limit=rules.max_hashtags, count=len(hashtags))
+        report.add(
+            "accessibility.too_many_hashtags",
+            extra[0].start,
+            extra[-1].end,
+            limit=rules.max_hashtags,
+            count=len(hashtags),
+        )
     if rules.hashtags_at_end and prose_spans:
         last_prose = max(end for _start, end in prose_spans)
         for tag in hashtags:
             if tag.end <= last_prose:
-                report.add("accessibility.hashtag_not_at_end", tag.start, tag.end,
-                           hashtag=tag.text)
+                report.add("accessibility.hashtag_not_at_end", tag.start, tag.end, hashtag=tag.text)
 
 
 def check_sentences(masked: str, rules: AccessibilityRules, report: Reporter) -> None:
     for start, end in prose.sentences(masked):
         count = len(prose.words(masked[start:end]))
         if count > rules.max_sentence_words:
-            report.add("accessibility.long_sentence", start, end, count=count,
-                       limit=rules.max_sentence_words)
+            report.add(
+                "accessibility.long_sentence",
+                start,
+                end,
+                count=count,
+                limit=rules.max_sentence_words,
+            )
 
 
 def check_emoji(text: str, masked: str, rules: AccessibilityRules, report: Reporter) -> None:
@@ -90,8 +103,13 @@ def check_emoji(text: str, masked: str, rules: AccessibilityRules, report: Repor
     if not spans:
         return
     if len(spans) > rules.max_emoji:
-        report.add("accessibility.too_many_emoji", spans[rules.max_emoji][0], spans[-1][1],
-                   limit=rules.max_emoji, count=len(spans))
+        report.add(
+            "accessibility.too_many_emoji",
+            spans[rules.max_emoji][0],
+            spans[-1][1],
+            limit=rules.max_emoji,
+            count=len(spans),
+        )
     if not rules.emoji_must_not_carry_message:
         return
     without_emoji = prose.mask(masked, spans, " ")
@@ -103,8 +121,11 @@ def check_emoji(text: str, masked: str, rules: AccessibilityRules, report: Repor
         after = without_emoji[end:].lstrip(" ")
         # After an article, pronoun or preposition the emoji fills the place of a word
         # ("I ❤️ Paris", "take the 🚆"); after a word it only decorates it.
-        if before and before.group(1).lower() in _SLOT_WORDS and after and (
-            after[0].isalnum() or after[0] in ".!?,;:"
+        if (
+            before
+            and before.group(1).lower() in _SLOT_WORDS
+            and after
+            and (after[0].isalnum() or after[0] in ".!?,;:")
         ):
             report.add("accessibility.emoji_as_word", start, end, emoji=text[start:end])
 
@@ -134,8 +155,9 @@ def check_capitals(blanked: str, rules: AccessibilityRules, report: Reporter) ->
             report.add("accessibility.all_caps", start, end, word=blanked[start:end])
 
 
-def check_readability(masked: str, language: str, rules: AccessibilityRules,
-                      report: Reporter) -> None:
+def check_readability(
+    masked: str, language: str, rules: AccessibilityRules, report: Reporter
+) -> None:
     settings = rules.readability
     if not settings.enabled:
         return
@@ -147,8 +169,12 @@ def check_readability(masked: str, language: str, rules: AccessibilityRules,
     if score is None or score.words < settings.minimum_words:
         return
     if score.score < threshold:
-        report.add("accessibility.readability", score=f"{score.score:.0f}",
-                   formula=score.formula, threshold=f"{threshold:g}")
+        report.add(
+            "accessibility.readability",
+            score=f"{score.score:.0f}",
+            formula=score.formula,
+            threshold=f"{threshold:g}",
+        )
 
 
 def check_accessibility(

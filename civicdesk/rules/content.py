@@ -55,8 +55,13 @@ def check_links(urls: Sequence[Entity], rules: LinkRules, report: Reporter) -> N
             present = {key for key, _value in parse_qsl(query, keep_blank_values=True)}
             missing = [p for p in rules.tracking_parameters if p not in present]
             if missing:
-                report.add("links.missing_tracking", url.start, url.end, domain=host,
-                           parameters=", ".join(missing))
+                report.add(
+                    "links.missing_tracking",
+                    url.start,
+                    url.end,
+                    domain=host,
+                    parameters=", ".join(missing),
+                )
         if rules.require_https and scheme == "http":
             report.add("links.insecure", url.start, url.end, domain=host)
         if rules.flag_shorteners and host in SHORTENERS:
@@ -97,12 +102,25 @@ def find_terms(text: str, terms: Sequence[str]) -> list[tuple[int, int, str]]:
 def check_words(text: str, policy: Policy, report: Reporter) -> None:
     for rule in policy.forbidden:
         for start, end, _term in find_terms(text, rule.terms):
-            report.add("words.forbidden", start, end, term=text[start:end],
-                       reason=rule.reason_in(report.language), rule=rule.id)
+            report.add(
+                "words.forbidden",
+                start,
+                end,
+                term=text[start:end],
+                reason=rule.reason_in(report.language),
+                rule=rule.id,
+            )
     for approval in policy.approvals:
         for start, end, _term in find_terms(text, approval.terms):
-            report.add("words.needs_approval", start, end, term=text[start:end],
-                       topic=approval.topic, approver=approval.approver, rule=approval.id)
+            report.add(
+                "words.needs_approval",
+                start,
+                end,
+                term=text[start:end],
+                topic=approval.topic,
+                approver=approval.approver,
+                rule=approval.id,
+            )
 
 
 def _same_language(a: str, b: str) -> bool:

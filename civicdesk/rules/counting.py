@@ -43,7 +43,9 @@ def x_weighted_length(text: str, *, url_length: int = 23, emoji_parsing: bool = 
     return total + _x_weight(normalized[cursor:], emoji_parsing)
 
 
-def _countable_text(text: str, rules: PlatformRules, urls: list[Entity], mentions: list[Entity]) -> str:
+def _countable_text(
+    text: str, rules: PlatformRules, urls: list[Entity], mentions: list[Entity]
+) -> str:
     """The text with links shortened to their fixed length and remote mentions to ``@user``."""
     replacements: list[tuple[int, int, str]] = []
     if rules.url_length is not None:
@@ -70,8 +72,9 @@ def _countable_text(text: str, rules: PlatformRules, urls: list[Entity], mention
 def count_length(text: str, rules: PlatformRules) -> int:
     """Length of ``text`` in the unit of ``rules``, links and mentions counted as it counts them."""
     if rules.counting is Counting.WEIGHTED:
-        return x_weighted_length(text, url_length=rules.url_length or 23,
-                                 emoji_parsing=rules.emoji_parsing)
+        return x_weighted_length(
+            text, url_length=rules.url_length or 23, emoji_parsing=rules.emoji_parsing
+        )
     if rules.url_length is None and not rules.remote_mentions_count_local_part:
         countable = text
     else:
@@ -79,6 +82,8 @@ def count_length(text: str, rules: PlatformRules) -> int:
         countable = _countable_text(text, rules, urls, mentions)
     if rules.counting is Counting.GRAPHEMES:
         return tx.grapheme_count(countable)
+    if rules.counting is Counting.CODE_POINTS:
+        return len(countable)
     return tx.utf16_length(countable)
 
 
@@ -86,11 +91,14 @@ def fits(text: str, rules: PlatformRules) -> bool:
     """True when ``text`` is within every length limit of ``rules``."""
     if rules.max_bytes is not None and tx.utf8_length(text) > rules.max_bytes:
         return False
+    if rules.max_raw_length is not None and len(text) > rules.max_raw_length:
+        return False
     return count_length(text, rules) <= rules.max_length
 
 
-def bluesky_facets(text: str, urls: list[Entity], mentions: list[Entity],
-                   hashtags: list[Entity]) -> tuple[Facet, ...]:
+def bluesky_facets(
+    text: str, urls: list[Entity], mentions: list[Entity], hashtags: list[Entity]
+) -> tuple[Facet, ...]:
     """Bluesky rich-text facets for the entities, with UTF-8 byte offsets."""
     offsets = tx.utf8_offsets(text)
     facets = []
@@ -121,28 +129,31 @@ def measure_with(text: str, rules: PlatformRules) -> Measurement:
     length = count_length(text, rules)
     invalid = tx.refused_spans(text)
     if rules.counting is Counting.WEIGHTED:
-        invalid += [(i, i + 1) for i, c in enumerate(text) if c in _X_INVALID and
-                    not any(s <= i < e for s, e in invalid)]
+        invalid += [
+            (i, i + 1)
+            for i, c in enumerate(text)
+            if c in _X_INVALID and not any(s <= i < e for s, e in invalid)
+        ]
         invalid.sort()
-    byte_length = tx.utf8_length(text)
-    within_bytes = rules.max_bytes is None or byte_length <= rules.max_bytes
-    has_text = bool(text.strip()) or not rules.text_required
-    valid = has_text and length <= rules.max_length and within_bytes and not invalid
     facets = bluesky_facets(text, urls, mentions, hashtags) if rules.slug == "bluesky" else ()
-    return Measurement(
+    measurement = Measurement(
         platform=rules.slug,
         length=length,
         limit=rules.max_length,
-        valid=valid,
+        valid=False,
         remaining=rules.max_length - length,
         urls=tuple(urls),
         mentions=tuple(mentions),
         hashtags=tuple(hashtags),
         facets=facets,
-        byte_length=byte_length,
+        byte_length=tx.utf8_length(text),
         byte_limit=rules.max_bytes,
+        raw_length=len(text),
+        raw_limit=rules.max_raw_length,
         invalid_ranges=tuple(invalid),
     )
+    has_text = bool(text.strip()) or not rules.text_required
+    return replace(measurement, valid=has_text and measurement.fits and not invalid)
 
 
 def rules_for(platform: str, limit: int | None = None) -> PlatformRules:

@@ -53,6 +53,8 @@ _FEDI_MENTION = regex.compile(
 _BSKY_MENTION = regex.compile(
     r"(?<![^\s(])@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]"
 )
+_EXNET_MENTION = regex.compile(r"(?<![A-Za-z0-9_@])@[A-Za-z0-9_]{1,30}")
+_WHOLE_TOKEN_LINK = regex.compile(r"https?://\S+", regex.IGNORECASE)
 _META_MENTION = regex.compile(r"(?<![\w@.])@[A-Za-z0-9._]{1,30}")
 _GENERIC_MENTION = regex.compile(r"(?<![\w@])@\w{1,50}")
 # Possessive runs keep matching linear on hostile input (no backtracking into the tag).
@@ -71,13 +73,15 @@ class Grammar:
     mention: regex.Pattern[str]
     hashtag: regex.Pattern[str]
     bluesky_tags: bool = False
+    # A link is the whole run of non-space characters after "http(s)://" (the exercise network).
+    whole_token_links: bool = False
 
 
 GRAMMARS: dict[str, Grammar] = {
     "x": Grammar(True, _X_MENTION, _WORD_TAG),
     "bluesky": Grammar(True, _BSKY_MENTION, _BSKY_TAG, bluesky_tags=True),
     "mastodon": Grammar(False, _FEDI_MENTION, _WORD_TAG),
-    "exnet": Grammar(False, _FEDI_MENTION, _WORD_TAG),
+    "exnet": Grammar(False, _EXNET_MENTION, _WORD_TAG, whole_token_links=True),
     "threads": Grammar(True, _META_MENTION, _WORD_TAG),
     "instagram": Grammar(False, _META_MENTION, _WORD_TAG),
     "facebook": Grammar(True, _GENERIC_MENTION, _WORD_TAG),
@@ -138,7 +142,7 @@ def _trim_tail(text: str, start: int, end: int) -> int:
 
 
 def extract_urls(text: str, *, bare_domains: bool) -> list[Entity]:
-    """Links in ``text``: with an http(s) scheme always, bare domains when the platform links them."""
+    """Links in ``text``: with an http(s) scheme always, bare domains if the platform links them."""
     found: list[Entity] = []
     for match in _URL_WITH_SCHEME.finditer(text):
         end = _trim_tail(text, match.start(), match.end())
@@ -202,5 +206,10 @@ def extract_hashtags(text: str, grammar: Grammar, urls: list[Entity]) -> list[En
 def extract(text: str, platform: str) -> tuple[list[Entity], list[Entity], list[Entity]]:
     """(urls, mentions, hashtags) in ``text`` as ``platform`` sees them."""
     grammar = GRAMMARS.get(platform, DEFAULT_GRAMMAR)
-    urls = extract_urls(text, bare_domains=grammar.bare_domains) if "." in text else []
+    if grammar.whole_token_links:
+        urls = [
+            Entity("url", m.group(), m.start(), m.end()) for m in _WHOLE_TOKEN_LINK.finditer(text)
+        ]
+    else:
+        urls = extract_urls(text, bare_domains=grammar.bare_domains) if "." in text else []
     return urls, extract_mentions(text, grammar, urls), extract_hashtags(text, grammar, urls)

@@ -23,6 +23,8 @@ def _alt_length(alt_text: str, rules: PlatformRules) -> int:
         return tx.grapheme_count(alt_text)
     if rules.counting is Counting.UTF16:
         return tx.utf16_length(alt_text)
+    if rules.counting is Counting.CODE_POINTS:
+        return len(alt_text)
     return len(tx.nfc(alt_text))
 
 

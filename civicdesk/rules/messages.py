@@ -163,8 +163,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "languages.empty_variant": {
         "en": "The {language} version for {platform} is empty while other versions are not.",
-        "fr": "La version {language} pour {platform} est vide alors que les autres ne le sont "
-        "pas.",
+        "fr": "La version {language} pour {platform} est vide alors que les autres ne le sont pas.",
     },
     # Links
     "links.domain_not_allowed": {
@@ -197,7 +196,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
 
 
 def base_language(language: str | None) -> str:
-    """"fr-CA" -> "fr"; empty or None -> the fallback language."""
+    """ "fr-CA" -> "fr"; empty or None -> the fallback language."""
     if not language:
         return FALLBACK
     return language.replace("_", "-").split("-", 1)[0].strip().lower() or FALLBACK

@@ -20,6 +20,7 @@ class Counting(StrEnum):
     WEIGHTED = "weighted"  # X: code points weighted 1 or 2 after NFC, emoji sequences 2
     GRAPHEMES = "graphemes"  # Unicode extended grapheme clusters
     UTF16 = "utf16"  # UTF-16 code units, what JavaScript composers count
+    CODE_POINTS = "code_points"  # Unicode code points, as Python's len() counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,8 @@ class PlatformRules:
     # Every link counts this many characters, whatever its length (None: links count in full).
     url_length: int | None = None
     max_bytes: int | None = None
+    # A limit on the raw text too, before links are shortened (None: no such limit).
+    max_raw_length: int | None = None
     normalize_nfc: bool = False
     emoji_parsing: bool = False
     # Mastodon counts "@user@example.social" as "@user".
@@ -195,21 +198,23 @@ _RULES: dict[str, PlatformRules] = {
         notes=("Comments and community text; video uploads are not composed here.",),
         media=MediaRules(max_items=0, image_types=()),
     ),
+    # The exercise network served by Civic Desk itself: code points, every http(s) link 23.
     "exnet": PlatformRules(
         slug="exnet",
         name="Exercise network",
         max_length=500,
-        counting=Counting.GRAPHEMES,
+        counting=Counting.CODE_POINTS,
         url_length=23,
-        remote_mentions_count_local_part=True,
+        max_raw_length=5000,
         splits_threads=True,
         media=MediaRules(
             max_items=4,
             image_types=_WEB_IMAGES,
             video_types=("video/mp4",),
-            max_image_bytes=8 * MB,
-            max_video_bytes=40 * MB,
+            max_image_bytes=5 * MB,
+            max_video_bytes=5 * MB,
             max_alt_text=1500,
+            mixes_images_and_video=True,
         ),
     ),
 }
@@ -220,9 +225,7 @@ THREAD_PLATFORMS: tuple[str, ...] = tuple(slug for slug, r in _RULES.items() if 
 
 class UnknownPlatformError(ValueError):
     def __init__(self, platform: str) -> None:
-        super().__init__(
-            f"Unknown platform {platform!r}; choose one of: {', '.join(PLATFORMS)}"
-        )
+        super().__init__(f"Unknown platform {platform!r}; choose one of: {', '.join(PLATFORMS)}")
         self.platform = platform
 
 

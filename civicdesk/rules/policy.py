@@ -31,7 +31,9 @@ class ReadabilityRules:
     # Below this many words a score says little about a text.
     minimum_words: int = 12
     # Minimum score per language; languages without a formula are not scored.
-    thresholds: dict[str, float] = field(default_factory=lambda: {"en": 50.0, "fr": 50.0, "es": 50.0})
+    thresholds: dict[str, float] = field(
+        default_factory=lambda: {"en": 50.0, "fr": 50.0, "es": 50.0}
+    )
 
 
 @dataclass
@@ -203,15 +205,15 @@ class _Reader:
         fields = {f.name: f for f in dataclasses.fields(cls)}
         unknown = [str(k) for k in value if k not in fields]
         if unknown:
-            raise PolicyError(
-                path, f"unknown field {unknown[0]!r} (known: {', '.join(fields)})"
-            )
+            raise PolicyError(path, f"unknown field {unknown[0]!r} (known: {', '.join(fields)})")
         kwargs = {}
         for name, spec in fields.items():
             where = f"{path}.{name}" if path else name
             if name in value:
                 kwargs[name] = self.read(hints[name], value[name], where)
-            elif spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING:
+            elif (
+                spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING
+            ):
                 raise PolicyError(where, "this field is required")
         return cls(**kwargs)
 
@@ -219,28 +221,41 @@ class _Reader:
 def _describe(value: Any) -> str:
     if value is None:
         return "nothing"
-    kind = {bool: "a boolean", int: "an integer", float: "a number", str: "a text",
-            list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+    kind = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a text",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)
     shown = repr(value)
     return f"{kind} ({shown[:40]}{'…' if len(shown) > 40 else ''})"
 
 
 def _validate(policy: Policy) -> None:
     if policy.schema > SCHEMA_VERSION or policy.schema < 1:
-        raise PolicyError("schema", f"schema {policy.schema} is not one this version reads "
-                                    f"(1 to {SCHEMA_VERSION})")
+        raise PolicyError(
+            "schema",
+            f"schema {policy.schema} is not one this version reads (1 to {SCHEMA_VERSION})",
+        )
     if policy.version < 1:
         raise PolicyError("version", "must be 1 or more")
     for code, severity in policy.severities.items():
         if severity not in SEVERITY_CHOICES:
-            raise PolicyError(f"severities.{code}",
-                              f"expected one of {', '.join(SEVERITY_CHOICES)}, got {severity!r}")
+            raise PolicyError(
+                f"severities.{code}",
+                f"expected one of {', '.join(SEVERITY_CHOICES)}, got {severity!r}",
+            )
     access = policy.accessibility
     for name in ("max_hashtags", "max_sentence_words", "max_emoji", "acronym_max_length"):
         if getattr(access, name) < 0:
             raise PolicyError(f"accessibility.{name}", "must not be negative")
-    for kind, rules in (("approvals", policy.approvals), ("forbidden", policy.forbidden),
-                        ("moderation", policy.moderation)):
+    for kind, rules in (
+        ("approvals", policy.approvals),
+        ("forbidden", policy.forbidden),
+        ("moderation", policy.moderation),
+    ):
         seen: set[str] = set()
         for index, rule in enumerate(rules):
             if not rule.id.strip():
@@ -249,7 +264,7 @@ def _validate(policy: Policy) -> None:
                 raise PolicyError(f"{kind}[{index}].id", f"{rule.id!r} is used twice")
             seen.add(rule.id)
             terms = getattr(rule, "terms", None)
-            if terms is not None and not any(t.strip(" *") for t in terms):
+            if terms is not None and not any(t.strip().strip("*").strip() for t in terms):
                 raise PolicyError(f"{kind}[{index}].terms", "needs at least one word")
 
 
@@ -298,9 +313,12 @@ def policy_to_data(policy: Policy) -> dict[str, Any]:
 
 def policy_to_yaml(policy: Policy) -> str:
     """The policy as YAML that ``policy_from_yaml`` reads back to an equal policy."""
-    return yaml.safe_dump(
-        policy_to_data(policy), sort_keys=False, allow_unicode=True, width=100
-    )
+    data = policy_to_data(policy)
+    document = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    if yaml.safe_load(document) != data:
+        # Some characters (NEL, line separators) only survive as escapes.
+        document = yaml.safe_dump(data, sort_keys=False, allow_unicode=False, width=100)
+    return document
 
 
 def default_policy() -> Policy:
@@ -317,4 +335,3 @@ def severity_for(policy: Policy, code: str, default: Severity) -> Severity | Non
     if chosen == "off":
         return None
     return Severity(chosen)
-

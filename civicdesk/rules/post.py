@@ -41,21 +41,49 @@ def _platform_findings(variant: VariantDraft, rules: PlatformRules, report: Repo
     if rules.text_required and not text.strip():
         report.add("platform.empty")
     if measurement.length > rules.max_length:
-        report.add("platform.too_long", overflow_start(text, rules), len(text),
-                   limit=rules.max_length, length=measurement.length)
+        report.add(
+            "platform.too_long",
+            overflow_start(text, rules),
+            len(text),
+            limit=rules.max_length,
+            length=measurement.length,
+        )
     elif measurement.byte_limit is not None and measurement.byte_length > measurement.byte_limit:
-        report.add("platform.too_many_bytes", overflow_start(text, rules), len(text),
-                   limit=measurement.byte_limit, length=measurement.byte_length)
+        report.add(
+            "platform.too_many_bytes",
+            overflow_start(text, rules),
+            len(text),
+            limit=measurement.byte_limit,
+            length=measurement.byte_length,
+        )
+    elif measurement.raw_limit is not None and measurement.raw_length > measurement.raw_limit:
+        report.add(
+            "platform.too_long",
+            measurement.raw_limit,
+            len(text),
+            limit=measurement.raw_limit,
+            length=measurement.raw_length,
+        )
     for start, end in measurement.invalid_ranges:
         report.add("platform.invalid_characters", start, end)
     if rules.max_hashtags is not None and len(measurement.hashtags) > rules.max_hashtags:
         extra = measurement.hashtags[rules.max_hashtags :]
-        report.add("platform.too_many_hashtags", extra[0].start, extra[-1].end,
-                   limit=rules.max_hashtags, count=len(measurement.hashtags))
+        report.add(
+            "platform.too_many_hashtags",
+            extra[0].start,
+            extra[-1].end,
+            limit=rules.max_hashtags,
+            count=len(measurement.hashtags),
+        )
     if rules.max_mentions is not None and len(measurement.mentions) > rules.max_mentions:
         extra = measurement.mentions[rules.max_mentions :]
-        report.add("platform.too_many_mentions", extra[0].start, extra[-1].end,
-                   limit=rules.max_mentions, count=len(measurement.mentions))
+        report.add(
+            "platform.too_many_mentions",
+            extra[0].start,
+            extra[-1].end,
+            limit=rules.max_mentions,
+            count=len(measurement.mentions),
+        )
     report.findings += check_media_with(rules, variant.media, language=variant.language)
 
 

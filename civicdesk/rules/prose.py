@@ -83,7 +83,9 @@ def syllables_en(word: str) -> int:
     elif w.endswith("es") and not w.endswith(("ses", "xes", "zes", "ces", "ges", "ches", "shes")):
         count -= 1 if count > 1 else 0
     # Vowel pairs said as two syllables: "create", "radio", "science".
-    count += len(regex.findall(r"(?:ia|io|eo|ua|uo)(?!u)", w)) - len(regex.findall(r"tio|sio|cia|tia", w))
+    count += len(regex.findall(r"(?:ia|io|eo|ua|uo)(?!u)", w)) - len(
+        regex.findall(r"tio|sio|cia|tia", w)
+    )
     return max(1, count)
 
 
@@ -133,7 +135,9 @@ class Formula:
 FORMULAS: dict[str, Formula] = {
     "en": Formula("Flesch", syllables_en, lambda wps, spw: 206.835 - 1.015 * wps - 84.6 * spw),
     "fr": Formula("Kandel–Moles", syllables_fr, lambda wps, spw: 207.0 - 1.015 * wps - 73.6 * spw),
-    "es": Formula("Fernández Huerta", syllables_es, lambda wps, spw: 206.84 - 1.02 * wps - 60.0 * spw),
+    "es": Formula(
+        "Fernández Huerta", syllables_es, lambda wps, spw: 206.84 - 1.02 * wps - 60.0 * spw
+    ),
 }
 
 
@@ -158,5 +162,10 @@ def readability(text: str, language: str) -> Readability | None:
     syllables = sum(formula.syllables(w) for w in word_list)
     wps = len(word_list) / max(1, len(spans))
     spw = syllables / len(word_list)
-    return Readability(formula.name, round(formula.score(wps, spw), 1), len(word_list),
-                       max(1, len(spans)), syllables)
+    return Readability(
+        formula.name,
+        round(formula.score(wps, spw), 1),
+        len(word_list),
+        max(1, len(spans)),
+        syllables,
+    )

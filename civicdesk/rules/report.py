@@ -57,8 +57,9 @@ class Reporter:
     platform_name: str | None = None
     findings: list[Finding] = field(default_factory=list)
 
-    def add(self, code: str, start: int | None = None, end: int | None = None,
-            **values: object) -> None:
+    def add(
+        self, code: str, start: int | None = None, end: int | None = None, **values: object
+    ) -> None:
         if code in PLATFORM_SEVERITIES:
             severity: Severity | None = PLATFORM_SEVERITIES[code]
         elif self.policy is not None:

@@ -115,8 +115,9 @@ def split_thread(
     """
     rules = rules_for(platform, limit)
     if rules.slug not in THREAD_PLATFORMS:
-        raise ValueError(f"{rules.name} does not publish threads; choose one of: "
-                         f"{', '.join(THREAD_PLATFORMS)}")
+        raise ValueError(
+            f"{rules.name} does not publish threads; choose one of: {', '.join(THREAD_PLATFORMS)}"
+        )
     if not text.strip():
         return []
     if fits(text, rules):
@@ -142,6 +143,7 @@ def _split_bodies(
     bodies: list[str] = []
     start = len(text) - len(text.lstrip())
     while start < cuts.end:
+
         def ok(end: int, start: int = start) -> bool:
             return fits(text[start:end] + suffix, rules)
 

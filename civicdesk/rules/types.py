@@ -62,6 +62,9 @@ class Measurement:
     facets: tuple[Facet, ...] = ()
     byte_length: int = 0
     byte_limit: int | None = None
+    # Code points before links are shortened, where the platform limits those too.
+    raw_length: int = 0
+    raw_limit: int | None = None
     # Code-point ranges of characters the platform refuses (lone surrogates, U+FFFE, ...).
     invalid_ranges: tuple[tuple[int, int], ...] = ()
 
@@ -69,7 +72,8 @@ class Measurement:
     def fits(self) -> bool:
         """True when the text is within the length limits (whatever else is wrong with it)."""
         within_bytes = self.byte_limit is None or self.byte_length <= self.byte_limit
-        return self.length <= self.limit and within_bytes
+        within_raw = self.raw_limit is None or self.raw_length <= self.raw_limit
+        return self.length <= self.limit and within_bytes and within_raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +88,7 @@ class MediaSpec:
 
     @property
     def kind(self) -> str:
-        """"image", "video" or "other", from the MIME type."""
+        """ "image", "video" or "other", from the MIME type."""
         major = self.content_type.split("/", 1)[0].strip().lower()
         return major if major in {"image", "video"} else "other"
 

@@ -22,7 +22,17 @@ SPAM = "youtube_spam"
 ALL = (CONSTRAINT, CRISIS, COMPLAINTS, SPAM, TWEETLID, INFODEMIC)
 
 SERVICE_DOMAINS = frozenset(
-    {"apparel", "cars", "electronics", "food", "other", "retail", "services", "software", "transport"}
+    {
+        "apparel",
+        "cars",
+        "electronics",
+        "food",
+        "other",
+        "retail",
+        "services",
+        "software",
+        "transport",
+    }
 )
 CRISIS_TYPE_MAP = {
     "affected individuals": "affected_individuals",
@@ -93,8 +103,14 @@ def _parse(kind: str, path: Path, rows: list[list[str]]) -> list[Example]:
     if kind == COMPLAINTS:
         for row in rows:
             if len(row) != 4 or row[2].strip() not in {"0", "1"}:
-                raise DatasetError(f"{path}: expected tweet_id,text,label,domain rows, got {row[:4]!r}")
-            out.append(Example(row[0], row[1], "complaint" if row[2].strip() == "1" else "not", row[3].strip()))
+                raise DatasetError(
+                    f"{path}: expected tweet_id,text,label,domain rows, got {row[:4]!r}"
+                )
+            out.append(
+                Example(
+                    row[0], row[1], "complaint" if row[2].strip() == "1" else "not", row[3].strip()
+                )
+            )
         return out
     head = _header(rows)
     index = {name: i for i, name in enumerate(head)}
@@ -106,11 +122,22 @@ def _parse(kind: str, path: Path, rows: list[list[str]]) -> list[Example]:
 
     if kind == CONSTRAINT:
         for row in body:
-            out.append(Example(col(row, "id"), col(row, "tweet"), col(row, "label").strip().lower(), path.stem))
+            out.append(
+                Example(
+                    col(row, "id"), col(row, "tweet"), col(row, "label").strip().lower(), path.stem
+                )
+            )
     elif kind == INFODEMIC:
         for row in body:
-            out.append(Example(col(row, "tweet_id"), col(row, "text"), col(row, "q7_label").strip(), path.stem,
-                               col(row, "q6_label").strip() if "q6_label" in index else ""))
+            out.append(
+                Example(
+                    col(row, "tweet_id"),
+                    col(row, "text"),
+                    col(row, "q7_label").strip(),
+                    path.stem,
+                    col(row, "q6_label").strip() if "q6_label" in index else "",
+                )
+            )
     elif kind == CRISIS:
         event = path.parent.name
         for row in body:
@@ -119,13 +146,22 @@ def _parse(kind: str, path: Path, rows: list[list[str]]) -> list[Example]:
             out.append(Example(col(row, "tweet id"), col(row, "tweet text"), itype, event, info))
     elif kind == TWEETLID:
         for row in body:
-            out.append(Example(col(row, "tweet_id"), col(row, "text"), col(row, "lang").strip(), path.stem))
+            out.append(
+                Example(col(row, "tweet_id"), col(row, "text"), col(row, "lang").strip(), path.stem)
+            )
     elif kind == SPAM:
         for row in body:
             label = col(row, "class").strip()
             if label not in {"0", "1"}:
                 raise DatasetError(f"{path}: CLASS must be 0 or 1, got {label!r}")
-            out.append(Example(col(row, "comment_id"), col(row, "content"), "spam" if label == "1" else "ham", path.stem))
+            out.append(
+                Example(
+                    col(row, "comment_id"),
+                    col(row, "content"),
+                    "spam" if label == "1" else "ham",
+                    path.stem,
+                )
+            )
     return out
 
 
@@ -143,9 +179,13 @@ def load(data_dir: Path | str) -> dict[str, list[Example]]:
         rows = _rows(path, "\t" if path.suffix.lower() == ".tsv" else ",")
         kind = _kind_of_file(path, rows)
         if kind is None:
-            if any(key in str(path.relative_to(root)).lower() for key in
-                   ("complaint", "constraint", "infodemic", "crisislex", "tweetlid", "spam")):
-                raise DatasetError(f"{path}: columns {_header(rows)[:6]} are not those of a known data set")
+            if any(
+                key in str(path.relative_to(root)).lower()
+                for key in ("complaint", "constraint", "infodemic", "crisislex", "tweetlid", "spam")
+            ):
+                raise DatasetError(
+                    f"{path}: columns {_header(rows)[:6]} are not those of a known data set"
+                )
             continue
         found.setdefault(kind, []).extend(_parse(kind, path, rows))
     return found

@@ -43,8 +43,15 @@ def hashed(texts: Sequence[str]) -> np.ndarray:
     """L2-normalised hashed character 3-5-gram vectors (the fallback)."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    vec = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_features=HASH_DIM, alternate_sign=True,
-                            norm="l2", lowercase=False, dtype=np.float32)
+    vec = HashingVectorizer(
+        analyzer="char_wb",
+        ngram_range=(3, 5),
+        n_features=HASH_DIM,
+        alternate_sign=True,
+        norm="l2",
+        lowercase=False,
+        dtype=np.float32,
+    )
     return vec.transform([normalise_for_model(t) for t in texts]).toarray().astype(np.float32)
 
 
@@ -57,7 +64,9 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     if enc is None:
         out = hashed(clean)
     else:
-        out = np.asarray(enc.encode([t if t else " " for t in clean]), dtype=np.float32).reshape(len(clean), -1)
+        out = np.asarray(enc.encode([t if t else " " for t in clean]), dtype=np.float32).reshape(
+            len(clean), -1
+        )
     out = np.nan_to_num(out)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     empty = norms[:, 0] == 0

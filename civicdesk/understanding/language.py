@@ -43,12 +43,17 @@ def model():
 
 
 #: ISO 639-1 codes among lid.176's labels.
-SUPPORTED = tuple(sorted(set(
-    "af am an ar as av az ba be bg bh bn bo br bs ca ce co cs cv cy da de dv el en eo es et eu fa fi fr "
-    "fy ga gd gl gn gu gv he hi hr ht hu hy ia id ie io is it ja jv ka kk km kn ko ku kv kw ky la lb li "
-    "lo lt lv mg mk ml mn mr ms mt my ne nl no oc or os pa pl ps pt qu rm ro ru sa sc sd si sk sl so sq "
-    "sr su sv sw ta te tg th tk tl tr tt ug uk ur uz vi vo wa yi yo zh".split()
-)))
+SUPPORTED = tuple(
+    sorted(
+        set(
+            "af am an ar as av az ba be bg bh bn bo br bs ca ce co cs cv cy da de dv el en eo es "
+            "et eu fa fi fr fy ga gd gl gn gu gv he hi hr ht hu hy ia id ie io is it ja jv ka kk "
+            "km kn ko ku kv kw ky la lb li lo lt lv mg mk ml mn mr ms mt my ne nl no oc or os pa "
+            "pl ps pt qu rm ro ru sa sc sd si sk sl so sq sr su sv sw ta te tg th tk tl tr tt ug "
+            "uk ur uz vi vo wa yi yo zh".split()
+        )
+    )
+)
 
 
 def supported_languages() -> tuple[str, ...]:
@@ -89,7 +94,9 @@ def detect_batch(
                 total_ft = mass
                 for j, code in enumerate(head_set):
                     ft_share = dist.get(code, 0.0) / total_ft
-                    dist[code] = mass * (HEAD_WEIGHT * float(head_probs[i, j]) + (1 - HEAD_WEIGHT) * ft_share)
+                    dist[code] = mass * (
+                        HEAD_WEIGHT * float(head_probs[i, j]) + (1 - HEAD_WEIGHT) * ft_share
+                    )
         if prior:
             dist = {code: p * (PRIOR_WEIGHT if code in prior else 1.0) for code, p in dist.items()}
             total = sum(dist.values())
@@ -98,5 +105,7 @@ def detect_batch(
         if not dist:
             continue
         code, conf = max(dist.items(), key=lambda kv: kv[1])
-        out[i] = (code, round(min(conf, 1.0), 4)) if conf >= UNSURE_BELOW else ("und", round(conf, 4))
+        out[i] = (
+            (code, round(min(conf, 1.0), 4)) if conf >= UNSURE_BELOW else ("und", round(conf, 4))
+        )
     return out

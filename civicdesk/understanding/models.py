@@ -60,8 +60,17 @@ def read(path: Path) -> Heads:
             start += w.shape[1]
             names.append(head)
             labels[head] = list(info["labels"])
-        return Heads(names, labels, columns, np.ascontiguousarray(np.hstack(blocks)), np.concatenate(biases),
-                     meta, npz["seen.complaint_ids"], npz["seen.tweetlid_ids"], path)
+        return Heads(
+            names,
+            labels,
+            columns,
+            np.ascontiguousarray(np.hstack(blocks)),
+            np.concatenate(biases),
+            meta,
+            npz["seen.complaint_ids"],
+            npz["seen.tweetlid_ids"],
+            path,
+        )
 
 
 _lock = threading.Lock()

@@ -8,11 +8,14 @@ from collections.abc import Iterable
 
 from .types import PiiSpan
 
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?!\w)")
+EMAIL = re.compile(
+    r"(?<![\w.+-])[\w.+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?!\w)"
+)
 CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 PHONE = re.compile(
     r"(?<![\w+])(?:"
-    r"(?:\+|00)[1-9]\d{0,2}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}"  # international
+    # international
+    r"(?:\+|00)[1-9]\d{0,2}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}"
     r"|\(\d{3}\)[ .-]?\d{3}[ .-]?\d{4}"  # (555) 123-4567
     r"|\d{3}[.-]\d{3}[.-]\d{4}"  # 555-123-4567
     r"|0\d(?:[ .-]?\d{2}){4}"  # 06 12 34 56 78 (FR)
@@ -29,7 +32,10 @@ ID_NUMBER = re.compile(
     r"|[A-Z]{1,2}\d{6,9}"  # passport-like
     r")(?![\w-])"
 )
-_STREET_EN = r"(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Lane|Ln\.?|Drive|Dr\.?|Way|Court|Ct\.?|Place|Pl\.?|Terrace|Crescent|Close|Square|Highway|Hwy)"
+_STREET_EN = (
+    r"(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Lane|Ln\.?|Drive|Dr\.?|Way"
+    r"|Court|Ct\.?|Place|Pl\.?|Terrace|Crescent|Close|Square|Highway|Hwy)"
+)
 ADDRESS = re.compile(
     r"(?<!\w)(?:"
     rf"\d{{1,5}}[A-Za-z]?\s+(?:[A-Z][\w'.-]*\s+){{1,4}}{_STREET_EN}(?!\w)"

@@ -25,7 +25,9 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
-def _head(probs: np.ndarray | None, row: int, labels: list[str] | None, positive: str) -> float | None:
+def _head(
+    probs: np.ndarray | None, row: int, labels: list[str] | None, positive: str
+) -> float | None:
     if probs is None or not labels or positive not in labels:
         return None
     return float(probs[row, labels.index(positive)])
@@ -49,13 +51,13 @@ def _kind_scores(text: str, heads_p: dict[str, float | None], crisis: dict[str, 
     c = -3.0
     if heads_p.get("complaint") is not None:
         c = -1.5 + 0.6 * _logit(heads_p["complaint"])
-    if (w := cues.find(cues.COMPLAINT, text)):
+    if w := cues.find(cues.COMPLAINT, text):
         c += 1.5
         hits["complaint"].append(f"complaint cue: {w}")
     z["complaint"] = c
 
     h = -4.0
-    if (w := cues.find(cues.HELP, text)):
+    if w := cues.find(cues.HELP, text):
         h += 4.5
         hits["help_request"].append(f"help requested: {w}")
     if crisis and crisis.get("donations_volunteering", 0) > 0.5 and hits["help_request"]:
@@ -70,23 +72,25 @@ def _kind_scores(text: str, heads_p: dict[str, float | None], crisis: dict[str, 
     if cues.INJURY.search(text):
         e += 2.0
         hits["emergency"].append("mentions injury")
-    if (w := cues.find(cues.URGENT, text)):
+    if w := cues.find(cues.URGENT, text):
         e += 1.5
         hits["emergency"].append(f"urgent: {w}")
     if crisis and safety:
-        e += 1.0 * (crisis.get("affected_individuals", 0) + crisis.get("infrastructure_utilities", 0))
+        e += 1.0 * (
+            crisis.get("affected_individuals", 0) + crisis.get("infrastructure_utilities", 0)
+        )
     z["emergency"] = e
 
     r = -3.5
     if heads_p.get("fake") is not None:
         r = -3.5 + 0.35 * _logit(heads_p["fake"])
-    if (w := cues.find(cues.RUMOUR, text)):
+    if w := cues.find(cues.RUMOUR, text):
         r += 3.0
         hits["rumour"].append(f"rumour cue: {w}")
     z["rumour"] = r
 
     p = -3.5
-    if (w := cues.find(cues.THANKS, text)):
+    if w := cues.find(cues.THANKS, text):
         p += 4.5
         hits["praise"].append(f"thanks: {w}")
     if cues.PRAISE_EMOJI.search(text):
@@ -95,7 +99,7 @@ def _kind_scores(text: str, heads_p: dict[str, float | None], crisis: dict[str, 
     z["praise"] = p
 
     s = -4.0
-    if (w := cues.find(cues.SUGGESTION, text)):
+    if w := cues.find(cues.SUGGESTION, text):
         s += 4.5
         hits["suggestion"].append(f"suggestion cue: {w}")
     z["suggestion"] = s
@@ -103,10 +107,10 @@ def _kind_scores(text: str, heads_p: dict[str, float | None], crisis: dict[str, 
     sp = -4.0
     if heads_p.get("spam") is not None:
         sp = -2.5 + 0.5 * _logit(heads_p["spam"])
-    if (w := cues.find(cues.SPAM, text)):
+    if w := cues.find(cues.SPAM, text):
         sp += 3.0
         hits["spam"].append(f"spam cue: {w}")
-    if (w := cues.find(cues.ABUSE, text)):
+    if w := cues.find(cues.ABUSE, text):
         sp += 4.0
         hits["spam"].append(f"abuse: {w}")
     z["spam"] = sp
@@ -119,9 +123,12 @@ def _kind_scores(text: str, heads_p: dict[str, float | None], crisis: dict[str, 
     return {k: round(scores[k], 4) for k in KINDS}, hits, safety
 
 
-def _urgency(kind: str, scores: dict[str, float], hits, safety, text: str, crisis_type, informative):
+def _urgency(
+    kind: str, scores: dict[str, float], hits, safety, text: str, crisis_type, informative
+):
     reasons: list[str] = []
     level = 3  # low
+
     def raise_to(lvl: int, reason: str) -> None:
         nonlocal level
         level = min(level, lvl)
@@ -144,17 +151,22 @@ def _urgency(kind: str, scores: dict[str, float], hits, safety, text: str, crisi
         raise_to(2, "kind: complaint")
     if kind == "question":
         raise_to(2, "kind: question")
-    if informative and crisis_type in ("affected_individuals", "infrastructure_utilities", "caution_advice"):
+    if informative and crisis_type in (
+        "affected_individuals",
+        "infrastructure_utilities",
+        "caution_advice",
+    ):
         raise_to(1, f"incident: {crisis_type.replace('_', ' ')}")
     return ("critical", "high", "medium", "low")[level], tuple(reasons)
 
 
-def understand_batch(texts: Sequence[str], *, languages: Sequence[str] = (), incident: bool = False,
-                     models_dir=None) -> list[Understanding]:
+def understand_batch(
+    texts: Sequence[str], *, languages: Sequence[str] = (), incident: bool = False, models_dir=None
+) -> list[Understanding]:
     texts = list(texts)
     out: list[Understanding] = []
     for start in range(0, len(texts), BATCH):
-        out.extend(_run(texts[start:start + BATCH], tuple(languages or ()), incident, models_dir))
+        out.extend(_run(texts[start : start + BATCH], tuple(languages or ()), incident, models_dir))
     return out
 
 
@@ -163,11 +175,15 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
     texts = [scrub(t) for t in raw_texts]
     raw = heads.scores(featurize(texts))
     probs = {name: heads.probabilities(raw, name) for name in heads.names}
-    langs = language.detect_batch(texts, languages, probs.get("language"), heads.labels.get("language", ()))
+    langs = language.detect_batch(
+        texts, languages, probs.get("language"), heads.labels.get("language", ())
+    )
     results = []
     for i, text in enumerate(texts):
         head_p = {
-            "complaint": _head(probs.get("complaint"), i, heads.labels.get("complaint"), "complaint"),
+            "complaint": _head(
+                probs.get("complaint"), i, heads.labels.get("complaint"), "complaint"
+            ),
             "spam": _head(probs.get("spam"), i, heads.labels.get("spam"), "spam"),
             "fake": _head(probs.get("fake"), i, heads.labels.get("fake"), "fake"),
         }
@@ -178,7 +194,9 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
             labels = heads.labels["crisis_type"]
             crisis = {lab: float(probs["crisis_type"][i, j]) for j, lab in enumerate(labels)}
             crisis_type = max(crisis, key=crisis.get)
-            p_inf = _head(probs.get("informative"), i, heads.labels.get("informative"), "informative")
+            p_inf = _head(
+                probs.get("informative"), i, heads.labels.get("informative"), "informative"
+            )
             informative = bool(p_inf is not None and p_inf >= 0.5 and crisis_type != "not_related")
         if not text:
             scores = {k: 0.0 for k in KINDS}
@@ -191,13 +209,23 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
         urgency, reasons = _urgency(kind, scores, hits, safety, text, crisis_type, informative)
         raw_text = raw_texts[i] if isinstance(raw_texts[i], str) else ""
         lang, conf = langs[i]
-        results.append(Understanding(
-            language=lang, language_confidence=float(conf), kind=kind, kind_scores=scores,
-            urgency=urgency, urgency_reasons=reasons, crisis_type=crisis_type, informative=informative,
-            pii=find_pii(raw_text),
-        ))
+        results.append(
+            Understanding(
+                language=lang,
+                language_confidence=float(conf),
+                kind=kind,
+                kind_scores=scores,
+                urgency=urgency,
+                urgency_reasons=reasons,
+                crisis_type=crisis_type,
+                informative=informative,
+                pii=find_pii(raw_text),
+            )
+        )
     return results
 
 
-def understand(text: str, *, languages: Sequence[str] = (), incident: bool = False) -> Understanding:
+def understand(
+    text: str, *, languages: Sequence[str] = (), incident: bool = False
+) -> Understanding:
     return _run([text], tuple(languages or ()), incident, None)[0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +37,14 @@ LID_LANGUAGES = ("es", "pt", "ca", "gl", "eu", "en")
 ARTIFACT = "heads.npz"
 REBUILD = "civicdesk train_understanding --data DATA_DIR"
 
-HEAD_C = {"complaint": 32.0, "spam": 8.0, "fake": 100.0, "crisis_type": 4.0, "informative": 2.0, "language": 16.0}
+HEAD_C = {
+    "complaint": 32.0,
+    "spam": 8.0,
+    "fake": 100.0,
+    "crisis_type": 4.0,
+    "informative": 2.0,
+    "language": 16.0,
+}
 
 
 def id_held_out(identifier: str, modulus: int) -> bool:
@@ -46,7 +53,10 @@ def id_held_out(identifier: str, modulus: int) -> bool:
 
 
 def _id_hash(identifiers: Iterable[str]) -> np.ndarray:
-    values = [zlib.crc32(i.strip().encode()) | (zlib.adler32(i.strip().encode()) << 32) for i in identifiers]
+    values = [
+        zlib.crc32(i.strip().encode()) | (zlib.adler32(i.strip().encode()) << 32)
+        for i in identifiers
+    ]
     return np.unique(np.array(values, dtype=np.uint64))
 
 
@@ -80,10 +90,14 @@ def build_splits(data: dict[str, list[ds.Example]]) -> tuple[dict[str, Split], d
     for ex in data.get(ds.CRISIS, []):
         held = ex.group in HELD_OUT_EVENTS
         if ex.label:
-            (splits["crisis_type"].test if held else splits["crisis_type"].train).append((ex.text, ex.label))
+            (splits["crisis_type"].test if held else splits["crisis_type"].train).append(
+                (ex.text, ex.label)
+            )
         if ex.extra:
             label = "informative" if ex.extra == "related and informative" else "not"
-            (splits["informative"].test if held else splits["informative"].train).append((ex.text, label))
+            (splits["informative"].test if held else splits["informative"].train).append(
+                (ex.text, label)
+            )
     for ex in data.get(ds.TWEETLID, []):
         lang = _clean_lang(ex.label)
         if lang is None:
@@ -102,7 +116,9 @@ def _fit(rows: list[tuple[str, str]], c: float):
     labels = sorted({label for _, label in rows})
     x = featurize([scrub(t) for t, _ in rows])
     y = np.array([labels.index(label) for _, label in rows])
-    model = LogisticRegression(C=c, max_iter=400, solver="liblinear" if len(labels) == 2 else "lbfgs")
+    model = LogisticRegression(
+        C=c, max_iter=400, solver="liblinear" if len(labels) == 2 else "lbfgs"
+    )
     model.fit(x, y)
     coef = model.coef_.T.astype(np.float32)  # (D, 1) for binary, (D, k) otherwise
     bias = model.intercept_.astype(np.float32)
@@ -127,15 +143,24 @@ def train(
         for head, row in correction_rows(text, fld, label):
             splits[head].train.append(row)
     arrays: dict[str, np.ndarray] = {}
-    meta = {"heads": {}, "held_out_events": list(HELD_OUT_EVENTS), "held_out_videos": list(HELD_OUT_VIDEOS),
-            "constraint_train_files": list(CONSTRAINT_TRAIN_FILES),
-            "complaint_split": "service-domain rows with crc32(id) % 3 == 0 are held out",
-            "tweetlid_split": "rows with crc32(id) % 5 == 0 are held out",
-            "trained_videos": sorted({e.group for e in data.get(ds.SPAM, []) if e.group not in HELD_OUT_VIDEOS}),
-            "trained_events": sorted({e.group for e in data.get(ds.CRISIS, []) if e.group not in HELD_OUT_EVENTS}),
-            "trained_constraint_files": sorted({e.group for e in data.get(ds.CONSTRAINT, [])
-                                                if e.group in CONSTRAINT_TRAIN_FILES}),
-            "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    meta = {
+        "heads": {},
+        "held_out_events": list(HELD_OUT_EVENTS),
+        "held_out_videos": list(HELD_OUT_VIDEOS),
+        "constraint_train_files": list(CONSTRAINT_TRAIN_FILES),
+        "complaint_split": "service-domain rows with crc32(id) % 3 == 0 are held out",
+        "tweetlid_split": "rows with crc32(id) % 5 == 0 are held out",
+        "trained_videos": sorted(
+            {e.group for e in data.get(ds.SPAM, []) if e.group not in HELD_OUT_VIDEOS}
+        ),
+        "trained_events": sorted(
+            {e.group for e in data.get(ds.CRISIS, []) if e.group not in HELD_OUT_EVENTS}
+        ),
+        "trained_constraint_files": sorted(
+            {e.group for e in data.get(ds.CONSTRAINT, []) if e.group in CONSTRAINT_TRAIN_FILES}
+        ),
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     for head, split in splits.items():
         if len({label for _, label in split.train}) < 2:
             log(f"skipping head {head}: no training data")
@@ -147,7 +172,10 @@ def train(
         arrays[f"{head}.scale"] = scale
         arrays[f"{head}.b"] = bias
         meta["heads"][head] = {"labels": labels, "train_rows": len(split.train)}
-        log(f"trained {head}: {len(split.train)} rows, {len(labels)} labels, {time.perf_counter() - t0:.1f}s")
+        log(
+            f"trained {head}: {len(split.train)} rows, {len(labels)} labels, "
+            f"{time.perf_counter() - t0:.1f}s"
+        )
     arrays["seen.complaint_ids"] = _id_hash(seen["complaint_ids"])
     arrays["seen.tweetlid_ids"] = _id_hash(seen["tweetlid_ids"])
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
@@ -181,6 +209,7 @@ def correction_rows(text: str, fld: str, label: str) -> list[tuple[str, tuple[st
 
 # --------------------------------------------------------------------------- evaluation
 
+
 @dataclass
 class Table:
     dataset: str
@@ -202,11 +231,24 @@ def _table(dataset, task, gold, pred, seconds, note, labels=None) -> Table:
 
     labels = labels or sorted(set(gold))
     p, r, f, s = precision_recall_fscore_support(gold, pred, labels=labels, zero_division=0)
-    _, _, mf, _ = precision_recall_fscore_support(gold, pred, labels=labels, average="macro", zero_division=0)
-    _, _, wf, _ = precision_recall_fscore_support(gold, pred, labels=labels, average="weighted", zero_division=0)
+    _, _, mf, _ = precision_recall_fscore_support(
+        gold, pred, labels=labels, average="macro", zero_division=0
+    )
+    _, _, wf, _ = precision_recall_fscore_support(
+        gold, pred, labels=labels, average="weighted", zero_division=0
+    )
     rows = [(lab, float(p[i]), float(r[i]), float(f[i]), int(s[i])) for i, lab in enumerate(labels)]
-    return Table(dataset, task, rows, float(mf), float(wf), float(accuracy_score(gold, pred)), len(gold),
-                 len(gold) / max(seconds, 1e-9), note)
+    return Table(
+        dataset,
+        task,
+        rows,
+        float(mf),
+        float(wf),
+        float(accuracy_score(gold, pred)),
+        len(gold),
+        len(gold) / max(seconds, 1e-9),
+        note,
+    )
 
 
 def held_out_rows(data: dict[str, list[ds.Example]], heads) -> dict[str, tuple[list, str]]:
@@ -215,26 +257,41 @@ def held_out_rows(data: dict[str, list[ds.Example]], heads) -> dict[str, tuple[l
     seen_c = set(heads.seen_complaints.tolist())
     seen_l = set(heads.seen_tweetlid.tolist())
     out: dict[str, tuple[list, str]] = {}
-    rows = [ex for ex in data.get(ds.COMPLAINTS, [])
-            if ex.group in ds.SERVICE_DOMAINS and int(_id_hash([ex.id])[0]) not in seen_c]
+    rows = [
+        ex
+        for ex in data.get(ds.COMPLAINTS, [])
+        if ex.group in ds.SERVICE_DOMAINS and int(_id_hash([ex.id])[0]) not in seen_c
+    ]
     if ds.COMPLAINTS in data:
         out["complaint"] = (rows, "customer-service rows whose ids the artifact did not train on")
     if ds.SPAM in data:
         trained = set(meta.get("trained_videos", []))
         rows = [ex for ex in data[ds.SPAM] if ex.group not in trained]
-        out["spam"] = (rows, "whole videos not used in training: " + ", ".join(sorted({ex.group for ex in rows})))
+        out["spam"] = (
+            rows,
+            "whole videos not used in training: " + ", ".join(sorted({ex.group for ex in rows})),
+        )
     if ds.CONSTRAINT in data:
         trained = set(meta.get("trained_constraint_files", []))
         rows = [ex for ex in data[ds.CONSTRAINT] if ex.group not in trained]
-        out["fake"] = (rows, "files not used in training: " + ", ".join(sorted({ex.group for ex in rows})))
+        out["fake"] = (
+            rows,
+            "files not used in training: " + ", ".join(sorted({ex.group for ex in rows})),
+        )
     if ds.CRISIS in data:
         trained = set(meta.get("trained_events", []))
         rows = [ex for ex in data[ds.CRISIS] if ex.group not in trained]
         events = sorted({ex.group for ex in rows})
-        out["crisis"] = (rows, f"{len(events)} whole events not used in training: " + ", ".join(events))
+        out["crisis"] = (
+            rows,
+            f"{len(events)} whole events not used in training: " + ", ".join(events),
+        )
     if ds.TWEETLID in data:
         rows = [ex for ex in data[ds.TWEETLID] if int(_id_hash([ex.id])[0]) not in seen_l]
-        out["language"] = (rows, "tweets whose ids the artifact did not train on; prior es,pt,ca,gl,eu,en")
+        out["language"] = (
+            rows,
+            "tweets whose ids the artifact did not train on; prior es,pt,ca,gl,eu,en",
+        )
     if ds.INFODEMIC in data:
         out["infodemic"] = (data[ds.INFODEMIC], "not used in training (cross-domain check)")
     return out
@@ -257,49 +314,109 @@ def evaluate(data_dir: Path | str, models_dir: Path | str | None = None) -> list
             keep = [i for i, ex in enumerate(rows) if ex.label in LID_LANGUAGES]
             texts = [texts[i] for i in keep]
             probs = heads.probabilities(raw[keep], "language")
-            pred = [code for code, _ in language.detect_batch(texts, LID_LANGUAGES, probs, heads.labels["language"])]
+            pred = [
+                code
+                for code, _ in language.detect_batch(
+                    texts, LID_LANGUAGES, probs, heads.labels["language"]
+                )
+            ]
             gold = [rows[i].label for i in keep]
-            tables.append(_table("tweetlid2014", "language (prior es,pt,ca,gl,eu,en)", gold, pred,
-                                 time.perf_counter() - t0, note + "; und/other/mixed labels ignored",
-                                 list(LID_LANGUAGES)))
+            tables.append(
+                _table(
+                    "tweetlid2014",
+                    "language (prior es,pt,ca,gl,eu,en)",
+                    gold,
+                    pred,
+                    time.perf_counter() - t0,
+                    note + "; und/other/mixed labels ignored",
+                    list(LID_LANGUAGES),
+                )
+            )
             continue
         if task == "crisis":
             typed = [i for i, ex in enumerate(rows) if ex.label]
             p = heads.probabilities(raw[typed], "crisis_type")
             labs = heads.labels["crisis_type"]
-            tables.append(_table("crisislex_t26", "information type (unseen events)", [rows[i].label for i in typed],
-                                 [labs[j] for j in p.argmax(1)], time.perf_counter() - t0, note))
+            tables.append(
+                _table(
+                    "crisislex_t26",
+                    "information type (unseen events)",
+                    [rows[i].label for i in typed],
+                    [labs[j] for j in p.argmax(1)],
+                    time.perf_counter() - t0,
+                    note,
+                )
+            )
             info = [i for i, ex in enumerate(rows) if ex.extra]
             p = heads.probabilities(raw[info], "informative")
             col = heads.labels["informative"].index("informative")
-            gold = ["informative" if rows[i].extra == "related and informative" else "not" for i in info]
-            tables.append(_table("crisislex_t26", "informativeness (unseen events)", gold,
-                                 ["informative" if v >= 0.5 else "not" for v in p[:, col]],
-                                 time.perf_counter() - t0, note))
+            gold = [
+                "informative" if rows[i].extra == "related and informative" else "not" for i in info
+            ]
+            tables.append(
+                _table(
+                    "crisislex_t26",
+                    "informativeness (unseen events)",
+                    gold,
+                    ["informative" if v >= 0.5 else "not" for v in p[:, col]],
+                    time.perf_counter() - t0,
+                    note,
+                )
+            )
             continue
         if task == "infodemic":
-            p = heads.probabilities(raw, "complaint")[:, heads.labels["complaint"].index("complaint")]
-            keep = [i for i, ex in enumerate(rows) if ex.label in ("yes_blame_authorities", "no_not_interesting")]
-            gold = ["complaint" if rows[i].label == "yes_blame_authorities" else "not" for i in keep]
+            p = heads.probabilities(raw, "complaint")[
+                :, heads.labels["complaint"].index("complaint")
+            ]
+            keep = [
+                i
+                for i, ex in enumerate(rows)
+                if ex.label in ("yes_blame_authorities", "no_not_interesting")
+            ]
+            gold = [
+                "complaint" if rows[i].label == "yes_blame_authorities" else "not" for i in keep
+            ]
             pred = ["complaint" if p[i] >= 0.5 else "not" for i in keep]
-            tables.append(_table("covid19_infodemic", "complaint head vs Q7 'blames authorities'", gold, pred,
-                                 time.perf_counter() - t0, note))
+            tables.append(
+                _table(
+                    "covid19_infodemic",
+                    "complaint head vs Q7 'blames authorities'",
+                    gold,
+                    pred,
+                    time.perf_counter() - t0,
+                    note,
+                )
+            )
             continue
         p = heads.probabilities(raw, task)
         labs = heads.labels[task]
         pred = [labs[j] for j in p.argmax(1)]
-        name = {"complaint": "complaints_twitter", "spam": "youtube_spam", "fake": "constraint_covid19"}[task]
-        what = {"complaint": "complaint or not (service subset)", "spam": "spam (unseen videos)",
-                "fake": "false claim or real"}[task]
-        tables.append(_table(name, what, [ex.label for ex in rows], pred, time.perf_counter() - t0, note))
+        name = {
+            "complaint": "complaints_twitter",
+            "spam": "youtube_spam",
+            "fake": "constraint_covid19",
+        }[task]
+        what = {
+            "complaint": "complaint or not (service subset)",
+            "spam": "spam (unseen videos)",
+            "fake": "false claim or real",
+        }[task]
+        tables.append(
+            _table(name, what, [ex.label for ex in rows], pred, time.perf_counter() - t0, note)
+        )
     return tables
 
 
 def format_table(table: Table) -> str:
-    lines = [f"== {table.dataset}: {table.task}", f"   held out: {table.note}",
-             f"   {'label':28s} {'precision':>9s} {'recall':>7s} {'f1':>7s} {'support':>8s}"]
+    lines = [
+        f"== {table.dataset}: {table.task}",
+        f"   held out: {table.note}",
+        f"   {'label':28s} {'precision':>9s} {'recall':>7s} {'f1':>7s} {'support':>8s}",
+    ]
     for label, p, r, f, s in table.rows:
         lines.append(f"   {label:28s} {p:9.3f} {r:7.3f} {f:7.3f} {s:8d}")
-    lines.append(f"   macro-F1 {table.macro_f1:.3f}   weighted F1 {table.weighted_f1:.3f}   "
-                 f"accuracy {table.accuracy:.3f}   n {table.n}   {table.per_second:,.0f} messages/s")
+    lines.append(
+        f"   macro-F1 {table.macro_f1:.3f}   weighted F1 {table.weighted_f1:.3f}   "
+        f"accuracy {table.accuracy:.3f}   n {table.n}   {table.per_second:,.0f} messages/s"
+    )
     return "\n".join(lines)

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from civicdesk.exnet import services as net
 from civicdesk.exnet.faults import inject_fault
 from civicdesk.exnet.models import NetPost
 from civicdesk.exnet.services import create_account
 from civicdesk.inbox.ingest import ingest_channel
 from civicdesk.inbox.models import InboundMessage
-from civicdesk.exnet import services as net
 from civicdesk.publishing import publisher
 from civicdesk.publishing.models import AttemptOutcome, Publication
 from civicdesk.publishing.models import PublicationState as S

@@ -12,11 +12,11 @@ from civicdesk.understanding import (
     PiiSpan,
     Understanding,
     embed,
+    language,
     mask_pii,
     understand,
     understand_batch,
 )
-from civicdesk.understanding import language
 
 
 def test_understanding_fields_and_dict():
@@ -37,7 +37,10 @@ def test_understanding_fields_and_dict():
         ("¿Cuándo abre la oficina de empleo?", "question"),
         ("Thank you so much for the quick answer, great job!", "praise"),
         ("Merci beaucoup pour votre aide", "praise"),
-        ("People trapped under the rubble after the building collapsed, send rescue now", "emergency"),
+        (
+            "People trapped under the rubble after the building collapsed, send rescue now",
+            "emergency",
+        ),
         ("Please help, we need water and food, my family is stranded", "help_request"),
         ("You should add more night buses on line 5, it would be great", "suggestion"),
         ("Check out my channel and subscribe!!! http://bit.ly/xyz", "spam"),
@@ -59,7 +62,9 @@ def test_praise_is_low_urgency():
 
 
 def test_incident_fields():
-    u = understand("Bridge closed and power out in the whole district after the flood", incident=True)
+    u = understand(
+        "Bridge closed and power out in the whole district after the flood", incident=True
+    )
     assert u.crisis_type in CRISIS_TYPES
     assert isinstance(u.informative, bool)
 
@@ -77,7 +82,9 @@ def test_language_with_and_without_prior():
 
 
 def test_pii_spans_and_mask():
-    text = "Call +44 20 7946 0958 or mail ana@example.org, card 4111 1111 1111 1111, 12 rue de la Paix"
+    text = (
+        "Call +44 20 7946 0958 or mail ana@example.org, card 4111 1111 1111 1111, 12 rue de la Paix"
+    )
     u = understand(text)
     kinds = {s.kind for s in u.pii}
     assert {"phone", "email", "card", "address"} <= kinds

@@ -66,9 +66,11 @@ def test_train_and_retrain_on_small_copy(shared_data, tmp_path):
     assert (current / "heads.npz").stat().st_size < 3_000_000
     report = retrain(
         data_dir=data,
-        corrections=[("the bus never came, worst service ever", "kind", "complaint"),
-                     ("roads closed downtown", "crisis_type", "infrastructure_utilities"),
-                     ("ignored", "nonsense", "x")],
+        corrections=[
+            ("the bus never came, worst service ever", "kind", "complaint"),
+            ("roads closed downtown", "crisis_type", "infrastructure_utilities"),
+            ("ignored", "nonsense", "x"),
+        ],
         out_dir=current,
         current_dir=current,
     )

@@ -1,4 +1,7 @@
-"""Evaluate the installed understanding models on every data set in a folder (held-out rows only)."""
+"""Evaluate the installed understanding models on every data set in a folder.
+
+Only rows the installed model was not trained on are scored.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,15 @@ class Command(BaseCommand):
     help = "Per-class precision, recall and F1 of the installed models on held-out data."
 
     def add_arguments(self, parser):
-        parser.add_argument("--data", required=True, help="folder with data sets laid out like the research data")
-        parser.add_argument("--models", default=None, help="folder holding heads.npz (default: installed)")
-        parser.add_argument("--no-throughput", action="store_true", help="skip the pipeline throughput run")
+        parser.add_argument(
+            "--data", required=True, help="folder with data sets laid out like the research data"
+        )
+        parser.add_argument(
+            "--models", default=None, help="folder holding heads.npz (default: installed)"
+        )
+        parser.add_argument(
+            "--no-throughput", action="store_true", help="skip the pipeline throughput run"
+        )
 
     def handle(self, *args, **options):
         try:
@@ -26,14 +35,18 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if not tables:
             raise CommandError(f"no known data set found in {options['data']}")
-        self.stdout.write("Evaluation uses only rows the installed artifact did not train on "
-                          "(it records its training events, videos, files and ids).")
+        self.stdout.write(
+            "Evaluation uses only rows the installed artifact did not train on "
+            "(it records its training events, videos, files and ids)."
+        )
         for table in tables:
             self.stdout.write(training.format_table(table))
         if not options["no_throughput"]:
             from civicdesk.understanding import understand, understand_batch
 
-            texts = [ex.text for rows in datasets.load(options["data"]).values() for ex in rows][:4000]
+            texts = [ex.text for rows in datasets.load(options["data"]).values() for ex in rows][
+                :4000
+            ]
             understand_batch(texts[:50])
             t0 = time.perf_counter()
             understand_batch(texts)
@@ -44,6 +57,8 @@ class Command(BaseCommand):
                 understand(text)
                 times.append(time.perf_counter() - t1)
             times.sort()
-            self.stdout.write(f"== whole pipeline: {batch_rate:,.0f} messages/s in batches; "
-                              f"one message median {times[len(times) // 2] * 1000:.2f} ms, "
-                              f"p95 {times[int(len(times) * 0.95)] * 1000:.2f} ms")
+            self.stdout.write(
+                f"== whole pipeline: {batch_rate:,.0f} messages/s in batches; "
+                f"one message median {times[len(times) // 2] * 1000:.2f} ms, "
+                f"p95 {times[int(len(times) * 0.95)] * 1000:.2f} ms"
+            )

@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--data", required=True, help="folder with the research data sets")
-        parser.add_argument("--out", default=str(models.MODELS_DIR), help="where to write heads.npz")
+        parser.add_argument(
+            "--out", default=str(models.MODELS_DIR), help="where to write heads.npz"
+        )
 
     def handle(self, *args, **options):
         try:
