@@ -147,3 +147,22 @@ EXNET_BASE_URL = env_str("EXNET_BASE_URL", SITE_URL + "/exnet/api")
 EXNET_ALLOW_REQUEST_FAULTS = env_bool("EXNET_ALLOW_REQUEST_FAULTS", True)
 # How long the network holds a request it was told to time out.
 EXNET_FAULT_HOLD_SECONDS = env_float("EXNET_FAULT_HOLD_SECONDS", CONNECTOR_TIMEOUT_SECONDS + 2)
+
+# Platforms: the organization's registered application on each (for OAuth), and an
+# optional API address (for a self-hosted peer, a proxy, or tests).
+SOCIAL_PLATFORMS = ("x", "facebook", "instagram", "threads", "linkedin", "youtube", "mastodon",
+                    "bluesky", "newsroom")
+PLATFORM_APPS = {
+    platform: {
+        "client_id": env_str(f"CIVICDESK_{platform.upper()}_CLIENT_ID"),
+        "client_secret": env_str(f"CIVICDESK_{platform.upper()}_CLIENT_SECRET"),
+    }
+    for platform in SOCIAL_PLATFORMS
+}
+PLATFORM_API_URLS = {
+    platform: env_str(f"CIVICDESK_{platform.upper()}_API_URL") for platform in SOCIAL_PLATFORMS
+}
+# Tokens expiring sooner than this are refreshed by the sweep, and just before use.
+TOKEN_REFRESH_MARGIN_SECONDS = env_int("TOKEN_REFRESH_MARGIN_SECONDS", 15 * 60)
+# Admins are warned this long before a token that cannot be refreshed expires.
+TOKEN_EXPIRY_WARNING_DAYS = env_int("TOKEN_EXPIRY_WARNING_DAYS", 7)

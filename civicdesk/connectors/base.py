@@ -100,6 +100,7 @@ class Capability(StrEnum):
     ACCOUNT_METRICS = "account_metrics"
     MEDIA = "media"
     THREADS = "threads"
+    HIDE = "hide"
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ class OutboundPost:
     language: str = ""
     media: tuple[MediaItem, ...] = ()
     link: str = ""
+    # Further parts of a thread, each published as a reply to the part before it.
+    thread: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,8 @@ class PublishResult:
     remote_id: str
     url: str = ""
     published_at: datetime | None = None
+    # The ids of a thread's later parts, in order.
+    thread_remote_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,6 +202,22 @@ class AccountMetrics:
 
 
 @dataclass(frozen=True)
+class MetricTable:
+    """Which of our metrics a platform reports, under which of its names, as of a date.
+
+    Platforms retire metrics; a metric not in ``names`` is recorded as missing (None),
+    never as zero. Bump ``version`` whenever the table changes.
+    """
+
+    version: str
+    names: Mapping[str, str]  # our metric name -> the platform's
+    retired: Mapping[str, str] = field(default_factory=dict)  # our name -> when and why
+
+    def reports(self, metric: str) -> bool:
+        return metric in self.names
+
+
+@dataclass(frozen=True)
 class ChannelHealth:
     ok: bool
     detail: str = ""
@@ -214,6 +235,10 @@ class Connector:
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     # Messages that explain, in the users' words, what this platform cannot do.
     limitations: ClassVar[Mapping[Capability, str]] = {}
+    # The metrics this platform reports (see MetricTable).
+    metrics: ClassVar[MetricTable | None] = None
+    # At most this many calls in flight to the platform from one worker.
+    max_concurrency: ClassVar[int] = 4
 
     def __init__(
         self,
@@ -262,6 +287,10 @@ class Connector:
 
     def fetch_account_metrics(self) -> AccountMetrics:
         raise UnsupportedError(self._unsupported(Capability.ACCOUNT_METRICS))
+
+    def hide(self, remote_id: str, *, hidden: bool = True) -> None:
+        """Hide (or unhide) a comment on one of our posts, where the platform allows it."""
+        raise UnsupportedError(self._unsupported(Capability.HIDE))
 
     def check_publication(self, post: OutboundPost) -> PublishResult | None:
         """After an unknown outcome: the post if the platform has it, else None.

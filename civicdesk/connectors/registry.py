@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import httpx
 from django.utils.module_loading import import_string
 
+from civicdesk.connectors.auth import AuthFlow
 from civicdesk.connectors.base import Connector
 
 if TYPE_CHECKING:
@@ -15,6 +16,28 @@ if TYPE_CHECKING:
 # Platform slug -> dotted path of its connector class. One sub-package per platform.
 CONNECTORS: dict[str, str] = {
     "exnet": "civicdesk.connectors.exnet.connector.ExnetConnector",
+    "x": "civicdesk.connectors.x.connector.XConnector",
+    "facebook": "civicdesk.connectors.facebook.connector.FacebookConnector",
+    "instagram": "civicdesk.connectors.instagram.connector.InstagramConnector",
+    "threads": "civicdesk.connectors.threads.connector.ThreadsConnector",
+    "linkedin": "civicdesk.connectors.linkedin.connector.LinkedInConnector",
+    "youtube": "civicdesk.connectors.youtube.connector.YouTubeConnector",
+    "mastodon": "civicdesk.connectors.mastodon.connector.MastodonConnector",
+    "bluesky": "civicdesk.connectors.bluesky.connector.BlueskyConnector",
+    "newsroom": "civicdesk.connectors.newsroom.connector.NewsroomConnector",
+}
+
+# Platform slug -> dotted path of its authorization flow (see connectors/auth.py).
+AUTH_FLOWS: dict[str, str] = {
+    "x": "civicdesk.connectors.x.auth.XAuthFlow",
+    "facebook": "civicdesk.connectors.facebook.auth.FacebookAuthFlow",
+    "instagram": "civicdesk.connectors.instagram.auth.InstagramAuthFlow",
+    "threads": "civicdesk.connectors.threads.auth.ThreadsAuthFlow",
+    "linkedin": "civicdesk.connectors.linkedin.auth.LinkedInAuthFlow",
+    "youtube": "civicdesk.connectors.youtube.auth.YouTubeAuthFlow",
+    "mastodon": "civicdesk.connectors.mastodon.auth.MastodonAuthFlow",
+    "bluesky": "civicdesk.connectors.bluesky.auth.BlueskyAuthFlow",
+    "newsroom": "civicdesk.connectors.newsroom.auth.NewsroomAuthFlow",
 }
 
 
@@ -32,7 +55,7 @@ def connector_for(channel: Channel, *, client: httpx.Client | None = None) -> Co
     from django.conf import settings
 
     cls = connector_class(channel.platform)
-    base_url = channel.api_base_url
+    base_url = channel.api_base_url or settings.PLATFORM_API_URLS.get(channel.platform, "")
     if not base_url and channel.platform == "exnet":
         base_url = settings.EXNET_BASE_URL
     return cls(
@@ -42,3 +65,23 @@ def connector_for(channel: Channel, *, client: httpx.Client | None = None) -> Co
         client=client,
         timeout=settings.CONNECTOR_TIMEOUT_SECONDS,
     )
+
+
+def auth_flow_class(platform: str) -> type[AuthFlow]:
+    try:
+        path = AUTH_FLOWS[platform]
+    except KeyError:
+        raise LookupError(f"no way to connect an account on {platform!r}") from None
+    cls: type[AuthFlow] = import_string(path)
+    return cls
+
+
+def auth_flow_for(platform: str, *, base_url: str = "",
+                  client: httpx.Client | None = None) -> AuthFlow:
+    """The platform's authorization flow with the organization's registered app."""
+    from django.conf import settings
+
+    cls = auth_flow_class(platform)
+    return cls(app=settings.PLATFORM_APPS.get(platform, {}),
+               base_url=base_url or settings.PLATFORM_API_URLS.get(platform, ""),
+               client=client, timeout=settings.CONNECTOR_TIMEOUT_SECONDS)
