@@ -136,6 +136,8 @@ PUBLISH_MAX_ATTEMPTS = env_int("PUBLISH_MAX_ATTEMPTS", 8)
 PUBLISH_BACKOFF_BASE_SECONDS = env_float("PUBLISH_BACKOFF_BASE_SECONDS", 5.0)
 PUBLISH_BACKOFF_CAP_SECONDS = env_float("PUBLISH_BACKOFF_CAP_SECONDS", 15 * 60.0)
 PUBLISH_CLAIM_BATCH = env_int("PUBLISH_CLAIM_BATCH", 20)
+# A platform's concurrency cap is per worker; this many workers share the platform.
+PUBLISH_WORKERS_EXPECTED = env_int("PUBLISH_WORKERS_EXPECTED", 4)
 # A claim that has not finished in this time is taken to be from a dead worker.
 PUBLISH_CLAIM_TIMEOUT_SECONDS = env_int("PUBLISH_CLAIM_TIMEOUT_SECONDS", 300)
 INGEST_INTERVAL_SECONDS = env_int("INGEST_INTERVAL_SECONDS", 30)

@@ -51,9 +51,12 @@ def connector_class(platform: str) -> type[Connector]:
 
 
 def connector_for(channel: Channel, *, client: httpx.Client | None = None) -> Connector:
-    """A ready connector for a channel, with its decrypted credentials and base URL."""
+    """A ready connector for a channel, with fresh decrypted credentials and its base URL."""
     from django.conf import settings
 
+    from civicdesk.connectors.tokens import ensure_fresh
+
+    channel = ensure_fresh(channel)
     cls = connector_class(channel.platform)
     base_url = channel.api_base_url or settings.PLATFORM_API_URLS.get(channel.platform, "")
     if not base_url and channel.platform == "exnet":

@@ -65,6 +65,7 @@ class DeskWorker:
             self.periodic(f"metrics.collect.{channel_id}", self.options.metrics_every,
                           lambda cid=channel_id: _collect(cid))
         self.periodic("inbox.understand_pending", 60, _understand_pending)
+        self.periodic("connectors.refresh_tokens", 300, _refresh_tokens)
         if self.options.simulate_rate > 0:
             self.periodic("exnet.simulate", 5, self._simulate)
         self.run_tasks()
@@ -107,6 +108,12 @@ def _collect(channel_id: int) -> None:
     from civicdesk.analytics.collect import collect_channel
 
     collect_channel(channel_id)
+
+
+def _refresh_tokens() -> None:
+    from civicdesk.connectors.tokens import refresh_sweep
+
+    refresh_sweep()
 
 
 def _understand_pending() -> None:

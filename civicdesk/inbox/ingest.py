@@ -24,6 +24,7 @@ from civicdesk.connectors.base import (
     UnsupportedError,
 )
 from civicdesk.connectors.registry import connector_for
+from civicdesk.connectors.tokens import note_rate_limit
 from civicdesk.core.text import clean_text
 from civicdesk.inbox.models import Author, Conversation, InboundMessage
 from civicdesk.organizations.models import Channel, ChannelHealth
@@ -158,6 +159,9 @@ def ingest_channel(channel_id: int, *, max_pages: int = 20, page_size: int = 100
 
     report = IngestReport()
     channel = Channel.objects.select_related("brand").get(pk=channel_id)
+    if channel.rate_limited_until and channel.rate_limited_until > timezone.now():
+        report.error = "rate limited by the platform; waiting for its reset time"
+        return report
     try:
         with connector_for(channel) as connector:
             if not connector.supports(Capability.INBOX):
@@ -187,6 +191,7 @@ def ingest_channel(channel_id: int, *, max_pages: int = 20, page_size: int = 100
         return report
     except ConnectorError as error:
         # Temporary: the cursor stays where the last stored page left it.
+        note_rate_limit(channel, error)
         report.error = str(error)
         Channel.objects.filter(pk=channel.pk).update(
             health=ChannelHealth.DEGRADED, health_detail=f"Inbox: {error}"[:500]

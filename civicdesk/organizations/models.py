@@ -102,6 +102,17 @@ class Channel(models.Model):
     # Inbox checkpoint: advanced only in the transaction that stores the page it ends.
     inbound_cursor = models.CharField(max_length=500, blank=True)
     inbound_checked_at = models.DateTimeField(null=True, blank=True)
+    # When the stored authorization expires (kept outside the encrypted credentials so
+    # screens and sweeps can read it); empty when it does not expire.
+    auth_expires_at = models.DateTimeField(null=True, blank=True)
+    auth_refreshed_at = models.DateTimeField(null=True, blank=True)
+    # The platform asked us to wait: nothing is sent to this channel before this time.
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    remote_id = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -124,7 +135,10 @@ class Channel(models.Model):
         return decrypt_json(self.credentials_encrypted)
 
     def set_credentials(self, value: dict[str, str]) -> None:
+        from civicdesk.connectors.auth import credentials_expire_at
+
         self.credentials_encrypted = encrypt_json(value)
+        self.auth_expires_at = credentials_expire_at(value)
 
 
 class Role(models.TextChoices):

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from civicdesk.connectors.base import (
@@ -31,7 +31,8 @@ from civicdesk.connectors.base import (
     RejectedError,
     RetryableError,
 )
-from civicdesk.connectors.registry import connector_for
+from civicdesk.connectors.registry import connector_class, connector_for
+from civicdesk.connectors.tokens import note_rate_limit
 from civicdesk.organizations.models import Channel, ChannelHealth
 from civicdesk.publishing.backoff import backoff_delay
 from civicdesk.publishing.checks import last_check
@@ -67,8 +68,11 @@ def claim_due(*, worker: str, now: datetime | None = None, limit: int | None = N
     now = now or timezone.now()
     limit = limit or settings.PUBLISH_CLAIM_BATCH
     token = f"{worker}/{uuid.uuid4().hex[:8]}"
-    due = Publication.objects.filter(state=S.SCHEDULED, next_attempt_at__lte=now).exclude(
-        channel__brand__organization__publishing_paused=True
+    due = (
+        Publication.objects.filter(state=S.SCHEDULED, next_attempt_at__lte=now)
+        .exclude(channel__brand__organization__publishing_paused=True)
+        .exclude(channel__rate_limited_until__gt=now)
+        .exclude(channel__platform__in=platforms_at_capacity())
     )
     with transaction.atomic():
         candidates = due.order_by("next_attempt_at", "pk")
@@ -87,6 +91,25 @@ def claim_due(*, worker: str, now: datetime | None = None, limit: int | None = N
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)
     )
+
+
+def platforms_at_capacity() -> list[str]:
+    """Platforms with as many publications in flight as their connector allows."""
+    in_flight = (
+        Publication.objects.filter(state=S.PUBLISHING)
+        .values("channel__platform")
+        .annotate(n=Count("pk"))
+    )
+    full = []
+    for row in in_flight:
+        platform = row["channel__platform"]
+        try:
+            cap = connector_class(platform).max_concurrency
+        except LookupError:
+            continue
+        if row["n"] >= cap * max(1, settings.PUBLISH_WORKERS_EXPECTED):
+            full.append(platform)
+    return full
 
 
 def outbound_for(publication: Publication) -> OutboundPost:
@@ -207,6 +230,7 @@ def publish_one(publication_id: int, *, worker: str, report: PublishReport | Non
         with connector_for(pub.channel) as connector:
             result = connector.publish(outbound)
     except RetryableError as error:
+        note_rate_limit(pub.channel, error)
         _retry_or_give_up(pub, error, worker=worker, started=started, report=report)
     except AuthExpiredError as error:
         with transaction.atomic():

@@ -18,6 +18,7 @@ from civicdesk.exnet.models import NetPost
 from civicdesk.exnet.services import create_account
 from civicdesk.inbox.ingest import ingest_channel
 from civicdesk.inbox.models import InboundMessage
+from civicdesk.organizations.models import Channel
 from civicdesk.publishing import publisher
 from civicdesk.publishing.models import AttemptOutcome, Publication
 from civicdesk.publishing.models import PublicationState as S
@@ -81,6 +82,13 @@ def test_inbox_fault_loses_nothing(desk: Desk, net_channel: Any, kind: str) -> N
     inject_fault(net_channel, kind, operation="inbox", count=1)
     first = ingest_channel(desk.channel.pk, page_size=10)
     assert first.error  # the fault was met and reported
+    desk.channel.refresh_from_db()
+    if kind == "rate_limit":
+        # The channel is left alone until the platform's reset time...
+        assert desk.channel.rate_limited_until is not None
+        assert "rate limited" in ingest_channel(desk.channel.pk).error
+        # ...which then passes.
+        Channel.objects.filter(pk=desk.channel.pk).update(rate_limited_until=None)
     for _ in range(3):
         ingest_channel(desk.channel.pk, page_size=10)
     texts = sorted(InboundMessage.objects.values_list("text", flat=True))
