@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from civicdesk.pages.views import audit, channels, compose, dashboard, inbox, posts
+from civicdesk.pages.views import audit, channels, compose, connect, dashboard, inbox, posts
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(
@@ -30,5 +30,12 @@ urlpatterns = [
     path("inbox/m/<int:pk>/correct/", inbox.message_correct, name="message-correct"),
     path("inbox/authors/<int:pk>/", inbox.author, name="author"),
     path("channels/", channels.channels, name="channels"),
+    path("channels/connect/", connect.connect_start_page, name="channel-connect"),
+    path("channels/connect/begin/", connect.connect_begin, name="channel-connect-begin"),
+    path("channels/connect/choose/", connect.connect_choose, name="channel-connect-choose"),
+    path("channels/connect/<str:platform>/callback/", connect.connect_callback,
+         name="channel-connect-callback"),
+    path("channels/<int:pk>/disconnect/", connect.channel_disconnect_view,
+         name="channel-disconnect"),
     path("audit/", audit.audit_log, name="audit"),
 ]

@@ -7,9 +7,11 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
+from civicdesk.organizations.access import Perm, brands_for
 from civicdesk.organizations.models import Channel, Platform
 from civicdesk.pages.selectors import channels_overview
 from civicdesk.pages.views.common import HtmxHttpRequest
+from civicdesk.pages.views.connect import channel_limitations
 
 
 def exnet_account_url(channel: Channel) -> str:
@@ -23,8 +25,12 @@ def exnet_account_url(channel: Channel) -> str:
 @require_GET
 def channels(request: HtmxHttpRequest) -> HttpResponse:
     rows = list(channels_overview(user=request.user))
+    manageable = set(brands_for(request.user, Perm.MANAGE).values_list("pk", flat=True))
     for channel in rows:
         channel.network_url = (
             exnet_account_url(channel) if channel.platform == Platform.EXNET else ""
         )
-    return render(request, "pages/channels.html", {"channels": rows})
+        channel.limitations = channel_limitations(channel)
+        channel.can_manage = channel.brand_id in manageable
+    return render(request, "pages/channels.html",
+                  {"channels": rows, "can_connect": bool(manageable)})
