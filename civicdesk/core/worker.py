@@ -59,7 +59,12 @@ class DeskWorker:
         publisher.check_unconfirmed(worker=self.worker_id)
         self.periodic("publishing.recover", 30, publisher.recover_stale_claims)
         self.periodic("publishing.sweep_missed", 30, publisher.sweep_missed)
-        for channel_id in Channel.objects.filter(is_active=True).values_list("pk", flat=True):
+        channels = Channel.objects.filter(is_active=True).values_list("pk", "platform")
+        for channel_id, platform in channels:
+            if platform == "newsroom":
+                self.periodic(f"newsroom.import.{channel_id}", 15 * 60,
+                              lambda cid=channel_id: _import_feed(cid))
+                continue
             self.periodic(f"inbox.ingest.{channel_id}", self.options.ingest_every,
                           lambda cid=channel_id: _ingest(cid))
             self.periodic(f"metrics.collect.{channel_id}", self.options.metrics_every,
@@ -108,6 +113,12 @@ def _collect(channel_id: int) -> None:
     from civicdesk.analytics.collect import collect_channel
 
     collect_channel(channel_id)
+
+
+def _import_feed(channel_id: int) -> None:
+    from civicdesk.publishing.newsroom import import_feed
+
+    import_feed(channel_id)
 
 
 def _refresh_tokens() -> None:

@@ -212,3 +212,24 @@ class PublicationAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication_id} {self.outcome} at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class FeedItem(models.Model):
+    """An item seen in a newsroom feed, and the draft post made from it."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="feed_items")
+    guid = models.CharField(max_length=500)
+    title = models.CharField(max_length=500)
+    link = models.URLField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True)
+    seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "guid"], name="feed_item_unique")
+        ]
+        ordering = ["-published_at", "-seen_at"]
+
+    def __str__(self) -> str:
+        return self.title
