@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "civicdesk.rules",
     "civicdesk.understanding",
     "civicdesk.pages",
+    "civicdesk.policies",
 ]
 
 MIDDLEWARE = [

@@ -6,5 +6,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("exnet/", include("civicdesk.exnet.urls")),
+    path("policy/", include("civicdesk.policies.urls")),
     path("", include("civicdesk.pages.urls")),
 ]

@@ -80,7 +80,9 @@ def message_correct(*, message: InboundMessage, actor: User, field: str, value: 
 
 def mark_replied(reply: Reply) -> None:
     now = timezone.now()
-    InboundMessage.objects.filter(pk=reply.message_id).update(status=MessageStatus.REPLIED)
+    # A hidden message stays hidden when it is answered (say, by direct message).
+    InboundMessage.objects.filter(pk=reply.message_id).exclude(
+        status=MessageStatus.HIDDEN).update(status=MessageStatus.REPLIED)
     InboundMessage.objects.filter(pk=reply.message_id, first_response_at__isnull=True).update(
         first_response_at=now
     )

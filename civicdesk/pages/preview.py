@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from civicdesk.organizations.models import Channel
+from civicdesk.organizations.models import Channel, Organization
+from civicdesk.policies.selectors import policy_current
 from civicdesk.rules import (
     Finding,
     Measurement,
@@ -45,9 +46,13 @@ class Preview:
 def build_preview(
     *, channels: Sequence[Channel], texts: Mapping[str, str],
     overrides: Mapping[tuple[str, int], str], official_languages: Sequence[str],
-    language_names: Mapping[str, str],
+    language_names: Mapping[str, str], organization: Organization | None = None,
 ) -> Preview:
-    """One item per channel and language the channel publishes in, with its own wording."""
+    """One item per channel and language the channel publishes in, with its own wording.
+
+    Checked against ``organization``'s policy in force (the shipped defaults without one).
+    """
+    policy = policy_current(organization) if organization is not None else default_policy()
     items: list[PreviewItem] = []
     for channel in channels:
         for language, base in texts.items():
@@ -67,7 +72,7 @@ def build_preview(
         own = [i for i in items if i.channel.pk == channel.pk]
         drafts = [VariantDraft(platform=channel.platform, language=i.language, text=i.text)
                   for i in own]
-        for finding in check_post(drafts, default_policy(),
+        for finding in check_post(drafts, policy,
                                   official_languages=official_languages):
             target = next((i for i in own if i.language == finding.language), None)
             if target is not None:

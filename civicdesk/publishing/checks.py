@@ -10,12 +10,14 @@ from collections import defaultdict
 
 from civicdesk.organizations.models import Organization
 from civicdesk.publishing.models import Post, Publication
-from civicdesk.rules import Finding, Policy, VariantDraft, check_post, check_variant, default_policy
+from civicdesk.rules import Finding, Policy, VariantDraft, check_post, check_variant
 
 
 def policy_for(organization: Organization) -> Policy:
-    """The policy in force for an organization (the shipped defaults for now)."""
-    return default_policy()
+    """The policy in force for an organization: its newest saved version, else the defaults."""
+    from civicdesk.policies.selectors import policy_current
+
+    return policy_current(organization)
 
 
 def _draft(publication: Publication) -> VariantDraft:

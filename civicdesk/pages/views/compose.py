@@ -77,6 +77,7 @@ def post_preview(request: HtmxHttpRequest) -> HttpResponse:
         channels=channels, texts=texts, overrides=overrides,
         official_languages=brand.organization.official_languages,
         language_names={lang: language_name(lang) for lang in languages},
+        organization=brand.organization,
     )
     return render(request, "pages/compose.html#preview",
                   {"items": preview.items, "general": preview.general,

@@ -1,0 +1,201 @@
+"""Moderating the inbox under the policy: hide a message (or show it again) citing the clause
+that applies, and ask the platform to do the same where it can.
+
+The decision is recorded and audited in one transaction; the platform is asked afterwards,
+outside it (a slow platform must not hold the database), and its answer is recorded on the
+action. Where the platform cannot hide comments, the message is hidden in Civic Desk only and
+the action says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import get_language
+
+from civicdesk.connectors.base import Capability, ConnectorError
+from civicdesk.connectors.registry import connector_class, connector_for
+from civicdesk.inbox.models import InboundMessage, MessageStatus
+from civicdesk.organizations.access import Perm, User, require
+from civicdesk.organizations.audit import audit
+from civicdesk.organizations.models import Channel, Organization
+from civicdesk.policies.models import ModerationAction, ModerationKind, PlatformResult
+from civicdesk.policies.selectors import policy_in_force
+from civicdesk.rules import ModerationClause, Policy
+
+# Only comments and replies sit under our own posts, where a platform lets us hide them.
+ON_OUR_POSTS = {"comment", "reply"}
+
+
+@dataclass(frozen=True)
+class ClauseChoice:
+    id: str
+    title: str
+
+
+@dataclass
+class ModerationState:
+    """What the conversation page shows about moderation: latest action per message, choices."""
+
+    clauses: list[ClauseChoice]
+    latest: dict[int, ModerationAction] = field(default_factory=dict)
+
+
+def hide_clauses(policy: Policy, language: str | None) -> list[ClauseChoice]:
+    """The policy's clauses under which a message may be hidden, titled in ``language``."""
+    return [
+        ClauseChoice(c.id, c.title_in(language))
+        for c in policy.moderation
+        if ModerationKind.HIDE in c.actions
+    ]
+
+
+def moderation_state(
+    *, organization: Organization, conversation_id: int, language: str | None
+) -> ModerationState:
+    """A few queries for a whole conversation: the policy in force and the moderation actions."""
+    policy = policy_in_force(organization).policy
+    latest: dict[int, ModerationAction] = {}
+    actions = (
+        ModerationAction.objects.filter(message__conversation_id=conversation_id)
+        .select_related("actor")
+        .order_by("message_id", "-created_at", "-pk")
+    )
+    for action in actions:
+        latest.setdefault(action.message_id, action)
+    return ModerationState(clauses=hide_clauses(policy, language), latest=latest)
+
+
+def _fresh_message(message: InboundMessage) -> InboundMessage:
+    return InboundMessage.objects.select_related("channel__brand__organization").get(pk=message.pk)
+
+
+@transaction.atomic
+def _record_hide(
+    *, message: InboundMessage, actor: User, clause_id: str, language: str | None
+) -> ModerationAction:
+    message = _fresh_message(message)
+    brand = message.channel.brand
+    require(actor, brand, Perm.REPLY)
+    in_force = policy_in_force(brand.organization)
+    clause: ModerationClause | None = in_force.policy.clause(clause_id) if clause_id else None
+    if clause is None:
+        raise ValidationError("Choose the policy clause under which this message is hidden.")
+    title = clause.title_in(language)
+    if ModerationKind.HIDE not in clause.actions:
+        raise ValidationError(f"The policy's clause “{title}” does not allow hiding a message.")
+    if message.status == MessageStatus.HIDDEN:
+        raise ValidationError("This message is already hidden.")
+    # Conditional: if someone changed the message meanwhile, they win and we say so.
+    changed = InboundMessage.objects.filter(pk=message.pk, status=message.status).update(
+        status=MessageStatus.HIDDEN
+    )
+    if changed != 1:
+        raise ValidationError("The message changed while you were looking; try again.")
+    action = ModerationAction.objects.create(
+        message=message,
+        action=ModerationKind.HIDE,
+        clause_id=clause.id,
+        clause_title=title,
+        policy_version=in_force.number,
+        previous_status=message.status,
+        actor=actor,
+    )
+    audit(
+        organization=brand.organization_id,
+        actor=actor,
+        action="message.hide",
+        target=message,
+        data={
+            "clause": clause.id,
+            "clause_title": title,
+            "policy_version": in_force.number,
+            "moderation": action.pk,
+        },
+    )
+    return action
+
+
+@transaction.atomic
+def _record_unhide(*, message: InboundMessage, actor: User) -> ModerationAction:
+    message = _fresh_message(message)
+    brand = message.channel.brand
+    require(actor, brand, Perm.REPLY)
+    if message.status != MessageStatus.HIDDEN:
+        raise ValidationError("This message is not hidden.")
+    hid = message.moderation_actions.filter(action=ModerationKind.HIDE).first()
+    restored = hid.previous_status if hid and hid.previous_status else MessageStatus.NEW
+    changed = InboundMessage.objects.filter(pk=message.pk, status=MessageStatus.HIDDEN).update(
+        status=restored
+    )
+    if changed != 1:
+        raise ValidationError("The message changed while you were looking; try again.")
+    action = ModerationAction.objects.create(
+        message=message,
+        action=ModerationKind.UNHIDE,
+        actor=actor,
+        policy_version=hid.policy_version if hid else 0,
+        previous_status=MessageStatus.HIDDEN,
+    )
+    audit(
+        organization=brand.organization_id,
+        actor=actor,
+        action="message.unhide",
+        target=message,
+        data={"hidden_under": hid.clause_id if hid else "", "moderation": action.pk},
+    )
+    return action
+
+
+def cannot_hide_reason(channel: Channel, kind: str) -> str | None:
+    """Why the platform cannot hide this message, in the users' words; None when it can."""
+    platform = channel.get_platform_display()
+    if kind not in ON_OUR_POSTS:
+        return f"a {kind} is not under one of our posts, so {platform} cannot hide it for us"
+    try:
+        cls = connector_class(channel.platform)
+    except LookupError:
+        return f"Civic Desk cannot reach {platform} yet"
+    if Capability.HIDE not in cls.capabilities:
+        return cls.limitations.get(Capability.HIDE) or f"{platform} does not let us hide comments"
+    return None
+
+
+def _ask_platform(action: ModerationAction, message: InboundMessage, *, hidden: bool) -> None:
+    channel = message.channel
+    reason = cannot_hide_reason(channel, message.kind)
+    if reason is not None:
+        result, detail = PlatformResult.UNSUPPORTED, reason
+    else:
+        try:
+            with connector_for(channel) as connector:
+                connector.hide(message.remote_id, hidden=hidden)
+        except ConnectorError as error:
+            result, detail = PlatformResult.FAILED, str(error)
+        else:
+            result, detail = PlatformResult.DONE, ""
+    action.platform_result, action.platform_detail = result, detail[:500]
+    action.save(update_fields=["platform_result", "platform_detail"])
+
+
+def message_hide(
+    *, message: InboundMessage, actor: User, clause_id: str, language: str | None = None
+) -> ModerationAction:
+    """Hide a message under the policy clause ``clause_id``, here and on the platform if it can.
+
+    ``language`` chooses the language of the clause title recorded (the actor's by default).
+    """
+    action = _record_hide(
+        message=message, actor=actor, clause_id=clause_id, language=language or get_language()
+    )
+    _ask_platform(action, action.message, hidden=True)
+    return action
+
+
+def message_unhide(*, message: InboundMessage, actor: User) -> ModerationAction:
+    """Show a hidden message again, here and on the platform if it can."""
+    action = _record_unhide(message=message, actor=actor)
+    _ask_platform(action, action.message, hidden=False)
+    return action

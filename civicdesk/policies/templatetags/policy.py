@@ -1,0 +1,42 @@
+"""The conversation page's moderation control: the policy's clauses and each message's latest
+moderation, read once per conversation however many messages it shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+from civicdesk.inbox.models import InboundMessage
+from civicdesk.policies.models import ModerationAction
+from civicdesk.policies.moderation import ModerationState, cannot_hide_reason, moderation_state
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def moderation_for(context: template.Context, message: InboundMessage) -> dict[str, Any]:
+    """``{% moderation_for m as mod %}``: clauses to choose from, the message's latest action."""
+    request = context.get("request")
+    memo: dict[int, ModerationState] = getattr(request, "_policies_moderation", None) or {}
+    state = memo.get(message.conversation_id)
+    if state is None:
+        organization = context.get("org") or message.channel.brand.organization
+        state = moderation_state(
+            organization=organization,
+            conversation_id=message.conversation_id,
+            language=get_language(),
+        )
+        memo[message.conversation_id] = state
+        if request is not None:
+            request._policies_moderation = memo
+    latest: ModerationAction | None = state.latest.get(message.pk)
+    return {"clauses": state.clauses, "latest": latest}
+
+
+@register.simple_tag(takes_context=True)
+def platform_cannot_hide(context: template.Context, message: InboundMessage) -> str:
+    """Why the platform cannot hide this message (empty when it can)."""
+    channel = context.get("conversation").channel if context.get("conversation") else None
+    return cannot_hide_reason(channel or message.channel, message.kind) or ""
