@@ -70,6 +70,34 @@ def connector_for(channel: Channel, *, client: httpx.Client | None = None) -> Co
     )
 
 
+def can_publish(platform: str) -> bool:
+    """Whether Civic Desk can post to this platform at all (YouTube and feeds cannot)."""
+    from civicdesk.connectors.base import Capability
+
+    try:
+        return Capability.PUBLISH in connector_class(platform).capabilities
+    except (ImportError, LookupError):
+        return False
+
+
+def limitations_for(channel: Channel) -> list[str]:
+    """What the channel's platform cannot do, in the users' words."""
+    from civicdesk.connectors.base import Capability
+
+    try:
+        cls = connector_class(channel.platform)
+    except (ImportError, LookupError):
+        return ["This platform is not available in this installation."]
+    notes = list(cls.limitations.values())
+    if Capability.PUBLISH not in cls.capabilities and Capability.PUBLISH not in cls.limitations:
+        notes.append(f"{channel.get_platform_display()} does not take posts from Civic Desk.")
+    return notes
+
+
+def publishing_platforms() -> list[str]:
+    return [platform for platform in CONNECTORS if can_publish(platform)]
+
+
 def auth_flow_class(platform: str) -> type[AuthFlow]:
     try:
         path = AUTH_FLOWS[platform]

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language_info
 
+from civicdesk.connectors.registry import limitations_for, publishing_platforms
 from civicdesk.inbox.models import ConversationStatus
 from civicdesk.organizations.models import Brand, Channel
 from civicdesk.pages.text import local_input_value, parse_local_time
@@ -46,8 +47,15 @@ class ComposeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.brand = brand
         org = brand.organization
-        self.channel_list = list(brand.channels.filter(is_active=True))
-        self.fields["channels"].queryset = brand.channels.filter(is_active=True)
+        active = brand.channels.filter(is_active=True)
+        postable = active.filter(platform__in=publishing_platforms())
+        self.channel_list = list(postable)
+        self.fields["channels"].queryset = postable
+        # Channels that take no posts (YouTube, a newsroom feed) are named, not offered.
+        self.not_postable = [
+            (channel, " ".join(limitations_for(channel)))
+            for channel in active.exclude(pk__in=[c.pk for c in self.channel_list])
+        ]
         self.fields["pillar"].queryset = Pillar.objects.filter(organization=org)
         self.fields["campaign"].queryset = Campaign.objects.filter(organization=org)
         self.fields["scheduled_at"].help_text = f"In {org.time_zone} time."

@@ -9,10 +9,10 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from civicdesk.connectors.base import Capability, ConnectorError
+from civicdesk.connectors.base import ConnectorError
 from civicdesk.connectors.newsroom.connector import NewsroomConnector
 from civicdesk.connectors.newsroom.feed import FeedItem as Item
-from civicdesk.connectors.registry import connector_class, connector_for
+from civicdesk.connectors.registry import can_publish, connector_for
 from civicdesk.organizations.models import Channel, ChannelHealth
 from civicdesk.publishing.models import FeedItem
 from civicdesk.publishing.services import Draft, post_create
@@ -73,7 +73,7 @@ def import_feed(channel_id: int) -> FeedReport:
         fresh = recent[:FIRST_READ_MAX]
     targets = [
         c for c in channel.brand.channels.filter(is_active=True).exclude(pk=channel.pk)
-        if _can_publish(c.platform)
+        if can_publish(c.platform)
     ]
     author = channel.connected_by
     org = channel.brand.organization
@@ -99,10 +99,3 @@ def import_feed(channel_id: int) -> FeedReport:
         except Exception as exc:  # noqa: BLE001 - one bad item must not stop the feed
             logger.warning("newsroom item %r skipped: %s", item.guid[:80], exc)
     return report
-
-
-def _can_publish(platform: str) -> bool:
-    try:
-        return Capability.PUBLISH in connector_class(platform).capabilities
-    except (ImportError, LookupError):
-        return False

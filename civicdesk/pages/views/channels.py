@@ -7,11 +7,11 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
+from civicdesk.connectors.registry import limitations_for
 from civicdesk.organizations.access import Perm, brands_for
 from civicdesk.organizations.models import Channel, Platform
 from civicdesk.pages.selectors import channels_overview
 from civicdesk.pages.views.common import HtmxHttpRequest
-from civicdesk.pages.views.connect import channel_limitations
 
 
 def exnet_account_url(channel: Channel) -> str:
@@ -30,7 +30,7 @@ def channels(request: HtmxHttpRequest) -> HttpResponse:
         channel.network_url = (
             exnet_account_url(channel) if channel.platform == Platform.EXNET else ""
         )
-        channel.limitations = channel_limitations(channel)
+        channel.limitations = limitations_for(channel)
         channel.can_manage = channel.brand_id in manageable
     return render(request, "pages/channels.html",
                   {"channels": rows, "can_connect": bool(manageable)})

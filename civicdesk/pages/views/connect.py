@@ -14,9 +14,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.connectors.auth import AuthFlow, ConnectedAccount, FlowKind
-from civicdesk.connectors.base import Capability, ConnectorError
-from civicdesk.connectors.registry import AUTH_FLOWS, auth_flow_class, auth_flow_for
-from civicdesk.connectors.registry import connector_class
+from civicdesk.connectors.base import ConnectorError
+from civicdesk.connectors.registry import (
+    AUTH_FLOWS,
+    auth_flow_class,
+    auth_flow_for,
+    connector_class,
+)
 from civicdesk.core.crypto import decrypt_json, encrypt_json
 from civicdesk.organizations.access import Perm, brands_for, require
 from civicdesk.organizations.models import Brand, Channel, Platform
@@ -193,16 +197,3 @@ def channel_disconnect_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     channel_disconnect(channel=channel, actor=request.user)
     messages.success(request, f"Disconnected @{channel.handle}. Its history stays.")
     return redirect("channels")
-
-
-def channel_limitations(channel: Channel) -> list[str]:
-    """What the channel's platform cannot do, in the users' words."""
-    try:
-        cls = connector_class(channel.platform)
-    except (ImportError, LookupError):
-        return ["This platform is not available in this installation."]
-    notes = list(cls.limitations.values())
-    if Capability.PUBLISH not in cls.capabilities and not any(
-            "publish" in n.lower() or "post" in n.lower() for n in notes):
-        notes.append(f"{channel.get_platform_display()} does not take posts from Civic Desk.")
-    return notes

@@ -1,0 +1,1 @@
+"""LinkedIn organization pages: the Community Management API (versioned REST)."""

@@ -1,0 +1,1 @@
+"""YouTube channels: comments, replies, moderation and statistics (Data API v3)."""
