@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from civicdesk.connectors.auth import credentials_expire_at, merge_refreshed
+from civicdesk.connectors.auth import merge_refreshed
 from civicdesk.connectors.base import AuthExpiredError, ConnectorError
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Channel, ChannelHealth

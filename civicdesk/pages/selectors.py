@@ -218,6 +218,7 @@ def post_detail(*, pk: int) -> Post:
                     "started_at", "pk")))),
             Prefetch("approvals", queryset=Approval.objects.select_related("approver")),
             "channels",
+            "media",
         )
         .get(pk=pk)
     )

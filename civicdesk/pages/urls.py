@@ -3,7 +3,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from civicdesk.pages.views import audit, channels, compose, connect, dashboard, inbox, posts
+from civicdesk.pages.views import (
+    audit,
+    channels,
+    compose,
+    connect,
+    dashboard,
+    inbox,
+    media,
+    posts,
+    public_media,
+)
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(
@@ -21,6 +31,12 @@ urlpatterns = [
     path("posts/<int:pk>/approve/", posts.post_approve, name="post-approve"),
     path("posts/<int:pk>/send-back/", posts.post_send_back, name="post-send-back"),
     path("posts/<int:pk>/cancel/", posts.post_cancel, name="post-cancel"),
+    path("posts/<int:pk>/media/", media.media_add, name="post-media-add"),
+    path("posts/<int:pk>/media/<int:media_pk>/", media.media_update, name="post-media-update"),
+    path("posts/<int:pk>/media/<int:media_pk>/remove/", media.media_delete,
+         name="post-media-remove"),
+    path("posts/<int:pk>/media/<int:media_pk>/file/", media.media_file, name="post-media-file"),
+    path("media/public/<str:name>", public_media.public_media, name="public-media"),
     path("posts/<int:pk>/publications/<int:publication_pk>/retry/", posts.publication_retry,
          name="publication-retry"),
     path("inbox/", inbox.inbox, name="inbox"),

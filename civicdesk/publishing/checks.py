@@ -10,7 +10,14 @@ from collections import defaultdict
 
 from civicdesk.organizations.models import Organization
 from civicdesk.publishing.models import Post, Publication
-from civicdesk.rules import Finding, Policy, VariantDraft, check_post, check_variant
+from civicdesk.rules import (
+    Finding,
+    MediaSpec,
+    Policy,
+    VariantDraft,
+    check_post,
+    check_variant,
+)
 
 
 def policy_for(organization: Organization) -> Policy:
@@ -20,9 +27,27 @@ def policy_for(organization: Organization) -> Policy:
     return policy_current(organization)
 
 
+def media_specs(post: Post, language: str) -> list[MediaSpec]:
+    return [
+        MediaSpec(
+            content_type=m.content_type,
+            size_bytes=m.size,
+            width=m.width,
+            height=m.height,
+            alt_text=m.alt_text(language),
+        )
+        for m in post.media.all()
+    ]
+
+
 def _draft(publication: Publication) -> VariantDraft:
-    return VariantDraft(platform=publication.channel.platform,
-                        language=publication.variant.language, text=publication.variant.text)
+    language = publication.variant.language
+    return VariantDraft(
+        platform=publication.channel.platform,
+        language=language,
+        text=publication.variant.text,
+        media=media_specs(publication.post, language),
+    )
 
 
 def post_findings(post: Post) -> list[Finding]:
@@ -30,7 +55,9 @@ def post_findings(post: Post) -> list[Finding]:
     org = post.brand.organization
     policy = policy_for(org)
     by_channel: dict[int, list[Publication]] = defaultdict(list)
-    for publication in post.publications.select_related("channel", "variant"):
+    for publication in post.publications.select_related(
+        "channel", "variant", "post"
+    ).prefetch_related("post__media"):
         by_channel[publication.channel_id].append(publication)
     findings: list[Finding] = []
     for publications in by_channel.values():
@@ -38,8 +65,9 @@ def post_findings(post: Post) -> list[Finding]:
             findings += check_variant(_draft(publication), policy)
     # The languages are the post's as a whole: a channel may carry only some of them.
     one_per_language = {p.variant.language: _draft(p) for ps in by_channel.values() for p in ps}
-    findings += check_post(list(one_per_language.values()), policy,
-                           official_languages=org.official_languages)
+    findings += check_post(
+        list(one_per_language.values()), policy, official_languages=org.official_languages
+    )
     return list(dict.fromkeys(findings))
 
 

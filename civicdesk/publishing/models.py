@@ -114,6 +114,30 @@ class PostVariant(models.Model):
         return f"{self.post} [{self.language}]"
 
 
+class PostMedia(models.Model):
+    """An image attached to a post, with its description for people who cannot see it."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media")
+    file = models.FileField(upload_to="post-media/%Y/%m/")
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    # Alt text per language: {"en": "...", "fr": "..."}.
+    alt_texts = models.JSONField(default=dict, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"Image {self.position + 1} of {self.post}"
+
+    def alt_text(self, language: str) -> str:
+        return self.alt_texts.get(language, "")
+
+
 class Approval(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="approvals")
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)

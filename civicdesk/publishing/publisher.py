@@ -25,6 +25,7 @@ from django.utils import timezone
 from civicdesk.connectors.base import (
     AuthExpiredError,
     ConnectorError,
+    MediaItem,
     OutboundPost,
     OutcomeUnknownError,
     PublishResult,
@@ -36,7 +37,7 @@ from civicdesk.connectors.tokens import note_rate_limit
 from civicdesk.organizations.models import Channel, ChannelHealth
 from civicdesk.publishing.backoff import backoff_delay
 from civicdesk.publishing.checks import last_check
-from civicdesk.publishing.models import AttemptOutcome, Publication, PublicationAttempt
+from civicdesk.publishing.models import AttemptOutcome, Post, Publication, PublicationAttempt
 from civicdesk.publishing.models import PublicationState as S
 from civicdesk.publishing.state import move
 
@@ -119,7 +120,19 @@ def outbound_for(publication: Publication) -> OutboundPost:
         idempotency_key=str(publication.idempotency_key),
         language=variant.language,
         link=variant.link,
+        media=tuple(media_items(publication.post, variant.language)),
     )
+
+
+def media_items(post: Post, language: str) -> list[MediaItem]:
+    items = []
+    for media in post.media.all():
+        with media.file.open("rb") as handle:
+            data = handle.read()
+        items.append(MediaItem(filename=media.file.name.rsplit("/", 1)[-1],
+                               content_type=media.content_type, data=data,
+                               alt_text=media.alt_text(language)))
+    return items
 
 
 def _ledger(

@@ -44,14 +44,20 @@ class BlueskyAuthFlow(AuthFlow):
     platform: ClassVar[str] = "bluesky"
     kind: ClassVar[str] = FlowKind.FORM
     form_fields: ClassVar[tuple[FormField, ...]] = (
-        FormField("identifier", "Handle or email",
-                  help="e.g. cityhall.bsky.social"),
-        FormField("app_password", "App password", secret=True,
-                  help="Make one in Bluesky under Settings → Privacy and security → "
-                       "App passwords. Do not use the account's own password."),
-        FormField("server", "Hosting provider (optional)",
-                  help="Only if the account is not hosted by Bluesky and its handle cannot "
-                       "be looked up: the address of its server, e.g. https://pds.example.org"),
+        FormField("identifier", "Handle or email", help="e.g. cityhall.bsky.social"),
+        FormField(
+            "app_password",
+            "App password",
+            secret=True,
+            help="Make one in Bluesky under Settings → Privacy and security → "
+            "App passwords. Do not use the account's own password.",
+        ),
+        FormField(
+            "server",
+            "Hosting provider (optional)",
+            help="Only if the account is not hosted by Bluesky and its handle cannot "
+            "be looked up: the address of its server, e.g. https://pds.example.org",
+        ),
     )
 
     def __init__(self, **kwargs: Any) -> None:
@@ -61,8 +67,9 @@ class BlueskyAuthFlow(AuthFlow):
     def start(self, *, redirect_uri: str, state: str) -> Any:
         raise RejectedError("Bluesky accounts connect with a form, not a redirect")
 
-    def finish(self, *, redirect_uri: str, params: Mapping[str, str],
-               pending: Mapping[str, str]) -> list[ConnectedAccount]:
+    def finish(
+        self, *, redirect_uri: str, params: Mapping[str, str], pending: Mapping[str, str]
+    ) -> list[ConnectedAccount]:
         identifier = params.get("identifier", "").strip().lstrip("@")
         password = params.get("app_password", "").strip()
         if not identifier or not password:
@@ -71,19 +78,28 @@ class BlueskyAuthFlow(AuthFlow):
         pds = server
         if "@" not in identifier and not params.get("server", "").strip():
             pds = self.pds_of_handle(identifier, lookup=server) or server
-        session = self._call(pds, "com.atproto.server.createSession",
-                             json={"identifier": identifier, "password": password})
+        session = self._call(
+            pds,
+            "com.atproto.server.createSession",
+            json={"identifier": identifier, "password": password},
+        )
         pds = _pds_from_did_doc(session.get("didDoc")) or pds
         if shapes.jwt_claims(str(session.get("accessJwt", ""))).get("scope") == FULL_ACCESS_SCOPE:
             self._end_session(pds, str(session.get("refreshJwt", "")))
-            raise RejectedError("that is the account's own password; make an app password in "
-                                "Bluesky's settings and use it instead")
+            raise RejectedError(
+                "that is the account's own password; make an app password in "
+                "Bluesky's settings and use it instead"
+            )
         credentials = _credentials(session) | {"pds": pds}
-        return [ConnectedAccount(
-            remote_id=credentials["did"], handle=credentials["handle"],
-            credentials=credentials, expires_at=credentials_expire_at(credentials),
-            api_base_url=pds,
-        )]
+        return [
+            ConnectedAccount(
+                remote_id=credentials["did"],
+                handle=credentials["handle"],
+                credentials=credentials,
+                expires_at=credentials_expire_at(credentials),
+                api_base_url=pds,
+            )
+        ]
 
     def refresh(self, credentials: Mapping[str, str]) -> dict[str, str]:
         token = credentials.get("refresh_token", "")
@@ -102,8 +118,12 @@ class BlueskyAuthFlow(AuthFlow):
     def pds_of_handle(self, handle: str, *, lookup: str) -> str:
         """The PDS address of a handle, or "" when it cannot be found out."""
         try:
-            did = self._call(lookup, "com.atproto.identity.resolveHandle",
-                             method="GET", params={"handle": handle}).get("did")
+            did = self._call(
+                lookup,
+                "com.atproto.identity.resolveHandle",
+                method="GET",
+                params={"handle": handle},
+            ).get("did")
             if not isinstance(did, str):
                 return ""
             if did.startswith("did:plc:"):
@@ -121,8 +141,9 @@ class BlueskyAuthFlow(AuthFlow):
 
     # Plumbing
 
-    def _call(self, base: str, nsid: str, *, method: str = "POST", token: str = "",
-              **kwargs: Any) -> dict[str, Any]:
+    def _call(
+        self, base: str, nsid: str, *, method: str = "POST", token: str = "", **kwargs: Any
+    ) -> dict[str, Any]:
         connector = _Xrpc(base_url=base, client=self.client, token=token)
         data = connector.xrpc(method, nsid, **kwargs)
         if not isinstance(data, dict):
@@ -134,7 +155,8 @@ class BlueskyAuthFlow(AuthFlow):
             return
         try:
             _Xrpc(base_url=pds, client=self.client, token=refresh_token).request(
-                "POST", "/xrpc/com.atproto.server.deleteSession", expected=(200, 204))
+                "POST", "/xrpc/com.atproto.server.deleteSession", expected=(200, 204)
+            )
         except ConnectorError:
             pass  # best effort: the token expires on its own
 
@@ -156,8 +178,9 @@ class _Xrpc(BlueskyConnector):
                 detail = str(response.json().get("message") or "")
             except (ValueError, AttributeError):
                 detail = ""
-            raise RejectedError(f"Bluesky refused the sign-in: {detail or 'wrong password'}",
-                                status=401)
+            raise RejectedError(
+                f"Bluesky refused the sign-in: {detail or 'wrong password'}", status=401
+            )
         super().raise_for_response(response, write=write)
 
 
@@ -170,18 +193,27 @@ def _credentials(session: Mapping[str, Any]) -> dict[str, str]:
     except shapes.ShapeError as exc:
         raise RetryableError(f"unexpected session from Bluesky: {exc}") from None
     expires = shapes.jwt_claims(access).get("exp")
-    expires_at = (datetime.fromtimestamp(expires, UTC).isoformat()
-                  if isinstance(expires, int | float) else "")
-    return {"access_token": access, "refresh_token": refresh, "expires_at": expires_at,
-            "did": did, "handle": handle}
+    expires_at = (
+        datetime.fromtimestamp(expires, UTC).isoformat() if isinstance(expires, int | float) else ""
+    )
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "expires_at": expires_at,
+        "did": did,
+        "handle": handle,
+    }
 
 
 def _pds_from_did_doc(doc: Any) -> str:
     if not isinstance(doc, dict) or not isinstance(doc.get("service"), list):
         return ""
     for service in doc["service"]:
-        if (isinstance(service, dict) and str(service.get("id", "")).endswith("#atproto_pds")
-                and isinstance(service.get("serviceEndpoint"), str)):
+        if (
+            isinstance(service, dict)
+            and str(service.get("id", "")).endswith("#atproto_pds")
+            and isinstance(service.get("serviceEndpoint"), str)
+        ):
             return _server(service["serviceEndpoint"])
     return ""
 

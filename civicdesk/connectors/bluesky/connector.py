@@ -64,10 +64,19 @@ METRICS = MetricTable(
 )
 
 # Errors the PDS names in a 400 body that mean "this session is no longer valid".
-AUTH_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthMissing", "AuthenticationRequired",
-                         "AccountTakedown", "AccountDeactivated"})
+AUTH_ERRORS = frozenset(
+    {
+        "ExpiredToken",
+        "InvalidToken",
+        "AuthMissing",
+        "AuthenticationRequired",
+        "AccountTakedown",
+        "AccountDeactivated",
+    }
+)
 INBOX_REASONS = ("reply", "mention", "quote")
 MAX_IMAGES = 4
+MAX_IMAGE_BYTES = 1_000_000  # app.bsky.embed.images: maxSize of an image blob
 NOTIFICATION_PAGE = 100
 # How far back in the notification list one fetch may walk to reach what it saw last.
 MAX_WALK_PAGES = 25
@@ -128,12 +137,16 @@ class BlueskyConnector(HttpConnector):
             code = ""
         detail = error_detail(response)
         if status == 429 or code == "RateLimitExceeded":
-            raise RetryableError(f"rate limited: {detail}", status=status,
-                                 retry_after=rate_limit_wait(response.headers),
-                                 platform_code=code or None)
+            raise RetryableError(
+                f"rate limited: {detail}",
+                status=status,
+                retry_after=rate_limit_wait(response.headers),
+                platform_code=code or None,
+            )
         if status == 401 or code in AUTH_ERRORS:
-            raise AuthExpiredError(f"Bluesky refused the session: {detail}", status=status,
-                                   platform_code=code or None)
+            raise AuthExpiredError(
+                f"Bluesky refused the session: {detail}", status=status, platform_code=code or None
+            )
         if status == 400:
             raise RejectedError(f"rejected: {detail}", status=status, platform_code=code or None)
         super().raise_for_response(response, write=write)
@@ -146,21 +159,29 @@ class BlueskyConnector(HttpConnector):
             text = f"{text}\n{post.link}" if text else post.link
         embed = self._images_embed(post) if post.media else None
         root = self._create_post(
-            text, rkey=shapes.record_key(post.idempotency_key), language=post.language,
+            text,
+            rkey=shapes.record_key(post.idempotency_key),
+            language=post.language,
             embed=embed,
         )
         parts = self._publish_parts(post, root, start=1, parent=root)
-        return PublishResult(remote_id=root["uri"], url=shapes.post_url(root["uri"], self.handle),
-                             published_at=datetime.now(UTC),
-                             thread_remote_ids=tuple(p["uri"] for p in parts))
+        return PublishResult(
+            remote_id=root["uri"],
+            url=shapes.post_url(root["uri"], self.handle),
+            published_at=datetime.now(UTC),
+            thread_remote_ids=tuple(p["uri"] for p in parts),
+        )
 
-    def _publish_parts(self, post: OutboundPost, root: dict[str, str], *, start: int,
-                       parent: dict[str, str]) -> list[dict[str, str]]:
+    def _publish_parts(
+        self, post: OutboundPost, root: dict[str, str], *, start: int, parent: dict[str, str]
+    ) -> list[dict[str, str]]:
         made = []
-        for index, part in enumerate(post.thread[start - 1:], start=start):
+        for index, part in enumerate(post.thread[start - 1 :], start=start):
             parent = self._create_post(
-                part, rkey=shapes.record_key(post.idempotency_key, index),
-                language=post.language, reply={"root": root, "parent": parent},
+                part,
+                rkey=shapes.record_key(post.idempotency_key, index),
+                language=post.language,
+                reply={"root": root, "parent": parent},
             )
             made.append(parent)
         return made
@@ -174,19 +195,28 @@ class BlueskyConnector(HttpConnector):
             record = shapes.obj(parent_view.get("record"), "the post's record")
             root = parent
             if record.get("reply") is not None:
-                root = shapes.strong_ref(shapes.obj(record["reply"], "reply").get("root"),
-                                         "reply.root")
+                root = shapes.strong_ref(
+                    shapes.obj(record["reply"], "reply").get("root"), "reply.root"
+                )
         except ShapeError as exc:
             raise RetryableError(f"unexpected answer: {exc}") from None
-        made = self._create_post(text, rkey=shapes.record_key(idempotency_key),
-                                 reply={"root": root, "parent": parent})
-        return PublishResult(remote_id=made["uri"], url=shapes.post_url(made["uri"], self.handle),
-                             published_at=datetime.now(UTC))
+        made = self._create_post(
+            text, rkey=shapes.record_key(idempotency_key), reply={"root": root, "parent": parent}
+        )
+        return PublishResult(
+            remote_id=made["uri"],
+            url=shapes.post_url(made["uri"], self.handle),
+            published_at=datetime.now(UTC),
+        )
 
     def delete(self, remote_id: str) -> None:
         repo, collection, rkey = self._own_record(remote_id)
-        self.xrpc("POST", "com.atproto.repo.deleteRecord", write=True,
-                  json={"repo": repo, "collection": collection, "rkey": rkey})
+        self.xrpc(
+            "POST",
+            "com.atproto.repo.deleteRecord",
+            write=True,
+            json={"repo": repo, "collection": collection, "rkey": rkey},
+        )
 
     def hide(self, remote_id: str, *, hidden: bool = True) -> None:
         """Hide a reply under one of our threads with the thread's threadgate record."""
@@ -196,14 +226,16 @@ class BlueskyConnector(HttpConnector):
             reply = record.get("reply")
             if reply is None:
                 raise RejectedError("only replies in a thread can be hidden on Bluesky")
-            root_uri = shapes.strong_ref(shapes.obj(reply, "reply").get("root"),
-                                         "reply.root")["uri"]
+            root_uri = shapes.strong_ref(shapes.obj(reply, "reply").get("root"), "reply.root")[
+                "uri"
+            ]
         except ShapeError as exc:
             raise RetryableError(f"unexpected answer: {exc}") from None
         repo, _, root_rkey = shapes.split_uri(root_uri)
         if repo != self.did:
-            raise RejectedError("this reply is in someone else's thread; only the thread's "
-                                "author can hide it")
+            raise RejectedError(
+                "this reply is in someone else's thread; only the thread's author can hide it"
+            )
         current, swap = self._threadgate(root_rkey)
         hidden_now = [u for u in current.get("hiddenReplies", []) if isinstance(u, str)]
         if hidden and remote_id not in hidden_now:
@@ -212,11 +244,14 @@ class BlueskyConnector(HttpConnector):
             hidden_now.remove(remote_id)
         else:
             return  # already as asked
-        gate = dict(current) | {"$type": THREADGATE, "post": root_uri,
-                                "hiddenReplies": hidden_now}
+        gate = dict(current) | {"$type": THREADGATE, "post": root_uri, "hiddenReplies": hidden_now}
         gate.setdefault("createdAt", _now_iso())
-        body: dict[str, Any] = {"repo": self.did, "collection": THREADGATE, "rkey": root_rkey,
-                                "record": gate}
+        body: dict[str, Any] = {
+            "repo": self.did,
+            "collection": THREADGATE,
+            "rkey": root_rkey,
+            "record": gate,
+        }
         body["swapRecord"] = swap  # None: create only if nobody made one meanwhile
         self.xrpc("POST", "com.atproto.repo.putRecord", write=True, json=body)
 
@@ -231,9 +266,15 @@ class BlueskyConnector(HttpConnector):
             raise RetryableError(f"unexpected threadgate: {exc}") from None
         return value, cid
 
-    def _create_post(self, text: str, *, rkey: str, language: str = "",
-                     embed: dict[str, Any] | None = None,
-                     reply: dict[str, Any] | None = None) -> dict[str, str]:
+    def _create_post(
+        self,
+        text: str,
+        *,
+        rkey: str,
+        language: str = "",
+        embed: dict[str, Any] | None = None,
+        reply: dict[str, Any] | None = None,
+    ) -> dict[str, str]:
         record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": _now_iso()}
         if language:
             record["langs"] = [language]
@@ -244,9 +285,17 @@ class BlueskyConnector(HttpConnector):
             record["embed"] = embed
         if reply:
             record["reply"] = reply
-        data = self.xrpc("POST", "com.atproto.repo.createRecord", write=True, json={
-            "repo": self.did, "collection": POST, "rkey": rkey, "record": record,
-        })
+        data = self.xrpc(
+            "POST",
+            "com.atproto.repo.createRecord",
+            write=True,
+            json={
+                "repo": self.did,
+                "collection": POST,
+                "rkey": rkey,
+                "record": record,
+            },
+        )
         try:
             made = shapes.strong_ref(data, "the answer")
             if shapes.split_uri(made["uri"])[2] != rkey:
@@ -269,8 +318,9 @@ class BlueskyConnector(HttpConnector):
 
     def _resolve_handle(self, handle: str) -> str:
         try:
-            data = self.xrpc("GET", "com.atproto.identity.resolveHandle",
-                             params={"handle": handle.lstrip("@")})
+            data = self.xrpc(
+                "GET", "com.atproto.identity.resolveHandle", params={"handle": handle.lstrip("@")}
+            )
         except RejectedError:
             return ""
         did = data.get("did") if isinstance(data, dict) else None
@@ -283,9 +333,15 @@ class BlueskyConnector(HttpConnector):
         for item in post.media:
             if not item.content_type.startswith("image/"):
                 raise RejectedError("Civic Desk posts only images to Bluesky, not video")
+            if len(item.data) > MAX_IMAGE_BYTES:
+                raise RejectedError("Bluesky takes images of at most 1 MB; make it smaller")
             # Uploading is not a post: a blob nobody links to is dropped by the PDS.
-            data = self.xrpc("POST", "com.atproto.repo.uploadBlob", content=item.data,
-                             headers={"Content-Type": item.content_type})
+            data = self.xrpc(
+                "POST",
+                "com.atproto.repo.uploadBlob",
+                content=item.data,
+                headers={"Content-Type": item.content_type},
+            )
             try:
                 blob = shapes.obj(shapes.obj(data, "the answer").get("blob"), "blob")
                 shapes.obj(blob.get("ref"), "blob.ref")
@@ -304,8 +360,9 @@ class BlueskyConnector(HttpConnector):
         try:
             root_ref = shapes.strong_ref(root, "the post")
             for index in range(1, len(post.thread) + 1):
-                found = self._get_record(self.did, POST,
-                                         shapes.record_key(post.idempotency_key, index))
+                found = self._get_record(
+                    self.did, POST, shapes.record_key(post.idempotency_key, index)
+                )
                 if found is None:
                     break
                 parts.append(shapes.strong_ref(found, "a thread part"))
@@ -314,16 +371,22 @@ class BlueskyConnector(HttpConnector):
         if len(parts) < len(post.thread):
             # The thread stopped part-way: finish it. The keys are fixed, so this
             # cannot double a part that went out meanwhile.
-            parts += self._publish_parts(post, root_ref, start=len(parts) + 1,
-                                         parent=parts[-1] if parts else root_ref)
-        return PublishResult(remote_id=root_ref["uri"],
-                             url=shapes.post_url(root_ref["uri"], self.handle),
-                             thread_remote_ids=tuple(p["uri"] for p in parts))
+            parts += self._publish_parts(
+                post, root_ref, start=len(parts) + 1, parent=parts[-1] if parts else root_ref
+            )
+        return PublishResult(
+            remote_id=root_ref["uri"],
+            url=shapes.post_url(root_ref["uri"], self.handle),
+            thread_remote_ids=tuple(p["uri"] for p in parts),
+        )
 
     def _get_record(self, repo: str, collection: str, rkey: str) -> Mapping[str, Any] | None:
         try:
-            data = self.xrpc("GET", "com.atproto.repo.getRecord",
-                             params={"repo": repo, "collection": collection, "rkey": rkey})
+            data = self.xrpc(
+                "GET",
+                "com.atproto.repo.getRecord",
+                params={"repo": repo, "collection": collection, "rkey": rkey},
+            )
         except RejectedError as exc:
             if exc.platform_code == "RecordNotFound" or exc.status == 404:
                 return None
@@ -346,8 +409,9 @@ class BlueskyConnector(HttpConnector):
     def _post_views(self, uris: Sequence[str]) -> dict[str, Mapping[str, Any]]:
         found: dict[str, Mapping[str, Any]] = {}
         for start in range(0, len(uris), 25):
-            data = self.xrpc("GET", "app.bsky.feed.getPosts",
-                             params={"uris": list(uris[start:start + 25])})
+            data = self.xrpc(
+                "GET", "app.bsky.feed.getPosts", params={"uris": list(uris[start : start + 25])}
+            )
             try:
                 posts = shapes.obj(data, "the answer").get("posts")
                 if not isinstance(posts, list):
@@ -372,14 +436,23 @@ class BlueskyConnector(HttpConnector):
         since, counts = parse_cursor(cursor)
         walked = self._walk_notifications(since)
         try:
-            items = sorted(((shapes.when(n.get("indexedAt"), "indexedAt"), n) for n in walked),
-                           key=lambda pair: (pair[0], str(pair[1].get("uri"))))
+            items = sorted(
+                ((shapes.when(n.get("indexedAt"), "indexedAt"), n) for n in walked),
+                key=lambda pair: (pair[0], str(pair[1].get("uri"))),
+            )
             fresh = [(t, n) for t, n in items if since is None or t > since]
-            old = ([(t, n) for t, n in items if t <= since and _minute(t) >= _minute(
-                since - LATE_WINDOW)] if since is not None else [])
+            old = (
+                [
+                    (t, n)
+                    for t, n in items
+                    if t <= since and _minute(t) >= _minute(since - LATE_WINDOW)
+                ]
+                if since is not None
+                else []
+            )
             observed = Counter(_minute(t) for t, _ in old)
             late = [(t, n) for t, n in old if observed[_minute(t)] > counts.get(_minute(t), 0)]
-            batch = fresh[:max(1, limit)]
+            batch = fresh[: max(1, limit)]
             messages = [self._message(n) for _, n in late + batch]
         except ShapeError as exc:
             # The whole page is refused, so the cursor stays put and nothing is skipped.
@@ -419,14 +492,19 @@ class BlueskyConnector(HttpConnector):
                         found.append(item)
             except ShapeError as exc:
                 raise RetryableError(f"unexpected notifications: {exc}") from None
-            reached = (since is not None and oldest is not None
-                       and _minute(oldest) < _minute(since - LATE_WINDOW))
+            reached = (
+                since is not None
+                and oldest is not None
+                and _minute(oldest) < _minute(since - LATE_WINDOW)
+            )
             if reached or not page or not next_cursor or next_cursor == api_cursor:
                 return found
             api_cursor = next_cursor
         if since is not None:
-            logger.warning("bluesky %s: more notifications than one fetch can walk; "
-                           "the oldest may be missed", self.handle)
+            logger.warning(
+                "bluesky %s: more notifications than one fetch can walk; the oldest may be missed",
+                self.handle,
+            )
         return found
 
     def _message(self, item: Mapping[str, Any]) -> RemoteMessage:
@@ -441,8 +519,11 @@ class BlueskyConnector(HttpConnector):
             parent_uri = shapes.strong_ref(reply.get("parent"), "reply.parent")["uri"]
             root_uri = shapes.strong_ref(reply.get("root"), "reply.root")["uri"]
         conversation = root_uri or post_uri
-        kind = {"reply": MessageKind.REPLY, "mention": MessageKind.MENTION,
-                "quote": MessageKind.MENTION}.get(str(reason), MessageKind.MENTION)
+        kind = {
+            "reply": MessageKind.REPLY,
+            "mention": MessageKind.MENTION,
+            "quote": MessageKind.MENTION,
+        }.get(str(reason), MessageKind.MENTION)
         mine = self.credentials.get("did", "")
         handle = shapes.text(author.get("handle"), "author.handle", optional=False)
         return RemoteMessage(
@@ -454,8 +535,7 @@ class BlueskyConnector(HttpConnector):
                 handle=handle,
                 display_name=shapes.text(author.get("displayName"), "author.displayName"),
             ),
-            created_at=shapes.when(record.get("createdAt") or item.get("indexedAt"),
-                                   "createdAt"),
+            created_at=shapes.when(record.get("createdAt") or item.get("indexedAt"), "createdAt"),
             in_reply_to_remote_id=parent_uri,
             root_post_remote_id=root_uri if root_uri and _repo(root_uri) == mine else "",
             conversation_remote_id=conversation,
@@ -465,8 +545,9 @@ class BlueskyConnector(HttpConnector):
 
     def fetch_thread(self, remote_id: str, *, depth: int = 10) -> Mapping[str, Any]:
         """The thread under a post, as the AppView shows it (for the conversation view)."""
-        data = self.xrpc("GET", "app.bsky.feed.getPostThread",
-                         params={"uri": remote_id, "depth": depth})
+        data = self.xrpc(
+            "GET", "app.bsky.feed.getPostThread", params={"uri": remote_id, "depth": depth}
+        )
         try:
             return shapes.obj(shapes.obj(data, "the answer").get("thread"), "thread")
         except ShapeError as exc:
@@ -481,12 +562,14 @@ class BlueskyConnector(HttpConnector):
             if view is None:
                 continue  # deleted on the platform: no metrics any more
             try:
-                results.append(PostMetrics(
-                    remote_id=remote_id,
-                    likes=shapes.count(view, "likeCount"),
-                    reposts=shapes.count(view, "repostCount"),
-                    replies=shapes.count(view, "replyCount"),
-                ))
+                results.append(
+                    PostMetrics(
+                        remote_id=remote_id,
+                        likes=shapes.count(view, "likeCount"),
+                        reposts=shapes.count(view, "repostCount"),
+                        replies=shapes.count(view, "replyCount"),
+                    )
+                )
             except ShapeError as exc:
                 raise RetryableError(f"unexpected metrics answer: {exc}") from None
         return results
@@ -495,17 +578,20 @@ class BlueskyConnector(HttpConnector):
         data = self.xrpc("GET", "app.bsky.actor.getProfile", params={"actor": self.did})
         try:
             body = shapes.obj(data, "the answer")
-            return AccountMetrics(followers=shapes.count(body, "followersCount"),
-                                  following=shapes.count(body, "followsCount"),
-                                  posts=shapes.count(body, "postsCount"))
+            return AccountMetrics(
+                followers=shapes.count(body, "followersCount"),
+                following=shapes.count(body, "followsCount"),
+                posts=shapes.count(body, "postsCount"),
+            )
         except ShapeError as exc:
             raise RetryableError(f"unexpected profile: {exc}") from None
 
     def check_health(self) -> ChannelHealth:
         try:
             data = self.xrpc("GET", "com.atproto.server.getSession")
-            handle = shapes.text(shapes.obj(data, "the answer").get("handle"), "handle",
-                                 optional=False)
+            handle = shapes.text(
+                shapes.obj(data, "the answer").get("handle"), "handle", optional=False
+            )
         except ConnectorError as exc:
             return ChannelHealth(ok=False, detail=str(exc))
         except ShapeError as exc:

@@ -112,8 +112,10 @@ def uri(value: Any, what: str) -> str:
 def strong_ref(value: Any, what: str) -> dict[str, str]:
     """A {uri, cid} reference, as replies and embeds need."""
     body = obj(value, what)
-    return {"uri": uri(body.get("uri"), f"{what}.uri"),
-            "cid": text(body.get("cid"), f"{what}.cid", optional=False)}
+    return {
+        "uri": uri(body.get("uri"), f"{what}.uri"),
+        "cid": text(body.get("cid"), f"{what}.cid", optional=False),
+    }
 
 
 def count(data: Mapping[str, Any], key: str) -> int | None:

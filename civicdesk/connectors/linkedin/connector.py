@@ -393,7 +393,7 @@ class LinkedInConnector(HttpConnector):
                 break
         return found
 
-    def fetchpost_metrics(self, remote_ids: Sequence[str]) -> list[PostMetrics]:
+    def fetch_post_metrics(self, remote_ids: Sequence[str]) -> list[PostMetrics]:
         shares = [r for r in remote_ids if r.startswith("urn:li:share:") and s.POST_URN.match(r)]
         ugc = [r for r in remote_ids if r.startswith("urn:li:ugcPost:") and s.POST_URN.match(r)]
         results: list[PostMetrics] = []

@@ -36,3 +36,17 @@ def org_clock(value: datetime | None, org: Organization | None) -> str:
 def masked(message: Any) -> str:
     """A message's text with the stored personal-data spans hidden (escaped by the template)."""
     return mask_personal_data(message.text, message.personal_data)
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    """``mapping[key]`` in a template, empty when absent."""
+    return mapping.get(key, "") if isinstance(mapping, dict) else ""
+
+
+@register.filter
+def first_value(mapping: Any) -> str:
+    """The first non-empty value of a mapping (an image's alt text in any language)."""
+    if isinstance(mapping, dict):
+        return next((str(v) for v in mapping.values() if v), "")
+    return ""
