@@ -40,6 +40,7 @@ from civicdesk.publishing.checks import last_check
 from civicdesk.publishing.models import AttemptOutcome, Post, Publication, PublicationAttempt
 from civicdesk.publishing.models import PublicationState as S
 from civicdesk.publishing.state import move
+from civicdesk.rules import THREAD_PLATFORMS, measure, split_thread
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +116,14 @@ def platforms_at_capacity() -> list[str]:
 
 def outbound_for(publication: Publication) -> OutboundPost:
     variant = publication.variant
+    platform = publication.channel.platform
+    parts = [variant.text]
+    if platform in THREAD_PLATFORMS and not measure(variant.text, platform).valid:
+        # Too long for one post where the platform has threads: send it as a thread.
+        parts = split_thread(variant.text, platform) or parts
     return OutboundPost(
-        text=variant.text,
+        text=parts[0],
+        thread=tuple(parts[1:]),
         idempotency_key=str(publication.idempotency_key),
         language=variant.language,
         link=variant.link,

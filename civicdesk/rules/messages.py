@@ -12,6 +12,12 @@ FALLBACK = "en"
 
 CATALOGUE: dict[str, dict[str, str]] = {
     # Platform rules
+    "platform.thread": {
+        "en": "Longer than one {platform} post ({limit}): it will go out as a thread of {parts} "
+        "parts.",
+        "fr": "Plus long qu'une publication {platform} ({limit}) : il partira en fil de {parts} "
+        "parties.",
+    },
     "platform.too_long": {
         "en": "{platform} accepts {limit} characters; this text counts {length}.",
         "fr": "{platform} accepte {limit} caractères ; ce texte en compte {length}.",

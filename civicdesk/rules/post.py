@@ -17,6 +17,7 @@ from .media import check_media_with
 from .platforms import PLATFORMS, PlatformRules, UnknownPlatformError, platform_limits
 from .policy import Policy
 from .report import Reporter
+from .threads import split_thread
 from .types import Finding, VariantDraft
 
 
@@ -40,7 +41,11 @@ def _platform_findings(variant: VariantDraft, rules: PlatformRules, report: Repo
     measurement = measure_with(text, rules)
     if rules.text_required and not text.strip():
         report.add("platform.empty")
-    if measurement.length > rules.max_length:
+    if measurement.length > rules.max_length and rules.splits_threads:
+        # Platforms with threads take a long text as several posts, each answering the last.
+        report.add("platform.thread", overflow_start(text, rules), len(text),
+                   limit=rules.max_length, parts=len(split_thread(text, rules.slug)))
+    elif measurement.length > rules.max_length:
         report.add(
             "platform.too_long",
             overflow_start(text, rules),

@@ -19,6 +19,7 @@ PLATFORM_SEVERITIES: dict[str, Severity] = {
     "platform.too_many_hashtags": B,
     "platform.too_many_mentions": B,
     "platform.unknown": W,
+    "platform.thread": A,
 }
 
 # The organization's own rules: a policy's ``severities`` may change or switch these off.

@@ -248,7 +248,8 @@ def test_validation_errors(desk: Desk) -> None:
 
 
 def test_blocking_finding_prevents_approval(desk: Desk) -> None:
-    draft = pub_services.Draft(title="t", texts={"en": "word " * 200}, channels=[desk.channel],
+    draft = pub_services.Draft(title="t", texts={"en": "Bad \ufffe character."},
+                               channels=[desk.channel],
                                scheduled_at=timezone.now() + timedelta(hours=1))
     post = pub_services.post_create(brand=desk.brand, actor=desk.author, draft=draft)
     pub_services.post_submit(post=post, actor=desk.author)
@@ -260,8 +261,15 @@ def test_last_check_stops_a_bad_variant(desk: Desk, fake_platform: FakeConnector
     fake_platform._publish = _ok
     post = approved_post(desk, texts={"en": "Fine text."})
     Publication.objects.filter(post=post).update(state=S.SCHEDULED)
-    post.variants.update(text="word " * 200)  # changed behind the actions' back
+    post.variants.update(text="Bad \ufffe character.")  # changed behind the actions' back
     publisher.publish_due(worker="w")
     pub = post.publications.get()
     assert pub.state == S.FAILED and "last check" in pub.status_reason
     assert pub.remote_id == ""
+
+
+def test_long_text_goes_out_as_a_thread(desk: Desk) -> None:
+    post = approved_post(desk, texts={"en": "A sentence about the road works. " * 40})
+    outbound = publisher.outbound_for(post.publications.select_related("variant", "channel").get())
+    assert outbound.thread and len(outbound.text) <= 500
+    assert " ".join([outbound.text, *outbound.thread]).count("road works") == 40

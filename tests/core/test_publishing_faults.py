@@ -93,3 +93,22 @@ def test_inbox_fault_loses_nothing(desk: Desk, net_channel: Any, kind: str) -> N
         ingest_channel(desk.channel.pk, page_size=10)
     texts = sorted(InboundMessage.objects.values_list("text", flat=True))
     assert texts == sorted(f"Question {n}?" for n in range(25))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_thread_interrupted_is_completed_once(desk: Desk, net_channel: Any) -> None:
+    long_text = "The bridge deck is being resurfaced this week, lane by lane. " * 20
+    post = approved_post(desk, texts={"en": long_text})
+    pub = post.publications.select_related("variant", "channel").get()
+    parts = publisher.outbound_for(pub)
+    assert parts.thread
+    # A worker sent the first part and died: the outcome is unknown.
+    net.create_post(account=net_channel, text=parts.text, client_ref=parts.idempotency_key)
+    Publication.objects.filter(pk=pub.pk).update(state=S.UNCONFIRMED,
+                                                 next_attempt_at=timezone.now())
+    settle()
+    pub.refresh_from_db()
+    assert pub.state == S.PUBLISHED, pub.status_reason
+    texts = list(NetPost.objects.filter(account=net_channel).order_by("pk")
+                 .values_list("text", flat=True))
+    assert texts == [parts.text, *parts.thread]

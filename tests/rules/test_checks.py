@@ -306,10 +306,20 @@ class TestLanguages:
 
 class TestPlatformRulesInPosts:
     def test_too_long_points_at_the_overflow(self) -> None:
-        text = "word " * 60
-        found = [f for f in findings(text) if f.code == "platform.too_long"]
+        text = "word " * 700
+        found = [f for f in findings(text, platform="linkedin") if f.code == "platform.too_long"]
         assert len(found) == 1 and found[0].blocking
         assert found[0].end == len(text)
+        from civicdesk.rules import measure
+
+        assert measure(text[: found[0].start], "linkedin").valid
+        assert not measure(text[: found[0].start + 1], "linkedin").fits
+
+    def test_too_long_on_a_thread_platform_becomes_a_thread(self) -> None:
+        text = "word " * 60
+        found = [f for f in findings(text) if f.code.startswith("platform.")]
+        assert [f.code for f in found] == ["platform.thread"]
+        assert not found[0].blocking and found[0].data["parts"] == "2"
         from civicdesk.rules import measure
 
         assert measure(text[: found[0].start], "x").valid

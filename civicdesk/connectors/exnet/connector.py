@@ -112,7 +112,33 @@ class ExnetConnector(HttpConnector):
                 }
                 for item in post.media
             ]
-        return self._create("/posts", payload, idempotency_key=post.idempotency_key)
+        first = self._create("/posts", payload, idempotency_key=post.idempotency_key)
+        return self._continue_thread(post, first)
+
+    def _continue_thread(self, post: OutboundPost, first: PublishResult) -> PublishResult:
+        """Send a thread's later parts, each answering the one before.
+
+        Every part has its own idempotency key, so finishing a thread after an interruption
+        never repeats a part. A failure after the first part is an unknown outcome: the
+        check completes the thread.
+        """
+        if not post.thread:
+            return first
+        previous, ids = first.remote_id, []
+        for number, part in enumerate(post.thread, start=2):
+            try:
+                result = self._create(
+                    "/posts", {"text": part, "in_reply_to": previous},
+                    idempotency_key=f"{post.idempotency_key}:{number}",
+                )
+            except ConnectorError as error:
+                raise OutcomeUnknownError(
+                    f"the thread stopped after part {number - 1}: {error}"
+                ) from error
+            previous = result.remote_id
+            ids.append(result.remote_id)
+        return PublishResult(remote_id=first.remote_id, url=first.url,
+                             published_at=first.published_at, thread_remote_ids=tuple(ids))
 
     def reply(self, target: ReplyTarget, text: str, *, idempotency_key: str) -> PublishResult:
         if target.kind == MessageKind.DIRECT:
@@ -153,9 +179,10 @@ class ExnetConnector(HttpConnector):
             found = _object(data, "the answer").get("posts")
             if not isinstance(found, list):
                 raise ShapeError("posts is not a list")
-            return self._publish_result(found[0]) if found else None
+            first = self._publish_result(found[0]) if found else None
         except ShapeError as exc:
             raise RetryableError(f"unexpected answer: {exc}", status=response.status_code) from None
+        return self._continue_thread(post, first) if first is not None else None
 
     def fetch_inbound(self, cursor: str | None, *, limit: int = 100) -> InboundPage:
         after = cursor or "0"
