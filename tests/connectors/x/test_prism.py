@@ -71,7 +71,8 @@ def test_media_upload_and_alt_text_match_contract(prism_connector: XConnector,
 
 
 def test_delete_and_hide_match_contract(prism_connector: XConnector) -> None:
-    prism_connector.delete("1880028106020515840")
+    # Random answers may say "not deleted": a clean refusal is a fine answer to that.
+    settle(lambda: prism_connector.delete("1880028106020515840"))
     settle(lambda: prism_connector.hide("1880028106020515841"))
     settle(lambda: prism_connector.hide("1880028106020515841", hidden=False))
 
