@@ -28,17 +28,28 @@ def understand_messages(message_ids: Sequence[int]) -> int:
     messages = list(
         InboundMessage.objects.filter(pk__in=message_ids, understood_at__isnull=True)
         .select_related("channel__brand__organization")
-        .only("pk", "text", "channel__brand__organization__official_languages")
+        .only(
+            "pk",
+            "text",
+            "channel__brand__organization__official_languages",
+            "channel__brand__organization__slug",
+        )
     )
-    by_languages: dict[tuple[str, ...], list[InboundMessage]] = {}
+    from civicdesk.understanding.organizations import installed_models_dir
+
+    by_languages: dict[tuple, list[InboundMessage]] = {}
     for message in messages:
-        key = tuple(message.channel.brand.organization.official_languages)
+        organization = message.channel.brand.organization
+        # the organisation's own retrained model when it has one, else the shipped one
+        key = (tuple(organization.official_languages), installed_models_dir(organization))
         by_languages.setdefault(key, []).append(message)
     now = timezone.now()
     done = 0
-    for languages, group in by_languages.items():
+    for (languages, models_dir), group in by_languages.items():
         try:
-            results = understand_batch([m.text for m in group], languages=languages)
+            results = understand_batch(
+                [m.text for m in group], languages=languages, models_dir=models_dir
+            )
         except Exception:  # noqa: BLE001
             logger.exception("message understanding failed on a batch of %d", len(group))
             continue

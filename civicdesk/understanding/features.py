@@ -1,18 +1,110 @@
-"""Hashed word and character n-gram features (no vocabulary is stored)."""
+"""Hashed word and character n-gram features (no vocabulary is stored) plus a small block of
+surface features (links, length, capitals, repeated characters, emoji, self-promotion phrases).
+
+The surface block was chosen by leave-one-video-out cross-validation on the spam training
+videos (see docs/understanding.md); every head sees it and its regularised weights decide
+whether it matters.
+"""
 
 from __future__ import annotations
 
+import math
+import re
+import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from .textutil import normalise_for_model
+from .textutil import count_links, normalise_for_model
 
 WORD_BITS = 16
 CHAR_BITS = 17
-N_FEATURES = 2**WORD_BITS + 2**CHAR_BITS
+
+
+def _phrases(*patterns: str) -> re.Pattern:
+    return re.compile(r"(?<!\w)(?:" + "|".join(patterns) + r")(?!\w)", re.IGNORECASE)
+
+
+#: Self-promotion phrase groups (each one binary feature), written from what spam on social
+#: platforms generally asks for: subscriptions, a visit to one's own page, money, engagement bait.
+PROMOTION = (
+    (
+        "subscription request",
+        _phrases(
+            r"sub(?:scribe|scribers?|scribing|s)?\b(?:\s+(?:to\s+)?me)?",
+            r"sub\s*4\s*sub",
+            r"follow\s*(?:4|for)\s*follow",
+            r"like\s*(?:4|for)\s*like",
+            r"follow\s+me",
+            r"add\s+me",
+        ),
+    ),
+    (
+        "own page",
+        _phrases(
+            r"my\s+(?:new\s+)?(?:channel|video|videos|blog|profile|page|playlist|track|song|music|"
+            r"cover|website|site|account|instagram|twitter|facebook|vlog|stream)"
+        ),
+    ),
+    (
+        "go and look",
+        _phrases(
+            r"check\s+(?:it\s+)?out",
+            r"look\s+(?:it\s+|me\s+|her\s+|him\s+)?up",
+            r"search\s+(?:for\s+)?",
+            r"visit",
+            r"click",
+            r"go\s+to",
+            r"watch\s+my",
+            r"see\s+my",
+            r"come\s+and\s+watch",
+        ),
+    ),
+    (
+        "money",
+        _phrases(
+            r"money",
+            r"earn",
+            r"cash",
+            r"gift\s*cards?",
+            r"free",
+            r"win",
+            r"prize",
+            r"paypal|pay\s*pal",
+            r"price",
+            r"cheap",
+            r"discount",
+            r"offer",
+            r"income",
+            r"\$\s?\d+|\d+\s?\$",
+        ),
+    ),
+    (
+        "engagement bait",
+        _phrases(
+            r"thumbs?\s+up\s+if",
+            r"like\s+this\s+comment",
+            r"if\s+i\s+(?:get|reach)",
+            r"please\s+(?:vote|share|like|help)",
+            r"share\s+this",
+        ),
+    ),
+    (
+        "self-introduction",
+        _phrases(
+            r"i'?m\s+a\s+(?:rapper|singer|musician|youtuber|producer|artist)",
+            r"i\s+(?:make|made|do|did)\s+(?:a\s+)?(?:covers?|videos|music|beats|a\s+cover)",
+            r"upcoming\s+(?:artist|rapper)",
+        ),
+    ),
+)
+_REPEAT = re.compile(r"(.)\1{3,}")
+_LONG_NUMBER = re.compile(r"\d{6,}")
+_EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
+N_SURFACE = 12 + len(PROMOTION)
+N_FEATURES = 2**WORD_BITS + 2**CHAR_BITS + N_SURFACE
 
 _word = HashingVectorizer(
     analyzer="word",
@@ -35,7 +127,32 @@ _char = HashingVectorizer(
 )
 
 
+def surface(text: str) -> list[float]:
+    """Surface features of one scrubbed text, each scaled to about [0, 1]."""
+    n = max(len(text), 1)
+    letters = [c for c in text if c.isalpha()]
+    upper = sum(c.isupper() for c in letters) / max(len(letters), 1)
+    links = count_links(text)
+    folded = unicodedata.normalize("NFKC", text)
+    return [
+        min(links, 3) / 3,
+        float(links > 0),
+        math.log1p(len(text)) / 7,
+        upper,
+        float(upper > 0.6 and len(letters) > 8),
+        min(text.count("!"), 5) / 5,
+        min(text.count("?"), 5) / 5,
+        sum(c.isdigit() for c in text) / n,
+        float(bool(_REPEAT.search(text))),
+        min(len(_EMOJI.findall(text)), 5) / 5,
+        sum(ord(c) > 127 for c in text) / n,
+        float(bool(_LONG_NUMBER.search(text))),
+    ] + [float(bool(pattern.search(folded))) for _, pattern in PROMOTION]
+
+
 def featurize(texts: Sequence[str]) -> sp.csr_matrix:
     """Sparse feature rows for already scrubbed texts."""
     norm = [normalise_for_model(t) for t in texts]
-    return sp.hstack([_word.transform(norm), _char.transform(norm)], format="csr")
+    block = np.array([surface(t) for t in texts], dtype=np.float32).reshape(-1, N_SURFACE)
+    dense = sp.csr_matrix(block)
+    return sp.hstack([_word.transform(norm), _char.transform(norm), dense], format="csr")

@@ -74,24 +74,30 @@ def read(path: Path) -> Heads:
 
 
 _lock = threading.Lock()
-_cache: dict[Path, Heads] = {}
+_cache: dict[Path, tuple[int, Heads]] = {}
 
 
 def load(models_dir: Path | str | None = None) -> Heads:
     """The heads in ``models_dir`` (default: the installed ones), read once per process."""
     path = Path(models_dir or MODELS_DIR) / ARTIFACT
-    heads = _cache.get(path)
-    if heads is not None:
-        return heads
+    try:
+        stamp = path.stat().st_mtime_ns  # a retrain in another process replaces the file
+    except OSError:
+        stamp = None
+    cached = _cache.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
     with _lock:
-        if path not in _cache:
-            if not path.is_file():
-                raise ModelMissingError(
-                    f"the understanding model {path.name} is not installed in {path.parent}; "
-                    f"rebuild it with: {REBUILD_COMMAND}"
-                )
-            _cache[path] = read(path)
-        return _cache[path]
+        if stamp is None:
+            raise ModelMissingError(
+                f"the understanding model {path.name} is not installed in {path.parent}; "
+                f"rebuild it with: {REBUILD_COMMAND}"
+            )
+        cached = _cache.get(path)
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, read(path))
+            _cache[path] = cached
+        return cached[1]
 
 
 def forget() -> None:

@@ -10,7 +10,18 @@ import unicodedata
 MODEL_CHARS = 2000
 
 _TAG = re.compile(r"<[^>]{0,200}>")
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+#: The address of an HTML link is kept (as text) when the tags are removed.
+_HREF = re.compile(r"""<a\b[^>]{0,200}?\bhref\s*=\s*["']([^"'>]{1,300})["'][^>]{0,200}>""", re.I)
+#: Common top-level domains: "bit.ly/x", "example.com" are links even without "http".
+_TLD = (
+    "com|net|org|info|biz|ly|me|in|nl|co|io|tv|us|uk|de|ru|gl|tk|be|fm|to|cc|gg|eu|es|fr|it|"
+    "pl|br|ws|gov|edu|pt|mx|ar|cl|ca|au|ch|at|se|no|dk|fi|ie|jp|cn|kr|app|xyz|site|online|link"
+)
+_URL = re.compile(
+    rf"(?:https?://|www\.)\S+|(?<![\w.@])[a-z0-9][\w-]*(?:\.[\w-]+)*\.(?-i:{_TLD})\b"
+    rf"(?:\s?[/\\]\S*)?",
+    re.IGNORECASE,
+)
 _MENTION = re.compile(r"(?<!\w)@\w{1,30}")
 _SPACE = re.compile(r"\s+")
 
@@ -24,6 +35,7 @@ def scrub(text: object) -> str:
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         text = "".join(ch for ch in text if not ("\ud800" <= ch <= "\udfff"))
     if "<" in text:
+        text = _HREF.sub(lambda m: " " + m.group(1) + " ", text)
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
@@ -31,8 +43,14 @@ def scrub(text: object) -> str:
     return _SPACE.sub(" ", text).strip()[:MODEL_CHARS]
 
 
+def count_links(text: str) -> int:
+    return len(_URL.findall(unicodedata.normalize("NFKC", text)))
+
+
 def normalise_for_model(text: str) -> str:
-    """Lower-case text with URLs and user mentions replaced by placeholders."""
+    """Lower-case, NFKC-folded text with links (also bare domains such as "bit.ly/x") and user
+    mentions replaced by placeholders."""
+    text = unicodedata.normalize("NFKC", text)
     text = _URL.sub(" httpurl ", text)
     text = _MENTION.sub(" @user ", text)
     return text.lower()

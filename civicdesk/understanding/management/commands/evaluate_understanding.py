@@ -41,6 +41,10 @@ class Command(BaseCommand):
         )
         for table in tables:
             self.stdout.write(training.format_table(table))
+        from civicdesk.understanding import multilingual
+
+        if multilingual.django_locale_root() is not None:
+            self.stdout.write(multilingual.format_report(multilingual.evaluate_without_prior()))
         if not options["no_throughput"]:
             from civicdesk.understanding import understand, understand_batch
 

@@ -1,0 +1,116 @@
+"""Learning from the team: per-organisation retraining with corrections (needs the data)."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from civicdesk.inbox.models import Correction, InboundMessage
+from civicdesk.inbox.understanding import understand_messages
+from civicdesk.understanding import models, retrain, understand_batch
+from civicdesk.understanding.organizations import (
+    corrections_for,
+    installed_models_dir,
+    models_dir,
+)
+from tests.factories import make_brand, make_channel, make_message, make_organization, make_user
+
+from .test_training import small_copy
+
+retrain_module = importlib.import_module("civicdesk.understanding.retrain")
+PHRASE = "the zorblax quux office"
+TEXTS = [f"{PHRASE} {tail}" for tail in ("again", "today", "this week", "on monday", "now")]
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_data(shared_data, tmp_path_factory):
+    return small_copy(shared_data, tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture
+def org_world(settings, tmp_path):
+    settings.DATA_DIR = tmp_path / "var"
+    org = make_organization()
+    channel = make_channel(brand=make_brand(organization=org))
+    user = make_user()
+    messages = [make_message(channel=channel, text=t, category="other") for t in TEXTS]
+    for message in messages:
+        Correction.objects.create(
+            message=message, field="category", old_value="other", new_value="complaint",
+            corrected_by=user,
+        )
+    Correction.objects.create(
+        message=messages[0], field="urgency", old_value="low", new_value="high", corrected_by=user
+    )
+    return org, channel
+
+
+def test_corrections_are_gathered_per_organisation(org_world):
+    org, _ = org_world
+    rows = corrections_for(org)
+    assert sorted(rows) == sorted((t, "category", "complaint") for t in TEXTS)
+    other = make_organization()
+    assert corrections_for(other) == []
+    assert installed_models_dir(org) is None  # the shipped model until a retrain
+
+
+def test_retrain_uses_corrections_installs_and_the_inbox_follows(org_world, small_data, capsys):
+    org, channel = org_world
+    probe = [f"{PHRASE} yesterday"]
+    # the organisation's current model: the same small data without its corrections
+    retrain(data_dir=small_data, corrections=[], out_dir=models_dir(org),
+            current_dir=models_dir(org))
+    own = installed_models_dir(org)
+    assert own == models_dir(org)
+    before = understand_batch(probe, models_dir=own)[0].kind_scores["complaint"]
+
+    call_command("retrain_understanding", "--organization", org.slug, "--data", str(small_data))
+    out = capsys.readouterr().out
+    assert "corrections used: 5" in out  # the urgency correction is not a training row
+    assert "installed in" in out  # (b) not worse than the organisation's current model
+
+    # (a) the corrections moved the organisation's model
+    after = understand_batch(probe, models_dir=own)[0].kind_scores["complaint"]
+    assert after > before
+
+    # (c) the inbox now understands this organisation's messages with its own model
+    message = make_message(channel=channel, text=probe[0])
+    InboundMessage.objects.filter(pk=message.pk).update(understood_at=None)
+    assert understand_messages([message.pk]) == 1
+    message.refresh_from_db()
+    assert message.category_scores["complaint"] == pytest.approx(after, abs=1e-3)
+
+
+def test_model_is_replaced_only_when_not_worse(small_data, tmp_path, monkeypatch):
+    current = tmp_path / "current"
+    first = retrain(
+        data_dir=small_data,
+        corrections=[(t, "category", "complaint") for t in TEXTS],
+        out_dir=current,
+        current_dir=current,
+    )
+    assert first.replaced and first.reason == "no current model"
+    assert first.corrections_used == 5
+    installed = (current / models.ARTIFACT).read_bytes()
+    probe = understand_batch([f"{PHRASE} yesterday"], models_dir=current)[0]
+    assert probe.kind_scores["complaint"] > 0.5  # (a) the corrections were learned
+
+    # a candidate that must beat the current model by a whole point can never be installed
+    monkeypatch.setattr(retrain_module, "TOLERANCE", -1.0)
+    second = retrain(data_dir=small_data, corrections=[], out_dir=current, current_dir=current)
+    assert not second.replaced and "worse" in second.reason
+    assert (current / models.ARTIFACT).read_bytes() == installed
+
+
+def test_retrain_command_errors_clearly(tmp_path, org_world):
+    org, _ = org_world
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("retrain_understanding", "--organization", org.slug,
+                     "--data", str(tmp_path / "absent"))
+    with pytest.raises(CommandError, match="no organisation"):
+        call_command("retrain_understanding", "--organization", "nobody",
+                     "--data", str(tmp_path))
