@@ -170,3 +170,9 @@ PLATFORM_API_URLS = {
 TOKEN_REFRESH_MARGIN_SECONDS = env_int("TOKEN_REFRESH_MARGIN_SECONDS", 15 * 60)
 # Admins are warned this long before a token that cannot be refreshed expires.
 TOKEN_EXPIRY_WARNING_DAYS = env_int("TOKEN_EXPIRY_WARNING_DAYS", 7)
+
+# Where the labelled research data lives (the layout of the project's shared data). When
+# set, each organization's message-understanding model is retrained weekly from it plus
+# the team's corrections, and replaced only if it is not worse.
+UNDERSTANDING_TRAINING_DATA = env_str("UNDERSTANDING_TRAINING_DATA", "")
+UNDERSTANDING_RETRAIN_DAYS = env_int("UNDERSTANDING_RETRAIN_DAYS", 7)

@@ -71,6 +71,9 @@ class DeskWorker:
                           lambda cid=channel_id: _collect(cid))
         self.periodic("inbox.understand_pending", 60, _understand_pending)
         self.periodic("connectors.refresh_tokens", 300, _refresh_tokens)
+        if settings.UNDERSTANDING_TRAINING_DATA:
+            self.periodic("understanding.retrain", settings.UNDERSTANDING_RETRAIN_DAYS * 86400,
+                          _start_retraining)
         if self.options.simulate_rate > 0:
             self.periodic("exnet.simulate", 5, self._simulate)
         self.run_tasks()
@@ -119,6 +122,30 @@ def _import_feed(channel_id: int) -> None:
     from civicdesk.publishing.newsroom import import_feed
 
     import_feed(channel_id)
+
+
+def _start_retraining() -> None:
+    """Retrain, in separate processes, the model of each organization with corrections.
+
+    Training takes minutes of CPU: it must not hold up publishing in this loop.
+    """
+    import subprocess
+    import sys
+
+    from civicdesk.inbox.models import Correction
+
+    slugs = set(
+        Correction.objects.values_list("message__channel__brand__organization__slug", flat=True)
+    )
+    log_dir = settings.DATA_DIR / "logs"
+    log_dir.mkdir(exist_ok=True)
+    for slug in sorted(slugs):
+        with (log_dir / f"retrain-{slug}.log").open("ab") as log:
+            subprocess.Popen(
+                [sys.executable, "-m", "civicdesk.cli", "retrain_understanding",
+                 "--organization", slug, "--data", settings.UNDERSTANDING_TRAINING_DATA],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
 
 
 def _refresh_tokens() -> None:
