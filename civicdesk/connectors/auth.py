@@ -25,6 +25,8 @@ from civicdesk.connectors.base import AuthExpiredError
 class FlowKind:
     OAUTH2 = "oauth2"  # redirect to the platform, come back with a code
     FORM = "form"  # the person types what the platform gave them (app password, token)
+    # A form first (which server?), whose fields go to ``start``, then OAuth 2 (Mastodon).
+    FORM_THEN_OAUTH2 = "form+oauth2"
 
 
 @dataclass(frozen=True)

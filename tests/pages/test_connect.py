@@ -60,10 +60,28 @@ class FakeForm(AuthFlow):
                                  api_base_url="https://pds.test")]
 
 
+class FakeInstanceFlow(AuthFlow):
+    platform = "mastodon"
+    kind = FlowKind.FORM_THEN_OAUTH2
+    form_fields = (FormField("instance", "Server"),)
+
+    def start(self, *, redirect_uri: str, state: str, instance: str = "") -> AuthStart:
+        return AuthStart(url=f"{instance}/oauth/authorize?state={state}",
+                         pending={"instance": instance, "client_id": "registered"})
+
+    def finish(self, *, redirect_uri: str, params: Mapping[str, str],
+               pending: Mapping[str, str]) -> list[ConnectedAccount]:
+        assert pending["client_id"] == "registered"
+        return [ConnectedAccount(remote_id="7", handle="city@social.test",
+                                 credentials={"access_token": "m"},
+                                 api_base_url=pending["instance"])]
+
+
 @pytest.fixture
 def world(db: Any, settings: Any, monkeypatch: pytest.MonkeyPatch) -> World:
     monkeypatch.setitem(registry.AUTH_FLOWS, "x", f"{__name__}.FakeOAuth")
     monkeypatch.setitem(registry.AUTH_FLOWS, "bluesky", f"{__name__}.FakeForm")
+    monkeypatch.setitem(registry.AUTH_FLOWS, "mastodon", f"{__name__}.FakeInstanceFlow")
     settings.PLATFORM_APPS = {**settings.PLATFORM_APPS, "x": {"client_id": "cid",
                                                               "client_secret": "s"}}
     return make_world()
@@ -138,3 +156,14 @@ def test_only_managers_connect(client: Client, world: World) -> None:
     assert response.status_code == 404
     response = client.post(f"/channels/{world.channel.pk}/disconnect/")
     assert response.status_code == 404
+
+
+def test_form_then_oauth_flow(client: Client, world: World) -> None:
+    login(client, world.admin)
+    started = client.post("/channels/connect/begin/", {
+        "brand": world.brand.pk, "platform": "mastodon", "instance": "https://social.test"})
+    assert started["Location"].startswith("https://social.test/oauth/authorize")
+    state = parse_qs(urlparse(started["Location"]).query)["state"][0]
+    client.get(f"/channels/connect/mastodon/callback/?code=c&state={state}")
+    channel = Channel.objects.get(platform="mastodon")
+    assert channel.api_base_url == "https://social.test"

@@ -75,7 +75,7 @@ def _loopback(host: str) -> bool:
 class MastodonAuthFlow(AuthFlow):
     platform: ClassVar[str] = "mastodon"
     # A form first (which instance?), then the OAuth redirect to that instance.
-    kind: ClassVar[str] = FlowKind.FORM
+    kind: ClassVar[str] = FlowKind.FORM_THEN_OAUTH2
     form_fields: ClassVar[tuple[FormField, ...]] = (
         FormField(
             name="instance",

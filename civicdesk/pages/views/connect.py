@@ -91,7 +91,8 @@ def connect_begin(request: HtmxHttpRequest) -> HttpResponse:
             accounts = flow.finish(redirect_uri="", params=fields, pending={})
             return _connect_accounts(request, brand, platform, accounts)
         state = secrets.token_urlsafe(24)
-        start = flow.start(redirect_uri=_callback_url(request, platform), state=state)
+        extra = fields if flow.kind == FlowKind.FORM_THEN_OAUTH2 else {}
+        start = flow.start(redirect_uri=_callback_url(request, platform), state=state, **extra)
         # Whatever the flow must remember (a PKCE verifier, an instance's app secret)
         # waits in the session, encrypted, keyed by the state the platform sends back.
         pending = dict(start.pending) | fields

@@ -23,7 +23,7 @@ def registered(server: HTTPServer) -> None:
 
 
 def test_the_form_asks_for_the_instance() -> None:
-    assert MastodonAuthFlow.kind == FlowKind.FORM
+    assert MastodonAuthFlow.kind == FlowKind.FORM_THEN_OAUTH2
     assert [f.name for f in MastodonAuthFlow.form_fields] == ["instance"]
 
 
