@@ -39,6 +39,8 @@ urlpatterns = [
     path("media/public/<str:name>", public_media.public_media, name="public-media"),
     path("posts/<int:pk>/publications/<int:publication_pk>/retry/", posts.publication_retry,
          name="publication-retry"),
+    path("posts/<int:pk>/publications/<int:publication_pk>/remove/", posts.publication_remove,
+         name="publication-remove"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/c/<int:pk>/", inbox.conversation, name="conversation"),
     path("inbox/c/<int:pk>/reply/", inbox.conversation_reply, name="conversation-reply"),

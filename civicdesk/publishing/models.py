@@ -166,6 +166,9 @@ class PublicationState(models.TextChoices):
     MISSED = "missed", "Missed"
     UNCONFIRMED = "unconfirmed", "Unconfirmed"
     CANCELLED = "cancelled", "Cancelled"
+    # Taken down from the platform after it was published (kept here for the record).
+    DELETING = "deleting", "Being removed"
+    DELETED = "deleted", "Removed from the platform"
 
 
 class Publication(models.Model):
@@ -187,6 +190,8 @@ class Publication(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     remote_id = models.CharField(max_length=200, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
+    # A thread's later parts on the platform, in order.
+    thread_remote_ids = models.JSONField(default=list, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.CharField(max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -215,6 +220,8 @@ class AttemptOutcome(models.TextChoices):
     CHECK_FAILED = "check_failed", "Check: could not ask the platform"
     MISSED = "missed", "Missed its window"
     ERROR = "error", "Internal error"
+    DELETED = "deleted", "Removed from the platform"
+    DELETE_FAILED = "delete_failed", "Could not remove it from the platform"
 
 
 class PublicationAttempt(models.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -311,3 +312,43 @@ def publication_retry(*, publication: Publication, actor: User,
     audit(organization=publication.post.brand.organization_id, actor=actor,
           action="publication.retry", target=publication, data={"at": when})
     return publication
+
+
+@transaction.atomic
+def publication_remove(*, publication: Publication, actor: User) -> Publication:
+    """Take a published post down from its platform (the record stays in Civic Desk)."""
+    from civicdesk.publishing.tasks import remove_publication
+
+    publication = Publication.objects.select_for_update().select_related(
+        "post__brand", "channel").get(pk=publication.pk)
+    require(actor, publication.post.brand, Perm.PUBLISH_CONTROL)
+    if publication.state != S.PUBLISHED:
+        raise ValidationError("Only a published post can be removed from its platform.")
+    if not can_delete(publication.channel.platform):
+        raise ValidationError(limitations_of(publication.channel.platform, "delete"))
+    move(publication, S.DELETING, status_reason="Being removed from the platform.")
+    audit(organization=publication.post.brand.organization_id, actor=actor,
+          action="publication.remove", target=publication,
+          data={"remote_id": publication.remote_id, "channel": publication.channel_id})
+    transaction.on_commit(partial(remove_publication.enqueue, publication.pk))
+    return publication
+
+
+def can_delete(platform: str) -> bool:
+    from civicdesk.connectors.base import Capability
+    from civicdesk.connectors.registry import connector_class
+
+    try:
+        return Capability.DELETE in connector_class(platform).capabilities
+    except (ImportError, LookupError):
+        return False
+
+
+def limitations_of(platform: str, capability: str) -> str:
+    from civicdesk.connectors.registry import connector_class
+
+    try:
+        cls = connector_class(platform)
+    except (ImportError, LookupError):
+        return "This platform is not available in this installation."
+    return cls.limitations.get(capability, f"{platform} does not allow this from Civic Desk.")

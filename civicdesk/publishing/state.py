@@ -18,14 +18,17 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.UNCONFIRMED: frozenset({S.PUBLISHED, S.SCHEDULED, S.FAILED, S.MISSED}),
     S.FAILED: frozenset({S.SCHEDULED, S.CANCELLED}),
     S.MISSED: frozenset({S.SCHEDULED, S.CANCELLED, S.DRAFT}),
-    S.PUBLISHED: frozenset(),
+    S.PUBLISHED: frozenset({S.DELETING}),
+    S.DELETING: frozenset({S.DELETED, S.PUBLISHED}),
+    S.DELETED: frozenset(),
     S.CANCELLED: frozenset({S.DRAFT}),
 }
 
 # States in which the post may still change without touching a platform.
 PENDING = frozenset({S.DRAFT, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.MISSED, S.FAILED})
 # States that mean "the platform may have it".
-LIVE_OR_UNKNOWN = frozenset({S.PUBLISHING, S.PUBLISHED, S.UNCONFIRMED})
+LIVE_OR_UNKNOWN = frozenset({S.PUBLISHING, S.PUBLISHED, S.UNCONFIRMED, S.DELETING,
+                             S.DELETED})
 
 
 class InvalidTransition(ValueError):

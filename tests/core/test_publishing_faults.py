@@ -112,3 +112,20 @@ def test_thread_interrupted_is_completed_once(desk: Desk, net_channel: Any) -> N
     texts = list(NetPost.objects.filter(account=net_channel).order_by("pk")
                  .values_list("text", flat=True))
     assert texts == [parts.text, *parts.thread]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_remove_from_the_platform(desk: Desk, net_channel: Any) -> None:
+    from civicdesk.publishing.services import publication_remove
+    from civicdesk.publishing.tasks import remove_publication
+
+    post = approved_post(desk, texts={"en": "A road update to take down later."})
+    settle()
+    pub = post.publications.get()
+    inject_fault(net_channel, "rate_limit", operation="any", count=1, retry_after=1)
+    publication_remove(publication=pub, actor=desk.manager)
+    assert remove_publication.call(pub.pk) == "retrying"  # the platform asked us to wait
+    assert remove_publication.call(pub.pk, 2) == "deleted"
+    pub.refresh_from_db()
+    assert pub.state == S.DELETED
+    assert NetPost.objects.get(pk=pub.remote_id).deleted_at is not None

@@ -102,3 +102,13 @@ def publication_retry(request: HtmxHttpRequest, pk: int, publication_pk: int) ->
                lambda: services.publication_retry(publication=publication, actor=request.user),
                f"{publication.channel} will be tried again now.")
     return redirect("post-detail", pk=pk)
+
+
+@require_POST
+def publication_remove(request: HtmxHttpRequest, pk: int, publication_pk: int) -> HttpResponse:
+    post = post_for(request, pk, Perm.PUBLISH_CONTROL)
+    publication = get_object_or_404(Publication, pk=publication_pk, post=post)
+    run_action(request, lambda: services.publication_remove(publication=publication,
+                                                            actor=request.user),
+               "Removing it from the platform; the record stays here.")
+    return redirect("post-detail", pk=pk)
