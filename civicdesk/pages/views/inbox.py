@@ -79,6 +79,23 @@ def _conversation_or_404(request: HtmxHttpRequest, pk: int) -> Conversation:
     return conversation
 
 
+def reply_limitation(convo: Conversation) -> str:
+    """Why this conversation cannot be answered from here, or "" when it can."""
+    from civicdesk.connectors.base import Capability
+    from civicdesk.connectors.registry import connector_class
+
+    try:
+        cls = connector_class(convo.channel.platform)
+    except (ImportError, LookupError):
+        return "This platform is not available in this installation."
+    needed = Capability.DIRECT_MESSAGES if convo.is_direct else Capability.REPLY
+    if needed in cls.capabilities:
+        return cls.limitations.get(needed, "") if convo.is_direct else ""
+    return cls.limitations.get(needed) or (
+        f"{convo.channel.get_platform_display()} does not let us answer this from Civic Desk."
+    )
+
+
 @require_GET
 def conversation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     convo = _conversation_or_404(request, pk)
@@ -95,6 +112,7 @@ def conversation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "org": brand.organization,
         "thread": thread,
         "can_reply": has_perm(request.user, brand, Perm.REPLY),
+        "reply_limit": reply_limitation(convo),
         "reply_form": ReplyForm(initial={"message": inbound[-1].pk} if inbound else None),
         "reply_to": inbound[-1] if inbound else None,
         "pending": pending,
