@@ -88,7 +88,7 @@ def limitations_for(channel: Channel) -> list[str]:
         cls = connector_class(channel.platform)
     except (ImportError, LookupError):
         return ["This platform is not available in this installation."]
-    notes = list(cls.limitations.values())
+    notes = list(dict.fromkeys(cls.limitations.values()))  # one sentence may cover two
     if Capability.PUBLISH not in cls.capabilities and Capability.PUBLISH not in cls.limitations:
         notes.append(f"{channel.get_platform_display()} does not take posts from Civic Desk.")
     return notes

@@ -46,7 +46,7 @@ def platform_options() -> list[PlatformOption]:
         name = Platform(slug).label if slug in Platform.values else slug
         try:
             flow = auth_flow_class(slug)
-            limits = list(connector_class(slug).limitations.values())
+            limits = list(dict.fromkeys(connector_class(slug).limitations.values()))
         except (ImportError, LookupError):
             options.append(PlatformOption(slug, name, None, False,
                                           "Not available in this installation.", []))
