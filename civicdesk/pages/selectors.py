@@ -54,6 +54,28 @@ class BrandFigures:
     brand: Brand
     channels: list[ChannelFigures]
 
+    def _total(self, name: str) -> int | None:
+        total: int | None = None
+        for figures in self.channels:
+            total = _add(total, getattr(figures, name))
+        return total
+
+    @property
+    def followers(self) -> int | None:
+        return self._total("followers")
+
+    @property
+    def post_impressions(self) -> int | None:
+        return self._total("post_impressions")
+
+    @property
+    def post_engagements(self) -> int | None:
+        return self._total("post_engagements")
+
+    @property
+    def messages(self) -> int:
+        return sum(f.messages for f in self.channels)
+
 
 @dataclass
 class PublishingSwitch:
@@ -107,7 +129,7 @@ def dashboard_figures(*, user: User, days: int = PERIOD_DAYS) -> list[BrandFigur
             f.post_engagements = _add(f.post_engagements, row[name])
 
     received = (
-        InboundMessage.objects.filter(channel_id__in=ids, received_at__gte=since)
+        InboundMessage.objects.filter(channel_id__in=ids, sent_at__gte=since)
         .values("channel_id").annotate(n=Count("pk"))
     )
     for row in received:
