@@ -13,12 +13,13 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from civicdesk.organizations.access import Perm, User, require
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Brand, Channel
-from civicdesk.publishing.checks import blocking_reasons
+from civicdesk.publishing.checks import blocking_reasons, post_findings
 from civicdesk.publishing.models import (
     Approval,
     Campaign,
@@ -204,6 +205,31 @@ def approvals_needed(post: Post) -> int:
     return max(0, post.brand.approval_tiers - done)
 
 
+def _is_named_approver(user_id: int, post: Post, name: str) -> bool:
+    """The policy names an approver by user name or by business area (e.g. "legal")."""
+    from django.contrib.auth import get_user_model
+
+    from civicdesk.organizations.models import Membership
+
+    if get_user_model().objects.filter(pk=user_id, username__iexact=name).exists():
+        return True
+    return Membership.objects.filter(
+        user_id=user_id, organization_id=post.brand.organization_id, business_area__iexact=name
+    ).filter(Q(brand=post.brand) | Q(brand__isnull=True)).exists()
+
+
+def named_approvers_missing(post: Post) -> list[str]:
+    """Approvers the policy requires for words in this post who have not approved it yet."""
+    required = sorted({
+        f.data.get("approver", "") for f in post_findings(post)
+        if f.code == "words.needs_approval" and f.data.get("approver")
+    })
+    approvers = list(post.approvals.filter(revision=post.revision, approved=True)
+                     .values_list("approver_id", flat=True))
+    return [name for name in required
+            if not any(_is_named_approver(uid, post, name) for uid in approvers)]
+
+
 @transaction.atomic
 def post_approve(*, post: Post, actor: User, comment: str = "") -> Post:
     post = _lock(post)
@@ -221,7 +247,7 @@ def post_approve(*, post: Post, actor: User, comment: str = "") -> Post:
     tier = current.count() + 1
     Approval.objects.create(post=post, approver=actor, tier=tier, revision=post.revision,
                             approved=True, comment=comment[:5000])
-    if tier >= post.brand.approval_tiers:
+    if tier >= post.brand.approval_tiers and not named_approvers_missing(post):
         post.status = PostStatus.APPROVED
         post.save(update_fields=["status", "updated_at"])
         _arm(post)

@@ -273,3 +273,30 @@ def test_long_text_goes_out_as_a_thread(desk: Desk) -> None:
     outbound = publisher.outbound_for(post.publications.select_related("variant", "channel").get())
     assert outbound.thread and len(outbound.text) <= 500
     assert " ".join([outbound.text, *outbound.thread]).count("road works") == 40
+
+
+def test_words_needing_a_named_approver(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.contrib.auth.models import User
+
+    from civicdesk.organizations.services import membership_grant
+    from civicdesk.publishing import checks
+    from civicdesk.rules import default_policy, policy_from_yaml, policy_to_yaml
+
+    text = policy_to_yaml(default_policy()).replace(
+        "approvals: []", "approvals:\n- id: legal\n  topic: legal proceedings\n"
+        "  approver: legal\n  terms: [lawsuit]")
+    policy = policy_from_yaml(text)
+    monkeypatch.setattr(checks, "policy_for", lambda organization: policy)
+    counsel = User.objects.create_user("counsel")
+    membership_grant(user=counsel, organization=desk.org, role="approver", brand=desk.brand,
+                     business_area="Legal")
+    draft = pub_services.Draft(title="t", texts={"en": "The lawsuit was settled today."},
+                               channels=[desk.channel],
+                               scheduled_at=timezone.now() + timedelta(hours=1))
+    post = pub_services.post_create(brand=desk.brand, actor=desk.author, draft=draft)
+    pub_services.post_submit(post=post, actor=desk.author)
+    post = pub_services.post_approve(post=post, actor=desk.approver)
+    assert post.status == PostStatus.IN_REVIEW
+    assert pub_services.named_approvers_missing(post) == ["legal"]
+    post = pub_services.post_approve(post=post, actor=counsel)
+    assert post.status == PostStatus.APPROVED

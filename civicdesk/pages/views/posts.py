@@ -52,6 +52,9 @@ def post_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "can_approve": has_perm(user, brand, Perm.APPROVE),
         "can_control": has_perm(user, brand, Perm.PUBLISH_CONTROL),
         "approvals_needed": services.approvals_needed(post),
+        "named_approvers_missing": (
+            services.named_approvers_missing(post) if post.status == PostStatus.IN_REVIEW else []
+        ),
         "editable": post.status != PostStatus.CANCELLED and not locked,
         "retryable_states": {PublicationState.FAILED, PublicationState.MISSED},
     }
