@@ -47,6 +47,7 @@ def build_preview(
     *, channels: Sequence[Channel], texts: Mapping[str, str],
     overrides: Mapping[tuple[str, int], str], official_languages: Sequence[str],
     language_names: Mapping[str, str], organization: Organization | None = None,
+    reader_language: str | None = None,
 ) -> Preview:
     """One item per channel and language the channel publishes in, with its own wording.
 
@@ -72,8 +73,8 @@ def build_preview(
         own = [i for i in items if i.channel.pk == channel.pk]
         drafts = [VariantDraft(platform=channel.platform, language=i.language, text=i.text)
                   for i in own]
-        for finding in check_post(drafts, policy,
-                                  official_languages=official_languages):
+        for finding in check_post(drafts, policy, official_languages=official_languages,
+                                  message_language=reader_language):
             target = next((i for i in own if i.language == finding.language), None)
             if target is not None:
                 target.findings.append(finding)

@@ -107,7 +107,7 @@ def check_words(text: str, policy: Policy, report: Reporter) -> None:
                 start,
                 end,
                 term=text[start:end],
-                reason=rule.reason_in(report.language),
+                reason=rule.reason_in(report.reader_language),
                 rule=rule.id,
             )
     for approval in policy.approvals:
@@ -134,6 +134,7 @@ def check_language_set(
     rules: LanguageRules,
     policy: Policy,
     platform_names: dict[str, str],
+    message_language: str | None = None,
 ) -> list[Finding]:
     """Set-level checks: every official language on every platform, versions paired."""
     by_platform: dict[str, list[VariantDraft]] = defaultdict(list)
@@ -142,7 +143,8 @@ def check_language_set(
     findings: list[Finding] = []
     for platform, group in by_platform.items():
         # Set-level messages speak the language of the first version on the platform.
-        report = Reporter(policy, group[0].language, platform, platform_names.get(platform))
+        report = Reporter(policy, group[0].language, platform, platform_names.get(platform),
+                          message_language=message_language)
         seen: list[str] = []
         for variant in group:
             if any(_same_language(variant.language, other) for other in seen):

@@ -92,8 +92,13 @@ def _platform_findings(variant: VariantDraft, rules: PlatformRules, report: Repo
     report.findings += check_media_with(rules, variant.media, language=variant.language)
 
 
-def check_variant(variant: VariantDraft, policy: Policy) -> list[Finding]:
-    """Findings for one language version on one platform (without the set-level checks)."""
+def check_variant(
+    variant: VariantDraft, policy: Policy, *, message_language: str | None = None
+) -> list[Finding]:
+    """Findings for one language version on one platform (without the set-level checks).
+
+    Messages are in ``message_language`` (the author's) where given, else the version's.
+    """
     rules: PlatformRules | None
     try:
         rules = platform_limits(variant.platform)
@@ -101,7 +106,7 @@ def check_variant(variant: VariantDraft, policy: Policy) -> list[Finding]:
         rules = None
     name = rules.name if rules else variant.platform
     slug = rules.slug if rules else variant.platform
-    report = Reporter(policy, variant.language, slug, name)
+    report = Reporter(policy, variant.language, slug, name, message_language=message_language)
     if rules is None:
         report.add("platform.unknown", platform=variant.platform)
     else:
@@ -123,7 +128,11 @@ def check_variant(variant: VariantDraft, policy: Policy) -> list[Finding]:
 
 
 def check_post(
-    variants: Sequence[VariantDraft], policy: Policy, *, official_languages: Sequence[str]
+    variants: Sequence[VariantDraft],
+    policy: Policy,
+    *,
+    official_languages: Sequence[str],
+    message_language: str | None = None,
 ) -> list[Finding]:
     """Every finding for a post: each variant against its platform and the policy, then the
     set of variants (official languages present, versions paired).
@@ -132,8 +141,9 @@ def check_post(
     """
     findings: list[Finding] = []
     for variant in variants:
-        findings += check_variant(variant, policy)
+        findings += check_variant(variant, policy, message_language=message_language)
     official = list(official_languages) or list(policy.languages.official)
     names = {slug: platform_limits(slug).name for slug in PLATFORMS}
-    findings += check_language_set(variants, official, policy.languages, policy, names)
+    findings += check_language_set(variants, official, policy.languages, policy, names,
+                                   message_language=message_language)
     return findings

@@ -57,6 +57,12 @@ class Reporter:
     platform: str | None
     platform_name: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    # The language the author reads; messages fall back to the version's language.
+    message_language: str | None = None
+
+    @property
+    def reader_language(self) -> str | None:
+        return self.message_language or self.language
 
     def add(
         self, code: str, start: int | None = None, end: int | None = None, **values: object
@@ -74,7 +80,7 @@ class Reporter:
             Finding(
                 severity=severity,
                 code=code,
-                message=message(code, self.language, values),
+                message=message(code, self.reader_language, values),
                 language=self.language,
                 platform=self.platform,
                 start=start,

@@ -128,14 +128,14 @@ def test_preview_measures_each_channel_and_language(client: Client, world: World
         f"/posts/preview/?brand={world.brand.pk}",
         {"channels": [world.channel.pk, world.channel2.pk], "text_en": "x" * 510,
          "text_fr": "<b>Bonjour</b> #a #b #c"},
-        headers={"HX-Request": "true"},
+        headers={"HX-Request": "true", "Accept-Language": "fr"},
     )
     body = response.content.decode()
     assert "<html" not in body
     assert "510 / 500" in body and "10 too many" in body
     assert "&lt;b&gt;Bonjour&lt;/b&gt;" in body
     assert body.count("preview-card") == 4
-    assert "au plus 2 mots-clics" in body  # the policy speaks the version's language
+    assert "au plus 2 mots-clics" in body  # the policy speaks the author's language
     # Two channels on one platform are not two versions of one language.
     assert "There are two" not in body
 

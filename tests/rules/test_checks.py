@@ -346,3 +346,16 @@ class TestPlatformRulesInPosts:
             assert (finding.start is None) == (finding.end is None)
             if finding.start is not None:
                 assert 0 <= finding.start <= finding.end <= len(variants[0].text)
+
+
+def test_messages_speak_the_authors_language() -> None:
+    from civicdesk.rules import check_post, default_policy
+
+    variant = VariantDraft("x", "fr", "TOUT EST FERMÉ AUJOURD'HUI sur la route.")
+    english = check_post([variant], default_policy(), official_languages=["fr"],
+                         message_language="en")
+    french = check_post([variant], default_policy(), official_languages=["fr"])
+    assert english and french
+    assert {f.code for f in english} == {f.code for f in french}
+    assert english[0].message != french[0].message
+    assert all(f.language == "fr" for f in english)  # the finding is still about the FR text

@@ -78,6 +78,7 @@ def post_preview(request: HtmxHttpRequest) -> HttpResponse:
         official_languages=brand.organization.official_languages,
         language_names={lang: language_name(lang) for lang in languages},
         organization=brand.organization,
+        reader_language=getattr(request, "LANGUAGE_CODE", "") or "en",
     )
     return render(request, "pages/compose.html#preview",
                   {"items": preview.items, "general": preview.general,
