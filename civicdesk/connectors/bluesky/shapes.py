@@ -11,11 +11,13 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from civicdesk.connectors.base import RetryableError, parse_time
+from civicdesk.connectors.shapes import ShapeError as ShapeError
+from civicdesk.connectors.shapes import count as count
+from civicdesk.connectors.shapes import obj as obj
+from civicdesk.connectors.shapes import timestamp as timestamp
 
 POST = "app.bsky.feed.post"
 THREADGATE = "app.bsky.feed.threadgate"
@@ -28,10 +30,6 @@ TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _TID_EPOCH = int(datetime(2023, 1, 1, tzinfo=UTC).timestamp()) * 1_000_000
 _TID_SPAN = 365 * 24 * 3600 * 1_000_000
 _AT_URI = re.compile(r"^at://(did:[a-z]+:[A-Za-z0-9._:%-]+)/([a-zA-Z0-9.-]+)/([A-Za-z0-9._:~-]+)$")
-
-
-class ShapeError(Exception):
-    """The platform answered, but not with what its lexicon promises."""
 
 
 def record_key(idempotency_key: str, part: int = 0) -> str:
@@ -60,6 +58,19 @@ def split_uri(uri: str) -> tuple[str, str, str]:
     return match.group(1), match.group(2), match.group(3)
 
 
+def repo_of(uri: str) -> str:
+    """The repo DID of an ``at://`` URI, or "" when it is not one."""
+    try:
+        return split_uri(uri)[0]
+    except ValueError:
+        return ""
+
+
+def now_iso() -> str:
+    """The current time as records carry it (``createdAt``): UTC, milliseconds, "Z"."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def post_url(uri: str, handle: str = "") -> str:
     """The bsky.app address of a post, from its AT URI."""
     try:
@@ -86,12 +97,6 @@ def error_code(body: Any) -> str:
     return ""
 
 
-def obj(value: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise ShapeError(f"{what} is not an object")
-    return value
-
-
 def text(value: Any, what: str, *, optional: bool = True) -> str:
     if value is None and optional:
         return ""
@@ -116,19 +121,3 @@ def strong_ref(value: Any, what: str) -> dict[str, str]:
         "uri": uri(body.get("uri"), f"{what}.uri"),
         "cid": text(body.get("cid"), f"{what}.cid", optional=False),
     }
-
-
-def count(data: Mapping[str, Any], key: str) -> int | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ShapeError(f"{key} is not a count")
-    return value
-
-
-def when(value: Any, what: str) -> datetime:
-    try:
-        return parse_time(value)
-    except RetryableError as exc:
-        raise ShapeError(f"{what}: {exc.message}") from None

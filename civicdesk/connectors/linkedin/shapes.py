@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from civicdesk.connectors.shapes import ShapeError as ShapeError
+from civicdesk.connectors.shapes import count as count
+from civicdesk.connectors.shapes import obj as obj
+
 POST_URN = re.compile(r"^urn:li:(share|ugcPost):\d+$")
 ORGANIZATION_URN = re.compile(r"^urn:li:organization:\d+$")
 COMMENT_URN = re.compile(r"^urn:li:comment:\((urn:li:[A-Za-z]+:\d+),(\d+)\)$")
-
-
-class ShapeError(Exception):
-    """LinkedIn answered, but not with what its API promises."""
 
 
 def encode(urn: str) -> str:
@@ -42,12 +42,6 @@ def post_url(urn: str) -> str:
     return f"https://www.linkedin.com/feed/update/{urn}/"
 
 
-def obj(value: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise ShapeError(f"{what} is not an object")
-    return value
-
-
 def elements(value: Any) -> list[Mapping[str, Any]]:
     body = obj(value, "the answer")
     items = body.get("elements")
@@ -67,15 +61,6 @@ def text(value: Any, what: str, *, optional: bool = True) -> str:
 def urn(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.startswith("urn:li:"):
         raise ShapeError(f"{what} is missing or not a URN")
-    return value
-
-
-def count(data: Mapping[str, Any], key: str) -> int | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ShapeError(f"{key} is not a count")
     return value
 
 

@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
-from civicdesk.connectors.base import RetryableError, parse_time
+import httpx
 
-
-class ShapeError(Exception):
-    """The instance answered, but not with what Mastodon's API promises."""
-
-
-def object_of(value: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise ShapeError(f"{what} is not an object")
-    return value
+from civicdesk.connectors.base import RejectedError
+from civicdesk.connectors.shapes import ShapeError as ShapeError
+from civicdesk.connectors.shapes import count as count
+from civicdesk.connectors.shapes import obj as obj
+from civicdesk.connectors.shapes import timestamp as timestamp
 
 
 def list_of(value: Any, what: str) -> list[Any]:
@@ -55,28 +51,19 @@ def optional_snowflake(value: Any, what: str) -> str:
     return "" if value is None else snowflake(value, what)
 
 
+def path_id(remote_id: str) -> str:
+    """A status id we were given, checked before it goes into a request path."""
+    if not is_id(str(remote_id)):
+        raise RejectedError(f"not a Mastodon status id: {str(remote_id)[:40]!r}")
+    return str(remote_id)
+
+
 def string(value: Any, what: str, *, optional: bool = True) -> str:
     if value is None and optional:
         return ""
     if not isinstance(value, str):
         raise ShapeError(f"{what} is not a string")
     return value
-
-
-def count(data: Mapping[str, Any], key: str) -> int | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ShapeError(f"{key} is not a count")
-    return value
-
-
-def timestamp(value: Any, what: str) -> datetime:
-    try:
-        return parse_time(value)
-    except RetryableError as exc:
-        raise ShapeError(f"{what}: {exc.message}") from None
 
 
 def id_order(remote_id: str) -> tuple[int, str]:
@@ -133,3 +120,14 @@ def parse_reset(value: str | None, *, now: datetime | None = None) -> float | No
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def link_param(response: httpx.Response, rel: str, name: str) -> str:
+    """A parameter of a Link header target (Mastodon pages with max_id / min_id there)."""
+    try:
+        url = response.links.get(rel, {}).get("url", "")
+    except (ValueError, AttributeError):
+        return ""
+    values = parse_qs(urlsplit(url).query).get(name) if url else None
+    value = values[0] if values else ""
+    return value if is_id(value) else ""

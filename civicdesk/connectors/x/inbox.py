@@ -16,15 +16,32 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from civicdesk.connectors.base import MessageKind, RemoteAuthor, RemoteMessage
+from civicdesk.connectors.base import (
+    InboundPage,
+    MessageKind,
+    RemoteAuthor,
+    RemoteMessage,
+    RetryableError,
+    UnsupportedError,
+)
 
 from .shapes import ShapeError, count, created_at, items, obj, optional_id, text, x_id
+from .tiers import FREE_TIERS, TIER_SENTENCE
+
+if TYPE_CHECKING:
+    from .connector import XConnector
 
 logger = logging.getLogger(__name__)
+
+POST_FIELDS = "created_at,conversation_id,author_id,in_reply_to_user_id,referenced_tweets"
+USER_FIELDS = "username,name,public_metrics"
+# After X refuses direct messages, they are asked for again a day later.
+DM_PAUSE_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -59,6 +76,109 @@ class InboxCursor:
     def dump(self) -> str:
         data = {key: value for key, value in asdict(self).items() if value not in ("", 0)}
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+
+def fetch_inbound(api: XConnector, cursor: str | None, *, limit: int) -> InboundPage:
+    if api.tier in FREE_TIERS:
+        raise UnsupportedError(TIER_SENTENCE)
+    state = InboxCursor.parse(cursor)
+    dms_paused = state.dx > time.time()
+    if state.p == "d" and not dms_paused:
+        return _dm_page(api, state, limit)
+    state.p = "m"
+    try:
+        messages, done = _mention_page(api, state, limit)
+    except UnsupportedError as exc:
+        raise UnsupportedError(TIER_SENTENCE, status=exc.status,
+                               platform_code=exc.platform_code) from exc
+    has_more = not done
+    if done and not dms_paused:
+        state.p, has_more = "d", True
+    if api.rate_limit.remaining == 0:
+        has_more = False  # the next page would only be refused until the reset
+    return InboundPage(messages=messages, next_cursor=state.dump(), has_more=has_more)
+
+
+def _mention_page(api: XConnector, state: InboxCursor,
+                  limit: int) -> tuple[list[RemoteMessage], bool]:
+    own = api.own_id()
+    params: dict[str, Any] = {
+        "max_results": max(5, min(limit, 100)),
+        "tweet.fields": POST_FIELDS,
+        "expansions": "author_id",
+        "user.fields": USER_FIELDS,
+    }
+    if state.ms:
+        params["since_id"] = state.ms
+    if state.mt:
+        params["pagination_token"] = state.mt
+    response = api.request("GET", f"/2/users/{own}/mentions", params=params)
+    body = api.json_of(response)
+    try:
+        body = obj(body, "the answer")
+        users = users_by_id(body)
+        tweets = [obj(t, "a post") for t in items(body.get("data"), "data")]
+        ids = [x_id(t.get("id"), "post id") for t in tweets]
+        messages = [mention(t, users, own_id=own)
+                    for t in tweets if t.get("author_id") != own]
+        token = obj(body.get("meta", {}), "meta").get("next_token")
+        newest = max(ids, key=int, default="")
+    except ShapeError as exc:
+        # The whole page is refused, so the cursor stays put and nothing is skipped.
+        raise RetryableError(f"unexpected mentions page from X: {exc}",
+                             status=response.status_code) from None
+    if not state.mt:
+        state.mn = newest if newer(newest, state.ms) else state.ms
+    # The very first read takes the newest page only: no backfill of old mentions.
+    if isinstance(token, str) and token and state.ms:
+        state.mt = token
+        return messages, False
+    state.ms, state.mt, state.mn = state.mn or state.ms, "", ""
+    return messages, True
+
+
+def _dm_page(api: XConnector, state: InboxCursor, limit: int) -> InboundPage:
+    own = api.own_id()
+    params: dict[str, Any] = {
+        "max_results": max(1, min(limit, 100)),
+        "event_types": "MessageCreate",
+        "dm_event.fields": "id,text,event_type,dm_conversation_id,created_at",
+        "expansions": "sender_id",
+        "user.fields": USER_FIELDS,
+    }
+    if state.dt:
+        params["pagination_token"] = state.dt
+    try:
+        response = api.request("GET", "/2/dm_events", params=params)
+    except UnsupportedError as exc:
+        # Mentions must not starve behind a refusal: skip messages for a day.
+        logger.warning("X direct messages refused, paused for a day: %s", exc)
+        state.p, state.dt, state.dn, state.dx = "m", "", "", int(time.time()) + DM_PAUSE_SECONDS
+        return InboundPage(messages=[], next_cursor=state.dump(), has_more=False)
+    body = api.json_of(response)
+    try:
+        body = obj(body, "the answer")
+        users = users_by_id(body)
+        events = [obj(e, "an event") for e in items(body.get("data"), "data")]
+        ids = [x_id(e.get("id"), "event id") for e in events]
+        fresh = [e for e, i in zip(events, ids, strict=True) if newer(i, state.ds)]
+        messages = [direct_message(e, users) for e in fresh
+                    if e.get("event_type", "MessageCreate") == "MessageCreate"
+                    and e.get("sender_id") != own]
+        token = obj(body.get("meta", {}), "meta").get("next_token")
+    except ShapeError as exc:
+        raise RetryableError(f"unexpected direct messages page from X: {exc}",
+                             status=response.status_code) from None
+    newest = max(ids, key=int, default="")
+    if not state.dt:
+        state.dn = newest if newer(newest, state.ds) else state.ds
+    reached_seen = len(fresh) < len(events)
+    if isinstance(token, str) and token and state.ds and not reached_seen:
+        state.dt = token
+        return InboundPage(messages=messages, next_cursor=state.dump(),
+                           has_more=api.rate_limit.remaining != 0)
+    state.ds, state.dt, state.dn, state.p = state.dn or state.ds, "", "", "m"
+    return InboundPage(messages=messages, next_cursor=state.dump(), has_more=False)
 
 
 def users_by_id(body: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:

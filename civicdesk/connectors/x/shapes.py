@@ -12,23 +12,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from civicdesk.connectors.base import RetryableError, parse_time
+from civicdesk.connectors.base import RejectedError, RetryableError, parse_time
+from civicdesk.connectors.shapes import ShapeError as ShapeError
+from civicdesk.connectors.shapes import count as count
+from civicdesk.connectors.shapes import obj as obj
 
 # X ids are "snowflakes": the top bits are milliseconds since this epoch.
 SNOWFLAKE_EPOCH_MS = 1288834974657
 _DIGITS = re.compile(r"^[0-9]{1,19}$")
 _URL = re.compile(r"https?://\S+")
 _SPACE = re.compile(r"\s+")
-
-
-class ShapeError(Exception):
-    """X answered, but not with the shape its API documents."""
-
-
-def obj(value: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise ShapeError(f"{what} is not an object")
-    return value
 
 
 def items(value: Any, what: str) -> list[Any]:
@@ -51,26 +44,20 @@ def optional_id(value: Any, what: str) -> str:
     return "" if value is None else x_id(value, what)
 
 
+def path_id(remote_id: str) -> str:
+    """An id we were given, checked before it goes into a request path."""
+    value = str(remote_id)
+    if not value.isdigit() or len(value) > 19:
+        raise RejectedError(f"not an X id: {value[:40]!r}")
+    return value
+
+
 def text(value: Any, what: str, *, optional: bool = False) -> str:
     if value is None and optional:
         return ""
     if not isinstance(value, str):
         raise ShapeError(f"{what} is not a string")
     return value
-
-
-def count(data: Mapping[str, Any] | None, *keys: str) -> int | None:
-    """The first of ``keys`` present in ``data`` as a count; None when none is reported."""
-    if not data:
-        return None
-    for key in keys:
-        value = data.get(key)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ShapeError(f"{key} is not a count")
-        return value
-    return None
 
 
 def id_time(remote_id: str) -> datetime:

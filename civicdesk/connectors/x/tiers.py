@@ -1,0 +1,27 @@
+"""What X's paid access tiers decide, and the sentences that tell people about it.
+
+X's free tier can post but cannot read mentions, direct messages or the account's own
+recent posts; a channel's credentials carry the tier of the X app it was connected with.
+"""
+
+from __future__ import annotations
+
+FREE_TIERS = frozenset({"free"})
+
+TIER_SENTENCE = (
+    "X's API gives mentions and direct messages only on a paid tier; this channel's X app "
+    "is on the free tier, so its inbox stays empty."
+)
+# What the screens say about every X channel, whatever its tier.
+TIER_LIMITATION = (
+    "X's API gives mentions and direct messages only on a paid tier: a channel connected "
+    "with a free-tier X app has an empty inbox."
+)
+DM_SENTENCE = (
+    "X refused to give this channel's direct messages: that needs a paid tier and the "
+    "dm.read permission."
+)
+CHECK_SENTENCE = (
+    "X did not let Civic Desk read this account's recent posts (the free tier cannot), so "
+    "whether the post went out must be checked on x.com by a person."
+)
