@@ -2,8 +2,9 @@
 surface features (links, length, capitals, repeated characters, emoji, self-promotion phrases).
 
 The surface block was chosen by leave-one-video-out cross-validation on the spam training
-videos (see docs/understanding.md); every head sees it and its regularised weights decide
-whether it matters.
+videos (see docs/understanding.md); only the heads trained with it give it weight. How the
+counts are turned into features (raw or sublinear term frequency, an IDF weighting) is a
+per-head setting recorded in the artifact.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -59,6 +61,8 @@ PROMOTION = (
             r"go\s+to",
             r"watch\s+my",
             r"see\s+my",
+            r"chec?k(?:ing)?\s+(?:out\s+)?(?:my|our|me)",
+            r"(?:my|our)\s+(?:first|new|newest|latest)\s+(?:video|song|channel|track|sound)",
             r"come\s+and\s+watch",
         ),
     ),
@@ -78,6 +82,8 @@ PROMOTION = (
             r"discount",
             r"offer",
             r"income",
+            r"donate",
+            r"bitcoins?",
             r"\$\s?\d+|\d+\s?\$",
         ),
     ),
@@ -106,12 +112,18 @@ _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
 N_SURFACE = 12 + len(PROMOTION)
 N_FEATURES = 2**WORD_BITS + 2**CHAR_BITS + N_SURFACE
 
+WORD_DIM = 2**WORD_BITS
+CHAR_DIM = 2**CHAR_BITS
+#: Columns of the word and character blocks together (the surface block follows them).
+TEXT_DIM = WORD_DIM + CHAR_DIM
+
+#: Raw hashed counts; each head normalises them its own way (see :func:`assemble`).
 _word = HashingVectorizer(
     analyzer="word",
     ngram_range=(1, 2),
-    n_features=2**WORD_BITS,
+    n_features=WORD_DIM,
     alternate_sign=False,
-    norm="l2",
+    norm=None,
     lowercase=False,
     token_pattern=r"(?u)[@#]?\b\w+\b|[!?¿¡]",
     dtype=np.float32,
@@ -119,12 +131,24 @@ _word = HashingVectorizer(
 _char = HashingVectorizer(
     analyzer="char_wb",
     ngram_range=(2, 5),
-    n_features=2**CHAR_BITS,
+    n_features=CHAR_DIM,
     alternate_sign=False,
-    norm="l2",
+    norm=None,
     lowercase=False,
     dtype=np.float32,
 )
+
+
+@dataclass
+class Counts:
+    """Hashed word and character n-gram counts and the surface block of a batch of texts."""
+
+    word: sp.csr_matrix
+    char: sp.csr_matrix
+    surface: sp.csr_matrix
+
+    def rows(self, index) -> Counts:
+        return Counts(self.word[index], self.char[index], self.surface[index])
 
 
 def surface(text: str) -> list[float]:
@@ -150,9 +174,41 @@ def surface(text: str) -> list[float]:
     ] + [float(bool(pattern.search(folded))) for _, pattern in PROMOTION]
 
 
-def featurize(texts: Sequence[str]) -> sp.csr_matrix:
-    """Sparse feature rows for already scrubbed texts."""
+def counts(texts: Sequence[str]) -> Counts:
+    """Hashed counts and surface features of already scrubbed texts (computed once per batch)."""
     norm = [normalise_for_model(t) for t in texts]
     block = np.array([surface(t) for t in texts], dtype=np.float32).reshape(-1, N_SURFACE)
-    dense = sp.csr_matrix(block)
-    return sp.hstack([_word.transform(norm), _char.transform(norm), dense], format="csr")
+    return Counts(
+        _word.transform(norm).tocsr(), _char.transform(norm).tocsr(), sp.csr_matrix(block)
+    )
+
+
+def _l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:
+    sq = np.asarray(m.multiply(m).sum(axis=1)).ravel()
+    scale = np.where(sq > 0, 1.0 / np.sqrt(np.maximum(sq, 1e-30)), 0.0).astype(np.float32)
+    return sp.csr_matrix(sp.diags(scale) @ m, dtype=np.float32)
+
+
+def assemble(
+    c: Counts, sublinear: bool = False, idf: np.ndarray | None = None, surface_block: bool = True
+) -> sp.csr_matrix:
+    """Feature rows from counts: optionally log(1 + tf) ("sublinear") and an IDF weighting
+    (``idf`` has TEXT_DIM entries: word columns, then character columns); the word and character
+    blocks are L2-normalised separately."""
+    blocks = []
+    for block, offset in ((c.word, 0), (c.char, WORD_DIM)):
+        b = block.astype(np.float32, copy=True)
+        if sublinear:
+            b.data = np.log1p(b.data)
+        if idf is not None:
+            b.data *= idf[offset + b.indices]
+        blocks.append(_l2_rows(b))
+    blocks.append(c.surface if surface_block else sp.csr_matrix(c.surface.shape, dtype=np.float32))
+    return sp.hstack(blocks, format="csr")
+
+
+def featurize(
+    texts: Sequence[str], sublinear: bool = False, idf: np.ndarray | None = None
+) -> sp.csr_matrix:
+    """Sparse feature rows for already scrubbed texts."""
+    return assemble(counts(texts), sublinear, idf)

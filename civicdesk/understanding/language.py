@@ -65,13 +65,63 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
+#: How many of fastText's labels are read per text (enough to see every language of the prior).
+TOP_K = 40
+
+
+def _distribution(ft, text: str) -> dict[str, float]:
+    dist: dict[str, float] = {}
+    labels, probs = ft.predict(text, k=TOP_K, threshold=0.0)
+    for lab, p in zip(labels, probs, strict=False):
+        code = lab.replace("__label__", "")
+        code = _ALIASES.get(code, code)
+        if len(code) == 2:
+            dist[code] = dist.get(code, 0.0) + float(p)
+    return dist
+
+
+def fasttext_probabilities(texts: Sequence[str], codes: Sequence[str]) -> np.ndarray:
+    """fastText's probability of each of ``codes`` for each scrubbed text (n, len(codes))."""
+    ft = model()
+    out = np.zeros((len(texts), len(codes)), dtype=np.float64)
+    for i, text in enumerate(texts):
+        cleaned = _clean(text)
+        if cleaned:
+            dist = _distribution(ft, cleaned)
+            out[i] = [dist.get(code, 0.0) for code in codes]
+    return out
+
+
+def stack_features(ft_probs: np.ndarray, head_probs: np.ndarray) -> np.ndarray:
+    """Inputs of the language stacker: fastText's share of each head language (log), the
+    head's probabilities (log) and the mass fastText gives the head languages together (log)."""
+    mass = ft_probs.sum(axis=1, keepdims=True)
+    share = (ft_probs + 1e-6) / (mass + 1e-6 * ft_probs.shape[1])
+    return np.hstack([np.log(share), np.log(head_probs + 1e-6), np.log(mass + 1e-6)])
+
+
+def stack_probabilities(
+    ft_probs: np.ndarray, head_probs: np.ndarray, stack: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    w, b = stack
+    z = stack_features(ft_probs, head_probs) @ w + b
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def detect_batch(
     texts: Sequence[str],
     languages: Sequence[str] = (),
     head_probs: np.ndarray | None = None,
     head_labels: Sequence[str] = (),
+    stack: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[tuple[str, float]]:
-    """(ISO 639-1 code or "und", confidence) for each scrubbed text."""
+    """(ISO 639-1 code or "und", confidence) for each scrubbed text.
+
+    With ``head_probs`` the probability fastText gives the head's languages together is
+    redistributed among them: by the trained ``stack`` (a logistic regression over fastText's
+    and the head's probabilities) when given, else by a fixed mix of the two."""
     prior = {code.lower().split("-")[0] for code in languages if code}
     cleaned = [_clean(t) for t in texts]
     todo = [i for i, t in enumerate(cleaned) if len(_LETTER.findall(t)) >= 2]
@@ -81,16 +131,15 @@ def detect_batch(
     ft = model()
     head_set = list(head_labels)
     for i in todo:
-        dist: dict[str, float] = {}
-        labels, probs = ft.predict(cleaned[i], k=12, threshold=0.0)
-        for lab, p in zip(labels, probs, strict=False):
-            code = lab.replace("__label__", "")
-            code = _ALIASES.get(code, code)
-            if len(code) == 2:
-                dist[code] = dist.get(code, 0.0) + float(p)
+        dist = _distribution(ft, cleaned[i])
         if head_probs is not None and head_set:
             mass = sum(dist.get(code, 0.0) for code in head_set)
-            if mass > 0.0:
+            if mass > 0.0 and stack is not None:
+                ft_row = np.array([[dist.get(code, 0.0) for code in head_set]])
+                mixed = stack_probabilities(ft_row, head_probs[i : i + 1], stack)[0]
+                for j, code in enumerate(head_set):
+                    dist[code] = mass * float(mixed[j])
+            elif mass > 0.0:
                 total_ft = mass
                 for j, code in enumerate(head_set):
                     ft_share = dist.get(code, 0.0) / total_ft

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +29,57 @@ class Heads:
     seen_complaints: np.ndarray
     seen_tweetlid: np.ndarray
     path: Path
+    #: Per head: (sublinear term frequency, IDF vector or None); absent means raw tf, no IDF.
+    transforms: dict[str, tuple[bool, np.ndarray | None]] = field(default_factory=dict)
+    #: Optional extra arrays (for example the language stacker), by name.
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+    _group_cache: list | None = field(default=None, repr=False)
 
     def scores(self, x) -> np.ndarray:
-        """Raw linear scores (n, total outputs) for sparse feature rows ``x``."""
+        """Raw linear scores (n, total outputs) for sparse feature rows ``x`` made with the
+        default transform (raw tf, no IDF): right for heads without a transform of their own."""
         return np.asarray(x @ self.weights) + self.bias
+
+    def language_stack(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The trained combination of fastText and the language head, when the artifact has it."""
+        if "language_stack.w" not in self.extras or "language" not in self.columns:
+            return None
+        return self.extras["language_stack.w"], self.extras["language_stack.b"]
+
+    def score_counts(self, c) -> np.ndarray:
+        """Raw linear scores (n, total outputs) from :class:`features.Counts`: each group of
+        heads sees its features built the way it was trained."""
+        from .features import assemble
+
+        out = np.empty((c.word.shape[0], self.weights.shape[1]), dtype=np.float32)
+        for sub, idf, cols, weights, bias in self._groups():
+            out[:, cols] = np.asarray(assemble(c, sub, idf) @ weights) + bias
+        return out
+
+    def _groups(self):
+        """Heads sharing a feature transform, with their weights gathered (built once)."""
+        if self._group_cache is None:
+            groups: dict[object, list[str]] = {}
+            for head in self.names:
+                sub, idf = self.transforms.get(head, (False, None))
+                groups.setdefault(id(idf) if idf is not None else bool(sub), []).append(head)
+            built = []
+            for heads in groups.values():
+                sub, idf = self.transforms.get(heads[0], (False, None))
+                cols = np.concatenate(
+                    [np.arange(self.columns[h].start, self.columns[h].stop) for h in heads]
+                )
+                built.append(
+                    (sub, idf, cols, np.ascontiguousarray(self.weights[:, cols]), self.bias[cols])
+                )
+            self._group_cache = built
+        return self._group_cache
+
+    def score_texts(self, texts) -> np.ndarray:
+        """Raw linear scores (n, total outputs) for already scrubbed texts."""
+        from .features import counts
+
+        return self.score_counts(counts(texts))
 
     def probabilities(self, raw: np.ndarray, head: str) -> np.ndarray | None:
         """Probabilities (n, labels) of one head, or None when the artifact lacks it."""
@@ -51,8 +98,11 @@ def read(path: Path) -> Heads:
     with np.load(path, allow_pickle=False) as npz:
         meta = json.loads(bytes(npz["meta"]).decode())
         names, blocks, biases, columns, labels = [], [], [], {}, {}
+        transforms: dict[str, tuple[bool, np.ndarray | None]] = {}
         start = 0
         for head, info in meta["heads"].items():
+            idf = npz[f"{head}.idf"].astype(np.float32) if f"{head}.idf" in npz.files else None
+            transforms[head] = (info.get("tf") == "sublinear", idf)
             w = npz[f"{head}.w"].astype(np.float32) * npz[f"{head}.scale"]
             blocks.append(w)
             biases.append(npz[f"{head}.b"])
@@ -70,6 +120,8 @@ def read(path: Path) -> Heads:
             npz["seen.complaint_ids"],
             npz["seen.tweetlid_ids"],
             path,
+            transforms,
+            {k[len("extra.") :]: npz[k] for k in npz.files if k.startswith("extra.")},
         )
 
 

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import cues, language, models
-from .features import featurize
 from .pii import find_pii
 from .textutil import scrub
 from .types import KINDS, Understanding
@@ -173,10 +172,14 @@ def understand_batch(
 def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[Understanding]:
     heads = models.load(models_dir)
     texts = [scrub(t) for t in raw_texts]
-    raw = heads.scores(featurize(texts))
+    raw = heads.score_texts(texts)
     probs = {name: heads.probabilities(raw, name) for name in heads.names}
     langs = language.detect_batch(
-        texts, languages, probs.get("language"), heads.labels.get("language", ())
+        texts,
+        languages,
+        probs.get("language"),
+        heads.labels.get("language", ()),
+        heads.language_stack(),
     )
     results = []
     for i, text in enumerate(texts):

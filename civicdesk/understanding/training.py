@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from . import datasets as ds
-from .features import featurize
 from .textutil import scrub
 
 #: Whole CrisisLex T26 events never used for training (evaluation only).
@@ -41,12 +40,37 @@ REBUILD = "civicdesk train_understanding --data DATA_DIR"
 #: (spam: leave-one-video-out over the training videos; complaint, fake: 5-fold stratified).
 HEAD_C = {
     "complaint": 32.0,
-    "spam": 4.0,
-    "fake": 100.0,
+    "spam": 64.0,
+    "fake": 1000.0,
     "crisis_type": 4.0,
     "informative": 2.0,
     "language": 16.0,
 }
+
+
+#: Per head: how the hashed counts become features, chosen by the same cross-validation.
+#: "sublinear" uses log(1 + tf) instead of tf; "idf" weights columns by the inverse document
+#: frequency in that head's training rows (the vector is stored in the artifact).
+HEAD_TRANSFORM = {
+    "complaint": {"sublinear": False, "idf": False},
+    "spam": {"sublinear": True, "idf": False},
+    "fake": {"sublinear": True, "idf": True},
+    "crisis_type": {"sublinear": False, "idf": False},
+    "informative": {"sublinear": False, "idf": False},
+    "language": {"sublinear": False, "idf": False},
+}
+
+
+def idf_vector(c) -> np.ndarray:
+    """Smoothed inverse document frequency of every word and character column of ``c``."""
+    n = c.word.shape[0]
+    df = np.concatenate(
+        [
+            np.bincount(c.word.indices, minlength=c.word.shape[1]),
+            np.bincount(c.char.indices, minlength=c.char.shape[1]),
+        ]
+    )
+    return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float16).astype(np.float32)
 
 
 #: Heads that see the surface feature block (chosen by the same cross-validation: it lifts
@@ -117,25 +141,26 @@ def build_splits(data: dict[str, list[ds.Example]]) -> tuple[dict[str, Split], d
     return splits, seen
 
 
-def head_features(texts: list[str], head: str):
-    """Feature rows for one head: the surface block is zeroed for heads that do not use it."""
-    import scipy.sparse as sp
+def head_features(texts: list[str], head: str, idf: np.ndarray | None = None):
+    """Feature rows for one head, built the way that head is configured (the surface block is
+    zeroed for heads that do not use it)."""
+    from .features import assemble, counts
 
-    from .features import N_SURFACE
-
-    x = featurize([scrub(t) for t in texts])
-    if head in SURFACE_HEADS:
-        return x
-    mask = np.ones(x.shape[1], dtype=np.float32)
-    mask[-N_SURFACE:] = 0.0
-    return (x @ sp.diags(mask)).tocsr()
+    c = counts([scrub(t) for t in texts])
+    sub = HEAD_TRANSFORM.get(head, {}).get("sublinear", False)
+    return assemble(c, sub, idf, surface_block=head in SURFACE_HEADS)
 
 
 def _fit(rows: list[tuple[str, str]], c: float, head: str = ""):
     from sklearn.linear_model import LogisticRegression
 
+    from .features import assemble, counts
+
     labels = sorted({label for _, label in rows})
-    x = head_features([t for t, _ in rows], head)
+    cnt = counts([scrub(t) for t, _ in rows])
+    config = HEAD_TRANSFORM.get(head, {})
+    idf = idf_vector(cnt) if config.get("idf") else None
+    x = assemble(cnt, config.get("sublinear", False), idf, surface_block=head in SURFACE_HEADS)
     y = np.array([labels.index(label) for _, label in rows])
     model = LogisticRegression(
         C=c, max_iter=400, solver="liblinear" if len(labels) == 2 else "lbfgs"
@@ -143,7 +168,7 @@ def _fit(rows: list[tuple[str, str]], c: float, head: str = ""):
     model.fit(x, y)
     coef = model.coef_.T.astype(np.float32)  # (D, 1) for binary, (D, k) otherwise
     bias = model.intercept_.astype(np.float32)
-    return labels, coef, bias
+    return labels, coef, bias, idf
 
 
 def _quantise(coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -187,12 +212,20 @@ def train(
             log(f"skipping head {head}: no training data")
             continue
         t0 = time.perf_counter()
-        labels, coef, bias = _fit(split.train, HEAD_C[head], head)
+        labels, coef, bias, idf = _fit(split.train, HEAD_C[head], head)
         q, scale = _quantise(coef)
         arrays[f"{head}.w"] = q
         arrays[f"{head}.scale"] = scale
         arrays[f"{head}.b"] = bias
-        meta["heads"][head] = {"labels": labels, "train_rows": len(split.train)}
+        if idf is not None:
+            arrays[f"{head}.idf"] = idf.astype(np.float16)
+        sub = HEAD_TRANSFORM.get(head, {}).get("sublinear", False)
+        meta["heads"][head] = {
+            "labels": labels,
+            "train_rows": len(split.train),
+            "tf": "sublinear" if sub else "raw",
+            "idf": idf is not None,
+        }
         log(
             f"trained {head}: {len(split.train)} rows, {len(labels)} labels, "
             f"{time.perf_counter() - t0:.1f}s"
@@ -330,7 +363,7 @@ def evaluate(data_dir: Path | str, models_dir: Path | str | None = None) -> list
             continue
         t0 = time.perf_counter()
         texts = [scrub(ex.text) for ex in rows]
-        raw = heads.scores(featurize(texts))
+        raw = heads.score_texts(texts)
         if task == "language":
             keep = [i for i, ex in enumerate(rows) if ex.label in LID_LANGUAGES]
             texts = [texts[i] for i in keep]
@@ -338,7 +371,7 @@ def evaluate(data_dir: Path | str, models_dir: Path | str | None = None) -> list
             pred = [
                 code
                 for code, _ in language.detect_batch(
-                    texts, LID_LANGUAGES, probs, heads.labels["language"]
+                    texts, LID_LANGUAGES, probs, heads.labels["language"], heads.language_stack()
                 )
             ]
             gold = [rows[i].label for i in keep]
