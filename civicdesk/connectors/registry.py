@@ -29,6 +29,7 @@ CONNECTORS: dict[str, str] = {
 
 # Platform slug -> dotted path of its authorization flow (see connectors/auth.py).
 AUTH_FLOWS: dict[str, str] = {
+    "exnet": "civicdesk.connectors.exnet.auth.ExnetAuthFlow",
     "x": "civicdesk.connectors.x.auth.XAuthFlow",
     "facebook": "civicdesk.connectors.facebook.auth.FacebookAuthFlow",
     "instagram": "civicdesk.connectors.instagram.auth.InstagramAuthFlow",
