@@ -18,7 +18,13 @@ from . import language
 
 #: Probe texts in several scripts: asking fastText for all labels of each gives its label set.
 _PROBES = (
-    "hello world", "привет мир", "مرحبا بالعالم", "你好世界", "नमस्ते दुनिया", "γεια σου", "12 3"
+    "hello world",
+    "привет мир",
+    "مرحبا بالعالم",
+    "你好世界",
+    "नमस्ते दुनिया",
+    "γεια σου",
+    "12 3",
 )
 #: Django locale folder names whose language code differs from fastText's.
 _LOCALE_ALIASES = {"nb": "no", "nn": "no", "zh_Hans": "zh", "zh_Hant": "zh", "sr_Latn": "sr"}

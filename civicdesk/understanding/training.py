@@ -37,7 +37,8 @@ ARTIFACT = "heads.npz"
 REBUILD = "civicdesk train_understanding --data DATA_DIR"
 
 #: Inverse regularisation per head, chosen by cross-validation inside the training portion only
-#: (spam: leave-one-video-out over the training videos; complaint, fake: 5-fold stratified).
+#: (spam: leave-one-video-out over the training videos; fake: 5-fold stratified on the train
+#: file; complaint: 3 x 5-fold stratified on the training ids; language: 5-fold on training ids).
 HEAD_C = {
     "complaint": 32.0,
     "spam": 64.0,
@@ -48,16 +49,22 @@ HEAD_C = {
 }
 
 
+#: The language stacker (fastText + language head): folds for the head's out-of-fold
+#: probabilities and the stacker's inverse regularisation, chosen by 5-fold CV on training ids.
+LANGUAGE_STACK_FOLDS = 5
+LANGUAGE_STACK_C = 0.1
+
 #: Per head: how the hashed counts become features, chosen by the same cross-validation.
 #: "sublinear" uses log(1 + tf) instead of tf; "idf" weights columns by the inverse document
-#: frequency in that head's training rows (the vector is stored in the artifact).
+#: frequency in that head's training rows (the vector is stored in the artifact); "balanced"
+#: weights the classes inversely to their frequency while fitting.
 HEAD_TRANSFORM = {
-    "complaint": {"sublinear": False, "idf": False},
+    "complaint": {"sublinear": False, "idf": False, "balanced": True},
     "spam": {"sublinear": True, "idf": False},
     "fake": {"sublinear": True, "idf": True},
     "crisis_type": {"sublinear": False, "idf": False},
     "informative": {"sublinear": False, "idf": False},
-    "language": {"sublinear": False, "idf": False},
+    "language": {"sublinear": True, "idf": False},
 }
 
 
@@ -151,24 +158,59 @@ def head_features(texts: list[str], head: str, idf: np.ndarray | None = None):
     return assemble(c, sub, idf, surface_block=head in SURFACE_HEADS)
 
 
-def _fit(rows: list[tuple[str, str]], c: float, head: str = ""):
+def _fit(rows: list[tuple[str, str]], c: float, head: str = "", cnt=None, labels=None):
     from sklearn.linear_model import LogisticRegression
 
     from .features import assemble, counts
 
-    labels = sorted({label for _, label in rows})
-    cnt = counts([scrub(t) for t, _ in rows])
+    labels = labels or sorted({label for _, label in rows})
+    if cnt is None:
+        cnt = counts([scrub(t) for t, _ in rows])
     config = HEAD_TRANSFORM.get(head, {})
     idf = idf_vector(cnt) if config.get("idf") else None
     x = assemble(cnt, config.get("sublinear", False), idf, surface_block=head in SURFACE_HEADS)
     y = np.array([labels.index(label) for _, label in rows])
     model = LogisticRegression(
-        C=c, max_iter=400, solver="liblinear" if len(labels) == 2 else "lbfgs"
+        C=c,
+        max_iter=400,
+        solver="liblinear" if len(labels) == 2 else "lbfgs",
+        class_weight="balanced" if config.get("balanced") else None,
     )
     model.fit(x, y)
     coef = model.coef_.T.astype(np.float32)  # (D, 1) for binary, (D, k) otherwise
     bias = model.intercept_.astype(np.float32)
     return labels, coef, bias, idf
+
+
+def _fit_language_stack(rows: list[tuple[str, str]], labels: list[str], log=print):
+    """The stacker that combines fastText with the language head: a logistic regression on
+    fastText's probabilities and the head's out-of-fold probabilities (5 folds of the training
+    rows, so the stacker sees the head as it behaves on text it was not trained on)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    from . import language
+    from .features import assemble, counts
+
+    texts = [scrub(t) for t, _ in rows]
+    y = np.array([labels.index(label) for _, label in rows])
+    if np.bincount(y, minlength=len(labels)).min() < LANGUAGE_STACK_FOLDS:
+        log("skipping the language stacker: too few rows per language")
+        return None
+    cnt = counts(texts)
+    sub = HEAD_TRANSFORM["language"]["sublinear"]
+    oof = np.zeros((len(rows), len(labels)))
+    folds = StratifiedKFold(LANGUAGE_STACK_FOLDS, shuffle=True, random_state=0)
+    for train_idx, test_idx in folds.split(texts, y):
+        part = [rows[i] for i in train_idx]
+        _, coef, bias, _ = _fit(part, HEAD_C["language"], "language", cnt.rows(train_idx), labels)
+        z = np.asarray(assemble(cnt.rows(test_idx), sub, None, False) @ coef) + bias
+        z -= z.max(axis=1, keepdims=True)
+        oof[test_idx] = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    ft = language.fasttext_probabilities(texts, labels)
+    stacker = LogisticRegression(C=LANGUAGE_STACK_C, max_iter=1000)
+    stacker.fit(language.stack_features(ft, oof), y)
+    return stacker.coef_.T.astype(np.float32), stacker.intercept_.astype(np.float32)
 
 
 def _quantise(coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -226,6 +268,14 @@ def train(
             "tf": "sublinear" if sub else "raw",
             "idf": idf is not None,
         }
+        if head == "language":
+            stack = _fit_language_stack(split.train, labels, log)
+            if stack is not None:
+                arrays["extra.language_stack.w"], arrays["extra.language_stack.b"] = stack
+                meta["language_stack"] = {
+                    "inputs": "log fastText share, log head probability (per label), log mass",
+                    "folds": LANGUAGE_STACK_FOLDS,
+                }
         log(
             f"trained {head}: {len(split.train)} rows, {len(labels)} labels, "
             f"{time.perf_counter() - t0:.1f}s"

@@ -10,24 +10,31 @@ from django.core.management import CommandError, call_command
 
 from civicdesk.understanding import models, training
 
+ALL_PARTS = ("spam", "constraint", "complaints", "tweetlid", "crisis")
 
-def small_copy(shared: Path, dest: Path) -> Path:
-    """A small data folder with the same layout: the first rows of each data set."""
+
+def small_copy(shared: Path, dest: Path, parts: tuple[str, ...] = ALL_PARTS) -> Path:
+    """A small data folder with the same layout: the first rows of each chosen data set."""
 
     def head(rel: str, lines: int) -> None:
         text = (shared / rel).read_text(encoding="utf-8").splitlines(keepends=True)[:lines]
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         (dest / rel).write_text("".join(text), encoding="utf-8")
 
-    shutil.copytree(shared / "youtube_spam_collection", dest / "youtube_spam_collection")
-    head("constraint_covid19_fakenews/train.tsv", 500)
-    head("constraint_covid19_fakenews/valid.tsv", 200)
-    head("complaints_twitter_preotiuc2019/complaints-dev.csv", 1000)
-    head("tweetlid2014/train.tsv", 800)
-    t26 = Path("crisislex") / "CrisisLexT26"
-    for event in ["2013_Alberta_floods", "2013_West_Texas_explosion"]:
-        for csv_file in (shared / t26 / event).glob("*.csv"):
-            head(str(t26 / event / csv_file.name), 400)
+    if "spam" in parts:
+        shutil.copytree(shared / "youtube_spam_collection", dest / "youtube_spam_collection")
+    if "constraint" in parts:
+        head("constraint_covid19_fakenews/train.tsv", 500)
+        head("constraint_covid19_fakenews/valid.tsv", 200)
+    if "complaints" in parts:
+        head("complaints_twitter_preotiuc2019/complaints-dev.csv", 1000)
+    if "tweetlid" in parts:
+        head("tweetlid2014/train.tsv", 800)
+    if "crisis" in parts:
+        t26 = Path("crisislex") / "CrisisLexT26"
+        for event in ["2013_Alberta_floods", "2013_West_Texas_explosion"]:
+            for csv_file in (shared / t26 / event).glob("*.csv"):
+                head(str(t26 / event / csv_file.name), 400)
     return dest
 
 
@@ -40,17 +47,26 @@ def test_installed_artifact_evaluates_on_held_out_rows(shared_data, capsys):
 
 
 def test_installed_artifact_meets_targets(shared_data):
-    """The held-out figures of the shipped artifact (whole unseen events/videos, valid file)."""
+    """The held-out figures of the shipped artifact (whole unseen events/videos, valid file,
+    held-out ids) clear the targets."""
     scores = {(t.dataset, t.task): t for t in training.evaluate(shared_data)}
-    # target 0.96: measured 0.959, i.e. on the line and not cleared (see docs/understanding.md)
-    assert scores[("constraint_covid19", "false claim or real")].weighted_f1 >= 0.955
+    assert scores[("constraint_covid19", "false claim or real")].weighted_f1 >= 0.96
     assert scores[("crisislex_t26", "information type (unseen events)")].macro_f1 >= 0.52
     assert scores[("crisislex_t26", "informativeness (unseen events)")].macro_f1 >= 0.50
     assert scores[("complaints_twitter", "complaint or not (service subset)")].macro_f1 >= 0.78
-    # target 0.93: measured 0.9297, on the line and not cleared
-    assert scores[("tweetlid2014", "language (prior es,pt,ca,gl,eu,en)")].accuracy >= 0.925
+    assert scores[("tweetlid2014", "language (prior es,pt,ca,gl,eu,en)")].accuracy >= 0.93
     spam = scores[("youtube_spam", "spam (unseen videos)")]
-    assert dict((r[0], r[3]) for r in spam.rows)["spam"] >= 0.94  # target 0.95: not met
+    assert "Youtube05-Shakira" in spam.note
+    assert dict((r[0], r[3]) for r in spam.rows)["spam"] >= 0.95
+
+
+def test_artifact_records_its_feature_transforms():
+    """Each head is scored with the features it was trained on; the artifact stays small."""
+    heads = models.load()
+    assert heads.path.stat().st_size < 5_000_000
+    assert heads.transforms["fake"][1] is not None  # IDF weighting of the false-claim head
+    assert heads.transforms["spam"][0] and heads.transforms["spam"][1] is None
+    assert heads.language_stack() is not None
 
 
 def test_at_least_50_languages_without_a_prior():
@@ -75,5 +91,3 @@ def test_unreadable_dataset_fails_clearly(tmp_path):
 def test_missing_artifact_names_the_rebuild_command(tmp_path):
     with pytest.raises(models.ModelMissingError, match="train-understanding"):
         models.load(tmp_path)
-
-

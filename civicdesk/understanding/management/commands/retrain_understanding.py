@@ -29,9 +29,7 @@ class Command(BaseCommand):
 
         data = Path(options["data"])
         if not data.is_dir():
-            raise CommandError(
-                f"the research data folder {data} does not exist; pass --data DIR"
-            )
+            raise CommandError(f"the research data folder {data} does not exist; pass --data DIR")
         slug = options["organization"]
         organization = Organization.objects.filter(slug=slug).first()
         if organization is None:
