@@ -41,6 +41,8 @@ class DeskWorker:
         self.worker_id = worker_id or publisher.new_worker_id()
         self.running = True
         self._last_simulated = time.monotonic()
+        # One HTTP client for the worker's life: connections are reused between posts.
+        self.client = publisher.shared_client()
 
     def periodic(self, name: str, every: float, job: Callable[[], object]) -> None:
         if not claim_periodic(name, timedelta(seconds=every)):
@@ -55,7 +57,7 @@ class DeskWorker:
 
     def tick(self) -> None:
         close_old_connections()
-        publisher.publish_due(worker=self.worker_id)
+        publisher.publish_due(worker=self.worker_id, client=self.client)
         publisher.check_unconfirmed(worker=self.worker_id)
         self.periodic("publishing.recover", 30, publisher.recover_stale_claims)
         self.periodic("publishing.sweep_missed", 30, publisher.sweep_missed)

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import httpx
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
@@ -212,8 +213,13 @@ def _retry_or_give_up(pub: Publication, error: ConnectorError, *, worker: str,
         report.retrying += 1
 
 
-def publish_one(publication_id: int, *, worker: str, report: PublishReport | None = None) -> str:
-    """Send one claimed publication and settle its state. Returns the new state."""
+def publish_one(publication_id: int, *, worker: str, report: PublishReport | None = None,
+                client: httpx.Client | None = None) -> str:
+    """Send one claimed publication and settle its state. Returns the new state.
+
+    ``client`` lets a batch share one HTTP client (and its connections): making one costs
+    more than a publication does.
+    """
     report = report or PublishReport()
     pub = Publication.objects.select_related(
         "variant", "post", "channel", "channel__brand__organization"
@@ -248,7 +254,7 @@ def publish_one(publication_id: int, *, worker: str, report: PublishReport | Non
     pub.attempts += 1
     outbound = outbound_for(pub)
     try:
-        with connector_for(pub.channel) as connector:
+        with connector_for(pub.channel, client=client) as connector:
             result = connector.publish(outbound)
     except RetryableError as error:
         note_rate_limit(pub.channel, error)
@@ -292,16 +298,29 @@ def _to_unconfirmed(pub: Publication, *, worker: str, started: datetime,
                 error=error)
 
 
-def publish_due(*, worker: str, now: datetime | None = None) -> PublishReport:
+def shared_client() -> httpx.Client:
+    return httpx.Client(timeout=settings.CONNECTOR_TIMEOUT_SECONDS)
+
+
+def publish_due(*, worker: str, now: datetime | None = None,
+                client: httpx.Client | None = None) -> PublishReport:
     """Claim and send every due publication, batch after batch."""
     report = PublishReport()
-    while True:
-        ids = claim_due(worker=worker, now=now)
-        if not ids:
-            return report
-        report.claimed += len(ids)
-        for pk in ids:
-            publish_one(pk, worker=worker, report=report)
+    ids = claim_due(worker=worker, now=now)
+    if not ids:
+        return report
+    own = client is None
+    client = client or shared_client()
+    try:
+        while ids:
+            report.claimed += len(ids)
+            for pk in ids:
+                publish_one(pk, worker=worker, report=report, client=client)
+            ids = claim_due(worker=worker, now=now)
+    finally:
+        if own:
+            client.close()
+    return report
 
 
 def check_unconfirmed(*, worker: str, now: datetime | None = None) -> int:
