@@ -28,14 +28,10 @@ from civicdesk.connectors.base import (
     RemoteMessage,
     ReplyTarget,
     RetryableError,
-    parse_time,
 )
+from civicdesk.connectors.shapes import ShapeError, count, obj, timestamp
 
 MAX_PAGE = 200
-
-
-class ShapeError(Exception):
-    """The platform answered, but not with what its API promises."""
 
 
 def _id(value: Any, what: str) -> str:
@@ -50,28 +46,6 @@ def _str(value: Any, what: str, *, optional: bool = True) -> str:
     if not isinstance(value, str):
         raise ShapeError(f"{what} is not a string")
     return value
-
-
-def _count(data: Mapping[str, Any], key: str) -> int | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ShapeError(f"{key} is not a count")
-    return value
-
-
-def _object(value: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise ShapeError(f"{what} is not an object")
-    return value
-
-
-def _time(value: Any, what: str) -> Any:
-    try:
-        return parse_time(value)
-    except RetryableError as exc:
-        raise ShapeError(f"{what}: {exc.message}") from None
 
 
 class ExnetConnector(HttpConnector):
@@ -176,7 +150,7 @@ class ExnetConnector(HttpConnector):
         response = self.request("GET", "/posts", params={"client_ref": post.idempotency_key})
         data = self.json_of(response)
         try:
-            found = _object(data, "the answer").get("posts")
+            found = obj(data, "the answer").get("posts")
             if not isinstance(found, list):
                 raise ShapeError("posts is not a list")
             first = self._publish_result(found[0]) if found else None
@@ -193,11 +167,11 @@ class ExnetConnector(HttpConnector):
         )
         data = self.json_of(response)
         try:
-            body = _object(data, "the answer")
+            body = obj(data, "the answer")
             events = body.get("events")
             if not isinstance(events, list):
                 raise ShapeError("events is not a list")
-            messages = [self._message(_object(event, "an event")) for event in events]
+            messages = [self._message(obj(event, "an event")) for event in events]
             next_after = body.get("next_after")
             if isinstance(next_after, bool) or not isinstance(next_after, int):
                 raise ShapeError("next_after is not a number")
@@ -225,15 +199,15 @@ class ExnetConnector(HttpConnector):
                 raise
             data = self.json_of(response)
             try:
-                body = _object(data, "the answer")
+                body = obj(data, "the answer")
                 results.append(
                     PostMetrics(
                         remote_id=remote_id,
-                        impressions=_count(body, "impressions"),
-                        engagements=_count(body, "engagements"),
-                        likes=_count(body, "likes"),
-                        reposts=_count(body, "reposts"),
-                        replies=_count(body, "replies"),
+                        impressions=count(body, "impressions"),
+                        engagements=count(body, "engagements"),
+                        likes=count(body, "likes"),
+                        reposts=count(body, "reposts"),
+                        replies=count(body, "replies"),
                     )
                 )
             except ShapeError as exc:
@@ -243,13 +217,13 @@ class ExnetConnector(HttpConnector):
     def fetch_account_metrics(self) -> AccountMetrics:
         data = self.json_of(self.request("GET", "/me/metrics"))
         try:
-            body = _object(data, "the answer")
+            body = obj(data, "the answer")
             return AccountMetrics(
-                followers=_count(body, "followers"),
-                following=_count(body, "following"),
-                impressions=_count(body, "impressions"),
-                engagements=_count(body, "engagements"),
-                posts=_count(body, "posts"),
+                followers=count(body, "followers"),
+                following=count(body, "following"),
+                impressions=count(body, "impressions"),
+                engagements=count(body, "engagements"),
+                posts=count(body, "posts"),
             )
         except ShapeError as exc:
             raise RetryableError(f"unexpected metrics answer: {exc}") from None
@@ -257,7 +231,7 @@ class ExnetConnector(HttpConnector):
     def check_health(self) -> ChannelHealth:
         try:
             data = self.json_of(self.request("GET", "/me"))
-            handle = _str(_object(data, "the answer").get("handle"), "handle", optional=False)
+            handle = _str(obj(data, "the answer").get("handle"), "handle", optional=False)
         except ConnectorError as exc:
             return ChannelHealth(ok=False, detail=str(exc))
         except ShapeError as exc:
@@ -267,13 +241,13 @@ class ExnetConnector(HttpConnector):
     # Shapes
 
     def _publish_result(self, data: Any) -> PublishResult:
-        body = _object(data, "the answer")
+        body = obj(data, "the answer")
         remote_id = _id(body.get("id"), "id")
         created_at = body.get("created_at")
         return PublishResult(
             remote_id=remote_id,
             url=_str(body.get("url"), "url"),
-            published_at=_time(created_at, "created_at") if created_at is not None else None,
+            published_at=timestamp(created_at, "created_at") if created_at is not None else None,
         )
 
     def _message(self, event: Mapping[str, Any]) -> RemoteMessage:
@@ -281,7 +255,7 @@ class ExnetConnector(HttpConnector):
             kind = MessageKind(str(event.get("kind")))
         except ValueError:
             raise ShapeError(f"unknown event kind {str(event.get('kind'))[:20]!r}") from None
-        author = _object(event.get("author"), "author")
+        author = obj(event.get("author"), "author")
         followers = author.get("followers")
         if followers is not None and (
             isinstance(followers, bool) or not isinstance(followers, int)
@@ -297,7 +271,7 @@ class ExnetConnector(HttpConnector):
                 display_name=_str(author.get("display_name"), "author.display_name"),
                 followers=followers,
             ),
-            created_at=_time(event.get("created_at"), "created_at"),
+            created_at=timestamp(event.get("created_at"), "created_at"),
             in_reply_to_remote_id=_optional_id(event.get("in_reply_to"), "in_reply_to"),
             root_post_remote_id=(
                 _optional_id(event.get("root_post"), "root_post")
