@@ -1,10 +1,16 @@
-"""URL routes: the pages, the REST API, and the built-in exercise network."""
+"""URL routes: the pages, the built-in exercise network, and what platforms fetch from us."""
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+
+from civicdesk.connectors.bluesky import oauth as bluesky_oauth
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Bluesky's authorization servers read who we are from here (atproto OAuth).
+    path("oauth/bluesky/client-metadata.json",
+         login_not_required(bluesky_oauth.client_metadata_view), name="bluesky-client-metadata"),
     path("exnet/", include("civicdesk.exnet.urls")),
     path("policy/", include("civicdesk.policies.urls")),
     path("", include("civicdesk.pages.urls")),

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from civicdesk.connectors.auth import merge_refreshed
+from civicdesk.connectors.auth import credentials_expire_at, merge_refreshed
 from civicdesk.connectors.base import AuthExpiredError, ConnectorError
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Channel, ChannelHealth
@@ -98,22 +98,30 @@ def warn_expiring(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     horizon = now + timedelta(days=settings.TOKEN_EXPIRY_WARNING_DAYS)
     warned = 0
-    for channel in Channel.objects.filter(
-        is_active=True, auth_expires_at__lte=horizon, health=ChannelHealth.OK
-    ).select_related("brand"):
-        if channel.get_credentials().get("refresh_token") and channel.auth_expires_at > now:
-            continue  # the sweep will renew it
-        expired = channel.auth_expires_at <= now
+    for channel in Channel.objects.filter(is_active=True, health=ChannelHealth.OK).filter(
+        Q(auth_expires_at__lte=horizon) | Q(credentials_encrypted__gt="")
+    ).select_related("brand__organization"):
+        credentials = channel.get_credentials()
+        # Some sign-ins end at a fixed time whatever the refreshes (atproto public clients).
+        ends = credentials_expire_at({"expires_at": credentials.get("session_expires_at", "")})
+        if ends is None:
+            if channel.auth_expires_at is None or channel.auth_expires_at > horizon:
+                continue
+            if credentials.get("refresh_token") and channel.auth_expires_at > now:
+                continue  # the sweep will renew it
+            ends = channel.auth_expires_at
+        elif ends > horizon:
+            continue
+        expired = ends <= now
         channel.health = ChannelHealth.NEEDS_RECONNECTING if expired else ChannelHealth.DEGRADED
-        when = timezone.localtime(channel.auth_expires_at, channel.brand.organization.tz)
+        when = timezone.localtime(ends, channel.brand.organization.tz)
         channel.health_detail = (
             "The authorization has expired: reconnect the account." if expired else
             f"The authorization expires on {when:%d %b %Y at %H:%M}: reconnect before then."
         )
         channel.save(update_fields=["health", "health_detail"])
         audit(organization=channel.brand.organization_id, actor=None,
-              action="channel.auth_expiring", target=channel,
-              data={"expires_at": channel.auth_expires_at})
+              action="channel.auth_expiring", target=channel, data={"expires_at": ends})
         warned += 1
     return warned
 

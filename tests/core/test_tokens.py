@@ -108,3 +108,16 @@ def test_platform_concurrency_cap(desk: Desk, settings: Any,
     first = publisher.claim_due(worker="w", limit=1)
     assert len(first) == 1
     assert publisher.claim_due(worker="w2") == []  # the one in flight fills the cap
+
+
+def test_fixed_end_of_sign_in_warns_even_with_refresh_token(desk: Desk,
+                                                            flow: type[FakeFlow]) -> None:
+    ends = (timezone.now() + timedelta(days=3)).isoformat()
+    later = (timezone.now() + timedelta(hours=2)).isoformat()
+    desk.channel.set_credentials({"access_token": "a", "refresh_token": "r",
+                                  "expires_at": later, "session_expires_at": ends})
+    desk.channel.save()
+    tokens.warn_expiring()
+    desk.channel.refresh_from_db()
+    assert desk.channel.health == ChannelHealth.DEGRADED
+    assert "reconnect before then" in desk.channel.health_detail

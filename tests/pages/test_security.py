@@ -26,3 +26,13 @@ def test_pages_forbid_inline_scripts(client: Client, db: Any) -> None:
 
 def test_login_page_has_the_policy_too(client: Client, db: Any) -> None:
     assert "script-src 'self'" in client.get("/login/")["Content-Security-Policy"]
+
+
+def test_bluesky_client_metadata_is_public(client: Client, db: Any) -> None:
+    response = client.get("/oauth/bluesky/client-metadata.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["client_id"].endswith("/oauth/bluesky/client-metadata.json")
+    assert document["dpop_bound_access_tokens"] is True
+    assert any(uri.endswith("/channels/connect/bluesky/callback/")
+               for uri in document["redirect_uris"])

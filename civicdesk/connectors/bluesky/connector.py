@@ -7,9 +7,12 @@ Reads of the social graph (posts with counts, threads, notifications, profiles) 
 through the same PDS, which forwards them to Bluesky's AppView.
 
 This class holds what every call shares (the session, XRPC and its errors, reading
-records and post views) and hands each capability to its own module: ``publishing``
-(posts, threads, replies, deletes and the check after an unknown outcome), ``media``,
-``moderation`` (hidden replies), ``inbox`` (notifications and threads) and ``metrics``.
+records and post views). The session is either an app-password session (bearer JWTs) or
+atproto OAuth tokens (``auth_mode`` "oauth"), which are DPoP-bound: every call then
+carries a fresh proof signed with the session's key (see ``dpop``). Each capability
+has its own module: ``publishing`` (posts, threads, replies, deletes and the check
+after an unknown outcome), ``media``, ``moderation`` (hidden replies), ``inbox``
+(notifications and threads) and ``metrics``.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from civicdesk.connectors.base import (
     error_detail,
     parse_retry_after,
 )
-from civicdesk.connectors.bluesky import inbox, metrics, moderation, publishing, shapes
+from civicdesk.connectors.bluesky import dpop, inbox, metrics, moderation, publishing, shapes
 from civicdesk.connectors.bluesky.inbox import parse_cursor
 from civicdesk.connectors.bluesky.metrics import METRICS
 from civicdesk.connectors.bluesky.shapes import ShapeError
@@ -93,11 +96,66 @@ class BlueskyConnector(HttpConnector):
             raise AuthExpiredError("the channel has no Bluesky account id: reconnect it")
         return did
 
+    @property
+    def uses_dpop(self) -> bool:
+        """OAuth credentials: DPoP-bound tokens. App-password sessions are bearer tokens."""
+        return self.credentials.get("auth_mode") == "oauth"
+
     def _headers(self) -> dict[str, str]:
         token = self.credentials.get("access_token", "")
         if not token:
             raise AuthExpiredError("the channel has no Bluesky session: reconnect it")
-        return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        scheme = "DPoP" if self.uses_dpop else "Bearer"
+        return {"Authorization": f"{scheme} {token}", "Accept": "application/json"}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        write: bool = False,
+        expected: tuple[int, ...] = (200, 201, 202, 204),
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Every call; with OAuth credentials each carries a fresh DPoP proof.
+
+        The PDS hands out DPoP nonces and refuses a proof without its current one
+        (401, ``use_dpop_nonce``): that refusal means nothing was done, so the call is
+        sent once more with the new nonce, even a write.
+        """
+        if not self.uses_dpop:
+            return super().request(method, path, write=write, expected=expected, **kwargs)
+        url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+        extra = kwargs.pop("headers", {})
+        key = self.dpop_key
+        token = self.credentials.get("access_token", "")
+        for attempt in (1, 2):
+            proof = key.proof(method, url, access_token=token)
+            response = super().request(
+                method, url, write=write, expected=(*expected, 400, 401),
+                headers=extra | {"DPoP": proof}, **kwargs,
+            )
+            changed = key.remember_nonce(response)
+            if response.status_code in expected:
+                return response
+            if attempt == 1 and changed and dpop.asks_for_nonce(response):
+                continue
+            self.raise_for_response(response, write=write)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @property
+    def dpop_key(self) -> dpop.DpopKey:
+        """The session's DPoP key, loaded once so the nonces it learns are kept."""
+        if self._dpop_key is None:
+            try:
+                self._dpop_key = dpop.DpopKey.from_pem(self.credentials.get("dpop_private_key", ""))
+            except ValueError:
+                raise AuthExpiredError(
+                    "the channel's DPoP key is missing or unreadable: reconnect it"
+                ) from None
+        return self._dpop_key
+
+    _dpop_key: dpop.DpopKey | None = None
 
     def xrpc(self, method: str, nsid: str, *, write: bool = False, **kwargs: Any) -> Any:
         response = self.request(method, f"/xrpc/{nsid}", write=write, expected=(200,), **kwargs)

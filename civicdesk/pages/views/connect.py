@@ -95,7 +95,9 @@ def connect_begin(request: HtmxHttpRequest) -> HttpResponse:
         start = flow.start(redirect_uri=_callback_url(request, platform), state=state, **extra)
         # Whatever the flow must remember (a PKCE verifier, an instance's app secret)
         # waits in the session, encrypted, keyed by the state the platform sends back.
-        pending = dict(start.pending) | fields
+        # Secrets typed into the form (an app password) are never parked in the session.
+        secret = {f.name for f in flow.form_fields if f.secret}
+        pending = dict(start.pending) | {k: v for k, v in fields.items() if k not in secret}
         request.session[SESSION_KEY] = {"state": state, "brand": brand.pk, "platform": platform,
                                         "pending": encrypt_json(pending)}
         return HttpResponseRedirect(start.url)

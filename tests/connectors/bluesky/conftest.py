@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from civicdesk.connectors.bluesky.auth import BlueskyAuthFlow
+from civicdesk.connectors.bluesky.app_password import BlueskyAppPasswordFlow
 from civicdesk.connectors.bluesky.connector import BlueskyConnector
 from tests.connectors.peers import MODULES, free_port, node22, run_peer
 
@@ -132,7 +132,7 @@ def resident(bsky_network: Network) -> Account:
 @pytest.fixture(scope="session")
 def institution_credentials(bsky_network: Network, institution: Account) -> dict[str, str]:
     """The institution connected the way a person does it: handle and app password."""
-    flow = BlueskyAuthFlow(base_url=bsky_network.pds, app={"plc_url": bsky_network.plc})
+    flow = BlueskyAppPasswordFlow(base_url=bsky_network.pds, app={"plc_url": bsky_network.plc})
     try:
         [account] = flow.finish(
             redirect_uri="",

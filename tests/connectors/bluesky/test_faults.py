@@ -23,7 +23,7 @@ from civicdesk.connectors.base import (
     RetryableError,
 )
 from civicdesk.connectors.bluesky import shapes
-from civicdesk.connectors.bluesky.auth import BlueskyAuthFlow
+from civicdesk.connectors.bluesky.app_password import BlueskyAppPasswordFlow
 from civicdesk.connectors.bluesky.connector import (
     METRICS,
     BlueskyConnector,
@@ -431,7 +431,7 @@ def test_sign_in_finds_the_pds_in_the_session_did_document(httpserver: HTTPServe
             }
         )
     )
-    flow = BlueskyAuthFlow(base_url="https://entryway.invalid")
+    flow = BlueskyAppPasswordFlow(base_url="https://entryway.invalid")
     [account] = flow.finish(
         redirect_uri="",
         pending={},
@@ -463,7 +463,7 @@ def test_refresh_keeps_the_stored_refresh_token(httpserver: HTTPServer) -> None:
         "did": FAKE_DID,
         "pds": httpserver.url_for("").rstrip("/"),
     }
-    flow = BlueskyAuthFlow()
+    flow = BlueskyAppPasswordFlow()
     fresh = flow.refresh(stored)
     assert fresh["refresh_token"] == "refresh-1" and fresh["access_token"] != "old"
     assert fresh["expires_at"]
@@ -475,7 +475,7 @@ def test_sign_in_refuses_bad_input_and_wrong_passwords(httpserver: HTTPServer) -
     httpserver.expect_request("/xrpc/com.atproto.server.createSession").respond_with_response(
         xrpc_error(401, "AuthenticationRequired", "Invalid identifier or password")
     )
-    flow = BlueskyAuthFlow()
+    flow = BlueskyAppPasswordFlow()
     with pytest.raises(RejectedError):
         flow.finish(redirect_uri="", pending={}, params={"identifier": "", "app_password": ""})
     with pytest.raises(RejectedError, match="Invalid identifier"):

@@ -74,6 +74,7 @@ def test_connect_with_an_app_password(
     assert creds["access_token"] and creds["refresh_token"] and creds["expires_at"]
     # The PDS was found from the handle through the PLC directory.
     assert creds["pds"].rsplit(":", 1)[-1] == bsky_network.pds.rsplit(":", 1)[-1]
+    # The default (OAuth) flow refreshes app-password credentials the app-password way.
     flow = BlueskyAuthFlow(base_url=bsky_network.pds, app={"plc_url": bsky_network.plc})
     try:
         fresh = flow.refresh(creds)
