@@ -28,12 +28,29 @@ class PreviewItem:
     findings: list[Finding] = field(default_factory=list)
 
     @property
+    def thread_parts(self) -> int:
+        """How many posts a long text becomes on a platform with threads (0: one post)."""
+        for finding in self.findings:
+            if finding.code == "platform.thread":
+                return int(finding.data.get("parts", "0") or 0)
+        return 0
+
+    @property
     def over(self) -> bool:
-        return self.measurement.remaining < 0
+        return self.measurement.remaining < 0 and not self.thread_parts
 
     @property
     def too_many(self) -> int:
         return max(0, -self.measurement.remaining)
+
+    @property
+    def grouped_findings(self) -> list[tuple[Finding, int]]:
+        """Each distinct finding once, with how often it occurs (a word in capitals twelve
+        times is one thing to fix)."""
+        counts: dict[tuple[str, str], list[Finding]] = {}
+        for finding in self.findings:
+            counts.setdefault((finding.code, finding.message), []).append(finding)
+        return [(group[0], len(group)) for group in counts.values()]
 
 
 @dataclass
