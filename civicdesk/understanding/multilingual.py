@@ -150,3 +150,82 @@ def format_report(report: LanguageReport) -> str:
     if row:
         lines.append("   " + "  ".join(row))
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------- cross-lingual sentence sets
+
+_MSGID = re.compile(r'^msgid "(.*)"$')
+#: Languages of the cross-lingual embedding check (Django locale folder names).
+PARALLEL_LOCALES = ("fr", "es", "pt", "de", "it", "nl", "pl", "ru", "ar", "tr", "ja", "zh_Hans")
+
+
+def _pairs(path: Path) -> dict[str, str]:
+    """msgid -> msgstr of one catalogue (singular entries with a translation only)."""
+    out: dict[str, str] = {}
+    key: list[str] | None = None
+    val: list[str] | None = None
+    state = ""
+
+    def flush() -> None:
+        if key is not None and val is not None:
+            k, v = "".join(key), "".join(val)
+            if k and v:
+                out[k] = v
+
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = line.strip()
+        if m := _MSGID.match(line):
+            flush()
+            key, val, state = [_unquote(m.group(1))], None, "id"
+        elif line.startswith("msgid_plural") or line.startswith("msgstr["):
+            key, val, state = None, None, ""
+        elif m := re.match(r'^msgstr "(.*)"$', line):
+            val, state = ([_unquote(m.group(1))] if key is not None else None), "str"
+        elif m := _CONT.match(line):
+            if state == "id" and key is not None:
+                key.append(_unquote(m.group(1)))
+            elif state == "str" and val is not None:
+                val.append(_unquote(m.group(1)))
+        else:
+            if line.startswith("#") or not line:
+                flush()
+                key, val, state = None, None, ""
+    flush()
+    return out
+
+
+def parallel_sentences(
+    locales: tuple[str, ...] = PARALLEL_LOCALES, min_chars: int = 30, limit: int = 120
+) -> list[dict[str, str]]:
+    """Sentences of Django's catalogues translated into every one of ``locales``.
+
+    Each item maps "en" (the msgid) and each locale to one translation of the same sentence;
+    only msgids with at least ``min_chars`` characters and four words, placeholders and markup
+    removed, are kept, in catalogue order (at most ``limit``).
+    """
+    root = django_locale_root()
+    if root is None:
+        return []
+    rows: dict[str, dict[str, str]] = {}
+    for locale in locales:
+        for po in sorted(root.rglob(f"locale/{locale}/LC_MESSAGES/django.po")):
+            for msgid, msgstr in _pairs(po).items():
+                rows.setdefault(msgid, {})[locale] = msgstr
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for msgid, translations in rows.items():
+        en = " ".join(_PLACEHOLDER.sub(" ", msgid).split())
+        if len(en) < min_chars or len(en.split()) < 4 or en.lower() in seen:
+            continue
+        if set(translations) != set(locales):
+            continue
+        item = {"en": en}
+        for locale, text in translations.items():
+            item[locale] = " ".join(_PLACEHOLDER.sub(" ", text).split())
+        if len(set(item.values())) < len(item):  # an untranslated copy of the English
+            continue
+        seen.add(en.lower())
+        out.append(item)
+        if len(out) >= limit:
+            break
+    return out

@@ -32,8 +32,9 @@ def _head(
     return float(probs[row, labels.index(positive)])
 
 
-def _kind_scores(text: str, heads_p: dict[str, float | None], crisis: dict[str, float] | None):
-    """Scores per kind: trained-head log-odds (where a head exists) plus named cue increments."""
+def _kind_logits(text: str, heads_p: dict[str, float | None], crisis: dict[str, float] | None):
+    """Uncalibrated log-odds per kind (all but "other"): trained-head log-odds (where a head
+    exists) plus named cue increments; also the cue hits and the safety keywords found."""
     low = text.lower()
     hits: dict[str, list[str]] = {k: [] for k in KINDS}
     z: dict[str, float] = {}
@@ -113,13 +114,49 @@ def _kind_scores(text: str, heads_p: dict[str, float | None], crisis: dict[str, 
         sp += 4.0
         hits["spam"].append(f"abuse: {w}")
     z["spam"] = sp
+    return z, hits, safety
 
-    scores = {k: _sigmoid(v) for k, v in z.items()}
+
+def calibration_maps(heads) -> dict[str, tuple[float, float, bool]]:
+    """Per kind, the stored Platt map (slope, intercept, incidents only) of the artifact."""
+    stored = heads.meta.get("kind_calibration") or {}
+    return {
+        kind: (float(m["a"]), float(m["b"]), bool(m.get("incident_only")))
+        for kind, m in stored.items()
+        if kind in KINDS and "a" in m and "b" in m
+    }
+
+
+def scores_from_logits(
+    z: dict[str, float], maps: dict[str, tuple[float, float, bool]], incident: bool
+) -> dict[str, float]:
+    """Kind scores from log-odds: the calibration map where one applies, the plain logistic
+    function otherwise; "other" is the probability that none of the rest applies."""
+    scores = {}
+    for kind, value in z.items():
+        m = maps.get(kind)
+        if m is not None and (incident or not m[2]):
+            scores[kind] = _sigmoid(m[0] * value + m[1])
+        else:
+            scores[kind] = _sigmoid(value)
     rest = 1.0
     for v in scores.values():
         rest *= 1.0 - v
     scores["other"] = rest
-    return {k: round(scores[k], 4) for k in KINDS}, hits, safety
+    return {k: round(scores[k], 4) for k in KINDS}
+
+
+def _kind_scores(text, heads_p, crisis, maps=None, incident=False):
+    """Calibrated scores to report, and the detection scores the kind is decided on.
+
+    Calibration makes a score mean "how often such a message really is of this kind" in a
+    mixed inbox; the decision keeps the detection scale, tuned so that an emergency report
+    or a complaint is not missed because such messages are rare.
+    """
+    z, hits, safety = _kind_logits(text, heads_p, crisis)
+    reported = scores_from_logits(z, maps or {}, incident)
+    decision = scores_from_logits(z, {}, incident)
+    return reported, decision, hits, safety
 
 
 def _urgency(
@@ -169,8 +206,36 @@ def understand_batch(
     return out
 
 
+def head_inputs(probs: dict, labels: dict, i: int, incident: bool):
+    """The head probabilities the kind scores read for row ``i``, and (during an incident) the
+    crisis information type probabilities."""
+    head_p = {
+        "complaint": _head(probs.get("complaint"), i, labels.get("complaint"), "complaint"),
+        "spam": _head(probs.get("spam"), i, labels.get("spam"), "spam"),
+        "fake": _head(probs.get("fake"), i, labels.get("fake"), "fake"),
+    }
+    crisis = None
+    if incident and probs.get("crisis_type") is not None:
+        crisis_p = probs["crisis_type"]
+        crisis = {lab: float(crisis_p[i, j]) for j, lab in enumerate(labels["crisis_type"])}
+    return head_p, crisis
+
+
+def kind_logits_batch(texts: Sequence[str], *, incident: bool = False, heads=None):
+    """Uncalibrated kind log-odds of already scrubbed texts (used to fit and check calibration)."""
+    heads = heads or models.load()
+    raw = heads.score_texts(list(texts))
+    probs = {name: heads.probabilities(raw, name) for name in heads.names}
+    out = []
+    for i, text in enumerate(texts):
+        head_p, crisis = head_inputs(probs, heads.labels, i, incident)
+        out.append(_kind_logits(text, head_p, crisis)[0])
+    return out
+
+
 def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[Understanding]:
     heads = models.load(models_dir)
+    maps = calibration_maps(heads)
     texts = [scrub(t) for t in raw_texts]
     raw = heads.score_texts(texts)
     probs = {name: heads.probabilities(raw, name) for name in heads.names}
@@ -183,19 +248,10 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
     )
     results = []
     for i, text in enumerate(texts):
-        head_p = {
-            "complaint": _head(
-                probs.get("complaint"), i, heads.labels.get("complaint"), "complaint"
-            ),
-            "spam": _head(probs.get("spam"), i, heads.labels.get("spam"), "spam"),
-            "fake": _head(probs.get("fake"), i, heads.labels.get("fake"), "fake"),
-        }
-        crisis = None
+        head_p, crisis = head_inputs(probs, heads.labels, i, incident)
         crisis_type = None
         informative = None
-        if incident and probs.get("crisis_type") is not None:
-            labels = heads.labels["crisis_type"]
-            crisis = {lab: float(probs["crisis_type"][i, j]) for j, lab in enumerate(labels)}
+        if crisis is not None:
             crisis_type = max(crisis, key=crisis.get)
             p_inf = _head(
                 probs.get("informative"), i, heads.labels.get("informative"), "informative"
@@ -204,12 +260,13 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
         if not text:
             scores = {k: 0.0 for k in KINDS}
             scores["other"] = 1.0
+            decision = scores
             hits, safety = {k: [] for k in KINDS}, []
         else:
-            scores, hits, safety = _kind_scores(text, head_p, crisis)
-        best = max((k for k in KINDS if k != "other"), key=scores.get)
-        kind = best if scores[best] >= 0.5 else "other"
-        urgency, reasons = _urgency(kind, scores, hits, safety, text, crisis_type, informative)
+            scores, decision, hits, safety = _kind_scores(text, head_p, crisis, maps, incident)
+        best = max((k for k in KINDS if k != "other"), key=decision.get)
+        kind = best if decision[best] >= 0.5 else "other"
+        urgency, reasons = _urgency(kind, decision, hits, safety, text, crisis_type, informative)
         raw_text = raw_texts[i] if isinstance(raw_texts[i], str) else ""
         lang, conf = langs[i]
         results.append(

@@ -213,6 +213,28 @@ def _fit_language_stack(rows: list[tuple[str, str]], labels: list[str], log=prin
     return stacker.coef_.T.astype(np.float32), stacker.intercept_.astype(np.float32)
 
 
+def fit_head(head: str, rows: list[tuple[str, str]]):
+    """One head fitted on ``rows`` with its configured C and feature transform."""
+    return _fit(rows, HEAD_C[head], head)
+
+
+def head_arrays(head: str, fitted, n_rows: int) -> tuple[dict[str, np.ndarray], dict]:
+    """The artifact arrays (int8 weights, scale, bias, IDF) and metadata of one fitted head."""
+    labels, coef, bias, idf = fitted
+    q, scale = _quantise(coef)
+    arrays = {f"{head}.w": q, f"{head}.scale": scale, f"{head}.b": bias}
+    if idf is not None:
+        arrays[f"{head}.idf"] = idf.astype(np.float16)
+    sub = HEAD_TRANSFORM.get(head, {}).get("sublinear", False)
+    meta = {
+        "labels": labels,
+        "train_rows": n_rows,
+        "tf": "sublinear" if sub else "raw",
+        "idf": idf is not None,
+    }
+    return arrays, meta
+
+
 def _quantise(coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     scale = np.maximum(np.abs(coef).max(axis=0), 1e-12) / 127.0
     return np.round(coef / scale).astype(np.int8), scale.astype(np.float32)
@@ -223,8 +245,10 @@ def train(
     out_dir: Path | str,
     corrections: Iterable[tuple[str, str, str]] = (),
     log=print,
+    calibrate: bool = True,
 ) -> Path:
-    """Train every head from the data sets (plus team corrections) and write the artifact."""
+    """Train every head from the data sets (plus team corrections), fit the calibration maps of
+    the kind scores (``calibration.fit``, training portions only) and write the artifact."""
     data = ds.load(data_dir)
     splits, seen = build_splits(data)
     for text, fld, label in corrections:
@@ -254,20 +278,11 @@ def train(
             log(f"skipping head {head}: no training data")
             continue
         t0 = time.perf_counter()
-        labels, coef, bias, idf = _fit(split.train, HEAD_C[head], head)
-        q, scale = _quantise(coef)
-        arrays[f"{head}.w"] = q
-        arrays[f"{head}.scale"] = scale
-        arrays[f"{head}.b"] = bias
-        if idf is not None:
-            arrays[f"{head}.idf"] = idf.astype(np.float16)
-        sub = HEAD_TRANSFORM.get(head, {}).get("sublinear", False)
-        meta["heads"][head] = {
-            "labels": labels,
-            "train_rows": len(split.train),
-            "tf": "sublinear" if sub else "raw",
-            "idf": idf is not None,
-        }
+        head_arrays_, meta["heads"][head] = head_arrays(
+            head, fit_head(head, split.train), len(split.train)
+        )
+        arrays.update(head_arrays_)
+        labels = meta["heads"][head]["labels"]
         if head == "language":
             stack = _fit_language_stack(split.train, labels, log)
             if stack is not None:
@@ -280,6 +295,17 @@ def train(
             f"trained {head}: {len(split.train)} rows, {len(labels)} labels, "
             f"{time.perf_counter() - t0:.1f}s"
         )
+    if calibrate:
+        from . import calibration
+
+        t0 = time.perf_counter()
+        current = dict(arrays)
+        current["seen.complaint_ids"] = current["seen.tweetlid_ids"] = np.zeros(0, np.uint64)
+        current["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        meta["kind_calibration"] = calibration.fit(
+            data, calibration.heads_from_arrays(current), log
+        )
+        log(f"calibrated the kind scores: {time.perf_counter() - t0:.1f}s")
     arrays["seen.complaint_ids"] = _id_hash(seen["complaint_ids"])
     arrays["seen.tweetlid_ids"] = _id_hash(seen["tweetlid_ids"])
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)

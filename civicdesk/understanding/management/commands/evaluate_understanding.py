@@ -41,6 +41,11 @@ class Command(BaseCommand):
         )
         for table in tables:
             self.stdout.write(training.format_table(table))
+        from civicdesk.understanding import calibration
+
+        self.stdout.write(
+            calibration.format_reliability(calibration.evaluate(options["data"], options["models"]))
+        )
         from civicdesk.understanding import multilingual
 
         if multilingual.django_locale_root() is not None:
