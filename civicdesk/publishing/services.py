@@ -80,31 +80,54 @@ def _languages_for(channel: Channel, languages: Sequence[str]) -> list[str]:
 
 
 def _build_variants(post: Post, draft: Draft) -> None:
-    """(Re)create the variants and one publication per variant and channel."""
+    """Make the variants and one publication per variant and channel match the draft.
+
+    A publication whose channel, language and wording are unchanged is kept as it is, with
+    its attempt ledger; the others are replaced.
+    """
     texts = {lang: text for lang, text in draft.texts.items() if text.strip()}
-    Publication.objects.filter(post=post).delete()
-    PostVariant.objects.filter(post=post).delete()
-    base = {
-        lang: PostVariant.objects.create(post=post, language=lang, text=text, link=draft.link)
-        for lang, text in sorted(texts.items())
-    }
     overrides = draft.overrides or {}
-    publications = []
+    # (channel id, language) -> (wording, whether it is that channel's own wording)
+    wanted: dict[tuple[int, str], tuple[str, bool]] = {}
+    channels = {channel.pk: channel for channel in draft.channels}
     for channel in draft.channels:
-        for lang in _languages_for(channel, list(base)):
-            variant = base[lang]
+        for lang in _languages_for(channel, sorted(texts)):
             own = overrides.get((lang, channel.pk), "").strip()
-            if own and own != variant.text:
-                variant = PostVariant.objects.create(
-                    post=post, language=lang, channel=channel, text=own, link=draft.link
-                )
-            publications.append(
-                Publication(post=post, variant=variant, channel=channel, state=S.DRAFT,
-                            scheduled_at=post.scheduled_at, next_attempt_at=post.scheduled_at)
-            )
-    if not publications:
+            if own and own != texts[lang]:
+                wanted[(channel.pk, lang)] = (own, True)
+            else:
+                wanted[(channel.pk, lang)] = (texts[lang], False)
+    if not wanted:
         raise ValidationError(
             {"channels": ["None of the chosen channels publishes in the post's languages."]}
+        )
+    kept: dict[tuple[int, str], Publication] = {}
+    for publication in post.publications.select_related("variant"):
+        key = (publication.channel_id, publication.variant.language)
+        variant = publication.variant
+        if key in wanted and wanted[key] == (variant.text, variant.channel_id is not None) \
+                and variant.link == draft.link and key not in kept:
+            kept[key] = publication
+    post.publications.exclude(pk__in=[p.pk for p in kept.values()]).delete()
+    post.variants.exclude(pk__in=[p.variant_id for p in kept.values()]).delete()
+    base = {v.language: v for v in post.variants.filter(channel__isnull=True)}
+    publications = []
+    for (channel_id, lang), (text, is_own) in wanted.items():
+        if (channel_id, lang) in kept:
+            continue
+        if is_own:
+            variant = PostVariant.objects.create(post=post, language=lang,
+                                                 channel=channels[channel_id], text=text,
+                                                 link=draft.link)
+        else:
+            if lang not in base:
+                base[lang] = PostVariant.objects.create(post=post, language=lang, text=text,
+                                                        link=draft.link)
+            variant = base[lang]
+        publications.append(
+            Publication(post=post, variant=variant, channel=channels[channel_id],
+                        state=S.DRAFT, scheduled_at=post.scheduled_at,
+                        next_attempt_at=post.scheduled_at)
         )
     Publication.objects.bulk_create(publications)
 
@@ -161,6 +184,10 @@ def post_update(*, post: Post, actor: User, draft: Draft) -> Post:
     if content_changed:
         post.revision += 1
         post.status = PostStatus.DRAFT
+        # Any approval is void: every publication still to go out is a draft again.
+        post.publications.filter(state__in=PENDING).update(
+            state=S.DRAFT, scheduled_at=post.scheduled_at,
+            next_attempt_at=post.scheduled_at, status_reason="Edited; approve again.")
     else:
         # Same content: keep the workflow state, only the time moves.
         _restore_states(post)

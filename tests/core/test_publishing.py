@@ -300,3 +300,24 @@ def test_words_needing_a_named_approver(desk: Desk, monkeypatch: pytest.MonkeyPa
     assert pub_services.named_approvers_missing(post) == ["legal"]
     post = pub_services.post_approve(post=post, actor=counsel)
     assert post.status == PostStatus.APPROVED
+
+
+def test_edit_keeps_the_ledger_of_unchanged_publications(desk: Desk,
+                                                         fake_platform: FakeConnector) -> None:
+    fake_platform._publish = _raise(RejectedError("refused for now", status=422))
+    post = approved_post(desk, texts={"en": "Ferry schedule changes on Monday."})
+    publisher.publish_due(worker="w")
+    failed = post.publications.get()
+    assert failed.state == S.FAILED and failed.attempts_log.count() == 1
+    later = timezone.now() + timedelta(hours=1)
+    same = pub_services.Draft(title=post.title, texts={"en": "Ferry schedule changes on Monday."},
+                              channels=[desk.channel], scheduled_at=later)
+    post = pub_services.post_update(post=post, actor=desk.author, draft=same)
+    kept = post.publications.get()
+    assert kept.pk == failed.pk and kept.attempts_log.count() == 1  # nothing lost
+    assert kept.idempotency_key == failed.idempotency_key
+    changed = pub_services.Draft(title=post.title, texts={"en": "Ferry schedule changes Tuesday."},
+                                 channels=[desk.channel], scheduled_at=later)
+    post = pub_services.post_update(post=post, actor=desk.author, draft=changed)
+    assert post.publications.get().variant.text == "Ferry schedule changes Tuesday."
+    assert post.status == PostStatus.DRAFT
