@@ -8,7 +8,7 @@ import httpx
 from django.utils.module_loading import import_string
 
 from civicdesk.connectors.auth import AuthFlow
-from civicdesk.connectors.base import Connector
+from civicdesk.connectors.base import Capability, Connector
 
 if TYPE_CHECKING:
     from civicdesk.organizations.models import Channel
@@ -71,24 +71,38 @@ def connector_for(channel: Channel, *, client: httpx.Client | None = None) -> Co
     )
 
 
+UNAVAILABLE = "This platform is not available in this installation."
+
+
+def _class_or_none(platform: str) -> type[Connector] | None:
+    try:
+        return connector_class(platform)
+    except (ImportError, LookupError):
+        return None
+
+
+def supports(platform: str, capability: Capability) -> bool:
+    """Whether Civic Desk can do this on the platform at all."""
+    cls = _class_or_none(platform)
+    return cls is not None and capability in cls.capabilities
+
+
+def limitation(platform: str, capability: Capability) -> str:
+    """The platform's own sentence about this capability; "" when it has none."""
+    cls = _class_or_none(platform)
+    return UNAVAILABLE if cls is None else cls.limitations.get(capability, "")
+
+
 def can_publish(platform: str) -> bool:
     """Whether Civic Desk can post to this platform at all (YouTube and feeds cannot)."""
-    from civicdesk.connectors.base import Capability
-
-    try:
-        return Capability.PUBLISH in connector_class(platform).capabilities
-    except (ImportError, LookupError):
-        return False
+    return supports(platform, Capability.PUBLISH)
 
 
 def limitations_for(channel: Channel) -> list[str]:
     """What the channel's platform cannot do, in the users' words."""
-    from civicdesk.connectors.base import Capability
-
-    try:
-        cls = connector_class(channel.platform)
-    except (ImportError, LookupError):
-        return ["This platform is not available in this installation."]
+    cls = _class_or_none(channel.platform)
+    if cls is None:
+        return [UNAVAILABLE]
     notes = list(dict.fromkeys(cls.limitations.values()))  # one sentence may cover two
     if Capability.PUBLISH not in cls.capabilities and Capability.PUBLISH not in cls.limitations:
         notes.append(f"{channel.get_platform_display()} does not take posts from Civic Desk.")

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import get_language
 
 from civicdesk.connectors.base import Capability, ConnectorError
-from civicdesk.connectors.registry import connector_class, connector_for
+from civicdesk.connectors.registry import connector_for, limitation, supports
 from civicdesk.inbox.models import InboundMessage, MessageStatus
 from civicdesk.organizations.access import Perm, User, require
 from civicdesk.organizations.audit import audit
@@ -154,12 +154,9 @@ def cannot_hide_reason(channel: Channel, kind: str) -> str | None:
     platform = channel.get_platform_display()
     if kind not in ON_OUR_POSTS:
         return f"a {kind} is not under one of our posts, so {platform} cannot hide it for us"
-    try:
-        cls = connector_class(channel.platform)
-    except LookupError:
-        return f"Civic Desk cannot reach {platform} yet"
-    if Capability.HIDE not in cls.capabilities:
-        return cls.limitations.get(Capability.HIDE) or f"{platform} does not let us hide comments"
+    if not supports(channel.platform, Capability.HIDE):
+        return (limitation(channel.platform, Capability.HIDE)
+                or f"{platform} does not let us hide comments")
     return None
 
 

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from civicdesk.connectors.base import Capability
+from civicdesk.connectors.registry import limitation, supports
 from civicdesk.organizations.access import Perm, User, require
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Brand, Channel
@@ -377,31 +379,13 @@ def publication_remove(*, publication: Publication, actor: User) -> Publication:
     require(actor, publication.post.brand, Perm.PUBLISH_CONTROL)
     if publication.state != S.PUBLISHED:
         raise ValidationError("Only a published post can be removed from its platform.")
-    if not can_delete(publication.channel.platform):
-        raise ValidationError(limitations_of(publication.channel.platform, "delete"))
+    platform = publication.channel.platform
+    if not supports(platform, Capability.DELETE):
+        raise ValidationError(limitation(platform, Capability.DELETE)
+                              or f"{platform} does not allow this from Civic Desk.")
     move(publication, S.DELETING, status_reason="Being removed from the platform.")
     audit(organization=publication.post.brand.organization_id, actor=actor,
           action="publication.remove", target=publication,
           data={"remote_id": publication.remote_id, "channel": publication.channel_id})
     transaction.on_commit(partial(remove_publication.enqueue, publication.pk))
     return publication
-
-
-def can_delete(platform: str) -> bool:
-    from civicdesk.connectors.base import Capability
-    from civicdesk.connectors.registry import connector_class
-
-    try:
-        return Capability.DELETE in connector_class(platform).capabilities
-    except (ImportError, LookupError):
-        return False
-
-
-def limitations_of(platform: str, capability: str) -> str:
-    from civicdesk.connectors.registry import connector_class
-
-    try:
-        cls = connector_class(platform)
-    except (ImportError, LookupError):
-        return "This platform is not available in this installation."
-    return cls.limitations.get(capability, f"{platform} does not allow this from Civic Desk.")

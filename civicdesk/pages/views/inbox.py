@@ -82,16 +82,14 @@ def _conversation_or_404(request: HtmxHttpRequest, pk: int) -> Conversation:
 def reply_limitation(convo: Conversation) -> str:
     """Why this conversation cannot be answered from here, or "" when it can."""
     from civicdesk.connectors.base import Capability
-    from civicdesk.connectors.registry import connector_class
+    from civicdesk.connectors.registry import limitation, supports
 
-    try:
-        cls = connector_class(convo.channel.platform)
-    except (ImportError, LookupError):
-        return "This platform is not available in this installation."
+    platform = convo.channel.platform
     needed = Capability.DIRECT_MESSAGES if convo.is_direct else Capability.REPLY
-    if needed in cls.capabilities:
-        return cls.limitations.get(needed, "") if convo.is_direct else ""
-    return cls.limitations.get(needed) or (
+    if supports(platform, needed):
+        # A direct message may be answerable only under conditions (a 24-hour window).
+        return limitation(platform, needed) if convo.is_direct else ""
+    return limitation(platform, needed) or (
         f"{convo.channel.get_platform_display()} does not let us answer this from Civic Desk."
     )
 
