@@ -160,10 +160,13 @@ PUBLISH_CLAIM_TIMEOUT_SECONDS = env_int("PUBLISH_CLAIM_TIMEOUT_SECONDS", 300)
 INGEST_INTERVAL_SECONDS = env_int("INGEST_INTERVAL_SECONDS", 30)
 METRICS_INTERVAL_SECONDS = env_int("METRICS_INTERVAL_SECONDS", 15 * 60)
 CONNECTOR_TIMEOUT_SECONDS = env_float("CONNECTOR_TIMEOUT_SECONDS", 10.0)
+# The built-in exercise network (API, public pages, faults) is for rehearsals: a production
+# install serves none of it unless this turns it on (the demo and the tests do).
+EXNET_ENABLED = env_bool("EXNET_ENABLED", False)
 # Where the worker reaches the built-in exercise network (served by the web process).
 EXNET_BASE_URL = env_str("EXNET_BASE_URL", SITE_URL + "/exnet/api")
-# Faults asked for per request by a header; off in production deployments.
-EXNET_ALLOW_REQUEST_FAULTS = env_bool("EXNET_ALLOW_REQUEST_FAULTS", True)
+# Faults asked for per request by a header: anyone could slow or break the network with them.
+EXNET_ALLOW_REQUEST_FAULTS = env_bool("EXNET_ALLOW_REQUEST_FAULTS", False)
 # How long the network holds a request it was told to time out.
 EXNET_FAULT_HOLD_SECONDS = env_float("EXNET_FAULT_HOLD_SECONDS", CONNECTOR_TIMEOUT_SECONDS + 2)
 

@@ -20,6 +20,13 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _exercise_network_on(settings: Any) -> None:
+    # Off by default in an install; the suite rehearses on it, faults included.
+    settings.EXNET_ENABLED = True
+    settings.EXNET_ALLOW_REQUEST_FAULTS = True
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # Real hashing is deliberately slow; the tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,33 +1,59 @@
 """The exercise network's JSON API: bearer tokens, clear errors, faults on demand.
 
 Each view is wrapped by ``endpoint``, which authenticates the token, applies any injected
-fault around the action, and turns a ``NetError`` into a JSON error with its status.
+fault around the action, and turns a ``NetError`` into a JSON error with its status. What a
+client sends is read through ``bodies``, so a malformed request is a 4xx, never a 500.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
-from civicdesk.exnet import faults, selectors, services
+from civicdesk.exnet import bodies, faults, keys, selectors, services
 from civicdesk.exnet.models import NetAccount
 from civicdesk.exnet.services import MediaUpload, NetError
 
-MAX_JSON_BYTES = 2 * 1024 * 1024
-MAX_MULTIPART_BYTES = 22 * 1024 * 1024
+# Kept here too: callers and tests know the limits as the API's.
+MAX_JSON_BYTES = bodies.MAX_JSON_BYTES
+MAX_MULTIPART_BYTES = bodies.MAX_MULTIPART_BYTES
 
 ApiView = Callable[..., HttpResponse]
+# Django's own refusals of a malformed request, answered here as JSON like every other error.
+MALFORMED_REQUEST = (MultiPartParserError, BadRequest, TooManyFieldsSent, TooManyFilesSent)
 
 
 def error(message: str, *, status: int, code: str) -> JsonResponse:
     return JsonResponse({"error": code, "detail": message}, status=status)
+
+
+def not_found_in_path(kwargs: dict[str, Any]) -> JsonResponse | None:
+    """A 404 for a path that can name nothing: an id out of range, a handle of bad shape."""
+    post_id = kwargs.get("post_id")
+    if post_id is not None and not bodies.is_id(post_id):
+        return error("no such post", status=404, code="not_found")
+    handle = kwargs.get("handle")
+    if handle is not None and not bodies.is_handle(handle):
+        return error("no such account", status=404, code="not_found")
+    return None
+
+
+def _method_not_allowed(methods: dict[str, Any]) -> HttpResponse:
+    response = error("method not allowed", status=405, code="method_not_allowed")
+    response["Allow"] = ", ".join(methods)
+    return response
 
 
 def endpoint(methods: dict[str, tuple[str, bool]]) -> Callable[[ApiView], ApiView]:
@@ -38,9 +64,10 @@ def endpoint(methods: dict[str, tuple[str, bool]]) -> Callable[[ApiView], ApiVie
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             response: HttpResponse
             if request.method not in methods:
-                response = error("method not allowed", status=405, code="method_not_allowed")
-                response["Allow"] = ", ".join(methods)
-                return response
+                return _method_not_allowed(methods)
+            missing = not_found_in_path(kwargs)
+            if missing is not None:
+                return missing
             account = _authenticate(request)
             if account is None:
                 response = error(
@@ -65,6 +92,9 @@ def endpoint(methods: dict[str, tuple[str, bool]]) -> Callable[[ApiView], ApiVie
                 return error(exc.message, status=exc.status, code=exc.code)
             except RequestDataTooBig:
                 return error("the request body is too large", status=413, code="too_large")
+            except MALFORMED_REQUEST as exc:
+                detail = f"the request is malformed: {exc}"[:300]
+                return error(detail, status=400, code="bad_request")
             if fault is not None:
                 response = faults.after_action(fault, request, response)
             return response
@@ -85,49 +115,40 @@ def _absolute(request: HttpRequest) -> selectors.Absolute:
     return request.build_absolute_uri
 
 
-def _content_length(request: HttpRequest) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
-
-
-def _json_body(request: HttpRequest) -> dict[str, Any]:
-    if _content_length(request) > MAX_JSON_BYTES:
-        raise NetError(
-            "a JSON body is at most 2 MB; send large media as multipart",
-            status=413,
-            code="too_large",
-        )
-    try:
-        body = json.loads(request.body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise NetError("the body is not valid JSON", code="bad_json") from None
-    if not isinstance(body, dict):
-        raise NetError("the body must be a JSON object", code="bad_json")
-    return body
-
-
-def _text_field(body: dict[str, Any], name: str) -> str:
-    value = body.get(name, "")
-    if not isinstance(value, str):
-        raise NetError(f"{name} must be a string")
-    return value
-
-
-def _optional_id(value: Any, name: str) -> int | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool):
-        raise NetError(f"{name} must be a post id")
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NetError(f"{name} must be a post id") from None
-
-
 def _idempotency_key(request: HttpRequest) -> str:
-    return request.headers.get("Idempotency-Key", "").strip()
+    return bodies.header_text(request, "Idempotency-Key")
+
+
+@csrf_exempt
+@login_not_required
+def accounts(request: HttpRequest) -> HttpResponse:
+    """Open an account; only the installation serving the network may (see ``keys``).
+
+    Anyone else's sign-up would let a stranger fill the network with accounts; an existing
+    handle is a 409, never a new token, so no one takes over an account by signing up again.
+    """
+    if request.method != "POST":
+        return _method_not_allowed({"POST": None})
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not keys.is_signup_key(key.strip()):
+        response = error(
+            "opening an account needs this installation's sign-up key",
+            status=401,
+            code="unauthorized",
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="exnet"'
+        return response
+    try:
+        body = bodies.json_body(request)
+        handle = bodies.text_field(body, "handle", required=True).strip().lstrip("@")
+        display_name = bodies.text_field(body, "display_name").strip()
+        account, token = services.create_account(handle=handle, display_name=display_name or handle)
+    except NetError as exc:
+        return error(exc.message, status=exc.status, code=exc.code)
+    except RequestDataTooBig:
+        return error("the request body is too large", status=413, code="too_large")
+    payload = selectors.me_payload(account, _absolute(request)) | {"token": token}
+    return JsonResponse(payload, status=201)
 
 
 @endpoint({"GET": ("me", False)})
@@ -144,19 +165,21 @@ def me_metrics(request: HttpRequest, account: NetAccount) -> HttpResponse:
 def posts(request: HttpRequest, account: NetAccount) -> HttpResponse:
     if request.method == "POST":
         return _create_post(request, account)
-    client_ref = request.GET.get("client_ref") or request.GET.get("idempotency_key") or ""
-    found = selectors.own_posts(account=account, client_ref=client_ref.strip())
+    client_ref = bodies.query_text(request, "client_ref", "idempotency_key")
+    found = selectors.own_posts(account=account, client_ref=client_ref)
     absolute = _absolute(request)
     return JsonResponse({"posts": [selectors.post_payload(p, absolute) for p in found]})
 
 
 def _create_post(request: HttpRequest, account: NetAccount) -> HttpResponse:
     if request.content_type == "multipart/form-data":
-        if _content_length(request) > MAX_MULTIPART_BYTES:
+        if bodies.content_length(request) > MAX_MULTIPART_BYTES:
             raise NetError("the upload is too large", status=413, code="too_large")
-        text = request.POST.get("text", "")
-        in_reply_to = _optional_id(request.POST.get("in_reply_to"), "in_reply_to")
-        alt_texts = request.POST.getlist("alt_text")
+        text = services.check_text(request.POST.get("text", ""), "text")
+        in_reply_to = bodies.optional_id(
+            request.POST.get("in_reply_to"), "in_reply_to", what="a post id"
+        )
+        alt_texts = [services.check_text(a, "alt_text") for a in request.POST.getlist("alt_text")]
         media = [
             MediaUpload(
                 content_type=upload.content_type or "",
@@ -166,9 +189,9 @@ def _create_post(request: HttpRequest, account: NetAccount) -> HttpResponse:
             for index, upload in enumerate(request.FILES.getlist("media"))
         ]
     else:
-        body = _json_body(request)
-        text = _text_field(body, "text")
-        in_reply_to = _optional_id(body.get("in_reply_to"), "in_reply_to")
+        body = bodies.json_body(request)
+        text = bodies.text_field(body, "text")
+        in_reply_to = bodies.optional_id(body.get("in_reply_to"), "in_reply_to", what="a post id")
         media = services.decode_media(body.get("media"))
     result = services.create_post(
         account=account,
@@ -222,20 +245,24 @@ def follow(request: HttpRequest, account: NetAccount, handle: str) -> HttpRespon
 
 @endpoint({"POST": ("create_dm", True)})
 def direct_messages(request: HttpRequest, account: NetAccount) -> HttpResponse:
-    body = _json_body(request)
-    handle, to_id = body.get("to"), body.get("to_id")
-    if isinstance(handle, str) and handle.strip():
-        recipient = NetAccount.objects.filter(handle__iexact=handle.strip().lstrip("@")).first()
-    elif isinstance(to_id, str | int) and not isinstance(to_id, bool) and str(to_id).isdigit():
-        recipient = NetAccount.objects.filter(pk=int(to_id)).first()
+    body = bodies.json_body(request)
+    handle = bodies.text_field(body, "to").strip().lstrip("@")
+    recipient: NetAccount | None = None
+    if handle:
+        if bodies.is_handle(handle):
+            recipient = NetAccount.objects.filter(handle__iexact=handle).first()
+    elif (
+        to_id := bodies.optional_id(body.get("to_id"), "to_id", what="an account id")
+    ) is not None:
+        recipient = NetAccount.objects.filter(pk=to_id).first()
     else:
-        raise NetError("to (a handle) or to_id (an account id) is required")
+        raise NetError("to (a handle) or to_id (an account id) is required", code="missing")
     if recipient is None:
         raise NetError("no such recipient", status=404, code="not_found")
     result = services.send_direct_message(
         sender=account,
         recipient=recipient,
-        text=_text_field(body, "text"),
+        text=bodies.text_field(body, "text", required=True),
         client_ref=_idempotency_key(request),
     )
     return JsonResponse(selectors.dm_payload(result.obj), status=201 if result.created else 200)
@@ -243,12 +270,9 @@ def direct_messages(request: HttpRequest, account: NetAccount) -> HttpResponse:
 
 @endpoint({"GET": ("inbox", False)})
 def inbox(request: HttpRequest, account: NetAccount) -> HttpResponse:
-    try:
-        after = int(request.GET.get("after") or 0)
-        limit = int(request.GET.get("limit") or 100)
-    except ValueError:
-        raise NetError("after and limit must be integers") from None
-    if after < 0 or not 1 <= limit <= selectors.MAX_INBOX_PAGE:
+    after = bodies.query_int(request, "after", 0)
+    limit = bodies.query_int(request, "limit", 100)
+    if not 1 <= limit <= selectors.MAX_INBOX_PAGE:
         raise NetError(f"after must be >= 0 and limit between 1 and {selectors.MAX_INBOX_PAGE}")
     return JsonResponse(
         selectors.inbox_page(account=account, after=after, limit=limit, absolute=_absolute(request))

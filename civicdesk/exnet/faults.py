@@ -181,7 +181,7 @@ def take_fault(
 
 def request_fault(request: HttpRequest) -> Fault | None:
     value = request.headers.get(HEADER, "").strip()
-    if not value or not getattr(settings, "EXNET_ALLOW_REQUEST_FAULTS", True):
+    if not value or not getattr(settings, "EXNET_ALLOW_REQUEST_FAULTS", False):
         return None
     return parse_header(value)
 

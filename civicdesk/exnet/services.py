@@ -70,6 +70,23 @@ class Created[T]:
     created: bool
 
 
+def check_text(value: str, name: str) -> str:
+    """The value if the network can store it: valid Unicode without NUL characters.
+
+    JSON may carry lone surrogates ("\\ud800") and NUL; SQLite cannot encode the first and
+    PostgreSQL refuses the second, so both are refused here, as a 400, before any write.
+    """
+    if "\x00" in value:
+        raise NetError(f"{name} contains a NUL character", code="bad_text")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise NetError(
+            f"{name} is not valid Unicode (it has a lone surrogate)", code="bad_unicode"
+        ) from None
+    return value
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -82,8 +99,10 @@ def create_account(
     *, handle: str, display_name: str = "", simulated: bool = False, bio: str = ""
 ) -> tuple[NetAccount, str]:
     """A new account and its API token; the plain token is returned here and nowhere else."""
-    if not HANDLE_RE.match(handle):
+    if not HANDLE_RE.fullmatch(handle):
         raise NetError("a handle is 1-30 letters, digits or underscores")
+    check_text(display_name, "display_name")
+    check_text(bio, "bio")
     if NetAccount.objects.filter(handle__iexact=handle).exists():
         raise NetError(f"the handle @{handle} is taken", status=409, code="conflict")
     token = new_token()
@@ -105,7 +124,8 @@ def rotate_token(*, account: NetAccount) -> str:
 
 
 def account_for_token(token: str) -> NetAccount | None:
-    if not token:
+    # Our tokens are ASCII; anything else cannot match, and need not be hashed.
+    if not token or not token.isascii():
         return None
     return NetAccount.objects.filter(token_hash=hash_token(token)).first()
 
@@ -116,6 +136,7 @@ def weighted_length(text: str) -> int:
 
 
 def check_post_text(text: str, *, has_media: bool) -> None:
+    check_text(text, "text")
     if len(text) > MAX_RAW_CHARS:
         raise NetError(f"text is longer than {MAX_RAW_CHARS} characters", code="too_long")
     if weighted_length(text) > MAX_WEIGHTED_CHARS:
@@ -166,6 +187,7 @@ def check_media(media: list[MediaUpload]) -> None:
             raise NetError("a media item is larger than 5 MB", status=413, code="too_large")
         if len(item.alt_text) > 1500:
             raise NetError("alt text is longer than 1500 characters")
+        check_text(item.alt_text, "alt_text")
 
 
 def create_post(
@@ -179,7 +201,7 @@ def create_post(
 ) -> Created[NetPost]:
     """Publish a post or reply; a repeated ``client_ref`` returns the first post unchanged."""
     media = media or []
-    client_ref = client_ref.strip()
+    client_ref = check_text(client_ref.strip(), "Idempotency-Key")
     if len(client_ref) > 200:
         raise NetError("the Idempotency-Key is longer than 200 characters")
     if client_ref:
@@ -299,13 +321,14 @@ def send_direct_message(
     client_ref: str = "",
     now: datetime | None = None,
 ) -> Created[NetDirectMessage]:
-    client_ref = client_ref.strip()
+    client_ref = check_text(client_ref.strip(), "Idempotency-Key")
     if len(client_ref) > 200:
         raise NetError("the Idempotency-Key is longer than 200 characters")
     if client_ref:
         existing = NetDirectMessage.objects.filter(sender=sender, client_ref=client_ref).first()
         if existing is not None:
             return Created(existing, False)
+    check_text(text, "text")
     if not text.strip():
         raise NetError("a message needs text", code="empty")
     if len(text) > MAX_DM_CHARS:

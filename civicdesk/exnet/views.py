@@ -11,11 +11,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from civicdesk.exnet import selectors, services
+from civicdesk.exnet.bodies import is_handle, is_id
 from civicdesk.exnet.models import NetAccount, NetPost
 
 
 def _account_or_404(handle: str) -> NetAccount:
-    account = NetAccount.objects.filter(handle__iexact=handle).first()
+    # A handle of another shape names no one; asking the database could fail on it (NUL).
+    account = (
+        NetAccount.objects.filter(handle__iexact=handle).first() if is_handle(handle) else None
+    )
     if account is None:
         raise Http404("no such account")
     return account
@@ -44,6 +48,8 @@ def account_page(request: HttpRequest, handle: str) -> HttpResponse:
 @login_not_required
 def post_page(request: HttpRequest, handle: str, post_id: int) -> HttpResponse:
     account = _account_or_404(handle)
+    if not is_id(post_id):
+        raise Http404("no such post")
     post = (
         NetPost.objects.select_related("account", "in_reply_to__account")
         .prefetch_related("media")
