@@ -37,10 +37,14 @@ class Command(BaseCommand):
         if not _port_free(host, port):
             raise CommandError(f"Port {port} is in use; choose another with --port.")
         site = f"http://{host}:{port}"
-        env = dict(os.environ, SITE_URL=site, EXNET_BASE_URL=f"{site}/exnet/api")
+        # The exercise network is off in an install; the demo rehearses on it, faults included.
+        env = dict(os.environ, SITE_URL=site, EXNET_BASE_URL=f"{site}/exnet/api",
+                   EXNET_ENABLED="true", EXNET_ALLOW_REQUEST_FAULTS="true")
         # This process seeds through the exercise network's HTTP API like a worker would.
         settings.SITE_URL = site
         settings.EXNET_BASE_URL = env["EXNET_BASE_URL"]
+        settings.EXNET_ENABLED = True
+        settings.EXNET_ALLOW_REQUEST_FAULTS = True
 
         self.stdout.write("Preparing the database...")
         call_command("migrate", verbosity=0, interactive=False)
