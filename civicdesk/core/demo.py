@@ -3,32 +3,62 @@
 Everything runs through the product's own code: posts through the publishing actions,
 the public's messages through the exercise network and the inbox's ingest over HTTP,
 metrics through the collector. Only the past is back-dated.
+
+Seeding is all or nothing. The local part (organization, history, the public's reactions,
+the plan ahead) is one transaction. The rest goes over HTTP to the web server, so it must
+commit as it goes: the seed writes a "started" event to the audit log with the network's
+high-water marks, and a "seeded" event only at the very end. A failure deletes what the
+seed wrote, and a start that finds a demo organization without the "seeded" event (the
+process was killed mid-seed) deletes it and seeds again.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Max
 from django.utils import timezone
 
+from civicdesk.analytics.collect import collect_channel
 from civicdesk.analytics.models import MetricSnapshot
 from civicdesk.core import demo_content
 from civicdesk.exnet import services as net
-from civicdesk.exnet.models import NetAccount, NetPost
+from civicdesk.exnet.models import (
+    NetAccount,
+    NetDirectMessage,
+    NetEvent,
+    NetFollow,
+    NetLike,
+    NetPost,
+    NetRepost,
+)
+from civicdesk.exnet.simulator import simulate
+from civicdesk.inbox.ingest import ingest_channel
 from civicdesk.inbox.models import InboundMessage, MessageStatus, Reply, ReplyState
 from civicdesk.organizations import services as org_services
-from civicdesk.organizations.models import Brand, Channel, Organization, Role
+from civicdesk.organizations.audit import audit
+from civicdesk.organizations.models import (
+    AuditEvent,
+    Brand,
+    Channel,
+    Membership,
+    Organization,
+    Role,
+)
 from civicdesk.publishing import services as pub_services
 from civicdesk.publishing.models import (
     DEFAULT_PILLARS,
     Campaign,
     Pillar,
+    Post,
     Publication,
     PublicationState,
 )
@@ -37,6 +67,14 @@ logger = logging.getLogger(__name__)
 
 DEMO_SLUG = "ministry-of-transport-and-infrastructure"
 DEMO_PASSWORD = "civicdesk-demo"
+SEED_STARTED = "demo.seed_started"
+SEED_COMPLETED = "demo.seeded"
+
+# What the seed writes on the exercise network, newest rows last: a failed seed deletes the
+# rows above the marks it noted when it started.
+NETWORK_MODELS: list[type[models.Model]] = [
+    NetEvent, NetLike, NetRepost, NetFollow, NetDirectMessage, NetPost, NetAccount,
+]
 
 BRANDS = [
     {
@@ -80,22 +118,94 @@ def demo_logins() -> list[tuple[str, str, str]]:
     return [(name, DEMO_PASSWORD, role.label) for name, role, _ in PEOPLE]
 
 
+def demo_is_complete(org: Organization) -> bool:
+    return AuditEvent.objects.filter(organization=org, action=SEED_COMPLETED).exists()
+
+
+def seed_demo_fully(*, days: int = 90, seed: int = 2024, now: datetime | None = None) -> DemoInfo:
+    """Seed, then pull the public's messages in through the inbox and collect metrics.
+
+    Idempotent once complete; an incomplete demo organization is deleted and seeded again.
+    """
+    now = now or timezone.now()
+    existing = Organization.objects.filter(slug=DEMO_SLUG).first()
+    if existing is not None:
+        if demo_is_complete(existing):
+            return DemoInfo(existing, demo_logins(), created=False)
+        logger.warning("The demo organization was not fully seeded; seeding it again.")
+        demo_wipe(existing)
+    info = seed_demo(days=days, seed=seed, now=now)
+    try:
+        channels = list(Channel.objects.filter(brand__organization=info.organization))
+        for channel in channels:
+            report = ingest_channel(channel.pk, max_pages=1000)
+            if report.error:
+                raise RuntimeError(f"Reading the inbox of @{channel.handle}: {report.error}")
+        answer_some_messages(now=now)
+        for channel in channels:
+            collected = collect_channel(channel.pk)
+            if collected.error:
+                raise RuntimeError(f"Collecting metrics of @{channel.handle}: {collected.error}")
+        backfill_metrics(days=days, now=now)
+        audit(organization=info.organization, actor=None, action=SEED_COMPLETED,
+              data={"days": days, "now": now})
+    except BaseException:
+        # Also on Ctrl+C (SystemExit from the demo command): leave no half-seeded demo.
+        try:
+            demo_wipe(info.organization)
+        except Exception:
+            logger.exception("Could not delete the half-seeded demo; the next start will.")
+        raise
+    return info
+
+
 def seed_demo(*, days: int = 90, seed: int = 2024, now: datetime | None = None) -> DemoInfo:
-    """Create the demo organization unless it exists. Idempotent."""
+    """The local part of the seed, in one transaction. Idempotent."""
     existing = Organization.objects.filter(slug=DEMO_SLUG).first()
     if existing is not None:
         return DemoInfo(existing, demo_logins(), created=False)
     rng = random.Random(seed)
     now = now or timezone.now()
     with transaction.atomic():
-        org, brands, users = _organization(now)
-    history = _history(org, brands, users, days=days, rng=rng, now=now)
-    _public_reactions(history, rng=rng, days=days, now=now)
-    _upcoming(org, brands, users, rng=rng, now=now)
+        marks = _network_marks()
+        org, brands, users, new_users = _organization(now)
+        audit(organization=org, actor=None, action=SEED_STARTED,
+              data={"network": marks, "new_users": new_users, "days": days})
+        history = _history(org, brands, users, days=days, rng=rng, now=now)
+        _public_reactions(history, rng=rng, now=now)
+        _upcoming(org, brands, users, rng=rng, now=now)
     return DemoInfo(org, demo_logins(), created=True)
 
 
-def _organization(now: datetime) -> tuple[Organization, list[Brand], dict[str, object]]:
+def _network_marks() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.aggregate(top=Max("pk"))["top"] or 0
+        for model in NETWORK_MODELS
+    }
+
+
+def demo_wipe(org: Organization) -> None:
+    """Delete a demo organization and what its seed wrote on the exercise network."""
+    started = AuditEvent.objects.filter(organization=org, action=SEED_STARTED).first()
+    data: dict[str, Any] = started.data if started else {}
+    with transaction.atomic():
+        # The organization's rows that protect others from deletion go first.
+        AuditEvent.objects.filter(organization=org).delete()
+        InboundMessage.objects.filter(channel__brand__organization=org).delete()
+        Post.objects.filter(brand__organization=org).delete()
+        org.delete()
+        for model in NETWORK_MODELS:
+            mark = data.get("network", {}).get(model._meta.label)
+            if mark is not None:
+                model.objects.filter(pk__gt=mark).delete()
+        # People the seed created, unless they have since joined another organization.
+        get_user_model().objects.filter(username__in=data.get("new_users", [])).exclude(
+            pk__in=Membership.objects.values("user_id")).delete()
+
+
+def _organization(
+    now: datetime,
+) -> tuple[Organization, list[Brand], dict[str, Any], list[str]]:
     org = org_services.organization_create(
         name="Ministry of Transport and Infrastructure", time_zone="America/Vancouver",
         official_languages=["en", "fr"],
@@ -123,16 +233,40 @@ def _organization(now: datetime) -> tuple[Organization, list[Brand], dict[str, o
                                         credentials={"token": token})
         brands.append(brand)
     User = get_user_model()
-    users: dict[str, object] = {}
+    users: dict[str, Any] = {}
+    new_users: list[str] = []
     for username, role, brand_index in PEOPLE:
-        user = User.objects.filter(username=username).first() or User.objects.create_user(
-            username, password=DEMO_PASSWORD, first_name=username.capitalize(),
-            is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
-        )
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username, password=DEMO_PASSWORD, first_name=username.capitalize(),
+                is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+            )
+            new_users.append(username)
         brand = brands[brand_index] if brand_index is not None else None
         org_services.membership_grant(user=user, organization=org, role=role, brand=brand)
         users[username] = user
-    return org, brands, users
+    return org, brands, users, new_users
+
+
+def covering_channels(chosen: Sequence[Channel], channels: Sequence[Channel],
+                      languages: Sequence[str]) -> list[Channel]:
+    """The chosen channels, plus a sibling for each official language none of them carries.
+
+    A team never sends a post only to its French account: the English sibling goes out
+    with it, so the post as a whole speaks every official language.
+    """
+    picked = list(chosen)
+    for language in languages:
+        if any(language in (c.languages or languages) for c in picked):
+            continue
+        siblings = [c for c in channels if c not in picked and language in (c.languages or
+                                                                           languages)]
+        # The account made for that language first (fewest languages), then in brand order.
+        siblings.sort(key=lambda c: len(c.languages or languages))
+        if siblings:
+            picked.append(siblings[0])
+    return picked
 
 
 @dataclass
@@ -142,18 +276,22 @@ class Published:
     account: NetAccount
 
 
-def _history(org: Organization, brands: list[Brand], users: dict[str, object], *, days: int,
+def _history(org: Organization, brands: list[Brand], users: dict[str, Any], *, days: int,
              rng: random.Random, now: datetime) -> list[Published]:
     """About one post a day for ``days`` days, approved and published in the past."""
     pillars = {p.slug: p for p in Pillar.objects.filter(organization=org)}
     campaigns = list(Campaign.objects.filter(organization=org))
+    channels_of = {brand.pk: list(brand.channels.all()) for brand in brands}
+    accounts = {a.handle: a for a in NetAccount.objects.filter(
+        handle__in=[c.handle for cs in channels_of.values() for c in cs])}
     done: list[Published] = []
     for day in range(days, 0, -1):
         for _ in range(rng.choice((0, 1, 1, 2))):
             brand = rng.choice(brands)
             pillar, en, fr = rng.choice(demo_content.POSTS)
-            channels = list(brand.channels.all())
+            channels = channels_of[brand.pk]
             chosen = rng.sample(channels, k=min(len(channels), rng.choice((1, 2, 2, 3))))
+            chosen = covering_channels(chosen, channels, org.official_languages)
             when = (now - timedelta(days=day)).replace(
                 hour=rng.choice((15, 17, 19, 22)), minute=rng.choice((0, 15, 30)), second=0,
                 microsecond=0)
@@ -161,25 +299,29 @@ def _history(org: Organization, brands: list[Brand], users: dict[str, object], *
                                        channels=chosen, scheduled_at=when,
                                        pillar=pillars.get(pillar),
                                        campaign=rng.choice(campaigns + [None, None]))
-            with transaction.atomic():
-                post = pub_services.post_create(brand=brand, actor=users["author"], draft=draft)
-                pub_services.post_submit(post=post, actor=users["author"])
-                pub_services.post_approve(post=post, actor=users["approver"])
-                for publication in post.publications.select_related("channel", "variant"):
-                    done.append(_publish_in_the_past(publication, when + timedelta(seconds=2)))
+            post = pub_services.post_create(brand=brand, actor=users["author"], draft=draft)
+            pub_services.post_submit(post=post, actor=users["author"])
+            pub_services.post_approve(post=post, actor=users["approver"])
+            for publication in post.publications.select_related("channel", "variant"):
+                done.append(_publish_in_the_past(
+                    publication, accounts[publication.channel.handle], when + timedelta(seconds=2)))
     return done
 
 
-def _publish_in_the_past(publication: Publication, when: datetime) -> Published:
-    account = NetAccount.objects.get(handle=publication.channel.handle)
+def _publish_in_the_past(publication: Publication, account: NetAccount,
+                         when: datetime) -> Published:
     created = net.create_post(account=account, text=publication.variant.text,
                               client_ref=str(publication.idempotency_key), now=when)
     post = created.obj
+    url = _post_url(account, post)
     Publication.objects.filter(pk=publication.pk).update(
         state=PublicationState.PUBLISHED, remote_id=str(post.pk), published_at=when,
-        remote_url=_post_url(account, post), attempts=1,
+        remote_url=url, attempts=1,
     )
-    publication.refresh_from_db()
+    publication.state = PublicationState.PUBLISHED
+    publication.remote_id, publication.published_at, publication.remote_url = (
+        str(post.pk), when, url)
+    publication.attempts = 1
     return Published(publication, post, account)
 
 
@@ -187,11 +329,8 @@ def _post_url(account: NetAccount, post: NetPost) -> str:
     return f"{settings.SITE_URL}/exnet/@{account.handle}/posts/{post.pk}/"
 
 
-def _public_reactions(history: list[Published], *, rng: random.Random, days: int,
-                      now: datetime) -> None:
+def _public_reactions(history: list[Published], *, rng: random.Random, now: datetime) -> None:
     """The simulated public reacts in the hours after each day's first post."""
-    from civicdesk.exnet.simulator import simulate
-
     first_of_day: dict[object, datetime] = {}
     for item in history:
         day = item.net_post.created_at.date()
@@ -204,7 +343,7 @@ def _public_reactions(history: list[Published], *, rng: random.Random, days: int
                  seed=rng.randint(0, 2**31), now=end)
 
 
-def _upcoming(org: Organization, brands: list[Brand], users: dict[str, object], *,
+def _upcoming(org: Organization, brands: list[Brand], users: dict[str, Any], *,
               rng: random.Random, now: datetime) -> None:
     """A plan for the coming days: approved, in review and draft posts."""
     pillars = {p.slug: p for p in Pillar.objects.filter(organization=org)}
@@ -218,9 +357,12 @@ def _upcoming(org: Organization, brands: list[Brand], users: dict[str, object], 
     for n, (offset, stage) in enumerate(plan):
         brand = brands[n % len(brands)]
         pillar, en, fr = demo_content.POSTS[(n * 5) % len(demo_content.POSTS)]
+        channels = list(brand.channels.all())
+        chosen = covering_channels(rng.sample(channels, k=min(len(channels), 2)), channels,
+                                   org.official_languages)
         draft = pub_services.Draft(title=en[:60], texts={"en": en, "fr": fr},
-                                   channels=list(brand.channels.all())[:2],
-                                   scheduled_at=now + offset, pillar=pillars.get(pillar))
+                                   channels=chosen, scheduled_at=now + offset,
+                                   pillar=pillars.get(pillar))
         post = pub_services.post_create(brand=brand, actor=users["author"], draft=draft)
         if stage in ("review", "approve"):
             pub_services.post_submit(post=post, actor=users["author"])
@@ -228,24 +370,29 @@ def _upcoming(org: Organization, brands: list[Brand], users: dict[str, object], 
             pub_services.post_approve(post=post, actor=users["approver"])
 
 
-def answer_some_messages(*, share: float = 0.6, seed: int = 7) -> int:
+def answer_some_messages(*, share: float = 0.6, seed: int = 7,
+                         now: datetime | None = None) -> int:
     """Back-dated answers from the responders to older messages, on the network too."""
     rng = random.Random(seed)
+    now = now or timezone.now()
     User = get_user_model()
     responder = User.objects.get(username="responder")
-    cutoff = timezone.now() - timedelta(days=2)
+    cutoff = now - timedelta(days=2)
     answered = 0
     messages = InboundMessage.objects.filter(
         channel__brand__organization__slug=DEMO_SLUG, sent_at__lt=cutoff,
         status=MessageStatus.NEW,
     ).exclude(kind="direct").select_related("channel", "conversation")
+    accounts = {a.handle: a for a in NetAccount.objects.filter(
+        handle__in=Channel.objects.filter(brand__organization__slug=DEMO_SLUG)
+        .values("handle"))}
     for message in messages:
         if rng.random() > share:
             continue
         language = "fr" if message.language == "fr" else "en"
         text = rng.choice(demo_content.REPLIES[language])
-        when = message.sent_at + timedelta(minutes=rng.randint(8, 600))
-        account = NetAccount.objects.get(handle=message.channel.handle)
+        when = min(message.sent_at + timedelta(minutes=rng.randint(8, 600)), now)
+        account = accounts[message.channel.handle]
         created = net.create_post(account=account, text=text, in_reply_to=int(message.remote_id),
                                   now=when)
         post = created.obj
@@ -277,21 +424,3 @@ def backfill_metrics(*, days: int = 90, seed: int = 11, now: datetime | None = N
             ))
     MetricSnapshot.objects.bulk_create(rows)
     return len(rows)
-
-
-def seed_demo_fully(*, days: int = 90) -> DemoInfo:
-    """Seed, then pull the public's messages in through the inbox and collect metrics."""
-    from civicdesk.analytics.collect import collect_channel
-    from civicdesk.inbox.ingest import ingest_channel
-
-    info = seed_demo(days=days)
-    if not info.created:
-        return info
-    channels = list(Channel.objects.filter(brand__organization=info.organization))
-    for channel in channels:
-        ingest_channel(channel.pk, max_pages=1000)
-    answer_some_messages()
-    for channel in channels:
-        collect_channel(channel.pk)
-    backfill_metrics(days=days)
-    return info
