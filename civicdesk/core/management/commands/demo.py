@@ -1,4 +1,8 @@
-"""civicdesk demo: migrate, seed the demo organization, run the web server and a worker."""
+"""civicdesk demo: migrate, seed the demo organization, run the web server and a worker.
+
+A start either ends with both children running, or stops everything it started, keeps no
+half-seeded organization and says in one line what failed (exit status 1).
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,48 @@ import subprocess
 import sys
 import time
 from argparse import ArgumentParser
+from types import FrameType
 from typing import Any
 
 import httpx
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from civicdesk.core.demo import DEMO_SLUG, seed_demo_fully
+
+Child = subprocess.Popen[bytes]
 
 
 def _port_free(host: str, port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex((host, port)) != 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM ends the demo the way Ctrl+C does, through the same clean-up.
+    raise KeyboardInterrupt
+
+
+def plain_message(error: BaseException) -> str:
+    """What went wrong in one line: the messages, not the exception's repr or a traceback."""
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or type(error).__name__
+
+
+def stop_children(children: list[tuple[str, Child]]) -> None:
+    for _name, child in children:
+        if child.poll() is None:
+            child.terminate()
+    for _name, child in children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 class Command(BaseCommand):
@@ -34,68 +69,78 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = options["host"], options["port"]
+        if options["days"] < 1:
+            raise CommandError(_("--days must be at least 1."))
         if not _port_free(host, port):
-            raise CommandError(f"Port {port} is in use; choose another with --port.")
+            raise CommandError(_("Port %(port)s is in use; choose another with --port.")
+                               % {"port": port})
+        signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGINT, _interrupt)
+        children: list[tuple[str, Child]] = []
+        try:
+            self._run(children, host=host, port=port, days=options["days"],
+                      simulate=options["simulate"])
+        except KeyboardInterrupt:
+            self.stdout.write(_("Stopping..."))
+        except CommandError:
+            raise
+        except Exception as error:
+            raise CommandError(
+                _("The demo could not start: %(reason)s") % {"reason": plain_message(error)}
+            ) from error
+        finally:
+            stop_children(children)
+
+    def _run(self, children: list[tuple[str, Child]], *, host: str, port: int, days: int,
+             simulate: float) -> None:
         site = f"http://{host}:{port}"
-        # The exercise network is off in an install; the demo rehearses on it, faults included.
         env = dict(os.environ, SITE_URL=site, EXNET_BASE_URL=f"{site}/exnet/api",
-                   EXNET_ENABLED="true", EXNET_ALLOW_REQUEST_FAULTS="true")
+                   EXNET_ENABLED="true")
         # This process seeds through the exercise network's HTTP API like a worker would.
         settings.SITE_URL = site
         settings.EXNET_BASE_URL = env["EXNET_BASE_URL"]
         settings.EXNET_ENABLED = True
-        settings.EXNET_ALLOW_REQUEST_FAULTS = True
 
-        self.stdout.write("Preparing the database...")
+        self.stdout.write(_("Preparing the database..."))
         call_command("migrate", verbosity=0, interactive=False)
-        children: list[subprocess.Popen[bytes]] = []
-
-        def stop(*_: object) -> None:
-            for child in children:
-                if child.poll() is None:
-                    child.terminate()
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-            raise SystemExit(0)
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
         cli = [sys.executable, "-m", "civicdesk.cli"]
-        children.append(subprocess.Popen([*cli, "serve", "--host", host, "--port", str(port)],
-                                         env=env))
-        self._wait_for(f"{site}/exnet/", children[0])
-        self.stdout.write("Seeding the demo organization (first start only)...")
-        from civicdesk.core.demo import DEMO_SLUG, seed_demo_fully
-
-        info = seed_demo_fully(days=options["days"])
-        children.append(subprocess.Popen(
-            [*cli, "worker", "--simulate", str(options["simulate"])], env=env,
-            stdout=subprocess.DEVNULL))
+        server = subprocess.Popen([*cli, "serve", "--host", host, "--port", str(port)], env=env)
+        children.append((_("The web server"), server))
+        self._wait_for(f"{site}/exnet/", server)
+        self.stdout.write(_("Seeding the demo organization (first start only)..."))
+        self.stdout.flush()
+        info = seed_demo_fully(days=days)
+        worker = subprocess.Popen([*cli, "worker", "--simulate", str(simulate)], env=env,
+                                  stdout=subprocess.DEVNULL)
+        children.append((_("The worker"), worker))
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(f"Civic Desk is running at {site}/"))
-        self.stdout.write(f"Organization: {info.organization.name} ({DEMO_SLUG})")
-        self.stdout.write("Logins (user / password / role):")
+        self.stdout.write(self.style.SUCCESS(_("Civic Desk is running at %(site)s/")
+                                             % {"site": site}))
+        self.stdout.write(_("Organization: %(name)s (%(slug)s)")
+                          % {"name": info.organization.name, "slug": DEMO_SLUG})
+        self.stdout.write(_("Logins (user / password / role):"))
         for user, password, role in info.logins:
             self.stdout.write(f"  {user:<10} {password:<16} {role}")
-        self.stdout.write(f"The exercise network: {site}/exnet/")
-        self.stdout.write("Press Ctrl+C to stop.")
+        self.stdout.write(_("The exercise network: %(site)s/exnet/") % {"site": site})
+        self.stdout.write(_("Press Ctrl+C to stop."))
         self.stdout.flush()
-        while all(child.poll() is None for child in children):
+        while True:
+            for name, child in children:
+                code = child.poll()
+                if code is not None:
+                    raise CommandError(_("%(name)s stopped unexpectedly (exit status %(code)s).")
+                                       % {"name": name, "code": code})
             time.sleep(0.5)
-        stop()
 
-    def _wait_for(self, url: str, server: subprocess.Popen[bytes]) -> None:
+    def _wait_for(self, url: str, server: Child) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if server.poll() is not None:
-                raise CommandError("The web server stopped while starting.")
+                raise CommandError(_("The web server stopped while starting."))
             try:
                 if httpx.get(url, timeout=2).status_code < 500:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.3)
-        raise CommandError(f"The web server did not answer at {url}.")
+        raise CommandError(_("The web server did not answer at %(url)s.") % {"url": url})
