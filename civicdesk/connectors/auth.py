@@ -35,6 +35,7 @@ class FormField:
     label: str
     secret: bool = False
     help: str = ""
+    required: bool = True
 
 
 @dataclass(frozen=True)

@@ -167,21 +167,3 @@ def test_form_then_oauth_flow(client: Client, world: World) -> None:
     client.get(f"/channels/connect/mastodon/callback/?code=c&state={state}")
     channel = Channel.objects.get(platform="mastodon")
     assert channel.api_base_url == "https://social.test"
-
-
-def test_exercise_network_account_is_made_here(client: Client, world: World) -> None:
-    from civicdesk.exnet.models import NetAccount
-
-    login(client, world.admin)
-    client.post("/channels/connect/begin/", {"brand": world.brand.pk, "platform": "exnet",
-                                             "handle": "drill_desk", "display_name": "Drill"})
-    channel = Channel.objects.get(platform="exnet", handle="drill_desk")
-    account = NetAccount.objects.get(handle="drill_desk")
-    assert channel.get_credentials()["token"].startswith("exn_")
-    assert not account.is_simulated
-    response = client.post("/channels/connect/begin/", {
-        "brand": world.brand.pk, "platform": "exnet", "handle": "bad handle!"}, follow=True)
-    assert b"did not accept" in response.content
-    response = client.post("/channels/connect/begin/", {
-        "brand": world.other_brand.pk, "platform": "exnet", "handle": "drill_desk"}, follow=True)
-    assert b"already a channel" in response.content

@@ -22,6 +22,7 @@ from civicdesk.connectors.registry import (
     connector_class,
 )
 from civicdesk.core.crypto import decrypt_json, encrypt_json
+from civicdesk.exnet.switch import network_enabled
 from civicdesk.organizations.access import Perm, brands_for, require
 from civicdesk.organizations.models import Brand, Channel, Platform
 from civicdesk.organizations.services import channel_connect, channel_disconnect
@@ -40,9 +41,15 @@ class PlatformOption:
     limitations: list[str]
 
 
+def offered(platform: str) -> bool:
+    """Whether this installation lets anyone connect an account on the platform."""
+    # The exercise network is off in a production install: nothing to connect to.
+    return platform in AUTH_FLOWS and (platform != Platform.EXNET or network_enabled())
+
+
 def platform_options() -> list[PlatformOption]:
     options = []
-    for slug in AUTH_FLOWS:
+    for slug in filter(offered, AUTH_FLOWS):
         name = Platform(slug).label if slug in Platform.values else slug
         try:
             flow = auth_flow_class(slug)
@@ -81,7 +88,7 @@ def _callback_url(request: HtmxHttpRequest, platform: str) -> str:
 def connect_begin(request: HtmxHttpRequest) -> HttpResponse:
     brand = brand_for(request, int_param(request.POST.get("brand")) or 0, Perm.MANAGE)
     platform = request.POST.get("platform", "")
-    if platform not in AUTH_FLOWS:
+    if not offered(platform):
         messages.error(request, "Choose a platform.")
         return redirect(f"{reverse('channel-connect')}?brand={brand.pk}")
     flow = auth_flow_for(platform)
