@@ -132,11 +132,16 @@ class Reply(models.Model):
     remote_url = models.URLField(max_length=500, blank=True)
     error = models.CharField(max_length=500, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # A reply the platform refused is kept as it was; its edited text goes out as a new
+    # reply pointing back here. One-to-one, so a double click cannot send two retries.
+    retry_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="retry"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["created_at"]
+        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"Reply to {self.message_id} [{self.state}]"

@@ -1,4 +1,5 @@
-"""Actions in the inbox: reply, close, correct what the machine understood."""
+"""Actions in the inbox: reply to any message, send a refused reply again, close, correct
+what the machine understood."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from civicdesk.inbox.limits import measure_reply, reply_length_problem
 from civicdesk.inbox.models import (
     Conversation,
     ConversationStatus,
@@ -15,7 +17,9 @@ from civicdesk.inbox.models import (
     InboundMessage,
     MessageStatus,
     Reply,
+    ReplyState,
 )
+from civicdesk.inbox.tasks import send_reply
 from civicdesk.organizations.access import Perm, User, require
 from civicdesk.organizations.audit import audit
 
@@ -23,26 +27,73 @@ MAX_REPLY = 10_000
 CORRECTABLE = {"category", "urgency"}
 
 
-@transaction.atomic
-def reply_create(*, message: InboundMessage, actor: User, text: str) -> Reply:
-    from civicdesk.inbox.tasks import send_reply
+def _checked_text(*, message: InboundMessage, text: str) -> str:
+    """The reply's text, if its platform would take it; the reason otherwise.
 
+    Measured before any transaction opens: a Mastodon instance may be asked its limits.
+    """
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Write a reply first."), code="empty")
+    if len(text) > MAX_REPLY:
+        raise ValidationError(_("The reply is too long."), code="too_long")
+    channel = message.channel
+    problem = reply_length_problem(measure_reply(channel=channel, text=text),
+                                   platform_name=channel.get_platform_display())
+    if problem:
+        raise ValidationError(problem, code="too_long")
+    return text
+
+
+def _queue(*, message: InboundMessage, actor: User, text: str,
+           retry_of: Reply | None = None) -> Reply:
+    reply = Reply.objects.create(message=message, conversation=message.conversation,
+                                 author=actor, text=text, retry_of=retry_of)
+    transaction.on_commit(partial(send_reply.enqueue, reply.pk))
+    return reply
+
+
+def reply_create(*, message: InboundMessage, actor: User, text: str) -> Reply:
+    """Answer ``message`` (any message of its conversation) on its platform."""
     message = InboundMessage.objects.select_related("channel__brand", "conversation").get(
         pk=message.pk
     )
     brand = message.channel.brand
     require(actor, brand, Perm.REPLY)
-    text = text.strip()
-    if not text:
-        raise ValidationError("Write a reply first.")
-    if len(text) > MAX_REPLY:
-        raise ValidationError("The reply is too long.")
-    reply = Reply.objects.create(message=message, conversation=message.conversation,
-                                 author=actor, text=text)
-    audit(organization=brand.organization_id, actor=actor, action="reply.create",
-          target=reply, data={"message": message.pk})
-    transaction.on_commit(partial(send_reply.enqueue, reply.pk))
+    text = _checked_text(message=message, text=text)
+    with transaction.atomic():
+        reply = _queue(message=message, actor=actor, text=text)
+        audit(organization=brand.organization_id, actor=actor, action="reply.create",
+              target=reply, data={"message": message.pk})
     return reply
+
+
+def reply_retry(*, reply: Reply, actor: User, text: str) -> Reply:
+    """Send again, as a new attempt, a reply the platform refused, with its text edited.
+
+    The refused reply stays as it was, with the platform's reason; the new one points to it.
+    """
+    reply = Reply.objects.select_related("message__channel__brand",
+                                         "message__conversation").get(pk=reply.pk)
+    message = reply.message
+    brand = message.channel.brand
+    require(actor, brand, Perm.REPLY)
+    text = _checked_text(message=message, text=text)
+    with transaction.atomic():
+        # Locked, so two people resending the same reply cannot both pass the checks.
+        previous = Reply.objects.select_for_update().get(pk=reply.pk)
+        if previous.state != ReplyState.FAILED:
+            raise ValidationError(_("Only a reply the platform refused can be sent again."),
+                                  code="not_failed")
+        if Reply.objects.filter(retry_of=previous).exists():
+            raise ValidationError(_("This reply has already been sent again."),
+                                  code="already_retried")
+        new = _queue(message=message, actor=actor, text=text, retry_of=previous)
+        audit(organization=brand.organization_id, actor=actor, action="reply.retry",
+              target=new, data={"message": message.pk, "previous": previous.pk,
+                                "previous_error": previous.error,
+                                "edited": previous.text != text})
+    return new
 
 
 @transaction.atomic
@@ -76,13 +127,3 @@ def message_correct(*, message: InboundMessage, actor: User, field: str, value: 
           action="message.correct", target=message,
           data={"field": field, "from": old, "to": value})
     return correction
-
-
-def mark_replied(reply: Reply) -> None:
-    now = timezone.now()
-    # A hidden message stays hidden when it is answered (say, by direct message).
-    InboundMessage.objects.filter(pk=reply.message_id).exclude(
-        status=MessageStatus.HIDDEN).update(status=MessageStatus.REPLIED)
-    InboundMessage.objects.filter(pk=reply.message_id, first_response_at__isnull=True).update(
-        first_response_at=now
-    )

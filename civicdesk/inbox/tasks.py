@@ -18,8 +18,8 @@ from civicdesk.connectors.base import (
     RetryableError,
 )
 from civicdesk.connectors.registry import connector_for
-from civicdesk.inbox.models import Reply, ReplyState
-from civicdesk.inbox.services import mark_replied
+from civicdesk.inbox import state
+from civicdesk.inbox.models import InboundMessage, MessageStatus, Reply, ReplyState
 from civicdesk.organizations.models import Channel, ChannelHealth
 from civicdesk.publishing.backoff import backoff_delay
 
@@ -33,11 +33,9 @@ def send_reply(reply_id: int) -> str:
 
 
 def deliver_reply(reply_id: int) -> str:
-    """Send one queued reply. The same idempotency key travels with every attempt."""
-    claimed = Reply.objects.filter(pk=reply_id, state=ReplyState.QUEUED).update(
-        state=ReplyState.SENDING
-    )
-    if claimed != 1:
+    """Send one queued reply, in answer to the message it names. The same idempotency key
+    travels with every attempt of this reply; every state change goes through the table."""
+    if not state.move(reply_id, ReplyState.QUEUED, ReplyState.SENDING):
         return "not queued"
     reply = Reply.objects.select_related("message", "message__author", "conversation",
                                          "message__channel").get(pk=reply_id)
@@ -48,35 +46,46 @@ def deliver_reply(reply_id: int) -> str:
         author_remote_id=message.author.remote_id,
         conversation_remote_id=reply.conversation.remote_id,
     )
-    Reply.objects.filter(pk=reply_id).update(attempts=reply.attempts + 1)
+    attempts = reply.attempts + 1
+    Reply.objects.filter(pk=reply_id).update(attempts=attempts)
+    sending = ReplyState.SENDING
     try:
         with connector_for(message.channel) as connector:
             result = connector.reply(target, reply.text, idempotency_key=str(reply.idempotency_key))
     except RetryableError as error:
-        if reply.attempts + 1 >= MAX_REPLY_ATTEMPTS:
-            Reply.objects.filter(pk=reply_id).update(state=ReplyState.FAILED,
-                                                     error=str(error)[:500])
+        if attempts >= MAX_REPLY_ATTEMPTS:
+            state.move(reply_id, sending, ReplyState.FAILED, error=str(error)[:500])
             return "failed"
-        delay = backoff_delay(reply.attempts + 1, base=5, cap=600, retry_after=error.retry_after)
-        Reply.objects.filter(pk=reply_id).update(state=ReplyState.QUEUED, error=str(error)[:500])
+        delay = backoff_delay(attempts, base=5, cap=600, retry_after=error.retry_after)
+        state.move(reply_id, sending, ReplyState.QUEUED, error=str(error)[:500])
         transaction.on_commit(lambda: send_reply.using(
             run_after=timezone.now() + timedelta(seconds=delay)).enqueue(reply_id))
         return "retrying"
     except OutcomeUnknownError as error:
-        Reply.objects.filter(pk=reply_id).update(
-            state=ReplyState.UNCONFIRMED,
-            error=f"It may or may not have been sent: {error}"[:500])
+        state.move(reply_id, sending, ReplyState.UNCONFIRMED,
+                   error=f"It may or may not have been sent: {error}"[:500])
         return "unconfirmed"
     except AuthExpiredError as error:
         Channel.objects.filter(pk=message.channel_id).update(
             health=ChannelHealth.NEEDS_RECONNECTING, health_detail=str(error)[:500])
-        Reply.objects.filter(pk=reply_id).update(state=ReplyState.FAILED, error=str(error)[:500])
+        state.move(reply_id, sending, ReplyState.FAILED, error=str(error)[:500])
         return "failed"
     except ConnectorError as error:
-        Reply.objects.filter(pk=reply_id).update(state=ReplyState.FAILED, error=str(error)[:500])
+        # The platform's own reason is kept: the reply can be edited and sent again.
+        state.move(reply_id, sending, ReplyState.FAILED, error=str(error)[:500])
         return "failed"
-    Reply.objects.filter(pk=reply_id).update(
-        state=ReplyState.SENT, remote_id=result.remote_id[:200], remote_url=result.url[:500],
-        sent_at=timezone.now(), error="")
+    state.move(reply_id, sending, ReplyState.SENT, remote_id=result.remote_id[:200],
+               remote_url=result.url[:500], sent_at=timezone.now(), error="")
     mark_replied(reply)
     return "sent"
+
+
+def mark_replied(reply: Reply) -> None:
+    """The message a sent reply answers is answered (the first answer sets the response time)."""
+    now = timezone.now()
+    # A hidden message stays hidden when it is answered (say, by direct message).
+    InboundMessage.objects.filter(pk=reply.message_id).exclude(
+        status=MessageStatus.HIDDEN).update(status=MessageStatus.REPLIED)
+    InboundMessage.objects.filter(pk=reply.message_id, first_response_at__isnull=True).update(
+        first_response_at=now
+    )

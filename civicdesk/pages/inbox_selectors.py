@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
@@ -13,6 +12,7 @@ from civicdesk.inbox.models import (
     InboundMessage,
     MessageStatus,
     Reply,
+    ReplyState,
 )
 from civicdesk.organizations.access import Perm, User, channels_for
 
@@ -72,20 +72,37 @@ def visible_conversation(*, user: User, pk: int) -> Conversation | None:
 
 
 @dataclass(frozen=True)
+class ReplyAttempt:
+    """One of our replies, and whether it may be edited and sent again."""
+
+    reply: Reply
+    can_retry: bool
+    # Refused, then edited and sent again as a newer attempt.
+    retried: bool = False
+
+
+@dataclass(frozen=True)
 class ThreadEntry:
-    at: datetime
-    message: InboundMessage | None = None
-    reply: Reply | None = None
+    """A message of the public, with our replies to it (every attempt) beneath it."""
+
+    message: InboundMessage
+    replies: list[ReplyAttempt] = field(default_factory=list)
 
 
 def conversation_thread(*, conversation: Conversation) -> list[ThreadEntry]:
-    """The public's messages and our replies, in time order."""
+    """The public's messages in time order, each with the replies that answer it (two
+    queries, whatever the length of the thread)."""
     messages = InboundMessage.objects.filter(conversation=conversation).select_related("author")
-    replies = Reply.objects.filter(conversation=conversation).select_related("author")
-    entries = [ThreadEntry(at=m.sent_at, message=m) for m in messages]
-    entries += [ThreadEntry(at=r.created_at, reply=r) for r in replies]
-    entries.sort(key=lambda e: (e.at, 0 if e.message else 1))
-    return entries
+    replies = list(Reply.objects.filter(conversation=conversation).select_related("author"))
+    retried = {r.retry_of_id for r in replies if r.retry_of_id}
+    entries = {m.pk: ThreadEntry(message=m) for m in messages}
+    for reply in replies:
+        entry = entries.get(reply.message_id)
+        if entry is not None:
+            can_retry = reply.state == ReplyState.FAILED and reply.pk not in retried
+            entry.replies.append(ReplyAttempt(reply=reply, can_retry=can_retry,
+                                              retried=reply.pk in retried))
+    return list(entries.values())
 
 
 def author_messages(*, user: User, author: Author, limit: int = 200) -> list[InboundMessage]:

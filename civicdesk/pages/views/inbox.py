@@ -1,22 +1,31 @@
-"""The inbox: conversations, one conversation with its reply form, an author's history."""
+"""The inbox: conversations, one conversation with its reply box (answering any of its
+messages, measured as the platform counts), refused replies sent again, an author's history."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.inbox import services
+from civicdesk.inbox.limits import measure_reply, reply_length_problem
 from civicdesk.inbox.models import (
     Author,
     Conversation,
     ConversationStatus,
     InboundMessage,
-    ReplyState,
+    Reply,
 )
+from civicdesk.inbox.state import PENDING
 from civicdesk.organizations.access import Perm, brands_for, channels_for, has_perm, require
+from civicdesk.organizations.models import Channel
 from civicdesk.pages.forms import (
     CATEGORY_CHOICES,
     URGENCY_CHOICES,
@@ -94,30 +103,69 @@ def reply_limitation(convo: Conversation) -> str:
     )
 
 
-@require_GET
-def conversation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    convo = _conversation_or_404(request, pk)
+def _reply_target(inbound: list[InboundMessage], to: int | None) -> InboundMessage | None:
+    """The message the reply box answers: the one asked for, else the newest."""
+    chosen = next((m for m in inbound if m.pk == to), None) if to else None
+    return chosen or (inbound[-1] if inbound else None)
+
+
+def _count(channel: Channel, text: str) -> dict[str, Any]:
+    """What the reply box's counter shows: the length as the platform counts it."""
+    measurement = measure_reply(channel=channel, text=text.strip())
+    return {
+        "measurement": measurement,
+        "over": max(0, -measurement.remaining),
+        "problem": reply_length_problem(measurement,
+                                        platform_name=channel.get_platform_display()),
+    }
+
+
+def _conversation_context(
+    request: HtmxHttpRequest, convo: Conversation, *, to: int | None = None,
+    text: str = "", reply_error: str = "", retry_pk: int | None = None,
+    retry_text: str = "", retry_error: str = "", focus_reply: bool = False,
+) -> dict[str, Any]:
     brand = convo.channel.brand
-    require(request.user, brand, Perm.VIEW)
     thread = conversation_thread(conversation=convo)
-    inbound = [e.message for e in thread if e.message is not None]
-    pending = any(
-        e.reply is not None and e.reply.state in (ReplyState.QUEUED, ReplyState.SENDING)
-        for e in thread
-    )
-    context = {
+    inbound = [e.message for e in thread]
+    reply_to = _reply_target(inbound, to)
+    pending = any(a.reply.state in PENDING for e in thread for a in e.replies)
+    can_reply = has_perm(request.user, brand, Perm.REPLY)
+    return {
+        **(_count(convo.channel, text) if can_reply else {}),
+        "focus_reply": focus_reply or bool(reply_error),
         "conversation": convo,
         "org": brand.organization,
         "thread": thread,
-        "can_reply": has_perm(request.user, brand, Perm.REPLY),
+        "can_reply": can_reply,
         "reply_limit": reply_limitation(convo),
-        "reply_form": ReplyForm(initial={"message": inbound[-1].pk} if inbound else None),
-        "reply_to": inbound[-1] if inbound else None,
+        "reply_to": reply_to,
+        "reply_text": text,
+        "reply_error": reply_error,
+        "retry_pk": retry_pk,
+        "retry_text": retry_text,
+        "retry_error": retry_error,
         "pending": pending,
         "categories": CATEGORY_CHOICES,
         "urgencies": URGENCY_CHOICES,
     }
-    template = "pages/conversation.html#thread" if request.htmx else "pages/conversation.html"
+
+
+@require_GET
+def conversation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    convo = _conversation_or_404(request, pk)
+    require(request.user, convo.channel.brand, Perm.VIEW)
+    # "Reply" on a message swaps in a reply box for it, keeping what was typed (with htmx).
+    box = bool(request.htmx) and request.htmx.target == "reply-box"
+    context = _conversation_context(
+        request, convo, to=int_param(request.GET.get("to")),
+        text=request.GET.get("text", "")[: services.MAX_REPLY] if box else "",
+        focus_reply=box,
+    )
+    if request.htmx:
+        template = "pages/conversation.html#reply-box" if box else "pages/conversation.html#thread"
+    else:
+        template = "pages/conversation.html"
     return render(request, template, context)
 
 
@@ -126,15 +174,52 @@ def conversation_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     convo = _conversation_or_404(request, pk)
     require(request.user, convo.channel.brand, Perm.REPLY)
     form = ReplyForm(request.POST)
-    if form.is_valid():
-        message = get_object_or_404(InboundMessage, pk=form.cleaned_data["message"],
-                                    conversation=convo)
-        run_action(request, lambda: services.reply_create(
-            message=message, actor=request.user, text=form.cleaned_data["text"]),
-            "Your reply is queued; it shows as sent once the platform has it.")
-    else:
-        messages.error(request, "Write a reply first.")
-    return redirect("conversation", pk=pk)
+    if not form.is_valid():
+        messages.error(request, _("Write a reply first."))
+        return redirect("conversation", pk=pk)
+    message = get_object_or_404(InboundMessage, pk=form.cleaned_data["message"],
+                                conversation=convo)
+    text = form.cleaned_data["text"]
+    try:
+        services.reply_create(message=message, actor=request.user, text=text)
+    except ValidationError as error:
+        # Shown beside the box, with the text kept, so it can be shortened and sent.
+        context = _conversation_context(request, convo, to=message.pk, text=text,
+                                        reply_error=" ".join(error.messages))
+        return render(request, "pages/conversation.html", context)
+    messages.success(request, _("Your reply is queued; it shows as sent once the platform "
+                                "has it."))
+    return redirect(f"{reverse('conversation', args=[pk])}#m{message.pk}")
+
+
+@require_POST
+def reply_measure(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The live count of a reply being written, as its platform counts it."""
+    convo = _conversation_or_404(request, pk)
+    require(request.user, convo.channel.brand, Perm.REPLY)
+    text = request.POST.get("text", "")[: services.MAX_REPLY]
+    return render(request, "pages/conversation.html#count", _count(convo.channel, text))
+
+
+@require_POST
+def reply_retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Send again, edited, a reply the platform refused."""
+    reply = get_object_or_404(
+        Reply.objects.select_related("conversation"),
+        pk=pk, conversation__channel__in=channels_for(request.user, Perm.VIEW),
+    )
+    convo = _conversation_or_404(request, reply.conversation_id)
+    require(request.user, convo.channel.brand, Perm.REPLY)
+    text = request.POST.get("text", "")
+    try:
+        new = services.reply_retry(reply=reply, actor=request.user, text=text)
+    except ValidationError as error:
+        context = _conversation_context(request, convo, retry_pk=reply.pk, retry_text=text,
+                                        retry_error=" ".join(error.messages))
+        return render(request, "pages/conversation.html", context)
+    messages.success(request, _("Sent again as a new attempt; the refused one stays on "
+                                "record."))
+    return redirect(f"{reverse('conversation', args=[convo.pk])}#r{new.pk}")
 
 
 @require_POST
