@@ -2,7 +2,9 @@
 
 Node packages come from tests/peers/package.json (installed by `scripts/setup --test`
 into tests/peers/node_modules, which git ignores). Every peer listens on 127.0.0.1 only
-and is stopped by the fixture that started it.
+and is stopped by the fixture that started it. The platforms' contracts and recorded
+answers the peers serve are part of the repository, in tests/contracts (see SOURCES.md
+there).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 PEERS = REPO / "tests" / "peers"
 MODULES = PEERS / "node_modules"
-CONTRACTS = REPO.parent / "shared" / "contracts"
+CONTRACTS = REPO / "tests" / "contracts"
 
 
 def free_port() -> int:
@@ -44,9 +46,16 @@ def node22() -> str:
 
 
 def contract(*parts: str) -> Path:
+    """A platform contract or recorded answer kept in tests/contracts.
+
+    They ship with the repository, so a missing one is a fault of the checkout, never a
+    reason to skip: the test fails, naming the file.
+    """
     path = CONTRACTS.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"../shared/contracts/{'/'.join(parts)} is absent on this machine")
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"tests/contracts/{'/'.join(parts)} is missing: see tests/contracts/SOURCES.md"
+        )
     return path
 
 
@@ -61,12 +70,22 @@ class Peer:
 
 
 @contextmanager
-def run_peer(args: Sequence[str], *, ready_url: str, log: Path, timeout: float = 90,
-             env: dict[str, str] | None = None, cwd: Path | None = None) -> Iterator[Peer]:
+def run_peer(
+    args: Sequence[str],
+    *,
+    ready_url: str,
+    log: Path,
+    timeout: float = 90,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Iterator[Peer]:
     """Start a peer process, wait until ``ready_url`` answers, stop it afterwards."""
     handle = log.open("wb")
     process = subprocess.Popen(
-        list(args), stdout=handle, stderr=subprocess.STDOUT, cwd=cwd,
+        list(args),
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        cwd=cwd,
         env={**os.environ, "SCARF_ANALYTICS": "false", **(env or {})},
         start_new_session=True,
     )
@@ -106,11 +125,21 @@ def prism(spec: Path, tmp: Path, *, dynamic: bool = False) -> Iterator[Peer]:
     if not binary.exists():
         pytest.skip("Prism is not installed (run scripts/setup --test with Node.js present)")
     port = free_port()
-    args = [node22(), str(binary), "mock", str(spec), "-h", "127.0.0.1", "-p", str(port),
-            "--errors"]
+    args = [
+        node22(),
+        str(binary),
+        "mock",
+        str(spec),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "--errors",
+    ]
     if dynamic:
         args.append("--dynamic")
-    with run_peer(args, ready_url=f"http://127.0.0.1:{port}/__civicdesk_ready",
-                  log=tmp / f"prism-{port}.log") as peer:
+    with run_peer(
+        args, ready_url=f"http://127.0.0.1:{port}/__civicdesk_ready", log=tmp / f"prism-{port}.log"
+    ) as peer:
         peer.url = f"http://127.0.0.1:{port}"
         yield peer

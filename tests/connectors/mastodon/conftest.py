@@ -1,7 +1,7 @@
 """Peers for the Mastodon connector tests.
 
 - Prism serving a patched copy of the community OpenAPI description of Mastodon's API
-  (../shared/contracts/mastodon/schema.json). The copy is made here, in a temporary folder;
+  (tests/contracts/mastodon/schema.json). The copy is made here, in a temporary folder;
   the file itself is never changed. Prism runs without ``--errors`` so that the spec's own
   faulty examples are still served, and every request's validation result is read from the
   ``sl-violations`` header instead: a test fails if any request the connector made broke
