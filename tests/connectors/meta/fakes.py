@@ -1,8 +1,14 @@
 """Fake Graph API servers for Facebook Pages, Instagram and Threads, over real HTTP.
 
 No machine-readable contract of these APIs exists, so each fake follows the documented
-endpoints and answers with the recorded responses of ../shared/contracts (read there,
-never copied). Faults are queued per route: the next matching call gets the fault.
+endpoints and answers with the recorded responses kept in tests/contracts (from
+python-facebook's test data). Faults are queued per route: the next matching call gets
+the fault.
+
+A fake answers in the server's thread. An error raised there (a failed assertion, a
+pytest.skip) must not reach the server, which would drop the connection and leave the
+test with a transport error far from its cause: the fake answers 500 and keeps the error,
+and the ``graph`` fixture raises it in the test's own thread.
 """
 
 from __future__ import annotations
@@ -26,20 +32,32 @@ Handler = Callable[[Request, "re.Match[str]"], Response]
 
 
 def recorded(*parts: str) -> Any:
-    """A recorded Graph answer from the shared contracts (skips the test if absent)."""
+    """A recorded Graph answer, from python-facebook's test data in tests/contracts."""
     path: Path = contract("fixtures", "python_facebook_testdata", *parts)
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def answer(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body), status=status, headers=headers or {},
-                    content_type="application/json")
+    return Response(
+        json.dumps(body), status=status, headers=headers or {}, content_type="application/json"
+    )
 
 
-def graph_error(code: int, message: str = "error", *, status: int = 400, subcode: int = 0,
-                headers: dict[str, str] | None = None, transient: bool = False) -> Response:
-    error: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code,
-                             "fbtrace_id": "AbCdEf"}
+def graph_error(
+    code: int,
+    message: str = "error",
+    *,
+    status: int = 400,
+    subcode: int = 0,
+    headers: dict[str, str] | None = None,
+    transient: bool = False,
+) -> Response:
+    error: dict[str, Any] = {
+        "message": message,
+        "type": "OAuthException",
+        "code": code,
+        "fbtrace_id": "AbCdEf",
+    }
     if subcode:
         error["error_subcode"] = subcode
     if transient:
@@ -51,6 +69,7 @@ def slow(seconds: float, then: Response | None = None) -> Callable[[], Response]
     def respond() -> Response:
         time.sleep(seconds)
         return then or answer({"id": "late"})
+
     return respond
 
 
@@ -73,6 +92,7 @@ class FakeGraph:
     calls: list[Call] = field(default_factory=list)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(17900000000000001))
     lock: threading.Lock = field(default_factory=threading.Lock)
+    errors: list[BaseException] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -81,8 +101,9 @@ class FakeGraph:
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         self.routes.append((method, re.compile(f"^/v\\d+\\.\\d+{pattern}$"), handler))
 
-    def fault(self, method: str, pattern: str, response: Response | Callable[[], Response],
-              times: int = 1) -> None:
+    def fault(
+        self, method: str, pattern: str, response: Response | Callable[[], Response], times: int = 1
+    ) -> None:
         self.faults.append([method, re.compile(f"^/v\\d+\\.\\d+{pattern}$"), response, times])
 
     def new_id(self) -> str:
@@ -93,11 +114,49 @@ class FakeGraph:
         return [c for c in self.calls if c.method == method and regex.match(c.path)]
 
     def dispatch(self, request: Request) -> Response:
-        call = Call(request.method, request.path, dict(request.args), dict(request.form),
-                    {k: v.read() for k, v in request.files.items()},
-                    request.get_json(silent=True), dict(request.headers))
+        """Answer from the queued faults, then the routes (the server's handler)."""
+        return self.answer_safely(self._answer, request)
+
+    def serve(self, respond: Callable[[Request], Response]) -> None:
+        """Answer every request with ``respond`` instead of the routes, just as safely."""
+        self.server.clear()
+        self.server.expect_request(re.compile(".*")).respond_with_handler(
+            lambda request: self.answer_safely(respond, request)
+        )
+
+    def answer_safely(self, respond: Callable[[Request], Response], request: Request) -> Response:
+        """Record the call and answer it; an error in ``respond`` becomes a 500 answer.
+
+        BaseException on purpose: pytest's skip and fail are BaseExceptions, and the server
+        drops the connection on anything it does not catch.
+        """
+        try:
+            call = Call(
+                request.method,
+                request.path,
+                dict(request.args),
+                dict(request.form),
+                {k: v.read() for k, v in request.files.items()},
+                request.get_json(silent=True),
+                dict(request.headers),
+            )
+            with self.lock:
+                self.calls.append(call)
+            return respond(request)
+        except BaseException as error:  # noqa: BLE001 - kept for the test's thread
+            with self.lock:
+                self.errors.append(error)
+            return graph_error(1, f"the fake failed: {error!r}", status=500)
+
+    def raise_errors(self) -> None:
+        """In the test's thread: raise the first error a handler met, if any."""
         with self.lock:
-            self.calls.append(call)
+            errors, self.errors = self.errors, []
+        if errors:
+            raise errors[0]
+
+    def _answer(self, request: Request) -> Response:
+        with self.lock:
             for fault in self.faults:
                 method, regex, response, times = fault
                 if method == request.method and regex.match(request.path) and times > 0:
@@ -131,10 +190,11 @@ def require_token(token: str) -> Callable[[Handler], Handler]:
     def wrap(handler: Handler) -> Handler:
         def checked(request: Request, match: re.Match[str]) -> Response:
             if token_of(request) != token:
-                return graph_error(190, "Error validating access token", status=400,
-                                   subcode=463)
+                return graph_error(190, "Error validating access token", status=400, subcode=463)
             return handler(request, match)
+
         return checked
+
     return wrap
 
 
@@ -144,6 +204,7 @@ def now_graph(offset: float = 0) -> str:
 
 def _epoch(graph_time: str) -> int:
     import calendar
+
     return calendar.timegm(time.strptime(graph_time[:19], "%Y-%m-%dT%H:%M:%S"))
 
 
@@ -185,8 +246,15 @@ class FacebookFake:
 
     def _new_post(self, message: str) -> str:
         post_id = f"{self.page_id}_{self.graph.new_id()}"
-        self.posts.insert(0, {"id": post_id, "message": message, "created_time": now_graph(),
-                              "permalink_url": f"https://www.facebook.com/{post_id}"})
+        self.posts.insert(
+            0,
+            {
+                "id": post_id,
+                "message": message,
+                "created_time": now_graph(),
+                "permalink_url": f"https://www.facebook.com/{post_id}",
+            },
+        )
         return post_id
 
     def create_post(self, request: Request, match: re.Match[str]) -> Response:
@@ -219,8 +287,7 @@ class FacebookFake:
         # each permalink, as Graph would have answered.
         kept = []
         for item in body["data"]:
-            found = dict(re.findall(r"(comment_id|reply_comment_id)=(\d+)",
-                                    item["permalink_url"]))
+            found = dict(re.findall(r"(comment_id|reply_comment_id)=(\d+)", item["permalink_url"]))
             post = match["id"].split("_")[1]
             item["id"] = f"{post}_{found.get('reply_comment_id') or found['comment_id']}"
             if "reply_comment_id" in found:
@@ -232,16 +299,20 @@ class FacebookFake:
 
     def comment(self, request: Request, match: re.Match[str]) -> Response:
         reply_id = f"{match['id'].split('_')[-1]}_{self.graph.new_id()}"
-        self.replies.append({"post": match["id"], "id": reply_id,
-                             "message": request.form.get("message", ""),
-                             "created_time": now_graph(), "from": {"id": self.page_id,
-                                                                   "name": "MyLife"}})
+        self.replies.append(
+            {
+                "post": match["id"],
+                "id": reply_id,
+                "message": request.form.get("message", ""),
+                "created_time": now_graph(),
+                "from": {"id": self.page_id, "name": "MyLife"},
+            }
+        )
         return answer({"id": reply_id})
 
     def conversations(self, request: Request, match: re.Match[str]) -> Response:
         conversation = dict(recorded("facebook", "apidata", "conversations", "cvs_info.json"))
-        messages = list(recorded("facebook", "apidata", "messages",
-                                 "messages_info.json").values())
+        messages = list(recorded("facebook", "apidata", "messages", "messages_info.json").values())
         conversation["messages"] = {"data": messages}
         return answer({"data": [conversation]})
 
@@ -251,34 +322,54 @@ class FacebookFake:
         return answer({"recipient_id": body["recipient"]["id"], "message_id": "m_new1"})
 
     def page(self, request: Request, match: re.Match[str]) -> Response:
-        return answer({"id": self.page_id, "name": "MyLife", "followers_count": 1520,
-                       "fan_count": 1490})
+        return answer(
+            {"id": self.page_id, "name": "MyLife", "followers_count": 1520, "fan_count": 1490}
+        )
 
     def page_insights(self, request: Request, match: re.Match[str]) -> Response:
         asked = request.args.get("metric", "").split(",")
         retired = {"page_impressions", "page_fans"} & set(asked)
         if retired:
-            return graph_error(100, f"(#100) The value must be a valid insights metric: "
-                                    f"{retired.pop()}")
-        data = [{"name": name, "period": "days_28", "values": [
-            {"value": 10, "end_time": "2025-11-01T07:00:00+0000"},
-            {"value": 25, "end_time": "2025-11-02T07:00:00+0000"}]}
-            for name in asked if name != "page_post_engagements"]
+            return graph_error(
+                100, f"(#100) The value must be a valid insights metric: {retired.pop()}"
+            )
+        data = [
+            {
+                "name": name,
+                "period": "days_28",
+                "values": [
+                    {"value": 10, "end_time": "2025-11-01T07:00:00+0000"},
+                    {"value": 25, "end_time": "2025-11-02T07:00:00+0000"},
+                ],
+            }
+            for name in asked
+            if name != "page_post_engagements"
+        ]
         return answer({"data": data})
 
     def post_insights(self, request: Request, match: re.Match[str]) -> Response:
         asked = request.args.get("metric", "").split(",")
-        values = {"post_media_view": 340, "post_total_media_view_unique": 210,
-                  "post_clicks": 12}
-        return answer({"data": [{"name": name, "period": "lifetime", "values": [{"value": v}]}
-                                for name, v in values.items() if name in asked]})
+        values = {"post_media_view": 340, "post_total_media_view_unique": 210, "post_clicks": 12}
+        return answer(
+            {
+                "data": [
+                    {"name": name, "period": "lifetime", "values": [{"value": v}]}
+                    for name, v in values.items()
+                    if name in asked
+                ]
+            }
+        )
 
     def post_counts(self, request: Request, match: re.Match[str]) -> Response:
         if not any(p["id"] == match["id"] for p in self.posts):
             return graph_error(100, "Object does not exist", subcode=33)
-        return answer({"id": match["id"],
-                       "comments": {"data": [], "summary": {"total_count": 4}},
-                       "reactions": {"data": [], "summary": {"total_count": 9}}})
+        return answer(
+            {
+                "id": match["id"],
+                "comments": {"data": [], "summary": {"total_count": 4}},
+                "reactions": {"data": [], "summary": {"total_count": 9}},
+            }
+        )
 
     def hide(self, request: Request, match: re.Match[str]) -> Response:
         self.hidden[match["id"]] = request.form.get("is_hidden") == "true"
@@ -332,12 +423,16 @@ class InstagramFake:
     def create_container(self, request: Request, match: re.Match[str]) -> Response:
         form = dict(request.form)
         if form.get("media_type") != "CAROUSEL" and not form.get("image_url"):
-            return graph_error(9004, "Only photo or video can be accepted as media type.",
-                               subcode=2207052)
+            return graph_error(
+                9004, "Only photo or video can be accepted as media type.", subcode=2207052
+            )
         if form.get("image_url"):
             self.image_urls.append(form["image_url"])
-        container_id = recorded("instagram", "apidata", "publish", "create_photo.json")["id"] \
-            if not self.containers else self.graph.new_id()
+        container_id = (
+            recorded("instagram", "apidata", "publish", "create_photo.json")["id"]
+            if not self.containers
+            else self.graph.new_id()
+        )
         self.containers[container_id] = form | {"polls": self.processing_polls}
         return answer({"id": container_id})
 
@@ -347,9 +442,16 @@ class InstagramFake:
             return graph_error(9007, "Media ID is not available", subcode=2207027)
         container["published"] = True
         media_id = self.graph.new_id()
-        self.media.insert(0, {"id": media_id, "caption": container.get("caption", ""),
-                              "timestamp": now_graph(), "comments_count": 0,
-                              "permalink": f"https://www.instagram.com/p/{media_id}/"})
+        self.media.insert(
+            0,
+            {
+                "id": media_id,
+                "caption": container.get("caption", ""),
+                "timestamp": now_graph(),
+                "comments_count": 0,
+                "permalink": f"https://www.instagram.com/p/{media_id}/",
+            },
+        )
         self.quota_usage += 1
         return answer({"id": media_id})
 
@@ -383,8 +485,10 @@ class InstagramFake:
             if container["polls"] > 0:
                 container["polls"] -= 1
                 return answer({"id": match["id"], "status_code": "IN_PROGRESS"})
-            return answer(recorded("instagram", "apidata", "publish", "container_info.json")
-                          | {"id": match["id"]})
+            return answer(
+                recorded("instagram", "apidata", "publish", "container_info.json")
+                | {"id": match["id"]}
+            )
         for item in self.media:
             if item["id"] == match["id"]:
                 return answer(item)
@@ -416,8 +520,13 @@ class ThreadsFake:
         self.containers: dict[str, dict[str, Any]] = {}
         self.posts: list[dict[str, Any]] = []
         self.replies: list[dict[str, Any]] = [
-            {"id": "18000000000000001", "text": "When does the road reopen?",
-             "username": "marie_t", "timestamp": now_graph(-60), "is_reply_owned_by_me": False},
+            {
+                "id": "18000000000000001",
+                "text": "When does the road reopen?",
+                "username": "marie_t",
+                "timestamp": now_graph(-60),
+                "is_reply_owned_by_me": False,
+            },
         ]
         self.hidden: dict[str, bool] = {}
         self.deleted: list[str] = []
@@ -448,41 +557,77 @@ class ThreadsFake:
             return graph_error(24, "The requested resource does not exist", subcode=4279009)
         container["published"] = True
         post_id = self.graph.new_id()
-        self.posts.insert(0, {"id": post_id, "text": container.get("text", ""),
-                              "timestamp": now_graph(), "reply_to": container.get("reply_to_id"),
-                              "permalink": f"https://www.threads.net/@civic/post/{post_id}"})
+        self.posts.insert(
+            0,
+            {
+                "id": post_id,
+                "text": container.get("text", ""),
+                "timestamp": now_graph(),
+                "reply_to": container.get("reply_to_id"),
+                "permalink": f"https://www.threads.net/@civic/post/{post_id}",
+            },
+        )
         return answer({"id": post_id})
 
     def list_posts(self, request: Request, match: re.Match[str]) -> Response:
-        return answer({"data": [p for p in self.posts if not p["reply_to"]],
-                       "paging": {"cursors": {"before": "b", "after": "a"}}})
+        return answer(
+            {
+                "data": [p for p in self.posts if not p["reply_to"]],
+                "paging": {"cursors": {"before": "b", "after": "a"}},
+            }
+        )
 
     def mentions(self, request: Request, match: re.Match[str]) -> Response:
-        return answer({"data": [{"id": "18000000000000009", "text": "@civic is the bridge open?",
-                                 "username": "pat", "timestamp": now_graph(-30),
-                                 "permalink": "https://www.threads.net/@pat/post/x"}]})
+        return answer(
+            {
+                "data": [
+                    {
+                        "id": "18000000000000009",
+                        "text": "@civic is the bridge open?",
+                        "username": "pat",
+                        "timestamp": now_graph(-30),
+                        "permalink": "https://www.threads.net/@pat/post/x",
+                    }
+                ]
+            }
+        )
 
     def conversation(self, request: Request, match: re.Match[str]) -> Response:
-        data = [r | {"root_post": {"id": match["id"]}, "replied_to": {"id": match["id"]}}
-                for r in self.replies]
+        data = [
+            r | {"root_post": {"id": match["id"]}, "replied_to": {"id": match["id"]}}
+            for r in self.replies
+        ]
         return answer({"data": data})
 
     def insights(self, request: Request, match: re.Match[str]) -> Response:
-        return answer({"data": [
-            {"name": "views", "period": "lifetime", "values": [{"value": 120}]},
-            {"name": "likes", "period": "lifetime", "values": [{"value": 7}]},
-            {"name": "replies", "period": "lifetime", "values": [{"value": 2}]},
-            {"name": "reposts", "period": "lifetime", "values": [{"value": 1}]},
-            {"name": "quotes", "period": "lifetime", "values": [{"value": 0}]},
-        ]})
+        return answer(
+            {
+                "data": [
+                    {"name": "views", "period": "lifetime", "values": [{"value": 120}]},
+                    {"name": "likes", "period": "lifetime", "values": [{"value": 7}]},
+                    {"name": "replies", "period": "lifetime", "values": [{"value": 2}]},
+                    {"name": "reposts", "period": "lifetime", "values": [{"value": 1}]},
+                    {"name": "quotes", "period": "lifetime", "values": [{"value": 0}]},
+                ]
+            }
+        )
 
     def user_insights(self, request: Request, match: re.Match[str]) -> Response:
-        return answer({"data": [
-            {"name": "views", "period": "day", "values": [
-                {"value": 10, "end_time": "2025-01-01T08:00:00+0000"},
-                {"value": 15, "end_time": "2025-01-02T08:00:00+0000"}]},
-            {"name": "followers_count", "period": "day", "total_value": {"value": 880}},
-        ]})
+        return answer(
+            {
+                "data": [
+                    {
+                        "name": "views",
+                        "period": "day",
+                        "values": [
+                            {"value": 10, "end_time": "2025-01-01T08:00:00+0000"},
+                            {"value": 15, "end_time": "2025-01-02T08:00:00+0000"},
+                        ],
+                    },
+                    {"name": "followers_count", "period": "day", "total_value": {"value": 880}},
+                ]
+            }
+        )
 
     def hide(self, request: Request, match: re.Match[str]) -> Response:
         self.hidden[match["id"]] = request.form.get("hide") == "true"
