@@ -8,15 +8,35 @@ from typing import Any
 import pytest
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+# The labelled research data sets are too large and not ours to ship: they are looked for
+# beside the checkout. Everything else the tests read is in the repository.
+RESEARCH_DATA = SHARED / "data"
+NO_RESEARCH_DATA = "../shared/data is absent: the research data sets are not on this machine"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "research_data: needs the research data sets in ../shared/data"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Decided at collection, before any fixture (a server, a database) is set up; no other
+    # test may skip for want of ../shared.
+    if RESEARCH_DATA.is_dir():
+        return
+    skip = pytest.mark.skip(reason=NO_RESEARCH_DATA)
+    for item in items:
+        if item.get_closest_marker("research_data"):
+            item.add_marker(skip)
 
 
 @pytest.fixture
-def shared_data() -> Path:
-    """The labelled research data beside the checkout; skip where it is absent."""
-    path = SHARED / "data"
-    if not path.is_dir():
-        pytest.skip("../shared/data is absent: the research data sets are not on this machine")
-    return path
+def shared_data(request: pytest.FixtureRequest) -> Path:
+    """The labelled research data beside the checkout (for tests marked research_data)."""
+    if request.node.get_closest_marker("research_data") is None:
+        pytest.fail("a test that reads ../shared/data must be marked research_data")
+    return RESEARCH_DATA
 
 
 @pytest.fixture(autouse=True)

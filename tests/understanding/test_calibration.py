@@ -4,6 +4,7 @@ rows (needs the research data for the last part)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from civicdesk.understanding import KINDS, calibration, models, pipeline, understand_batch
 
@@ -36,6 +37,7 @@ def test_ece_and_brier():
     assert a > 0
 
 
+@pytest.mark.research_data
 def test_calibration_on_held_out_rows(shared_data):
     """Where labelled data exists the calibrated scores are reliable on rows never trained or
     calibrated on: ECE under 0.15 on the mix the maps are fitted for (0.20 for the crisis proxies,

@@ -15,6 +15,7 @@ from civicdesk.understanding.organizations import (
     installed_models_dir,
     models_dir,
 )
+from tests.conftest import RESEARCH_DATA
 from tests.factories import make_brand, make_channel, make_message, make_organization, make_user
 
 from .test_training import small_copy
@@ -30,12 +31,9 @@ pytestmark = pytest.mark.django_db
 def small_data(tmp_path_factory):
     """The data sets behind the heads that corrections of the category train (complaint, spam,
     false claim); the crisis and language heads are left out to keep retraining quick."""
-    from tests.conftest import SHARED
-
-    if not (SHARED / "data").is_dir():
-        pytest.skip("../shared/data is absent: the research data sets are not on this machine")
+    # Only tests marked research_data ask for it: they are skipped at collection without it.
     return small_copy(
-        SHARED / "data", tmp_path_factory.mktemp("data"), ("spam", "constraint", "complaints")
+        RESEARCH_DATA, tmp_path_factory.mktemp("data"), ("spam", "constraint", "complaints")
     )
 
 
@@ -69,6 +67,7 @@ def test_corrections_are_gathered_per_organisation(org_world):
     assert installed_models_dir(org) is None  # the shipped model until a retrain
 
 
+@pytest.mark.research_data
 def test_retrain_uses_corrections_installs_and_the_inbox_follows(org_world, small_data, capsys):
     org, channel = org_world
     probe = [f"{PHRASE} yesterday"]
@@ -97,6 +96,7 @@ def test_retrain_uses_corrections_installs_and_the_inbox_follows(org_world, smal
     assert message.category_scores["complaint"] == pytest.approx(after, abs=1e-3)
 
 
+@pytest.mark.research_data
 def test_model_is_replaced_only_when_not_worse(small_data, tmp_path, monkeypatch):
     current = tmp_path / "current"
     first = retrain(

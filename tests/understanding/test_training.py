@@ -38,6 +38,7 @@ def small_copy(shared: Path, dest: Path, parts: tuple[str, ...] = ALL_PARTS) -> 
     return dest
 
 
+@pytest.mark.research_data
 def test_installed_artifact_evaluates_on_held_out_rows(shared_data, capsys):
     call_command("evaluate_understanding", "--data", str(shared_data), "--no-throughput")
     out = capsys.readouterr().out
@@ -46,6 +47,7 @@ def test_installed_artifact_evaluates_on_held_out_rows(shared_data, capsys):
     assert "constraint_covid19" in out and "valid" in out
 
 
+@pytest.mark.research_data
 def test_installed_artifact_meets_targets(shared_data):
     """The held-out figures of the shipped artifact (whole unseen events/videos, valid file,
     held-out ids) clear the targets."""
