@@ -121,9 +121,7 @@ class ReplyState(models.TextChoices):
 
 class Reply(models.Model):
     message = models.ForeignKey(InboundMessage, on_delete=models.CASCADE, related_name="replies")
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="replies"
-    )
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="replies")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     text = models.TextField()
     state = models.CharField(max_length=20, choices=ReplyState.choices, default=ReplyState.QUEUED)

@@ -38,17 +38,24 @@ def _checked_text(*, message: InboundMessage, text: str) -> str:
     if len(text) > MAX_REPLY:
         raise ValidationError(_("The reply is too long."), code="too_long")
     channel = message.channel
-    problem = reply_length_problem(measure_reply(channel=channel, text=text),
-                                   platform_name=channel.get_platform_display())
+    problem = reply_length_problem(
+        measure_reply(channel=channel, text=text), platform_name=channel.get_platform_display()
+    )
     if problem:
         raise ValidationError(problem, code="too_long")
     return text
 
 
-def _queue(*, message: InboundMessage, actor: User, text: str,
-           retry_of: Reply | None = None) -> Reply:
-    reply = Reply.objects.create(message=message, conversation=message.conversation,
-                                 author=actor, text=text, retry_of=retry_of)
+def _queue(
+    *, message: InboundMessage, actor: User, text: str, retry_of: Reply | None = None
+) -> Reply:
+    reply = Reply.objects.create(
+        message=message,
+        conversation=message.conversation,
+        author=actor,
+        text=text,
+        retry_of=retry_of,
+    )
     transaction.on_commit(partial(send_reply.enqueue, reply.pk))
     return reply
 
@@ -63,8 +70,13 @@ def reply_create(*, message: InboundMessage, actor: User, text: str) -> Reply:
     text = _checked_text(message=message, text=text)
     with transaction.atomic():
         reply = _queue(message=message, actor=actor, text=text)
-        audit(organization=brand.organization_id, actor=actor, action="reply.create",
-              target=reply, data={"message": message.pk})
+        audit(
+            organization=brand.organization_id,
+            actor=actor,
+            action="reply.create",
+            target=reply,
+            data={"message": message.pk},
+        )
     return reply
 
 
@@ -73,8 +85,9 @@ def reply_retry(*, reply: Reply, actor: User, text: str) -> Reply:
 
     The refused reply stays as it was, with the platform's reason; the new one points to it.
     """
-    reply = Reply.objects.select_related("message__channel__brand",
-                                         "message__conversation").get(pk=reply.pk)
+    reply = Reply.objects.select_related("message__channel__brand", "message__conversation").get(
+        pk=reply.pk
+    )
     message = reply.message
     brand = message.channel.brand
     require(actor, brand, Perm.REPLY)
@@ -83,16 +96,26 @@ def reply_retry(*, reply: Reply, actor: User, text: str) -> Reply:
         # Locked, so two people resending the same reply cannot both pass the checks.
         previous = Reply.objects.select_for_update().get(pk=reply.pk)
         if previous.state != ReplyState.FAILED:
-            raise ValidationError(_("Only a reply the platform refused can be sent again."),
-                                  code="not_failed")
+            raise ValidationError(
+                _("Only a reply the platform refused can be sent again."), code="not_failed"
+            )
         if Reply.objects.filter(retry_of=previous).exists():
-            raise ValidationError(_("This reply has already been sent again."),
-                                  code="already_retried")
+            raise ValidationError(
+                _("This reply has already been sent again."), code="already_retried"
+            )
         new = _queue(message=message, actor=actor, text=text, retry_of=previous)
-        audit(organization=brand.organization_id, actor=actor, action="reply.retry",
-              target=new, data={"message": message.pk, "previous": previous.pk,
-                                "previous_error": previous.error,
-                                "edited": previous.text != text})
+        audit(
+            organization=brand.organization_id,
+            actor=actor,
+            action="reply.retry",
+            target=new,
+            data={
+                "message": message.pk,
+                "previous": previous.pk,
+                "previous_error": previous.error,
+                "edited": previous.text != text,
+            },
+        )
     return new
 
 
@@ -104,8 +127,13 @@ def conversation_set_status(*, conversation: Conversation, actor: User, status: 
     Conversation.objects.filter(pk=conversation.pk).update(status=status)
     if status == ConversationStatus.CLOSED:
         conversation.messages.filter(status=MessageStatus.NEW).update(status=MessageStatus.DONE)
-    audit(organization=conversation.channel.brand.organization_id, actor=actor,
-          action="conversation.status", target=conversation, data={"status": status})
+    audit(
+        organization=conversation.channel.brand.organization_id,
+        actor=actor,
+        action="conversation.status",
+        target=conversation,
+        data={"status": status},
+    )
 
 
 @transaction.atomic
@@ -120,10 +148,15 @@ def message_correct(*, message: InboundMessage, actor: User, field: str, value: 
     if value not in allowed:
         raise ValidationError(f"{value!r} is not a valid {field}.")
     old = getattr(message, field)
-    correction = Correction.objects.create(message=message, field=field, old_value=old,
-                                           new_value=value, corrected_by=actor)
+    correction = Correction.objects.create(
+        message=message, field=field, old_value=old, new_value=value, corrected_by=actor
+    )
     InboundMessage.objects.filter(pk=message.pk).update(**{field: value})
-    audit(organization=message.channel.brand.organization_id, actor=actor,
-          action="message.correct", target=message,
-          data={"field": field, "from": old, "to": value})
+    audit(
+        organization=message.channel.brand.organization_id,
+        actor=actor,
+        action="message.correct",
+        target=message,
+        data={"field": field, "from": old, "to": value},
+    )
     return correction

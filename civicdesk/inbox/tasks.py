@@ -37,8 +37,9 @@ def deliver_reply(reply_id: int) -> str:
     travels with every attempt of this reply; every state change goes through the table."""
     if not state.move(reply_id, ReplyState.QUEUED, ReplyState.SENDING):
         return "not queued"
-    reply = Reply.objects.select_related("message", "message__author", "conversation",
-                                         "message__channel").get(pk=reply_id)
+    reply = Reply.objects.select_related(
+        "message", "message__author", "conversation", "message__channel"
+    ).get(pk=reply_id)
     message = reply.message
     target = ReplyTarget(
         remote_id=message.remote_id,
@@ -58,24 +59,39 @@ def deliver_reply(reply_id: int) -> str:
             return "failed"
         delay = backoff_delay(attempts, base=5, cap=600, retry_after=error.retry_after)
         state.move(reply_id, sending, ReplyState.QUEUED, error=str(error)[:500])
-        transaction.on_commit(lambda: send_reply.using(
-            run_after=timezone.now() + timedelta(seconds=delay)).enqueue(reply_id))
+        transaction.on_commit(
+            lambda: send_reply.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+                reply_id
+            )
+        )
         return "retrying"
     except OutcomeUnknownError as error:
-        state.move(reply_id, sending, ReplyState.UNCONFIRMED,
-                   error=f"It may or may not have been sent: {error}"[:500])
+        state.move(
+            reply_id,
+            sending,
+            ReplyState.UNCONFIRMED,
+            error=f"It may or may not have been sent: {error}"[:500],
+        )
         return "unconfirmed"
     except AuthExpiredError as error:
         Channel.objects.filter(pk=message.channel_id).update(
-            health=ChannelHealth.NEEDS_RECONNECTING, health_detail=str(error)[:500])
+            health=ChannelHealth.NEEDS_RECONNECTING, health_detail=str(error)[:500]
+        )
         state.move(reply_id, sending, ReplyState.FAILED, error=str(error)[:500])
         return "failed"
     except ConnectorError as error:
         # The platform's own reason is kept: the reply can be edited and sent again.
         state.move(reply_id, sending, ReplyState.FAILED, error=str(error)[:500])
         return "failed"
-    state.move(reply_id, sending, ReplyState.SENT, remote_id=result.remote_id[:200],
-               remote_url=result.url[:500], sent_at=timezone.now(), error="")
+    state.move(
+        reply_id,
+        sending,
+        ReplyState.SENT,
+        remote_id=result.remote_id[:200],
+        remote_url=result.url[:500],
+        sent_at=timezone.now(),
+        error="",
+    )
     mark_replied(reply)
     return "sent"
 
@@ -84,8 +100,9 @@ def mark_replied(reply: Reply) -> None:
     """The message a sent reply answers is answered (the first answer sets the response time)."""
     now = timezone.now()
     # A hidden message stays hidden when it is answered (say, by direct message).
-    InboundMessage.objects.filter(pk=reply.message_id).exclude(
-        status=MessageStatus.HIDDEN).update(status=MessageStatus.REPLIED)
+    InboundMessage.objects.filter(pk=reply.message_id).exclude(status=MessageStatus.HIDDEN).update(
+        status=MessageStatus.REPLIED
+    )
     InboundMessage.objects.filter(pk=reply.message_id, first_response_at__isnull=True).update(
         first_response_at=now
     )

@@ -47,11 +47,21 @@ def conversations_for(*, user: User, filters: InboxFilters) -> QuerySet[Conversa
     if filters.status:
         conversations = conversations.filter(status=filters.status)
     if filters.category:
-        conversations = conversations.filter(Exists(InboundMessage.objects.filter(
-            conversation_id=OuterRef("pk"), category=filters.category)))
+        conversations = conversations.filter(
+            Exists(
+                InboundMessage.objects.filter(
+                    conversation_id=OuterRef("pk"), category=filters.category
+                )
+            )
+        )
     if filters.urgency:
-        conversations = conversations.filter(Exists(InboundMessage.objects.filter(
-            conversation_id=OuterRef("pk"), urgency=filters.urgency)))
+        conversations = conversations.filter(
+            Exists(
+                InboundMessage.objects.filter(
+                    conversation_id=OuterRef("pk"), urgency=filters.urgency
+                )
+            )
+        )
     return conversations
 
 
@@ -100,8 +110,9 @@ def conversation_thread(*, conversation: Conversation) -> list[ThreadEntry]:
         entry = entries.get(reply.message_id)
         if entry is not None:
             can_retry = reply.state == ReplyState.FAILED and reply.pk not in retried
-            entry.replies.append(ReplyAttempt(reply=reply, can_retry=can_retry,
-                                              retried=reply.pk in retried))
+            entry.replies.append(
+                ReplyAttempt(reply=reply, can_retry=can_retry, retried=reply.pk in retried)
+            )
     return list(entries.values())
 
 

@@ -61,7 +61,8 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         urgency=_choice(get.get("urgency"), URGENCY_CHOICES),
     )
     page = Paginator(conversations_for(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        get.get("page"))
+        get.get("page")
+    )
     conversations = list(page.object_list)
     attach_latest_messages(conversations)
     query = get.copy()
@@ -115,15 +116,21 @@ def _count(channel: Channel, text: str) -> dict[str, Any]:
     return {
         "measurement": measurement,
         "over": max(0, -measurement.remaining),
-        "problem": reply_length_problem(measurement,
-                                        platform_name=channel.get_platform_display()),
+        "problem": reply_length_problem(measurement, platform_name=channel.get_platform_display()),
     }
 
 
 def _conversation_context(
-    request: HtmxHttpRequest, convo: Conversation, *, to: int | None = None,
-    text: str = "", reply_error: str = "", retry_pk: int | None = None,
-    retry_text: str = "", retry_error: str = "", focus_reply: bool = False,
+    request: HtmxHttpRequest,
+    convo: Conversation,
+    *,
+    to: int | None = None,
+    text: str = "",
+    reply_error: str = "",
+    retry_pk: int | None = None,
+    retry_text: str = "",
+    retry_error: str = "",
+    focus_reply: bool = False,
 ) -> dict[str, Any]:
     brand = convo.channel.brand
     thread = conversation_thread(conversation=convo)
@@ -158,7 +165,9 @@ def conversation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     # "Reply" on a message swaps in a reply box for it, keeping what was typed (with htmx).
     box = bool(request.htmx) and request.htmx.target == "reply-box"
     context = _conversation_context(
-        request, convo, to=int_param(request.GET.get("to")),
+        request,
+        convo,
+        to=int_param(request.GET.get("to")),
         text=request.GET.get("text", "")[: services.MAX_REPLY] if box else "",
         focus_reply=box,
     )
@@ -177,18 +186,17 @@ def conversation_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Write a reply first."))
         return redirect("conversation", pk=pk)
-    message = get_object_or_404(InboundMessage, pk=form.cleaned_data["message"],
-                                conversation=convo)
+    message = get_object_or_404(InboundMessage, pk=form.cleaned_data["message"], conversation=convo)
     text = form.cleaned_data["text"]
     try:
         services.reply_create(message=message, actor=request.user, text=text)
     except ValidationError as error:
         # Shown beside the box, with the text kept, so it can be shortened and sent.
-        context = _conversation_context(request, convo, to=message.pk, text=text,
-                                        reply_error=" ".join(error.messages))
+        context = _conversation_context(
+            request, convo, to=message.pk, text=text, reply_error=" ".join(error.messages)
+        )
         return render(request, "pages/conversation.html", context)
-    messages.success(request, _("Your reply is queued; it shows as sent once the platform "
-                                "has it."))
+    messages.success(request, _("Your reply is queued; it shows as sent once the platform has it."))
     return redirect(f"{reverse('conversation', args=[pk])}#m{message.pk}")
 
 
@@ -206,7 +214,8 @@ def reply_retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Send again, edited, a reply the platform refused."""
     reply = get_object_or_404(
         Reply.objects.select_related("conversation"),
-        pk=pk, conversation__channel__in=channels_for(request.user, Perm.VIEW),
+        pk=pk,
+        conversation__channel__in=channels_for(request.user, Perm.VIEW),
     )
     convo = _conversation_or_404(request, reply.conversation_id)
     require(request.user, convo.channel.brand, Perm.REPLY)
@@ -214,11 +223,11 @@ def reply_retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     try:
         new = services.reply_retry(reply=reply, actor=request.user, text=text)
     except ValidationError as error:
-        context = _conversation_context(request, convo, retry_pk=reply.pk, retry_text=text,
-                                        retry_error=" ".join(error.messages))
+        context = _conversation_context(
+            request, convo, retry_pk=reply.pk, retry_text=text, retry_error=" ".join(error.messages)
+        )
         return render(request, "pages/conversation.html", context)
-    messages.success(request, _("Sent again as a new attempt; the refused one stays on "
-                                "record."))
+    messages.success(request, _("Sent again as a new attempt; the refused one stays on record."))
     return redirect(f"{reverse('conversation', args=[convo.pk])}#r{new.pk}")
 
 
@@ -229,9 +238,13 @@ def conversation_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = StatusForm(request.POST)
     if form.is_valid():
         status = form.cleaned_data["status"]
-        run_action(request, lambda: services.conversation_set_status(
-            conversation=convo, actor=request.user, status=status),
-            "Closed." if status == ConversationStatus.CLOSED else "Reopened.")
+        run_action(
+            request,
+            lambda: services.conversation_set_status(
+                conversation=convo, actor=request.user, status=status
+            ),
+            "Closed." if status == ConversationStatus.CLOSED else "Reopened.",
+        )
     return redirect("conversation", pk=pk)
 
 
@@ -239,16 +252,21 @@ def conversation_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def message_correct(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(
         InboundMessage.objects.select_related("channel__brand"),
-        pk=pk, channel__in=channels_for(request.user, Perm.VIEW),
+        pk=pk,
+        channel__in=channels_for(request.user, Perm.VIEW),
     )
     require(request.user, message.channel.brand, Perm.REPLY)
     form = CorrectionForm(request.POST)
     if form.is_valid():
         field, value = form.cleaned_data["field"], form.cleaned_data["value"]
         if value != getattr(message, field):
-            run_action(request, lambda: services.message_correct(
-                message=message, actor=request.user, field=field, value=value),
-                f"Corrected the {field}; the correction is kept to improve the model.")
+            run_action(
+                request,
+                lambda: services.message_correct(
+                    message=message, actor=request.user, field=field, value=value
+                ),
+                f"Corrected the {field}; the correction is kept to improve the model.",
+            )
     return redirect("conversation", pk=message.conversation_id)
 
 
