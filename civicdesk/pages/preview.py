@@ -7,15 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from civicdesk.organizations.models import Channel, Organization
-from civicdesk.policies.selectors import policy_current
-from civicdesk.rules import (
-    Finding,
-    Measurement,
-    VariantDraft,
-    check_post,
-    default_policy,
-    measure,
-)
+from civicdesk.publishing.checks import draft_variants, findings_for
+from civicdesk.publishing.models import Post
+from civicdesk.rules import Finding, Measurement, measure
 
 
 @dataclass
@@ -58,43 +52,49 @@ class Preview:
     items: list[PreviewItem]
     # Findings about the post as a whole (a missing official language, ...).
     general: list[Finding]
+    # The same findings submission and approval apply; any blocking one stops them.
+    findings: list[Finding] = field(default_factory=list)
+    # Set when the chosen time is already past the publisher's missed threshold.
+    time_past: bool = False
+
+    @property
+    def blocking(self) -> bool:
+        return any(f.blocking for f in self.findings)
 
 
 def build_preview(
-    *, channels: Sequence[Channel], texts: Mapping[str, str],
-    overrides: Mapping[tuple[str, int], str], official_languages: Sequence[str],
-    language_names: Mapping[str, str], organization: Organization | None = None,
+    *, organization: Organization, channels: Sequence[Channel], texts: Mapping[str, str],
+    overrides: Mapping[tuple[str, int], str], language_names: Mapping[str, str],
+    other_channels: Sequence[Channel] = (), post: Post | None = None,
     reader_language: str | None = None,
 ) -> Preview:
-    """One item per channel and language the channel publishes in, with its own wording.
+    """One card per channel and language the channel publishes in, with its own wording.
 
-    Checked against ``organization``'s policy in force (the shipped defaults without one).
+    The findings come from ``checks.findings_for``, the function submission and approval
+    use, on the versions ``services.post_create`` would make, so the three always agree.
     """
-    policy = policy_current(organization) if organization is not None else default_policy()
-    items: list[PreviewItem] = []
-    for channel in channels:
-        for language, base in texts.items():
-            if channel.languages and language not in channel.languages:
-                continue
-            text = overrides.get((language, channel.pk), "").strip() or base
-            if not text.strip():
-                continue
-            items.append(PreviewItem(
-                channel=channel, language=language,
-                language_name=language_names.get(language, language),
-                text=text, measurement=measure(text, channel.platform),
-            ))
-    # The set checks (languages present, versions paired) are about one channel's versions.
+    variants = draft_variants(channels=channels, texts=texts, overrides=overrides, post=post)
+    by_pk = {str(c.pk): c for c in channels}
+    items = [
+        PreviewItem(
+            channel=by_pk[v.channel or ""], language=v.language,
+            language_name=language_names.get(v.language, v.language),
+            text=v.text, measurement=measure(v.text, v.platform),
+        )
+        for v in variants
+    ]
+    findings = findings_for(organization=organization, channels=channels, variants=variants,
+                            other_channels=other_channels, language=reader_language)
     general: list[Finding] = []
-    for channel in channels:
-        own = [i for i in items if i.channel.pk == channel.pk]
-        drafts = [VariantDraft(platform=channel.platform, language=i.language, text=i.text)
-                  for i in own]
-        for finding in check_post(drafts, policy, official_languages=official_languages,
-                                  message_language=reader_language):
-            target = next((i for i in own if i.language == finding.language), None)
-            if target is not None:
-                target.findings.append(finding)
-            elif finding not in general:
-                general.append(finding)
-    return Preview(items=items, general=general)
+    for finding in findings:
+        own = [i for i in items if str(i.channel.pk) == finding.channel]
+        # On the card of its version; a finding about an account's versions together on the
+        # account's first card; one about the post as a whole above the cards.
+        target = next((i for i in own if i.language == finding.language), None)
+        if target is None and finding.language is None and own:
+            target = own[0]
+        if target is not None:
+            target.findings.append(finding)
+        elif finding not in general:
+            general.append(finding)
+    return Preview(items=items, general=general, findings=findings)

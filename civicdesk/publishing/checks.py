@@ -1,16 +1,22 @@
 """The platform rules and the organization's policy, applied to a post's publications.
 
-Used by approval (a post with a blocking finding cannot be approved) and by the
-publisher (one last check of each variant before it is sent).
+One function decides what is wrong with a post: ``findings_for``. The composer's preview (on
+the draft being written), submission and approval (on the saved post) and the publisher (one
+last check of each variant before it is sent) all come here, so they cannot disagree.
+Messages speak the reader's language: the interface language of the request.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Mapping, Sequence
 
-from civicdesk.organizations.models import Organization
+from django.utils import translation
+
+from civicdesk.connectors.registry import publishing_platforms
+from civicdesk.organizations.models import Channel, Organization
 from civicdesk.publishing.models import Post, Publication
 from civicdesk.rules import (
+    ChannelDraft,
     Finding,
     MediaSpec,
     Policy,
@@ -27,7 +33,30 @@ def policy_for(organization: Organization) -> Policy:
     return policy_current(organization)
 
 
-def media_specs(post: Post, language: str) -> list[MediaSpec]:
+def reader_language() -> str:
+    """The language the person reading the findings reads: the request's interface language."""
+    return translation.get_language() or "en"
+
+
+def publishes_in(channel: Channel, language: str) -> bool:
+    """Whether the account publishes ``language`` (an account without languages takes all)."""
+    return not channel.languages or language in channel.languages
+
+
+def postable_channels(brand_id: int) -> list[Channel]:
+    """The brand's accounts a post can go out on (the composer offers the same)."""
+    return list(Channel.objects.filter(brand_id=brand_id, is_active=True,
+                                       platform__in=publishing_platforms()))
+
+
+def channel_draft(channel: Channel) -> ChannelDraft:
+    return ChannelDraft(key=str(channel.pk), platform=channel.platform, name=str(channel),
+                        languages=tuple(channel.languages or ()))
+
+
+def media_specs(post: Post | None, language: str) -> list[MediaSpec]:
+    if post is None:
+        return []
     return [
         MediaSpec(
             content_type=m.content_type,
@@ -40,6 +69,44 @@ def media_specs(post: Post, language: str) -> list[MediaSpec]:
     ]
 
 
+def draft_variants(
+    *, channels: Sequence[Channel], texts: Mapping[str, str],
+    overrides: Mapping[tuple[str, int], str], post: Post | None = None,
+) -> list[VariantDraft]:
+    """What would go out: one version per channel and language it publishes in, with the
+    channel's own wording where it has one (the same choice ``services.post_create`` makes)."""
+    variants = []
+    for channel in channels:
+        for language, base in texts.items():
+            if not base.strip() or not publishes_in(channel, language):
+                continue
+            text = (overrides.get((language, channel.pk), "") or "").strip() or base
+            variants.append(VariantDraft(
+                platform=channel.platform, language=language, text=text,
+                media=media_specs(post, language), channel=str(channel.pk),
+            ))
+    return variants
+
+
+def findings_for(
+    *, organization: Organization, channels: Sequence[Channel],
+    variants: Sequence[VariantDraft], other_channels: Sequence[Channel] = (),
+    language: str | None = None,
+) -> list[Finding]:
+    """Every finding on a post going out as ``variants`` on ``channels``.
+
+    ``other_channels`` (the brand's accounts not chosen) are offered as the fix when no
+    chosen account publishes an official language.
+    """
+    return check_post(
+        variants, policy_for(organization),
+        official_languages=organization.official_languages,
+        message_language=language or reader_language(),
+        channels=[channel_draft(c) for c in channels],
+        other_channels=[channel_draft(c) for c in other_channels],
+    )
+
+
 def _draft(publication: Publication) -> VariantDraft:
     language = publication.variant.language
     return VariantDraft(
@@ -47,31 +114,27 @@ def _draft(publication: Publication) -> VariantDraft:
         language=language,
         text=publication.variant.text,
         media=media_specs(publication.post, language),
+        channel=str(publication.channel_id),
     )
 
 
-def post_findings(post: Post) -> list[Finding]:
-    """Every finding on every channel's versions of the post."""
-    org = post.brand.organization
-    policy = policy_for(org)
-    by_channel: dict[int, list[Publication]] = defaultdict(list)
-    for publication in post.publications.select_related(
-        "channel", "variant", "post"
-    ).prefetch_related("post__media"):
-        by_channel[publication.channel_id].append(publication)
-    findings: list[Finding] = []
-    for publications in by_channel.values():
-        for publication in publications:
-            findings += check_variant(_draft(publication), policy)
-    # The languages are the post's as a whole: a channel may carry only some of them.
-    one_per_language = {p.variant.language: _draft(p) for ps in by_channel.values() for p in ps}
-    findings += check_post(
-        list(one_per_language.values()), policy, official_languages=org.official_languages
+def post_findings(post: Post, *, language: str | None = None) -> list[Finding]:
+    """Every finding on the saved post, on its channels taken together."""
+    publications = list(post.publications.select_related(
+        "channel", "variant", "post").prefetch_related("post__media"))
+    chosen = list(post.channels.all())
+    for publication in publications:
+        if publication.channel not in chosen:
+            chosen.append(publication.channel)
+    others = [c for c in postable_channels(post.brand_id) if c not in chosen]
+    return findings_for(
+        organization=post.brand.organization, channels=chosen,
+        variants=[_draft(p) for p in publications], other_channels=others, language=language,
     )
-    return list(dict.fromkeys(findings))
 
 
 def blocking_reasons(post: Post) -> list[str]:
+    """The blocking findings' messages, each once, in the reader's language."""
     seen: list[str] = []
     for finding in post_findings(post):
         if finding.blocking and finding.message not in seen:
@@ -82,4 +145,5 @@ def blocking_reasons(post: Post) -> list[str]:
 def last_check(publication: Publication) -> list[str]:
     """Blocking findings on one variant, just before it is sent."""
     policy = policy_for(publication.channel.brand.organization)
-    return [f.message for f in check_variant(_draft(publication), policy) if f.blocking]
+    return [f.message for f in check_variant(_draft(publication), policy,
+                                             message_language=reader_language()) if f.blocking]

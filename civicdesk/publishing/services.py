@@ -8,20 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from civicdesk.connectors.base import Capability
 from civicdesk.connectors.registry import limitation, supports
 from civicdesk.organizations.access import Perm, User, require
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Brand, Channel
-from civicdesk.publishing.checks import blocking_reasons, post_findings
+from civicdesk.publishing.checks import blocking_reasons, post_findings, publishes_in
 from civicdesk.publishing.models import (
     Approval,
     Campaign,
@@ -76,9 +78,7 @@ def _validate(brand: Brand, draft: Draft) -> None:
 
 
 def _languages_for(channel: Channel, languages: Sequence[str]) -> list[str]:
-    if not channel.languages:
-        return list(languages)
-    return [lang for lang in languages if lang in channel.languages]
+    return [lang for lang in languages if publishes_in(channel, lang)]
 
 
 def _build_variants(post: Post, draft: Draft) -> None:
@@ -213,12 +213,40 @@ def _restore_states(post: Post) -> None:
                              next_attempt_at=post.scheduled_at, status_reason="")
 
 
+def time_already_past(at: datetime | None, *, now: datetime | None = None) -> bool:
+    """Whether a post due at ``at`` would be missed: the publisher gives up on a publication
+    more than PUBLISH_MISSED_AFTER_SECONDS past its time."""
+    if at is None:
+        return False
+    now = now or timezone.now()
+    return at < now - timedelta(seconds=settings.PUBLISH_MISSED_AFTER_SECONDS)
+
+
+def _refuse_past_time(post: Post, sentence: str) -> None:
+    if time_already_past(post.scheduled_at):
+        raise ValidationError(sentence)
+
+
+def _refuse_blocking(post: Post, sentence: str) -> None:
+    # blocking_reasons speaks the reader's language; so does the sentence before them.
+    blocking = blocking_reasons(post)
+    if blocking:
+        raise ValidationError([sentence, *blocking])
+
+
 @transaction.atomic
 def post_submit(*, post: Post, actor: User) -> Post:
+    """Send a draft for approval: refused while a finding blocks it or its time has passed,
+    as approval would refuse it (the same check decides both)."""
     post = _lock(post)
     require(actor, post.brand, Perm.COMPOSE)
     if post.status != PostStatus.DRAFT:
         raise ValidationError("Only a draft can be submitted for approval.")
+    _refuse_past_time(post, gettext(
+        "The scheduled time has already passed, so the post would be missed: choose a new "
+        "time before submitting it for approval."))
+    _refuse_blocking(post, gettext(
+        "This post cannot be submitted for approval until it is fixed:"))
     post.status = PostStatus.IN_REVIEW
     post.save(update_fields=["status", "updated_at"])
     post.publications.filter(state__in=[S.DRAFT, S.MISSED]).update(
@@ -267,9 +295,10 @@ def post_approve(*, post: Post, actor: User, comment: str = "") -> Post:
         raise ValidationError("Only a post in review can be approved.")
     if post.author_id == actor.pk:
         raise PermissionDenied("No one approves their own post.")
-    blocking = blocking_reasons(post)
-    if blocking:
-        raise ValidationError(["This post cannot be approved until it is fixed:", *blocking])
+    _refuse_past_time(post, gettext(
+        "The scheduled time has already passed, so the post would be missed: it needs a new "
+        "time before it can be approved."))
+    _refuse_blocking(post, gettext("This post cannot be approved until it is fixed:"))
     current = post.approvals.filter(revision=post.revision, approved=True)
     if current.filter(approver_id=actor.pk).exists():
         raise PermissionDenied("You have already approved this version; another approver must.")

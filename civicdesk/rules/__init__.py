@@ -6,6 +6,7 @@ Pure Python: nothing here touches the database. The public API is re-exported be
 
 from .counting import linkedin_escape, measure, measure_with, x_weighted_length
 from .media import check_media
+from .messages import language_list, language_name
 from .platforms import (
     PLATFORMS,
     THREAD_PLATFORMS,
@@ -35,13 +36,23 @@ from .policy import (
 from .post import check_post, check_variant
 from .prose import readability
 from .threads import split_thread
-from .types import Entity, Facet, Finding, Measurement, MediaSpec, Severity, VariantDraft
+from .types import (
+    ChannelDraft,
+    Entity,
+    Facet,
+    Finding,
+    Measurement,
+    MediaSpec,
+    Severity,
+    VariantDraft,
+)
 
 __all__ = [
     "PLATFORMS",
     "THREAD_PLATFORMS",
     "AccessibilityRules",
     "ApprovalRule",
+    "ChannelDraft",
     "Counting",
     "Entity",
     "Facet",
@@ -64,6 +75,8 @@ __all__ = [
     "check_post",
     "check_variant",
     "default_policy",
+    "language_list",
+    "language_name",
     "linkedin_escape",
     "mastodon_limits",
     "mastodon_rules_from_instance",

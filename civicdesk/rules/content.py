@@ -1,5 +1,5 @@
 """The organization's content rules: where links go, which words need an approver or are barred,
-and whether every official language is there and goes out together.
+and whether every official language goes out, on the post's accounts taken together.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from urllib.parse import parse_qsl, urlsplit
 import regex
 
 from . import text as tx
-from .messages import base_language
+from .messages import base_language, language_list, language_name
 from .policy import LanguageRules, LinkRules, Policy
 from .report import Reporter
-from .types import Entity, Finding, VariantDraft
+from .types import ChannelDraft, Entity, Finding, VariantDraft
 
 SHORTENERS = frozenset(
     "bit.ly tinyurl.com ow.ly goo.gl is.gd buff.ly rebrand.ly cutt.ly shorturl.at tiny.cc "
@@ -128,6 +128,14 @@ def _same_language(a: str, b: str) -> bool:
     return a_norm == b_norm or base_language(a_norm) == base_language(b_norm)
 
 
+def _publishes(channel: ChannelDraft, language: str) -> bool:
+    return not channel.languages or any(_same_language(language, c) for c in channel.languages)
+
+
+def _channel_key(variant: VariantDraft) -> str:
+    return variant.channel or variant.platform
+
+
 def check_language_set(
     variants: Sequence[VariantDraft],
     official: Sequence[str],
@@ -135,29 +143,95 @@ def check_language_set(
     policy: Policy,
     platform_names: dict[str, str],
     message_language: str | None = None,
+    *,
+    channels: Sequence[ChannelDraft] | None = None,
+    other_channels: Sequence[ChannelDraft] = (),
 ) -> list[Finding]:
-    """Set-level checks: every official language on every platform, versions paired."""
-    by_platform: dict[str, list[VariantDraft]] = defaultdict(list)
+    """Set-level checks over the post's accounts as a whole.
+
+    Each account gets the versions in its languages; every official language must go out on
+    at least one of the post's accounts (an English-only and a French-only account together
+    publish both). Versions on one account are paired in time and not duplicated.
+
+    Without ``channels`` each platform stands for one account that publishes every language.
+    ``other_channels`` are the brand's accounts not chosen, offered as the fix for a language
+    none of the chosen accounts publishes.
+    """
+    if channels is None:
+        channels = [
+            ChannelDraft(key=platform, platform=platform,
+                         name=platform_names.get(platform, platform))
+            for platform in dict.fromkeys(v.platform for v in variants)
+        ]
+    by_channel: dict[str, list[VariantDraft]] = defaultdict(list)
     for variant in variants:
-        by_platform[variant.platform].append(variant)
+        by_channel[_channel_key(variant)].append(variant)
+    known = {channel.key for channel in channels}
+    # A version on an account the caller did not describe still counts as one of the post's.
+    channels = [*channels, *(
+        ChannelDraft(key=key, platform=group[0].platform,
+                     name=platform_names.get(group[0].platform, group[0].platform))
+        for key, group in by_channel.items() if key not in known
+    )]
+
+    def present(language: str) -> bool:
+        return any(_same_language(language, v.language) for v in variants)
+
     findings: list[Finding] = []
-    for platform, group in by_platform.items():
-        # Set-level messages speak the language of the first version on the platform.
-        report = Reporter(policy, group[0].language, platform, platform_names.get(platform),
-                          message_language=message_language)
+    whole = Reporter(policy, None, None, "", message_language=message_language)
+    reader = whole.reader_language
+    missing_overall: list[str] = []
+    if rules.require_all_official:
+        for language in official:
+            if present(language):
+                continue
+            missing_overall.append(language)
+            name = language_name(language, reader)
+            if any(_publishes(c, language) for c in channels):
+                whole.add("languages.missing", missing=language, missing_name=name)
+                continue
+            offered = [c.name for c in other_channels if c.languages and _publishes(c, language)]
+            offered += [c.name for c in other_channels if not c.languages]
+            if offered:
+                whole.add("languages.missing", wording="languages.missing_account",
+                          missing=language, missing_name=name, accounts=", ".join(offered))
+            else:
+                whole.add("languages.missing", wording="languages.missing_no_account",
+                          missing=language, missing_name=name)
+    findings += whole.findings
+
+    for channel in channels:
+        group = by_channel.get(channel.key, [])
+        report = Reporter(policy, None, channel.platform, channel.name,
+                          message_language=message_language, channel=channel.key)
+        if not group:
+            if channel.languages and not any(
+                _publishes(channel, language) for language in missing_overall
+            ):
+                report.add("languages.channel_empty",
+                           languages=",".join(channel.languages),
+                           languages_names=language_list(channel.languages, reader))
+            findings += report.findings
+            continue
         seen: list[str] = []
         for variant in group:
             if any(_same_language(variant.language, other) for other in seen):
-                report.add("languages.duplicate", language=variant.language)
+                report.add("languages.duplicate", language=variant.language,
+                           language_name=language_name(variant.language, reader))
             seen.append(variant.language)
         if rules.require_all_official:
+            # A language the post has elsewhere but not on an account that publishes it.
             for language in official:
-                if not any(_same_language(language, v.language) for v in group):
-                    report.add("languages.missing", missing=language)
+                if (present(language) and _publishes(channel, language)
+                        and not any(_same_language(language, v.language) for v in group)):
+                    report.add("languages.missing", wording="languages.missing_on_channel",
+                               missing=language, missing_name=language_name(language, reader))
         if any(v.text.strip() or v.media for v in group):
             for variant in group:
                 if not variant.text.strip() and not variant.media:
-                    report.add("languages.empty_variant", language=variant.language)
+                    report.add("languages.empty_variant",
+                               language=variant.language,
+                               language_name=language_name(variant.language, reader))
         if rules.require_paired and len({v.scheduled_at for v in group}) > 1:
             report.add("languages.not_paired")
         findings += report.findings

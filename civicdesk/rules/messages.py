@@ -152,10 +152,32 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # Languages
     "languages.missing": {
-        "en": "There is no {missing} version for {platform}; every official language must be "
-        "published.",
-        "fr": "Il manque la version {missing} pour {platform} ; chaque langue officielle doit "
-        "être publiée.",
+        "en": "There is no text in {missing_name}; every official language must be published. "
+        "Write the {missing_name} text.",
+        "fr": "Il n'y a pas de texte en {missing_name} ; chaque langue officielle doit être "
+        "publiée. Écrivez le texte en {missing_name}.",
+    },
+    "languages.missing_account": {
+        "en": "None of the chosen accounts publishes in {missing_name}; every official language "
+        "must be published. Add an account that publishes in {missing_name}: {accounts}.",
+        "fr": "Aucun des comptes choisis ne publie en {missing_name} ; chaque langue officielle "
+        "doit être publiée. Ajoutez un compte qui publie en {missing_name} : {accounts}.",
+    },
+    "languages.missing_no_account": {
+        "en": "None of the chosen accounts publishes in {missing_name}; every official language "
+        "must be published. Add an account that publishes in {missing_name}.",
+        "fr": "Aucun des comptes choisis ne publie en {missing_name} ; chaque langue officielle "
+        "doit être publiée. Ajoutez un compte qui publie en {missing_name}.",
+    },
+    "languages.missing_on_channel": {
+        "en": "{platform} publishes in {missing_name}, but its {missing_name} version is missing.",
+        "fr": "{platform} publie en {missing_name}, mais sa version en {missing_name} manque.",
+    },
+    "languages.channel_empty": {
+        "en": "Nothing will go out on {platform}: it publishes only in {languages_names}, and the "
+        "post has no text in that language.",
+        "fr": "Rien ne partira sur {platform} : ce compte ne publie qu'en {languages_names} et la "
+        "publication n'a pas de texte dans cette langue.",
     },
     "languages.not_paired": {
         "en": "The language versions for {platform} are not scheduled for the same time; they "
@@ -164,12 +186,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "heure ; elles doivent partir ensemble.",
     },
     "languages.duplicate": {
-        "en": "There are two {language} versions for {platform}.",
-        "fr": "Il y a deux versions {language} pour {platform}.",
+        "en": "There are two {language_name} versions for {platform}.",
+        "fr": "Il y a deux versions en {language_name} pour {platform}.",
     },
     "languages.empty_variant": {
-        "en": "The {language} version for {platform} is empty while other versions are not.",
-        "fr": "La version {language} pour {platform} est vide alors que les autres ne le sont pas.",
+        "en": "The {language_name} version for {platform} is empty while other versions are not.",
+        "fr": "La version en {language_name} pour {platform} est vide alors que les autres ne le "
+        "sont pas.",
     },
     # Links
     "links.domain_not_allowed": {
@@ -199,6 +222,48 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "« {term} » ne doit pas être utilisé : {reason}",
     },
 }
+
+
+# Language names as a reader of each interface language says them, in running text
+# (French writes them in lower case: "en anglais").
+LANGUAGE_NAMES: dict[str, dict[str, str]] = {
+    "en": {"en": "English", "fr": "anglais"},
+    "fr": {"en": "French", "fr": "français"},
+    "es": {"en": "Spanish", "fr": "espagnol"},
+    "de": {"en": "German", "fr": "allemand"},
+    "it": {"en": "Italian", "fr": "italien"},
+    "pt": {"en": "Portuguese", "fr": "portugais"},
+    "nl": {"en": "Dutch", "fr": "néerlandais"},
+    "ar": {"en": "Arabic", "fr": "arabe"},
+    "zh": {"en": "Chinese", "fr": "chinois"},
+    "iu": {"en": "Inuktitut", "fr": "inuktitut"},
+    "cr": {"en": "Cree", "fr": "cri"},
+    "mi": {"en": "Māori", "fr": "maori"},
+    "cy": {"en": "Welsh", "fr": "gallois"},
+    "ga": {"en": "Irish", "fr": "irlandais"},
+    "ca": {"en": "Catalan", "fr": "catalan"},
+    "eu": {"en": "Basque", "fr": "basque"},
+}
+
+
+def language_name(code: str, reader: str | None) -> str:
+    """The name of the language ``code`` in the reader's language ("fr", "en" -> "French").
+
+    A language without a known name keeps its code rather than a wrong name.
+    """
+    names = LANGUAGE_NAMES.get(base_language(code))
+    if names is None:
+        return code
+    return names.get(base_language(reader)) or names[FALLBACK]
+
+
+def language_list(codes: list[str] | tuple[str, ...], reader: str | None) -> str:
+    """ "English and French" / "anglais et français"."""
+    names = [language_name(code, reader) for code in codes]
+    if len(names) < 2:
+        return "".join(names)
+    word = " et " if base_language(reader) == "fr" else " and "
+    return ", ".join(names[:-1]) + word + names[-1]
 
 
 def base_language(language: str | None) -> str:

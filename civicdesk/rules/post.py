@@ -18,7 +18,7 @@ from .platforms import PLATFORMS, PlatformRules, UnknownPlatformError, platform_
 from .policy import Policy
 from .report import Reporter
 from .threads import split_thread
-from .types import Finding, VariantDraft
+from .types import ChannelDraft, Finding, VariantDraft
 
 
 def overflow_start(text: str, rules: PlatformRules) -> int:
@@ -106,7 +106,8 @@ def check_variant(
         rules = None
     name = rules.name if rules else variant.platform
     slug = rules.slug if rules else variant.platform
-    report = Reporter(policy, variant.language, slug, name, message_language=message_language)
+    report = Reporter(policy, variant.language, slug, name, message_language=message_language,
+                      channel=variant.channel)
     if rules is None:
         report.add("platform.unknown", platform=variant.platform)
     else:
@@ -133,11 +134,16 @@ def check_post(
     *,
     official_languages: Sequence[str],
     message_language: str | None = None,
+    channels: Sequence[ChannelDraft] | None = None,
+    other_channels: Sequence[ChannelDraft] = (),
 ) -> list[Finding]:
     """Every finding for a post: each variant against its platform and the policy, then the
-    set of variants (official languages present, versions paired).
+    set of variants over the post's accounts (every official language goes out on one of
+    them, versions paired).
 
-    ``official_languages`` falls back to the policy's own list when empty.
+    ``official_languages`` falls back to the policy's own list when empty. ``channels`` are
+    the post's accounts (variants name theirs in ``VariantDraft.channel``); without them each
+    platform stands for one account publishing every language.
     """
     findings: list[Finding] = []
     for variant in variants:
@@ -145,5 +151,6 @@ def check_post(
     official = list(official_languages) or list(policy.languages.official)
     names = {slug: platform_limits(slug).name for slug in PLATFORMS}
     findings += check_language_set(variants, official, policy.languages, policy, names,
-                                   message_language=message_language)
+                                   message_language=message_language, channels=channels,
+                                   other_channels=other_channels)
     return findings

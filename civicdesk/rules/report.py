@@ -39,6 +39,7 @@ POLICY_SEVERITIES: dict[str, Severity] = {
     "languages.not_paired": B,
     "languages.duplicate": W,
     "languages.empty_variant": B,
+    "languages.channel_empty": W,
     "links.domain_not_allowed": B,
     "links.missing_tracking": W,
     "links.insecure": A,
@@ -59,14 +60,19 @@ class Reporter:
     findings: list[Finding] = field(default_factory=list)
     # The language the author reads; messages fall back to the version's language.
     message_language: str | None = None
+    # The account the findings are about (a ``ChannelDraft.key``), when they are about one.
+    channel: str | None = None
 
     @property
     def reader_language(self) -> str | None:
         return self.message_language or self.language
 
     def add(
-        self, code: str, start: int | None = None, end: int | None = None, **values: object
+        self, code: str, start: int | None = None, end: int | None = None, *,
+        wording: str | None = None, **values: object
     ) -> None:
+        """Record a finding ``code``; ``wording`` picks another sentence for the same rule
+        (say, which fix the author needs) while the severity stays the rule's."""
         if code in PLATFORM_SEVERITIES:
             severity: Severity | None = PLATFORM_SEVERITIES[code]
         elif self.policy is not None:
@@ -80,11 +86,12 @@ class Reporter:
             Finding(
                 severity=severity,
                 code=code,
-                message=message(code, self.reader_language, values),
+                message=message(wording or code, self.reader_language, values),
                 language=self.language,
                 platform=self.platform,
                 start=start,
                 end=end,
+                channel=self.channel,
                 data={k: str(v) for k, v in values.items()},
             )
         )

@@ -103,6 +103,20 @@ class VariantDraft:
     media: list[MediaSpec] = field(default_factory=list)
     # When the version is due to go out; versions of one post on one platform go together.
     scheduled_at: datetime | None = None
+    # The account it goes out on (a ``ChannelDraft.key``); None: the platform stands for it.
+    channel: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelDraft:
+    """An account a post goes out on, and the languages it publishes in."""
+
+    key: str
+    platform: str
+    # How the author knows the account, e.g. "Exercise network transportinsights_fr".
+    name: str
+    # Empty: the account publishes every language (a bilingual account).
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +130,8 @@ class Finding:
     platform: str | None = None
     start: int | None = None
     end: int | None = None
+    # The ``ChannelDraft.key`` of the account the finding is about, when it is about one.
+    channel: str | None = None
     # Machine-readable details, e.g. {"approver": "legal"} or {"clause": "abuse"}.
     data: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 

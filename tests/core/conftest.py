@@ -59,11 +59,19 @@ def approved_post(desk: Desk, *, at_offset: timedelta = timedelta(seconds=-1),
     draft = pub_services.Draft(
         title="Highway 1 closure", texts=texts or {"en": "Highway 1 is closed.",
                                                      "fr": "L'autoroute 1 est fermée."},
-        channels=[desk.channel], scheduled_at=timezone.now() + at_offset,
+        channels=[desk.channel], scheduled_at=timezone.now() + max(at_offset, timedelta(0)),
     )
     post = pub_services.post_create(brand=desk.brand, actor=desk.author, draft=draft)
     pub_services.post_submit(post=post, actor=desk.author)
-    return pub_services.post_approve(post=post, actor=desk.approver)
+    post = pub_services.post_approve(post=post, actor=desk.approver)
+    if at_offset < timedelta(0):
+        # Approval refuses a time already missed: an overdue post is one whose time passed
+        # after approval, so its time is moved back behind the actions.
+        at = timezone.now() + at_offset
+        Post.objects.filter(pk=post.pk).update(scheduled_at=at)
+        post.publications.update(scheduled_at=at, next_attempt_at=at)
+        post.refresh_from_db()
+    return post
 
 
 class FakeConnector(Connector):

@@ -22,7 +22,7 @@ from civicdesk.organizations.services import publishing_pause
 from civicdesk.publishing import publisher
 from civicdesk.publishing import services as pub_services
 from civicdesk.publishing.backoff import backoff_delay
-from civicdesk.publishing.models import AttemptOutcome, PostStatus, Publication
+from civicdesk.publishing.models import AttemptOutcome, Post, PostStatus, Publication
 from civicdesk.publishing.models import PublicationState as S
 from civicdesk.publishing.state import InvalidTransition, can_move, move
 
@@ -191,9 +191,13 @@ def test_stale_claim_becomes_unconfirmed(desk: Desk) -> None:
 def test_not_approved_in_time_is_missed_with_reason(desk: Desk, settings) -> None:  # noqa: ANN001
     settings.PUBLISH_MISSED_AFTER_SECONDS = 60
     draft = pub_services.Draft(title="t", texts={"en": "x"}, channels=[desk.channel],
-                               scheduled_at=timezone.now() - timedelta(minutes=5))
+                               scheduled_at=timezone.now() + timedelta(minutes=5))
     post = pub_services.post_create(brand=desk.brand, actor=desk.author, draft=draft)
     pub_services.post_submit(post=post, actor=desk.author)
+    # Its time passes while it waits in review.
+    past = timezone.now() - timedelta(minutes=5)
+    Post.objects.filter(pk=post.pk).update(scheduled_at=past)
+    post.publications.update(scheduled_at=past, next_attempt_at=past)
     assert publisher.sweep_missed() == 1
     pub = post.publications.get()
     assert pub.state == S.MISSED and "Not approved" in pub.status_reason
@@ -252,7 +256,10 @@ def test_blocking_finding_prevents_approval(desk: Desk) -> None:
                                channels=[desk.channel],
                                scheduled_at=timezone.now() + timedelta(hours=1))
     post = pub_services.post_create(brand=desk.brand, actor=desk.author, draft=draft)
-    pub_services.post_submit(post=post, actor=desk.author)
+    with pytest.raises(ValidationError, match="cannot be submitted"):
+        pub_services.post_submit(post=post, actor=desk.author)
+    # Approval applies the same check, should a post reach review another way.
+    Post.objects.filter(pk=post.pk).update(status=PostStatus.IN_REVIEW)
     with pytest.raises(ValidationError, match="cannot be approved"):
         pub_services.post_approve(post=post, actor=desk.approver)
 

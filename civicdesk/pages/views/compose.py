@@ -5,15 +5,19 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicdesk.organizations.access import Perm, brands_for
-from civicdesk.organizations.models import Brand
-from civicdesk.pages.forms import ComposeForm, language_name, post_languages
+from civicdesk.organizations.models import Brand, Channel
+from civicdesk.pages.forms import ComposeForm, post_languages
 from civicdesk.pages.preview import build_preview
 from civicdesk.pages.selectors import post_detail
+from civicdesk.pages.text import parse_local_time
 from civicdesk.pages.views.common import HtmxHttpRequest, brand_for, int_param, post_for
 from civicdesk.publishing import services
+from civicdesk.publishing.checks import postable_channels, reader_language
+from civicdesk.rules import language_list, language_name
 
 
 def _default_brand(request: HtmxHttpRequest) -> Brand:
@@ -24,6 +28,21 @@ def _default_brand(request: HtmxHttpRequest) -> Brand:
     if brand is None:
         raise PermissionDenied("Your role on your brands does not allow writing posts.")
     return brand
+
+
+def channel_languages(channels: list[Channel]) -> dict[int, str]:
+    """What each account publishes in, as the composer labels it ("French only")."""
+    reader = reader_language()
+    labels = {}
+    for channel in channels:
+        if not channel.languages:
+            labels[channel.pk] = gettext("every language")
+        elif len(channel.languages) == 1:
+            labels[channel.pk] = gettext("%(language)s only") % {
+                "language": language_name(channel.languages[0], reader)}
+        else:
+            labels[channel.pk] = language_list(channel.languages, reader)
+    return labels
 
 
 @require_http_methods(["GET", "POST"])
@@ -40,7 +59,8 @@ def post_new(request: HtmxHttpRequest) -> HttpResponse:
     brands = brands_for(request.user, Perm.COMPOSE).order_by("organization__name", "name")
     return render(request, "pages/compose.html",
                   {"form": form, "brand": brand, "brands": brands, "post": None,
-                   "org": brand.organization})
+                   "org": brand.organization,
+                   "channel_languages": channel_languages(form.channel_list)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -59,27 +79,39 @@ def post_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             return redirect("post-detail", pk=post.pk)
     return render(request, "pages/compose.html",
                   {"form": form, "brand": brand, "brands": [brand], "post": post,
-                   "org": brand.organization})
+                   "org": brand.organization,
+                   "channel_languages": channel_languages(form.channel_list)})
 
 
 @require_POST
 def post_preview(request: HtmxHttpRequest) -> HttpResponse:
     brand = _default_brand(request)
+    post_pk = int_param(request.GET.get("post"))
+    # Editing: the post's images count, as they will at approval.
+    post = post_for(request, post_pk, Perm.COMPOSE) if post_pk is not None else None
+    if post is not None and post.brand_id != brand.pk:
+        post = None
     channel_ids = {int_param(v) for v in request.POST.getlist("channels")}
-    channels = [c for c in brand.channels.filter(is_active=True) if c.pk in channel_ids]
+    postable = postable_channels(brand.pk)
+    channels = [c for c in postable if c.pk in channel_ids]
     languages = post_languages(brand)
     texts = {lang: request.POST.get(f"text_{lang}", "")[:100_000] for lang in languages}
     overrides = {
         (lang, c.pk): request.POST.get(f"override_{lang}_{c.pk}", "")[:100_000]
         for lang in languages for c in channels
     }
+    reader = reader_language()
     preview = build_preview(
-        channels=channels, texts=texts, overrides=overrides,
-        official_languages=brand.organization.official_languages,
-        language_names={lang: language_name(lang) for lang in languages},
-        organization=brand.organization,
-        reader_language=getattr(request, "LANGUAGE_CODE", "") or "en",
+        organization=brand.organization, channels=channels, texts=texts, overrides=overrides,
+        language_names={lang: language_name(lang, reader) for lang in languages},
+        other_channels=[c for c in postable if c.pk not in channel_ids],
+        post=post, reader_language=reader,
     )
+    try:
+        at = parse_local_time(request.POST.get("scheduled_at", ""), brand.organization.tz)
+    except ValidationError:
+        at = None  # the form says what is wrong with it on saving
     return render(request, "pages/compose.html#preview",
                   {"items": preview.items, "general": preview.general,
+                   "blocking": preview.blocking, "time_past": services.time_already_past(at),
                    "has_channels": bool(channels)})

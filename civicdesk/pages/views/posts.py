@@ -7,11 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.organizations.access import Perm, brands_for, channels_for, has_perm
+from civicdesk.pages.post_state import WAITING, overall_state, pauses
 from civicdesk.pages.selectors import PlanFilters, plan_days, post_detail, posts_plan
 from civicdesk.pages.views.common import HtmxHttpRequest, int_param, post_for, run_action
 from civicdesk.publishing import services
+from civicdesk.publishing.checks import reader_language
 from civicdesk.publishing.models import PostStatus, Publication, PublicationState
 from civicdesk.publishing.state import LIVE_OR_UNKNOWN
+from civicdesk.rules import language_name
 
 
 @require_GET
@@ -22,7 +25,12 @@ def posts_list(request: HtmxHttpRequest) -> HttpResponse:
         channel=int_param(request.GET.get("channel")),
         state=state if state in PublicationState.values else None,
     )
-    days = plan_days(posts_plan(user=request.user, filters=filters))
+    plan = posts_plan(user=request.user, filters=filters)
+    paused = pauses({post.brand.organization for post in plan})
+    for post in plan:
+        post.overall = overall_state(post, list(post.publications.all()),
+                                     paused.get(post.brand.organization_id))
+    days = plan_days(plan)
     context = {
         "days": days,
         "filters": filters,
@@ -43,8 +51,15 @@ def post_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     is_author = post.author_id == user.pk
     publications = list(post.publications.all())
     locked = any(p.state in LIVE_OR_UNKNOWN for p in publications)
+    overall = overall_state(post, publications,
+                            pauses([brand.organization]).get(brand.organization_id))
+    reader = reader_language()
     context = {
         "post": post,
+        "overall": overall,
+        "language_names": {lang: language_name(lang, reader)
+                           for lang in {p.variant.language for p in publications}
+                           | {v.language for v in post.variants.all()}},
         "org": brand.organization,
         "publications": publications,
         "is_author": is_author,
@@ -57,6 +72,7 @@ def post_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         ),
         "editable": post.status != PostStatus.CANCELLED and not locked,
         "retryable_states": {PublicationState.FAILED, PublicationState.MISSED},
+        "held_states": WAITING,
     }
     return render(request, "pages/post_detail.html", context)
 
