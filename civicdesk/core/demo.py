@@ -295,13 +295,16 @@ def _history(org: Organization, brands: list[Brand], users: dict[str, Any], *, d
             when = (now - timedelta(days=day)).replace(
                 hour=rng.choice((15, 17, 19, 22)), minute=rng.choice((0, 15, 30)), second=0,
                 microsecond=0)
+            # Approved without a time, then back-dated: the actions rightly refuse a time
+            # that has already passed.
             draft = pub_services.Draft(title=en[:60], texts={"en": en, "fr": fr},
-                                       channels=chosen, scheduled_at=when,
-                                       pillar=pillars.get(pillar),
+                                       channels=chosen, pillar=pillars.get(pillar),
                                        campaign=rng.choice(campaigns + [None, None]))
             post = pub_services.post_create(brand=brand, actor=users["author"], draft=draft)
             pub_services.post_submit(post=post, actor=users["author"])
             pub_services.post_approve(post=post, actor=users["approver"])
+            Post.objects.filter(pk=post.pk).update(scheduled_at=when)
+            post.publications.update(scheduled_at=when, next_attempt_at=when)
             for publication in post.publications.select_related("channel", "variant"):
                 done.append(_publish_in_the_past(
                     publication, accounts[publication.channel.handle], when + timedelta(seconds=2)))
@@ -370,6 +373,7 @@ def _upcoming(org: Organization, brands: list[Brand], users: dict[str, Any], *,
             pub_services.post_approve(post=post, actor=users["approver"])
 
 
+@transaction.atomic
 def answer_some_messages(*, share: float = 0.6, seed: int = 7,
                          now: datetime | None = None) -> int:
     """Back-dated answers from the responders to older messages, on the network too."""
@@ -378,7 +382,6 @@ def answer_some_messages(*, share: float = 0.6, seed: int = 7,
     User = get_user_model()
     responder = User.objects.get(username="responder")
     cutoff = now - timedelta(days=2)
-    answered = 0
     messages = InboundMessage.objects.filter(
         channel__brand__organization__slug=DEMO_SLUG, sent_at__lt=cutoff,
         status=MessageStatus.NEW,
@@ -386,6 +389,8 @@ def answer_some_messages(*, share: float = 0.6, seed: int = 7,
     accounts = {a.handle: a for a in NetAccount.objects.filter(
         handle__in=Channel.objects.filter(brand__organization__slug=DEMO_SLUG)
         .values("handle"))}
+    replies: list[Reply] = []
+    answered_messages: list[InboundMessage] = []
     for message in messages:
         if rng.random() > share:
             continue
@@ -396,14 +401,16 @@ def answer_some_messages(*, share: float = 0.6, seed: int = 7,
         created = net.create_post(account=account, text=text, in_reply_to=int(message.remote_id),
                                   now=when)
         post = created.obj
-        Reply.objects.create(message=message, conversation=message.conversation,
+        replies.append(Reply(message=message, conversation=message.conversation,
                              author=responder, text=text, state=ReplyState.SENT,
                              remote_id=str(post.pk), sent_at=when, attempts=1,
-                             remote_url=_post_url(account, post))
-        InboundMessage.objects.filter(pk=message.pk).update(
-            status=MessageStatus.REPLIED, first_response_at=when)
-        answered += 1
-    return answered
+                             remote_url=_post_url(account, post)))
+        message.status, message.first_response_at = MessageStatus.REPLIED, when
+        answered_messages.append(message)
+    Reply.objects.bulk_create(replies)
+    InboundMessage.objects.bulk_update(answered_messages, ["status", "first_response_at"],
+                                       batch_size=500)
+    return len(answered_messages)
 
 
 def backfill_metrics(*, days: int = 90, seed: int = 11, now: datetime | None = None) -> int:
