@@ -132,6 +132,12 @@ def _build_variants(post: Post, draft: Draft) -> None:
                         next_attempt_at=post.scheduled_at)
         )
     Publication.objects.bulk_create(publications)
+    # A text none of the chosen accounts publishes is kept all the same: the checks ask for
+    # an account in that language, and adding it later must not mean writing the text again.
+    for lang, text in texts.items():
+        if lang not in base:
+            base[lang] = PostVariant.objects.create(post=post, language=lang, text=text,
+                                                    link=draft.link)
 
 
 @transaction.atomic
