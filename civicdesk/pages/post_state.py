@@ -63,7 +63,7 @@ def overall_state(
     """The post's state as its readers mean it: "Published" once every channel has it."""
     status = PostStatus(post.status)
     if status is not PostStatus.APPROVED:
-        return OverallState(status.value, status.label, f"status-{status.value}")
+        return OverallState(status.value, str(status.label), f"status-{status.value}")
     states = [S(p.state) for p in publications if p.state != S.CANCELLED]
     if not states:
         return OverallState("cancelled", gettext("Cancelled"), "status-cancelled")
@@ -92,4 +92,4 @@ def overall_state(
         return OverallState("partly_failed", gettext("Partly failed"), "state-failed")
     if any(s == S.SCHEDULED for s in states):
         return OverallState("scheduled", gettext("Scheduled"), "state-scheduled")
-    return OverallState("approved", status.label, "status-approved")
+    return OverallState("approved", str(status.label), "status-approved")
