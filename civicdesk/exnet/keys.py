@@ -19,4 +19,5 @@ def signup_key() -> str:
 
 
 def is_signup_key(value: str) -> bool:
-    return bool(value) and constant_time_compare(value, signup_key())
+    # The key is ASCII; anything else cannot match (and cannot even be compared as bytes).
+    return bool(value) and value.isascii() and constant_time_compare(value, signup_key())
