@@ -47,8 +47,12 @@ def pauses(organizations: Iterable[Organization]) -> dict[int, Pause]:
     result: dict[int, Pause] = {}
     for org_id, org in paused.items():
         # One small query a paused organization: pauses are rare and short.
-        event = (AuditEvent.objects.filter(organization_id=org_id, action="publishing.pause")
-                 .order_by("-sequence").only("actor_label", "created_at").first())
+        event = (
+            AuditEvent.objects.filter(organization_id=org_id, action="publishing.pause")
+            .order_by("-sequence")
+            .only("actor_label", "created_at")
+            .first()
+        )
         result[org_id] = Pause(
             reason=org.publishing_paused_reason,
             by=event.actor_label if event else None,
@@ -75,8 +79,9 @@ def overall_state(
     if all(s == S.PUBLISHED or s in REMOVED for s in states):
         return OverallState("published", gettext("Published"), "state-published")
     if published:
-        return OverallState("partly_published", gettext("Partly published"),
-                            "state-unconfirmed", held)
+        return OverallState(
+            "partly_published", gettext("Partly published"), "state-unconfirmed", held
+        )
     if any(s == S.PUBLISHING for s in states):
         return OverallState("publishing", gettext("Publishing"), "state-publishing", held)
     if any(s == S.UNCONFIRMED for s in states):
@@ -86,8 +91,9 @@ def overall_state(
     if all(s in FAILED for s in states):
         return OverallState("failed", gettext("Failed"), "state-failed")
     if held is not None:
-        return OverallState("held", gettext("Held: publishing is paused"), "state-unconfirmed",
-                            held)
+        return OverallState(
+            "held", gettext("Held: publishing is paused"), "state-unconfirmed", held
+        )
     if any(s in FAILED for s in states):
         return OverallState("partly_failed", gettext("Partly failed"), "state-failed")
     if any(s == S.SCHEDULED for s in states):

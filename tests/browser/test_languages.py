@@ -55,8 +55,7 @@ def test_french_only_post_needs_the_english_account(live_server, page, shot) -> 
     page.click("a:has-text('Edit')")
     page.check(f"input[name=channels][value='{en.pk}']")
     page.locator("#preview .preview-card").nth(1).wait_for()
-    page.wait_for_function(
-        "() => !document.querySelector('#preview .finding-blocking')")
+    page.wait_for_function("() => !document.querySelector('#preview .finding-blocking')")
     shot("languages_both_accounts")
     page.click("text=Save draft")
     page.wait_for_url(f"**/posts/{post.pk}/")

@@ -25,13 +25,19 @@ FR = "Le pont rouvre lundi."
 EN = "The bridge reopens on Monday."
 
 
-def preview(client: Client, a: Accounts, channels: list[int], *, lang: str = "en",
-            **extra: str) -> str:
+def preview(
+    client: Client, a: Accounts, channels: list[int], *, lang: str = "en", **extra: str
+) -> str:
     client.force_login(a.world.author)
-    data = {"channels": channels, "text_en": extra.pop("text_en", EN),
-            "text_fr": extra.pop("text_fr", FR), **extra}
-    response = client.post(f"/posts/preview/?brand={a.world.brand.pk}", data,
-                           HTTP_ACCEPT_LANGUAGE=lang)
+    data = {
+        "channels": channels,
+        "text_en": extra.pop("text_en", EN),
+        "text_fr": extra.pop("text_fr", FR),
+        **extra,
+    }
+    response = client.post(
+        f"/posts/preview/?brand={a.world.brand.pk}", data, HTTP_ACCEPT_LANGUAGE=lang
+    )
     assert response.status_code == 200
     return response.content.decode()
 
@@ -58,11 +64,11 @@ def test_preview_of_both_one_language_accounts_has_no_blocking_finding(
 
 def test_a_french_only_post_cannot_be_submitted(client: Client, accounts: Accounts) -> None:
     a = accounts
-    post = make_post(brand=a.world.brand, author=a.world.author, texts={"en": EN, "fr": FR},
-                     channels=[a.fr])
+    post = make_post(
+        brand=a.world.brand, author=a.world.author, texts={"en": EN, "fr": FR}, channels=[a.fr]
+    )
     client.force_login(a.world.author)
-    response = client.post(f"/posts/{post.pk}/submit/", follow=True,
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(f"/posts/{post.pk}/submit/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
     page = response.content.decode()
     assert "cannot be submitted for approval until it is fixed" in page
     assert "None of the chosen accounts publishes in English" in page
@@ -73,13 +79,15 @@ def test_the_approver_gets_the_same_refusal_in_their_language(
     client: Client, accounts: Accounts
 ) -> None:
     a = accounts
-    post = make_post(brand=a.world.brand, author=a.world.author, texts={"en": EN, "fr": FR},
-                     channels=[a.fr])
+    post = make_post(
+        brand=a.world.brand, author=a.world.author, texts={"en": EN, "fr": FR}, channels=[a.fr]
+    )
     # Reached review before the check existed (or by an import): approval still refuses.
     Post.objects.filter(pk=post.pk).update(status=PostStatus.IN_REVIEW)
     client.force_login(a.world.approver)
-    page = client.post(f"/posts/{post.pk}/approve/", follow=True,
-                       HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    page = client.post(
+        f"/posts/{post.pk}/approve/", follow=True, HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
     assert "Aucun des comptes choisis ne publie en anglais" in page
     assert "Il manque la version en" not in page
     assert Post.objects.get(pk=post.pk).status == PostStatus.IN_REVIEW
@@ -87,11 +95,17 @@ def test_the_approver_gets_the_same_refusal_in_their_language(
 
 def test_both_accounts_submit_and_approve(client: Client, accounts: Accounts) -> None:
     a = accounts
-    post = make_post(brand=a.world.brand, author=a.world.author, texts={"en": EN, "fr": FR},
-                     channels=[a.en, a.fr],
-                     scheduled_at=timezone.now() + timedelta(hours=2))
+    post = make_post(
+        brand=a.world.brand,
+        author=a.world.author,
+        texts={"en": EN, "fr": FR},
+        channels=[a.en, a.fr],
+        scheduled_at=timezone.now() + timedelta(hours=2),
+    )
     assert sorted(post.publications.values_list("channel__handle", "variant__language")) == [
-        ("transportinsights", "en"), ("transportinsights_fr", "fr")]
+        ("transportinsights", "en"),
+        ("transportinsights_fr", "fr"),
+    ]
     client.force_login(a.world.author)
     client.post(f"/posts/{post.pk}/submit/")
     assert Post.objects.get(pk=post.pk).status == PostStatus.IN_REVIEW
@@ -106,14 +120,21 @@ def test_a_time_already_missed_is_warned_and_refused(
     a = accounts
     settings.PUBLISH_MISSED_AFTER_SECONDS = 15 * 60
     two_days_ago = timezone.localtime(timezone.now() - timedelta(days=2), a.world.org.tz)
-    html = preview(client, a, [a.en.pk, a.fr.pk],
-                   scheduled_at=two_days_ago.strftime("%Y-%m-%dT%H:%M"))
+    html = preview(
+        client, a, [a.en.pk, a.fr.pk], scheduled_at=two_days_ago.strftime("%Y-%m-%dT%H:%M")
+    )
     assert "The scheduled time has already passed" in html
     soon = timezone.localtime(timezone.now() + timedelta(hours=1), a.world.org.tz)
-    assert "already passed" not in preview(client, a, [a.en.pk, a.fr.pk],
-                                           scheduled_at=soon.strftime("%Y-%m-%dT%H:%M"))
-    post = make_post(brand=a.world.brand, author=a.world.author, texts={"en": EN, "fr": FR},
-                     channels=[a.en, a.fr], scheduled_at=timezone.now() - timedelta(days=2))
+    assert "already passed" not in preview(
+        client, a, [a.en.pk, a.fr.pk], scheduled_at=soon.strftime("%Y-%m-%dT%H:%M")
+    )
+    post = make_post(
+        brand=a.world.brand,
+        author=a.world.author,
+        texts={"en": EN, "fr": FR},
+        channels=[a.en, a.fr],
+        scheduled_at=timezone.now() - timedelta(days=2),
+    )
     client.force_login(a.world.author)
     page = client.post(f"/posts/{post.pk}/submit/", follow=True).content.decode()
     assert "already passed" in page
@@ -125,8 +146,13 @@ def test_a_time_already_missed_is_warned_and_refused(
 
 
 def _approved(a: Accounts) -> Post:
-    post = make_post(brand=a.world.brand, author=a.world.author, texts={"en": EN, "fr": FR},
-                     channels=[a.en, a.fr], scheduled_at=timezone.now() + timedelta(hours=1))
+    post = make_post(
+        brand=a.world.brand,
+        author=a.world.author,
+        texts={"en": EN, "fr": FR},
+        channels=[a.en, a.fr],
+        scheduled_at=timezone.now() + timedelta(hours=1),
+    )
     from civicdesk.publishing.services import post_approve, post_submit
 
     post_submit(post=post, actor=a.world.author)
@@ -136,8 +162,9 @@ def _approved(a: Accounts) -> Post:
 def test_held_by_the_stop_all_switch_says_so(client: Client, accounts: Accounts) -> None:
     a = accounts
     post = _approved(a)
-    publishing_pause(organization=a.world.org, paused=True, reason="Flood emergency",
-                     actor=a.world.manager)
+    publishing_pause(
+        organization=a.world.org, paused=True, reason="Flood emergency", actor=a.world.manager
+    )
     client.force_login(a.world.viewer)
     page = client.get(f"/posts/{post.pk}/").content.decode()
     assert "Held: publishing is paused" in page
@@ -148,12 +175,15 @@ def test_held_by_the_stop_all_switch_says_so(client: Client, accounts: Accounts)
     assert "Held" not in client.get(f"/posts/{post.pk}/").content.decode()
 
 
-@pytest.mark.parametrize(("states", "label"), [
-    ((S.PUBLISHED, S.PUBLISHED), "Published"),
-    ((S.PUBLISHED, S.FAILED), "Partly published"),
-    ((S.FAILED, S.FAILED), "Failed"),
-    ((S.SCHEDULED, S.SCHEDULED), "Scheduled"),
-])
+@pytest.mark.parametrize(
+    ("states", "label"),
+    [
+        ((S.PUBLISHED, S.PUBLISHED), "Published"),
+        ((S.PUBLISHED, S.FAILED), "Partly published"),
+        ((S.FAILED, S.FAILED), "Failed"),
+        ((S.SCHEDULED, S.SCHEDULED), "Scheduled"),
+    ],
+)
 def test_the_plan_shows_the_state_of_the_publications(
     client: Client, accounts: Accounts, states: tuple[str, str], label: str
 ) -> None:
@@ -165,5 +195,5 @@ def test_the_plan_shows_the_state_of_the_publications(
     marker = 'data-state="'
     for url in ("/posts/", f"/posts/{post.pk}/"):
         page = client.get(url).content.decode()
-        badge = page[page.index(marker):].split("</span>", 1)[0]
+        badge = page[page.index(marker) :].split("</span>", 1)[0]
         assert badge.endswith(f">{label}"), (url, badge)
