@@ -95,11 +95,12 @@ class Command(BaseCommand):
              simulate: float) -> None:
         site = f"http://{host}:{port}"
         env = dict(os.environ, SITE_URL=site, EXNET_BASE_URL=f"{site}/exnet/api",
-                   EXNET_ENABLED="true")
+                   EXNET_ENABLED="true", EXNET_ALLOW_REQUEST_FAULTS="true")
         # This process seeds through the exercise network's HTTP API like a worker would.
         settings.SITE_URL = site
         settings.EXNET_BASE_URL = env["EXNET_BASE_URL"]
         settings.EXNET_ENABLED = True
+        settings.EXNET_ALLOW_REQUEST_FAULTS = True
 
         self.stdout.write(_("Preparing the database..."))
         call_command("migrate", verbosity=0, interactive=False)
