@@ -15,3 +15,8 @@ urlpatterns = [
     path("policy/", include("civicdesk.policies.urls")),
     path("", include("civicdesk.pages.urls")),
 ]
+
+# Styled error pages: 403 and 404 keep the menu and say why; 500 needs no database.
+handler403 = "civicdesk.pages.views.site.forbidden"
+handler404 = "civicdesk.pages.views.site.not_found"
+handler500 = "civicdesk.pages.views.site.server_error"

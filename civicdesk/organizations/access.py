@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.functional import Promise as StrPromise
+from django.utils.translation import gettext, gettext_lazy
 
 from civicdesk.organizations.models import Brand, Channel, Membership, Organization, Role
 
@@ -37,6 +39,18 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
 }
 
 
+# What each permission lets a person do, as the refusal names it ("does not allow ...").
+PERM_ACTIONS: dict[Perm, StrPromise] = {
+    Perm.VIEW: gettext_lazy("seeing it"),
+    Perm.COMPOSE: gettext_lazy("writing or changing posts"),
+    Perm.APPROVE: gettext_lazy("approving posts"),
+    Perm.PUBLISH_CONTROL: gettext_lazy("stopping, retrying or cancelling publications"),
+    Perm.REPLY: gettext_lazy("answering or moderating messages"),
+    Perm.ANALYTICS: gettext_lazy("reading its analytics"),
+    Perm.MANAGE: gettext_lazy("managing its channels and people"),
+}
+
+
 def _memberships(user: User) -> QuerySet[Membership]:
     if not user.is_authenticated:
         return Membership.objects.none()
@@ -62,7 +76,11 @@ def require(user: User, brand: Brand, perm: Perm) -> None:
     if not roles:
         raise Http404("No such brand")
     if not any(perm in ROLE_PERMS[role] for role in roles):
-        raise PermissionDenied(f"Your role on {brand.name} does not allow this ({perm}).")
+        # The message is shown on the 403 page: it says what was refused, in the user's words.
+        raise PermissionDenied(
+            gettext("Your role on %(brand)s does not allow %(action)s.")
+            % {"brand": brand.name, "action": PERM_ACTIONS[perm]}
+        )
 
 
 def brands_for(user: User, perm: Perm = Perm.VIEW) -> QuerySet[Brand]:

@@ -1,14 +1,128 @@
-"""Template context shared by every page: the navigation, the pause banner, inbox counts."""
+"""Template context shared by every page: the navigation, the pause banner, inbox counts.
+
+The menu offers only what the person's role opens. Each entry names what its view requires,
+judged by the rules of ``organizations.access`` (``ROLE_PERMS``, org-wide admins) over the
+person's memberships, read once a page: a link never leads to a refusal, and the menu costs
+one query however many organizations the person belongs to.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
-from civicdesk.organizations.access import Perm, brands_for
-from civicdesk.organizations.models import Organization
+from civicdesk.organizations.access import ROLE_PERMS, Perm, brands_for
+from civicdesk.organizations.models import Membership, Organization, Role
 from civicdesk.pages.inbox_selectors import new_message_count
+
+
+@dataclass(frozen=True)
+class Grant:
+    organization_id: int
+    brand_id: int | None  # None: every brand of the organization
+    role: str
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The person's memberships, and the organizations where they see at least one brand."""
+
+    grants: list[Grant]
+    organizations_with_brands: set[int]
+
+    def may_somewhere(self, perm: Perm) -> bool:
+        """``brands_for(user, perm)`` is not empty (an org-wide role needs a brand to act on)."""
+        return any(
+            perm in ROLE_PERMS[grant.role]
+            and (
+                grant.brand_id is not None
+                or grant.organization_id in self.organizations_with_brands
+            )
+            for grant in self.grants
+        )
+
+    def administers_an_organization(self) -> bool:
+        """``is_org_admin`` holds for one of their organizations."""
+        return any(g.brand_id is None and g.role == Role.ADMIN for g in self.grants)
+
+    def is_member(self) -> bool:
+        """``organizations_for(user)`` is not empty."""
+        return bool(self.grants)
+
+
+def _everyone(reach: Reach) -> bool:
+    # The plan, the inbox and the channels list only what the person may see; empty is fine.
+    return True
+
+
+def _composes(reach: Reach) -> bool:
+    # The composer refuses whoever has no brand to write for (views.compose._default_brand).
+    return reach.may_somewhere(Perm.COMPOSE)
+
+
+def _belongs(reach: Reach) -> bool:
+    # The policy page is a member's (policies.views.policy_home answers 404 to others).
+    return reach.is_member()
+
+
+def _administers(reach: Reach) -> bool:
+    # The audit log is for an organization's admins (views.audit.audit_log).
+    return reach.administers_an_organization()
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    url_name: str
+    label: Promise
+    opens: Callable[[Reach], bool]
+    # The pages under this entry, so it is marked as the current one there too.
+    under: frozenset[str]
+    under_prefix: str = ""
+
+
+NAVIGATION: tuple[NavEntry, ...] = (
+    NavEntry("dashboard", _("Dashboard"), _everyone, frozenset({"dashboard"})),
+    NavEntry("posts", _("Plan"), _everyone, frozenset({"posts", "post-detail"})),
+    NavEntry("post-new", _("Write a post"), _composes, frozenset({"post-new", "post-edit"})),
+    NavEntry("inbox", _("Inbox"), _everyone, frozenset({"inbox", "conversation", "author"})),
+    NavEntry(
+        "channels",
+        _("Channels"),
+        _everyone,
+        frozenset({"channels", "channel-connect", "channel-connect-choose"}),
+    ),
+    NavEntry("policy-home", _("Policy"), _belongs, frozenset(), under_prefix="policy"),
+    NavEntry("audit", _("Audit log"), _administers, frozenset({"audit"})),
+)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    url_name: str
+    label: Promise
+    url: str
+    current: bool
+
+
+def navigation(reach: Reach, here: str) -> list[NavLink]:
+    """The entries this person can open, in menu order; ``here`` is the current URL name."""
+    return [
+        NavLink(
+            url_name=entry.url_name,
+            label=entry.label,
+            url=reverse(entry.url_name),
+            current=here in entry.under
+            or bool(entry.under_prefix and here.startswith(entry.under_prefix)),
+        )
+        for entry in NAVIGATION
+        if entry.opens(reach)
+    ]
 
 
 def desk(request: HttpRequest) -> dict[str, Any]:
@@ -19,7 +133,17 @@ def desk(request: HttpRequest) -> dict[str, Any]:
     organizations: dict[int, Organization] = {}
     for brand in brands:
         organizations.setdefault(brand.organization_id, brand.organization)
+    grants = [
+        Grant(organization_id=org, brand_id=brand, role=role)
+        for org, brand, role in Membership.objects.filter(user_id=user.pk).values_list(
+            "organization_id", "brand_id", "role"
+        )
+    ]
+    reach = Reach(grants=grants, organizations_with_brands=set(organizations))
+    match = getattr(request, "resolver_match", None)
+    here = (match.url_name or "") if match else ""
     return {
+        "nav_links": navigation(reach, here),
         "nav_brands": brands,
         "nav_organizations": list(organizations.values()),
         "paused_organizations": [o for o in organizations.values() if o.publishing_paused],

@@ -13,6 +13,7 @@ from civicdesk.pages.views import (
     media,
     posts,
     public_media,
+    site,
 )
 
 urlpatterns = [
@@ -58,4 +59,5 @@ urlpatterns = [
     path("channels/<int:pk>/disconnect/", connect.channel_disconnect_view,
          name="channel-disconnect"),
     path("audit/", audit.audit_log, name="audit"),
+    path("favicon.ico", site.favicon, name="favicon"),
 ]
