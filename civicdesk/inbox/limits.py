@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 # An instance changes its limits rarely; asking it on every keystroke would be rude and slow.
 INSTANCE_RULES_SECONDS = 6 * 3600
+# An instance that did not answer is asked again after a while, not on every keystroke.
+UNKNOWN_RULES_SECONDS = 300
 
 
 def _instance_rules(channel: Channel) -> PlatformRules | None:
@@ -39,6 +41,7 @@ def _instance_rules(channel: Channel) -> PlatformRules | None:
     except ConnectorError as error:
         # The platform's defaults apply; the server itself refuses anything too long.
         logger.info("limits of channel %s unknown: %s", channel.pk, error)
+        cache.set(key, (None,), UNKNOWN_RULES_SECONDS)
         return None
     cache.set(key, (rules,), INSTANCE_RULES_SECONDS)
     return rules
@@ -52,7 +55,11 @@ def reply_rules(channel: Channel) -> PlatformRules:
     return rules
 
 
-def measure_reply(*, channel: Channel, text: str) -> Measurement:
+def measure_reply(*, channel: Channel, text: str, direct: bool = False) -> Measurement | None:
+    """``text`` measured as the channel's platform counts a reply; None for a direct message,
+    whose limits (unlike a post's) the rules do not describe: the platform checks those."""
+    if direct:
+        return None
     return measure_with(text, reply_rules(channel))
 
 

@@ -38,8 +38,11 @@ def _checked_text(*, message: InboundMessage, text: str) -> str:
     if len(text) > MAX_REPLY:
         raise ValidationError(_("The reply is too long."), code="too_long")
     channel = message.channel
-    problem = reply_length_problem(
-        measure_reply(channel=channel, text=text), platform_name=channel.get_platform_display()
+    measurement = measure_reply(channel=channel, text=text, direct=message.conversation.is_direct)
+    problem = (
+        reply_length_problem(measurement, platform_name=channel.get_platform_display())
+        if measurement is not None
+        else ""
     )
     if problem:
         raise ValidationError(problem, code="too_long")

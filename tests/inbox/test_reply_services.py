@@ -201,3 +201,11 @@ def test_a_failed_reply_never_goes_back_to_the_queue(world: World, two_people: T
     # A move from a state the reply has left does nothing.
     assert not move(reply.pk, ReplyState.SENDING, ReplyState.SENT)
     assert deliver_reply(reply.pk) == "not queued"
+
+
+@pytest.mark.django_db
+def test_a_direct_message_is_not_held_to_the_limit_of_a_post(world: World) -> None:
+    """The rules describe posts; a direct message's own limit is the platform's to check."""
+    message = make_message(channel=world.channel, text="Can I send you my address?", kind="direct")
+    reply = services.reply_create(message=message, actor=world.responder, text="y" * 1200)
+    assert reply.state == ReplyState.QUEUED

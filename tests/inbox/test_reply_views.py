@@ -217,3 +217,11 @@ def test_the_conversation_page_costs_the_same_whatever_its_length(
     with CaptureQueriesContext(connection) as long:
         client.get(url)
     assert len(long.captured_queries) == len(short.captured_queries)
+
+
+def test_the_count_of_a_direct_message_has_no_post_limit(client: Client, world: World) -> None:
+    message = make_message(channel=world.channel, text="Private question", kind="direct")
+    client.force_login(world.responder)
+    url = f"/inbox/c/{message.conversation_id}/reply/measure/"
+    body = client.post(url, {"text": "y" * 1200}).content.decode()
+    assert "1200 characters" in body and "/ 500" not in body

@@ -25,7 +25,6 @@ from civicdesk.inbox.models import (
 )
 from civicdesk.inbox.state import PENDING
 from civicdesk.organizations.access import Perm, brands_for, channels_for, has_perm, require
-from civicdesk.organizations.models import Channel
 from civicdesk.pages.forms import (
     CATEGORY_CHOICES,
     URGENCY_CHOICES,
@@ -110,13 +109,17 @@ def _reply_target(inbound: list[InboundMessage], to: int | None) -> InboundMessa
     return chosen or (inbound[-1] if inbound else None)
 
 
-def _count(channel: Channel, text: str) -> dict[str, Any]:
+def _count(convo: Conversation, text: str) -> dict[str, Any]:
     """What the reply box's counter shows: the length as the platform counts it."""
-    measurement = measure_reply(channel=channel, text=text.strip())
+    text = text.strip()
+    measurement = measure_reply(channel=convo.channel, text=text, direct=convo.is_direct)
+    if measurement is None:
+        return {"measurement": None, "length": len(text)}
+    platform = convo.channel.get_platform_display()
     return {
         "measurement": measurement,
         "over": max(0, -measurement.remaining),
-        "problem": reply_length_problem(measurement, platform_name=channel.get_platform_display()),
+        "problem": reply_length_problem(measurement, platform_name=platform),
     }
 
 
@@ -139,7 +142,7 @@ def _conversation_context(
     pending = any(a.reply.state in PENDING for e in thread for a in e.replies)
     can_reply = has_perm(request.user, brand, Perm.REPLY)
     return {
-        **(_count(convo.channel, text) if can_reply else {}),
+        **(_count(convo, text) if can_reply else {}),
         "focus_reply": focus_reply or bool(reply_error),
         "conversation": convo,
         "org": brand.organization,
@@ -206,7 +209,7 @@ def reply_measure(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     convo = _conversation_or_404(request, pk)
     require(request.user, convo.channel.brand, Perm.REPLY)
     text = request.POST.get("text", "")[: services.MAX_REPLY]
-    return render(request, "pages/conversation.html#count", _count(convo.channel, text))
+    return render(request, "pages/conversation.html#count", _count(convo, text))
 
 
 @require_POST
