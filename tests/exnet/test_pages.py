@@ -42,3 +42,18 @@ def test_viewing_a_post_counts_an_impression_and_missing_pages_are_404(client: C
     assert NetPost.objects.get(pk=post.pk).impressions == 2
     assert client.get(f"/exnet/@someone_else/posts/{post.pk}/").status_code == 404
     assert client.get("/exnet/@nobody/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/exnet/@nul%00/",
+        "/exnet/@%ED%A0%80/",
+        "/exnet/@a%0A/",
+        "/exnet/@transport_gov/posts/99999999999999999999999/",
+        "/exnet/@nul%00/posts/1/",
+    ],
+)
+def test_a_path_naming_nothing_possible_is_404(client: Client, path: str) -> None:
+    create_account(handle="transport_gov")
+    assert client.get(path).status_code == 404
