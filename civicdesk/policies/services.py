@@ -1,7 +1,9 @@
-"""Changing the policy: save a new version, restore an old one, import a file.
+"""Changing the policy: save a new version (from the YAML editor or the form), restore an old
+one, import a file.
 
 Only the organization's admins change its policy. Every change is a new numbered version
-(nothing is edited in place), written in one transaction with its audit event.
+(nothing is edited in place), written by ``_new_version`` in one transaction with its audit
+event, whichever editor it comes from.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from civicdesk.policies.selectors import (
     shipped_document,
     version_document,
 )
+from civicdesk.rules import Policy, policy_from_yaml, policy_to_yaml
 
 MAX_DOCUMENT_BYTES = 256 * 1024
 IMPORT_EXTENSIONS = (".yaml", ".yml")
@@ -74,6 +77,7 @@ def _new_version(
     base_number: int | None,
     action: str,
     data: dict[str, Any],
+    same_meaning_is_unchanged: bool = False,
 ) -> PolicyVersion:
     # Lock the organization's row so two saves cannot take the same number (PostgreSQL);
     # SQLite's IMMEDIATE transactions already serialize writers.
@@ -88,7 +92,11 @@ def _new_version(
             code="stale",
         )
     in_force = latest.document if latest else shipped_document()
-    if document == in_force:
+    # The form rewrites the document (its comments go), so for it "nothing changed" means
+    # the same settings, not the same text.
+    if document == in_force or (
+        same_meaning_is_unchanged and policy_from_yaml(document) == policy_from_yaml(in_force)
+    ):
         raise ValidationError(
             f"Nothing to save: this is already the policy in force ({_label(number)}).",
             code="unchanged",
@@ -139,6 +147,35 @@ def policy_save(
         base_number=base_number,
         action="policy.save",
         data={},
+    )
+
+
+def policy_save_settings(
+    *,
+    organization: Organization,
+    actor: User,
+    policy: Policy,
+    note: str = "",
+    base_number: int | None = None,
+) -> PolicyVersion:
+    """Save ``policy``, edited in the form, as the organization's next version.
+
+    The version is the same kind the YAML editor saves: a YAML document, checked the same way,
+    with the same audit action (its data says it came from the form). Saving settings equal to
+    the policy in force is refused rather than adding a version that changes nothing.
+    """
+    require_policy_admin(actor, organization)
+    document = normalize_document(policy_to_yaml(policy))
+    validate_document(document)
+    return _new_version(
+        organization=organization,
+        actor=actor,
+        document=document,
+        note=note,
+        base_number=base_number,
+        action="policy.save",
+        data={"editor": "form"},
+        same_meaning_is_unchanged=True,
     )
 
 

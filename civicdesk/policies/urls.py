@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.policy_home, name="policy-home"),
     path("<int:org_pk>/", views.policy_page, name="policy"),
     path("<int:org_pk>/save/", views.policy_save, name="policy-save"),
+    path("<int:org_pk>/form/", views.policy_form, name="policy-form"),
     path("<int:org_pk>/validate/", views.policy_validate, name="policy-validate"),
     path("<int:org_pk>/export/", views.policy_export, name="policy-export"),
     path("<int:org_pk>/import/", views.policy_import, name="policy-import"),

@@ -9,7 +9,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicdesk.inbox.models import InboundMessage
 from civicdesk.organizations.access import (
@@ -22,6 +23,7 @@ from civicdesk.organizations.access import (
 from civicdesk.organizations.models import Organization
 from civicdesk.pages.views.common import HtmxHttpRequest
 from civicdesk.policies import moderation, selectors, services
+from civicdesk.policies.form_editor import PolicyFormEditor
 from civicdesk.policies.forms import ModerateForm, PolicyEditorForm, PolicyUploadForm
 from civicdesk.policies.models import ModerationAction, ModerationKind, PlatformResult
 
@@ -101,6 +103,36 @@ def policy_save(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
         return _page(request, organization, editor=form, problem=error)
     messages.success(request, f"Version {version.number} saved.")
     return redirect("policy", org_pk=organization.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def policy_form(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
+    """The policy's common settings as a form; saving makes a version like the YAML editor."""
+    organization = _admin_organization(request, org_pk)
+    in_force = selectors.policy_in_force(organization)
+    editor = PolicyFormEditor(
+        policy=in_force.policy,
+        base=in_force.number,
+        official_languages=organization.official_languages,
+        data=request.POST if request.method == "POST" else None,
+    )
+    if request.method == "POST" and editor.is_valid():
+        try:
+            version = services.policy_save_settings(
+                organization=organization,
+                actor=request.user,
+                policy=editor.policy(),
+                note=editor.settings.cleaned_data["note"],
+                base_number=editor.settings.cleaned_data["base"],
+            )
+        except ValidationError as error:
+            # Everything typed stays in the form, the problem beside its field.
+            editor.add_problem(error)
+        else:
+            messages.success(request, _("Version %(number)s saved.") % {"number": version.number})
+            return redirect("policy", org_pk=organization.pk)
+    context = {"org": organization, "in_force": in_force, "editor": editor}
+    return render(request, "policies/policy_form.html", context)
 
 
 @require_POST
