@@ -157,6 +157,11 @@ PUBLISH_CLAIM_BATCH = env_int("PUBLISH_CLAIM_BATCH", 20)
 PUBLISH_WORKERS_EXPECTED = env_int("PUBLISH_WORKERS_EXPECTED", 4)
 # A claim that has not finished in this time is taken to be from a dead worker.
 PUBLISH_CLAIM_TIMEOUT_SECONDS = env_int("PUBLISH_CLAIM_TIMEOUT_SECONDS", 300)
+# A claim is a lease, renewed while the publication is being sent; one not renewed in this
+# time belongs to a dead or stuck worker.
+PUBLISH_LEASE_SECONDS = env_float("PUBLISH_LEASE_SECONDS", 30.0)
+# Publications one worker sends at once (each platform's account limits still apply).
+PUBLISH_THREADS = env_int("PUBLISH_THREADS", 16)
 INGEST_INTERVAL_SECONDS = env_int("INGEST_INTERVAL_SECONDS", 30)
 METRICS_INTERVAL_SECONDS = env_int("METRICS_INTERVAL_SECONDS", 15 * 60)
 CONNECTOR_TIMEOUT_SECONDS = env_float("CONNECTOR_TIMEOUT_SECONDS", 10.0)

@@ -62,6 +62,7 @@ from civicdesk.publishing.models import (
     Publication,
     PublicationState,
 )
+from civicdesk.publishing.state import move
 
 logger = logging.getLogger(__name__)
 
@@ -317,11 +318,11 @@ def _publish_in_the_past(publication: Publication, account: NetAccount,
                               client_ref=str(publication.idempotency_key), now=when)
     post = created.obj
     url = _post_url(account, post)
-    Publication.objects.filter(pk=publication.pk).update(
-        state=PublicationState.PUBLISHED, remote_id=str(post.pk), published_at=when,
-        remote_url=url, attempts=1,
-    )
-    publication.state = PublicationState.PUBLISHED
+    # Through the state machine like a real send: armed, claimed, published.
+    for step in (PublicationState.SCHEDULED, PublicationState.PUBLISHING):
+        move(publication, step)
+    move(publication, PublicationState.PUBLISHED, remote_id=str(post.pk), published_at=when,
+         remote_url=url, attempts=1)
     publication.remote_id, publication.published_at, publication.remote_url = (
         str(post.pk), when, url)
     publication.attempts = 1

@@ -14,5 +14,8 @@ class PeriodicJob(models.Model):
     last_finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
+    class Meta:
+        indexes = [models.Index(fields=["next_run_at"], name="periodic_due")]
+
     def __str__(self) -> str:
         return self.name

@@ -57,14 +57,14 @@ def _content_changed(post: Post, actor: User, action: str, data: dict[str, objec
     if post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
         raise ValidationError("Part of this post is already published or being published.")
     from civicdesk.publishing.models import PublicationState as S
-    from civicdesk.publishing.state import PENDING
+    from civicdesk.publishing.state import PENDING, move_many
 
     if post.status != PostStatus.DRAFT:
         post.revision += 1
         post.status = PostStatus.DRAFT
         post.save(update_fields=["revision", "status", "updated_at"])
-        post.publications.filter(state__in=PENDING).update(
-            state=S.DRAFT, status_reason="The images changed; approve again.")
+        move_many(post.publications.all(), S.DRAFT, sources=PENDING,
+                  status_reason="The images changed; approve again.")
     audit(organization=post.brand.organization_id, actor=actor, action=action, target=post,
           data=data)
 

@@ -99,9 +99,7 @@ class PostVariant(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["post", "language", "channel"], name="variant_unique"
-            ),
+            models.UniqueConstraint(fields=["post", "language", "channel"], name="variant_unique"),
             models.UniqueConstraint(
                 fields=["post", "language"],
                 condition=models.Q(channel__isnull=True),
@@ -187,6 +185,13 @@ class Publication(models.Model):
     idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
     claimed_by = models.CharField(max_length=100, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The claim: a token for this publication alone, held while ``lease_until`` is renewed.
+    # A worker sends and settles only while its token is still the one stored here.
+    claim_token = models.CharField(max_length=160, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # When a request to publish last left; a check may conclude "not there" only once the
+    # connector's timeout has passed since then (a slower POST could still land).
+    last_sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     remote_id = models.CharField(max_length=200, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
@@ -199,6 +204,7 @@ class Publication(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="publication_due"),
+            models.Index(fields=["state", "lease_until"], name="publication_lease"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["variant", "channel"], name="publication_unique"),
@@ -222,6 +228,8 @@ class AttemptOutcome(models.TextChoices):
     ERROR = "error", "Internal error"
     DELETED = "deleted", "Removed from the platform"
     DELETE_FAILED = "delete_failed", "Could not remove it from the platform"
+    # The platform answered after this worker's claim had passed to someone else.
+    CLAIM_LOST = "claim_lost", "Answer came after the claim was lost"
 
 
 class PublicationAttempt(models.Model):
@@ -257,9 +265,7 @@ class FeedItem(models.Model):
     seen_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["channel", "guid"], name="feed_item_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["channel", "guid"], name="feed_item_unique")]
         ordering = ["-published_at", "-seen_at"]
 
     def __str__(self) -> str:

@@ -1,9 +1,12 @@
 """The publisher: claim due publications, send them, and settle every outcome.
 
 Rules it keeps:
-- a publication is claimed with a conditional UPDATE, so two workers never send one;
-- an unknown outcome (timeout, lost response) becomes *unconfirmed* and the platform is
-  asked what happened before anything is sent again;
+- a publication is claimed with a conditional UPDATE that gives it its own token and a lease;
+  the holder renews the lease while sending, and sends and settles only while the token still
+  holds (a settle that finds the claim gone is logged, written to the ledger and checked);
+- an unknown outcome (timeout, lost response, a lease that ran out) becomes *unconfirmed* and
+  the platform is asked what happened before anything is sent again; "not there" counts only
+  once the connector's timeout has passed since the last request left;
 - a publication that could only go out later than its window is *missed*, not sent late;
 - every call to a platform is written to the attempt ledger.
 """
@@ -14,13 +17,17 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 import httpx
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import CharField, Count, F, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from civicdesk.connectors.base import (
@@ -38,9 +45,10 @@ from civicdesk.connectors.tokens import note_rate_limit
 from civicdesk.organizations.models import Channel, ChannelHealth
 from civicdesk.publishing.backoff import backoff_delay
 from civicdesk.publishing.checks import last_check
-from civicdesk.publishing.models import AttemptOutcome, Post, Publication, PublicationAttempt
+from civicdesk.publishing.ledger import record_attempt
+from civicdesk.publishing.models import AttemptOutcome, Post, Publication
 from civicdesk.publishing.models import PublicationState as S
-from civicdesk.publishing.state import move
+from civicdesk.publishing.state import can_move, move, move_many
 from civicdesk.rules import THREAD_PLATFORMS, measure, split_thread
 
 logger = logging.getLogger(__name__)
@@ -66,53 +74,107 @@ def missed_window() -> timedelta:
     return timedelta(seconds=settings.PUBLISH_MISSED_AFTER_SECONDS)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """One claimed publication: the token proves the claim is still this worker's."""
+
+    pk: int
+    token: str
+    channel_id: int
+    platform: str
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
+
+
 def claim_due(*, worker: str, now: datetime | None = None, limit: int | None = None) -> list[int]:
     """Claim up to ``limit`` due publications for ``worker``; returns the ids claimed."""
+    return [c.pk for c in claim(worker=worker, now=now, limit=limit)]
+
+
+def claim(
+    *,
+    worker: str,
+    now: datetime | None = None,
+    limit: int | None = None,
+    accept: Callable[[int, str], bool] | None = None,
+) -> list[Claim]:
+    """Claim due publications, each with its own token and a lease.
+
+    ``accept(channel_id, platform)`` lets the caller take only what it has room for; it is
+    asked once for each publication about to be claimed. Every channel is also held to its
+    connector's ``max_concurrency`` times ``PUBLISH_WORKERS_EXPECTED`` in flight over all
+    workers.
+    """
     now = now or timezone.now()
     limit = limit or settings.PUBLISH_CLAIM_BATCH
-    token = f"{worker}/{uuid.uuid4().hex[:8]}"
+    prefix = f"{worker}/{uuid.uuid4().hex[:8]}/"
     due = (
         Publication.objects.filter(state=S.SCHEDULED, next_attempt_at__lte=now)
         .exclude(channel__brand__organization__publishing_paused=True)
         .exclude(channel__rate_limited_until__gt=now)
-        .exclude(channel__platform__in=platforms_at_capacity())
     )
     with transaction.atomic():
         candidates = due.order_by("next_attempt_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
             # PostgreSQL: skip rows another worker is claiming instead of queueing behind it.
             candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        ids = list(candidates.values_list("pk", flat=True)[:limit])
-        if not ids:
+        rows = list(candidates.values_list("pk", "channel_id", "channel__platform")[: limit * 4])
+        if not rows:
             return []
+        room = _room_per_channel({channel_id: platform for _, channel_id, platform in rows})
+        chosen: list[tuple[int, int, str]] = []
+        for pk, channel_id, platform in rows:
+            if len(chosen) >= limit or room.get(channel_id, 0) <= 0:
+                continue
+            if accept is not None and not accept(channel_id, platform):
+                continue
+            room[channel_id] -= 1
+            chosen.append((pk, channel_id, platform))
+        if not chosen:
+            return []
+        ids = [pk for pk, _, _ in chosen]
         # The state condition makes the claim safe even without row locks (SQLite).
-        Publication.objects.filter(pk__in=ids, state=S.SCHEDULED).update(
-            state=S.PUBLISHING, claimed_by=token, claimed_at=now, updated_at=now
+        move_many(
+            Publication.objects.filter(pk__in=ids),
+            S.PUBLISHING,
+            sources=[S.SCHEDULED],
+            claim_token=Concat(Value(prefix), Cast("pk", CharField())),
+            claimed_by=worker[:100],
+            claimed_at=now,
+            lease_until=now + lease(),
         )
-    return list(
-        Publication.objects.filter(pk__in=ids, claimed_by=token, state=S.PUBLISHING)
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)
-    )
+        mine = dict(
+            Publication.objects.filter(
+                pk__in=ids, state=S.PUBLISHING, claim_token__startswith=prefix
+            ).values_list("pk", "claim_token")
+        )
+    return [
+        Claim(pk, mine[pk], channel_id, platform)
+        for pk, channel_id, platform in chosen
+        if pk in mine
+    ]
 
 
-def platforms_at_capacity() -> list[str]:
-    """Platforms with as many publications in flight as their connector allows."""
-    in_flight = (
-        Publication.objects.filter(state=S.PUBLISHING)
-        .values("channel__platform")
+def _room_per_channel(platforms: dict[int, str]) -> dict[int, int]:
+    """How many more publications each channel may have in flight over all workers."""
+    in_flight = dict(
+        Publication.objects.filter(state=S.PUBLISHING, channel_id__in=list(platforms))
+        .values("channel_id")
         .annotate(n=Count("pk"))
+        .values_list("channel_id", "n")
     )
-    full = []
-    for row in in_flight:
-        platform = row["channel__platform"]
+    room = {}
+    for channel_id, platform in platforms.items():
         try:
             cap = connector_class(platform).max_concurrency
         except LookupError:
-            continue
-        if row["n"] >= cap * max(1, settings.PUBLISH_WORKERS_EXPECTED):
-            full.append(platform)
-    return full
+            cap = 1
+        room[channel_id] = cap * max(1, settings.PUBLISH_WORKERS_EXPECTED) - in_flight.get(
+            channel_id, 0
+        )
+    return room
 
 
 def outbound_for(publication: Publication) -> OutboundPost:
@@ -137,190 +199,295 @@ def media_items(post: Post, language: str) -> list[MediaItem]:
     for media in post.media.all():
         with media.file.open("rb") as handle:
             data = handle.read()
-        items.append(MediaItem(filename=media.file.name.rsplit("/", 1)[-1],
-                               content_type=media.content_type, data=data,
-                               alt_text=media.alt_text(language)))
+        items.append(
+            MediaItem(
+                filename=media.file.name.rsplit("/", 1)[-1],
+                content_type=media.content_type,
+                data=data,
+                alt_text=media.alt_text(language),
+            )
+        )
     return items
 
 
-def _ledger(
-    publication: Publication,
-    *,
-    worker: str,
-    started: datetime,
-    outcome: str,
-    detail: str = "",
-    error: ConnectorError | None = None,
-) -> None:
-    PublicationAttempt.objects.create(
-        publication=publication,
-        worker=worker[:100],
-        started_at=started,
-        finished_at=timezone.now(),
-        outcome=outcome,
-        detail=(detail or (str(error) if error else ""))[:1000],
-        http_status=error.status if error else None,
-        retry_after=error.retry_after if error else None,
-    )
+_ledger = record_attempt
 
 
 def _mark_channel(channel: Channel, health: str, detail: str) -> None:
     Channel.objects.filter(pk=channel.pk).update(health=health, health_detail=detail[:500])
 
 
-def _settle_published(pub: Publication, result: PublishResult, *, worker: str,
-                      started: datetime, outcome: str) -> None:
+# What a settled publication no longer holds: its claim.
+RELEASED: dict[str, Any] = {"claimed_by": "", "claim_token": "", "lease_until": None}
+
+
+def _settle(
+    pub: Publication,
+    target: str,
+    *,
+    token: str | None,
+    worker: str,
+    started: datetime,
+    outcome: str,
+    detail: str = "",
+    error: ConnectorError | None = None,
+    **fields: Any,
+) -> bool:
+    """Move a publication and write its ledger row in one transaction, if the claim holds.
+
+    A claim that passed to another worker (its lease ran out) must not settle: the attempt is
+    still written to the ledger, logged, and the publication is left for a check to decide.
+    """
     with transaction.atomic():
-        move(
+        if move(pub, target, token=token, **RELEASED, **fields):
+            _ledger(
+                pub, worker=worker, started=started, outcome=outcome, detail=detail, error=error
+            )
+            return True
+    _claim_lost(pub, worker=worker, started=started, detail=f"{outcome}: {detail or error or ''}")
+    return False
+
+
+def _claim_lost(pub: Publication, *, worker: str, started: datetime, detail: str) -> None:
+    logger.warning("publication %s: the claim passed to another worker before %s", pub.pk, detail)
+    with transaction.atomic():
+        _ledger(
             pub,
-            S.PUBLISHED,
-            remote_id=result.remote_id[:200],
-            remote_url=result.url[:500],
-            thread_remote_ids=list(result.thread_remote_ids),
-            published_at=result.published_at or timezone.now(),
-            status_reason="",
-            claimed_by="",
+            worker=worker,
+            started=started,
+            outcome=AttemptOutcome.CLAIM_LOST,
+            detail=f"The claim had passed on; the platform said {detail}",
         )
-        _ledger(pub, worker=worker, started=started, outcome=outcome,
-                detail=f"remote id {result.remote_id}")
+        current = Publication.objects.get(pk=pub.pk)
+        if current.state != S.UNCONFIRMED and can_move(current.state, S.UNCONFIRMED):
+            move(
+                current,
+                S.UNCONFIRMED,
+                **RELEASED,
+                next_attempt_at=timezone.now(),
+                status_reason="An answer came after the claim was lost; checking with the "
+                "platform.",
+            )
+        pub.state = current.state
 
 
-def _retry_or_give_up(pub: Publication, error: ConnectorError, *, worker: str,
-                      started: datetime, report: PublishReport) -> None:
+def _retry_or_give_up(
+    pub: Publication,
+    error: ConnectorError,
+    *,
+    token: str | None,
+    worker: str,
+    started: datetime,
+    report: PublishReport,
+) -> None:
     now = timezone.now()
-    with transaction.atomic():
-        _ledger(pub, worker=worker, started=started, outcome=AttemptOutcome.RETRYABLE, error=error)
-        if pub.attempts >= settings.PUBLISH_MAX_ATTEMPTS:
-            move(pub, S.FAILED, claimed_by="",
-                 status_reason=f"Gave up after {pub.attempts} attempts: {error}"[:500])
-            report.failed += 1
-            return
-        delay = backoff_delay(
-            pub.attempts,
-            base=settings.PUBLISH_BACKOFF_BASE_SECONDS,
-            cap=settings.PUBLISH_BACKOFF_CAP_SECONDS,
-            retry_after=error.retry_after,
+    settle = partial(
+        _settle,
+        pub,
+        token=token,
+        worker=worker,
+        started=started,
+        outcome=AttemptOutcome.RETRYABLE,
+        error=error,
+    )
+    if pub.attempts >= settings.PUBLISH_MAX_ATTEMPTS:
+        settle(S.FAILED, status_reason=f"Gave up after {pub.attempts} attempts: {error}"[:500])
+        report.failed += 1
+        return
+    delay = backoff_delay(
+        pub.attempts,
+        base=settings.PUBLISH_BACKOFF_BASE_SECONDS,
+        cap=settings.PUBLISH_BACKOFF_CAP_SECONDS,
+        retry_after=error.retry_after,
+    )
+    retry_at = now + timedelta(seconds=delay)
+    assert pub.scheduled_at is not None
+    if retry_at > pub.scheduled_at + missed_window():
+        settle(
+            S.MISSED,
+            status_reason=(f"The platform was unavailable until past the window: {error}"[:500]),
         )
-        retry_at = now + timedelta(seconds=delay)
-        assert pub.scheduled_at is not None
-        if retry_at > pub.scheduled_at + missed_window():
-            move(pub, S.MISSED, claimed_by="",
-                 status_reason=f"The platform was unavailable until past the window: {error}"[:500])
-            report.missed += 1
-            return
-        move(pub, S.SCHEDULED, claimed_by="", next_attempt_at=retry_at,
-             status_reason=f"Will retry at {retry_at:%H:%M:%S} UTC: {error}"[:500])
-        report.retrying += 1
+        report.missed += 1
+        return
+    settle(
+        S.SCHEDULED,
+        next_attempt_at=retry_at,
+        status_reason=f"Will retry at {retry_at:%H:%M:%S} UTC: {error}"[:500],
+    )
+    report.retrying += 1
 
 
-def publish_one(publication_id: int, *, worker: str, report: PublishReport | None = None,
-                client: httpx.Client | None = None) -> str:
+def publish_one(
+    publication: int | Claim,
+    *,
+    worker: str,
+    report: PublishReport | None = None,
+    client: httpx.Client | None = None,
+) -> str:
     """Send one claimed publication and settle its state. Returns the new state.
 
-    ``client`` lets a batch share one HTTP client (and its connections): making one costs
-    more than a publication does.
+    Given a :class:`Claim`, every write is conditional on its token; given only an id, the
+    claim stored on the row is taken as this caller's. ``client`` lets a batch share one HTTP
+    client (and its connections): making one costs more than a publication does.
     """
     report = report or PublishReport()
+    pk = publication.pk if isinstance(publication, Claim) else publication
     pub = Publication.objects.select_related(
         "variant", "post", "channel", "channel__brand__organization"
-    ).get(pk=publication_id)
-    if pub.state != S.PUBLISHING:
+    ).get(pk=pk)
+    token = publication.token if isinstance(publication, Claim) else pub.claim_token
+    if pub.state != S.PUBLISHING or pub.claim_token != token:
         return pub.state
     started = timezone.now()
+    settle = partial(_settle, pub, token=token, worker=worker, started=started)
     org = pub.channel.brand.organization
     if org.publishing_paused:
-        move(pub, S.SCHEDULED, claimed_by="", status_reason="Publishing is paused.")
+        # Nothing was sent: handing the claim back needs no ledger row.
+        move(pub, S.SCHEDULED, token=token, **RELEASED, status_reason="Publishing is paused.")
         return pub.state
     assert pub.scheduled_at is not None
     if started > pub.scheduled_at + missed_window():
-        with transaction.atomic():
-            move(pub, S.MISSED, claimed_by="", status_reason=(
+        settle(
+            S.MISSED,
+            outcome=AttemptOutcome.MISSED,
+            status_reason=(
                 f"Not sent: more than {settings.PUBLISH_MISSED_AFTER_SECONDS // 60} minutes "
-                "past its time."))
-            _ledger(pub, worker=worker, started=started, outcome=AttemptOutcome.MISSED)
+                "past its time."
+            ),
+        )
         report.missed += 1
         return pub.state
     refused = last_check(pub)
     if refused:
-        with transaction.atomic():
-            move(pub, S.FAILED, claimed_by="",
-                 status_reason=("Stopped by the last check before sending: "
-                                + "; ".join(refused))[:500])
-            _ledger(pub, worker=worker, started=started, outcome=AttemptOutcome.REJECTED,
-                    detail="; ".join(refused))
+        settle(
+            S.FAILED,
+            outcome=AttemptOutcome.REJECTED,
+            detail="; ".join(refused),
+            status_reason=("Stopped by the last check before sending: " + "; ".join(refused))[:500],
+        )
         report.failed += 1
         return pub.state
-    Publication.objects.filter(pk=pub.pk).update(attempts=F("attempts") + 1)
-    pub.attempts += 1
     outbound = outbound_for(pub)
+    # Send only while the claim is still ours, and say when the request left: a check may
+    # conclude "not there" only once a request sent then can no longer land.
+    sent_at = timezone.now()
+    if not Publication.objects.filter(pk=pub.pk, state=S.PUBLISHING, claim_token=token).update(
+        attempts=F("attempts") + 1, last_sent_at=sent_at
+    ):
+        logger.info("publication %s: claim lost before sending; not sent", pub.pk)
+        return Publication.objects.values_list("state", flat=True).get(pk=pub.pk)
+    pub.attempts += 1
+    pub.last_sent_at = sent_at
     try:
         with connector_for(pub.channel, client=client) as connector:
             result = connector.publish(outbound)
     except RetryableError as error:
         note_rate_limit(pub.channel, error)
-        _retry_or_give_up(pub, error, worker=worker, started=started, report=report)
+        _retry_or_give_up(pub, error, token=token, worker=worker, started=started, report=report)
     except AuthExpiredError as error:
-        with transaction.atomic():
-            move(pub, S.FAILED, claimed_by="",
-                 status_reason=f"The channel needs reconnecting: {error}"[:500])
-            _ledger(pub, worker=worker, started=started, outcome=AttemptOutcome.AUTH_EXPIRED,
-                    error=error)
+        if settle(
+            S.FAILED,
+            outcome=AttemptOutcome.AUTH_EXPIRED,
+            error=error,
+            status_reason=f"The channel needs reconnecting: {error}"[:500],
+        ):
             _mark_channel(pub.channel, ChannelHealth.NEEDS_RECONNECTING, str(error))
         report.failed += 1
     except RejectedError as error:
-        with transaction.atomic():
-            move(pub, S.FAILED, claimed_by="",
-                 status_reason=f"The platform refused it: {error}"[:500])
-            _ledger(pub, worker=worker, started=started, outcome=AttemptOutcome.REJECTED,
-                    error=error)
+        settle(
+            S.FAILED,
+            outcome=AttemptOutcome.REJECTED,
+            error=error,
+            status_reason=f"The platform refused it: {error}"[:500],
+        )
         report.failed += 1
     except OutcomeUnknownError as error:
-        _to_unconfirmed(pub, worker=worker, started=started, error=error)
+        _to_unconfirmed(pub, token=token, worker=worker, started=started, error=error)
         report.unconfirmed += 1
     except Exception as exc:  # noqa: BLE001 - a bug must not turn into a blind retry
         logger.exception("publication %s: unexpected error", pub.pk)
-        _to_unconfirmed(pub, worker=worker, started=started,
-                        error=OutcomeUnknownError(f"internal error: {type(exc).__name__}"))
+        _to_unconfirmed(
+            pub,
+            token=token,
+            worker=worker,
+            started=started,
+            error=OutcomeUnknownError(f"internal error: {type(exc).__name__}"),
+        )
         report.unconfirmed += 1
     else:
-        _settle_published(pub, result, worker=worker, started=started,
-                          outcome=AttemptOutcome.PUBLISHED)
+        settle(
+            S.PUBLISHED,
+            outcome=AttemptOutcome.PUBLISHED,
+            **_published_fields(result),
+            detail=f"remote id {result.remote_id}",
+        )
         report.published += 1
     return pub.state
 
 
-def _to_unconfirmed(pub: Publication, *, worker: str, started: datetime,
-                    error: ConnectorError) -> None:
-    with transaction.atomic():
-        move(pub, S.UNCONFIRMED, claimed_by="", next_attempt_at=timezone.now(),
-             status_reason=f"Outcome unknown, checking with the platform: {error}"[:500])
-        _ledger(pub, worker=worker, started=started, outcome=AttemptOutcome.OUTCOME_UNKNOWN,
-                error=error)
+def _published_fields(result: PublishResult) -> dict[str, Any]:
+    return {
+        "remote_id": result.remote_id[:200],
+        "remote_url": result.url[:500],
+        "thread_remote_ids": list(result.thread_remote_ids),
+        "published_at": result.published_at or timezone.now(),
+        "status_reason": "",
+    }
+
+
+def _to_unconfirmed(
+    pub: Publication, *, token: str | None, worker: str, started: datetime, error: ConnectorError
+) -> None:
+    _settle(
+        pub,
+        S.UNCONFIRMED,
+        token=token,
+        worker=worker,
+        started=started,
+        outcome=AttemptOutcome.OUTCOME_UNKNOWN,
+        error=error,
+        next_attempt_at=timezone.now(),
+        status_reason=f"Outcome unknown, checking with the platform: {error}"[:500],
+    )
 
 
 def shared_client() -> httpx.Client:
     return httpx.Client(timeout=settings.CONNECTOR_TIMEOUT_SECONDS)
 
 
-def publish_due(*, worker: str, now: datetime | None = None,
-                client: httpx.Client | None = None) -> PublishReport:
-    """Claim and send every due publication, batch after batch."""
+def publish_due(
+    *, worker: str, now: datetime | None = None, client: httpx.Client | None = None
+) -> PublishReport:
+    """Claim and send every due publication, one after another (tests, the command line).
+
+    The worker's publishing loop (``civicdesk.publishing.engine``) sends many at once.
+    """
     report = PublishReport()
-    ids = claim_due(worker=worker, now=now)
-    if not ids:
+    claims = claim(worker=worker, now=now)
+    if not claims:
         return report
     own = client is None
     client = client or shared_client()
     try:
-        while ids:
-            report.claimed += len(ids)
-            for pk in ids:
-                publish_one(pk, worker=worker, report=report, client=client)
-            ids = claim_due(worker=worker, now=now)
+        while claims:
+            report.claimed += len(claims)
+            for one in claims:
+                publish_one(one, worker=worker, report=report, client=client)
+            claims = claim(worker=worker, now=now)
     finally:
         if own:
             client.close()
     return report
+
+
+def renew_leases(tokens: list[str], *, now: datetime | None = None) -> int:
+    """The heartbeat: push the lease of the publications this worker is sending."""
+    if not tokens:
+        return 0
+    now = now or timezone.now()
+    return Publication.objects.filter(state=S.PUBLISHING, claim_token__in=tokens).update(
+        lease_until=now + lease()
+    )
 
 
 def check_unconfirmed(*, worker: str, now: datetime | None = None) -> int:
@@ -330,51 +497,106 @@ def check_unconfirmed(*, worker: str, now: datetime | None = None) -> int:
     due = Publication.objects.filter(state=S.UNCONFIRMED, next_attempt_at__lte=now)
     for pk, next_at in due.values_list("pk", "next_attempt_at")[:50]:
         # Claim the check by pushing the next check later; one worker wins.
-        if Publication.objects.filter(pk=pk, state=S.UNCONFIRMED, next_attempt_at=next_at).update(
-            next_attempt_at=now + CHECK_INTERVAL, claimed_by=worker[:100]
-        ) != 1:
+        if (
+            Publication.objects.filter(pk=pk, state=S.UNCONFIRMED, next_attempt_at=next_at).update(
+                next_attempt_at=now + CHECK_INTERVAL, claimed_by=worker[:100]
+            )
+            != 1
+        ):
             continue
-        check_one(pk, worker=worker)
+        check_one(pk, worker=worker, now=now)
         checked += 1
     return checked
 
 
-def check_one(publication_id: int, *, worker: str) -> str:
+def send_may_still_land(pub: Publication, now: datetime) -> datetime | None:
+    """When a request sent at ``last_sent_at`` can no longer land; None if that has passed."""
+    if pub.last_sent_at is None:
+        return None
+    settled_by = pub.last_sent_at + timedelta(seconds=settings.CONNECTOR_TIMEOUT_SECONDS)
+    return settled_by if now < settled_by else None
+
+
+def check_one(publication_id: int, *, worker: str, now: datetime | None = None) -> str:
     pub = Publication.objects.select_related("variant", "channel").get(pk=publication_id)
     if pub.state != S.UNCONFIRMED:
         return pub.state
     started = timezone.now()
+    now = max(now or started, started)
     try:
         with connector_for(pub.channel) as connector:
             found = connector.check_publication(outbound_for(pub))
     except ConnectorError as error:
-        _ledger(pub, worker=worker, started=started, outcome=AttemptOutcome.CHECK_FAILED,
-                error=error)
+        _ledger(
+            pub, worker=worker, started=started, outcome=AttemptOutcome.CHECK_FAILED, error=error
+        )
         if isinstance(error, AuthExpiredError):
             _mark_channel(pub.channel, ChannelHealth.NEEDS_RECONNECTING, str(error))
         return pub.state
     if found is not None:
-        _settle_published(pub, found, worker=worker, started=started,
-                          outcome=AttemptOutcome.CHECK_FOUND)
+        _settle(
+            pub,
+            S.PUBLISHED,
+            token=None,
+            worker=worker,
+            started=started,
+            outcome=AttemptOutcome.CHECK_FOUND,
+            detail=f"remote id {found.remote_id}",
+            **_published_fields(found),
+        )
         return pub.state
     with transaction.atomic():
+        wait_until = send_may_still_land(pub, now)
+        if wait_until is not None:
+            # A request still in flight could land after this look: ask again later.
+            _ledger(
+                pub,
+                worker=worker,
+                started=started,
+                outcome=AttemptOutcome.CHECK_NOT_FOUND,
+                detail="Not there yet; the last request could still land.",
+            )
+            Publication.objects.filter(pk=pub.pk, state=S.UNCONFIRMED).update(
+                next_attempt_at=wait_until
+            )
+            return pub.state
         _ledger(pub, worker=worker, started=started, outcome=AttemptOutcome.CHECK_NOT_FOUND)
         assert pub.scheduled_at is not None
         if started > pub.scheduled_at + missed_window():
-            move(pub, S.MISSED, claimed_by="", status_reason=(
-                "Not on the platform, and now too late to send."))
+            move(
+                pub,
+                S.MISSED,
+                **RELEASED,
+                status_reason=("Not on the platform, and now too late to send."),
+            )
         else:
-            move(pub, S.SCHEDULED, claimed_by="", next_attempt_at=started,
-                 status_reason="Not on the platform after all; sending again.")
+            move(
+                pub,
+                S.SCHEDULED,
+                **RELEASED,
+                next_attempt_at=started,
+                status_reason="Not on the platform after all; sending again.",
+            )
     return pub.state
 
 
 def recover_stale_claims(*, now: datetime | None = None) -> int:
-    """Claims held too long belong to a dead worker: their outcome is unknown, so check."""
+    """Claims whose lease ran out belong to a dead or stuck worker: the outcome is unknown.
+
+    The token is cleared, so the old holder can no longer send or settle.
+    """
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.PUBLISH_CLAIM_TIMEOUT_SECONDS)
-    return Publication.objects.filter(state=S.PUBLISHING, claimed_at__lt=cutoff).update(
-        state=S.UNCONFIRMED, next_attempt_at=now, claimed_by="", updated_at=now,
+    legacy_cutoff = now - timedelta(seconds=settings.PUBLISH_CLAIM_TIMEOUT_SECONDS)
+    stale = Publication.objects.filter(
+        Q(lease_until__lt=now) | Q(lease_until__isnull=True, claimed_at__lt=legacy_cutoff)
+    )
+    return move_many(
+        stale,
+        S.UNCONFIRMED,
+        sources=[S.PUBLISHING],
+        **RELEASED,
+        next_attempt_at=now,
+        updated_at=now,
         status_reason="The worker stopped while sending; checking with the platform.",
     )
 
@@ -382,14 +604,20 @@ def recover_stale_claims(*, now: datetime | None = None) -> int:
 def sweep_missed(*, now: datetime | None = None) -> int:
     """Posts not approved, or not sent, within the window after their time are missed."""
     now = now or timezone.now()
-    cutoff = now - missed_window()
-    not_approved = Publication.objects.filter(
-        state__in=[S.DRAFT, S.IN_REVIEW], scheduled_at__lt=cutoff
-    ).update(state=S.MISSED, updated_at=now,
-             status_reason="Not approved by its scheduled time, so it did not go out.")
-    late = Publication.objects.filter(
-        Q(state=S.SCHEDULED) & Q(scheduled_at__lt=cutoff)
-    ).update(state=S.MISSED, updated_at=now,
-             status_reason="Not sent within the window after its time (publishing was paused "
-                           "or the platform unavailable).")
-    return not_approved + late
+    late = Publication.objects.filter(scheduled_at__lt=now - missed_window())
+    not_approved = move_many(
+        late,
+        S.MISSED,
+        sources=[S.DRAFT, S.IN_REVIEW],
+        updated_at=now,
+        status_reason="Not approved by its scheduled time, so it did not go out.",
+    )
+    not_sent = move_many(
+        late,
+        S.MISSED,
+        sources=[S.SCHEDULED],
+        updated_at=now,
+        status_reason="Not sent within the window after its time (publishing was paused "
+        "or the platform unavailable).",
+    )
+    return not_approved + not_sent

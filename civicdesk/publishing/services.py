@@ -34,7 +34,7 @@ from civicdesk.publishing.models import (
     Publication,
 )
 from civicdesk.publishing.models import PublicationState as S
-from civicdesk.publishing.state import LIVE_OR_UNKNOWN, PENDING, move
+from civicdesk.publishing.state import LIVE_OR_UNKNOWN, PENDING, can_move, move, move_many
 
 MAX_TEXT = 100_000
 
@@ -128,7 +128,7 @@ def _build_variants(post: Post, draft: Draft) -> None:
             variant = base[lang]
         publications.append(
             Publication(post=post, variant=variant, channel=channels[channel_id],
-                        state=S.DRAFT, scheduled_at=post.scheduled_at,
+                        scheduled_at=post.scheduled_at,
                         next_attempt_at=post.scheduled_at)
         )
     Publication.objects.bulk_create(publications)
@@ -193,9 +193,9 @@ def post_update(*, post: Post, actor: User, draft: Draft) -> Post:
         post.revision += 1
         post.status = PostStatus.DRAFT
         # Any approval is void: every publication still to go out is a draft again.
-        post.publications.filter(state__in=PENDING).update(
-            state=S.DRAFT, scheduled_at=post.scheduled_at,
-            next_attempt_at=post.scheduled_at, status_reason="Edited; approve again.")
+        move_many(post.publications.all(), S.DRAFT, sources=PENDING,
+                  scheduled_at=post.scheduled_at, next_attempt_at=post.scheduled_at,
+                  status_reason="Edited; approve again.")
     else:
         # Same content: keep the workflow state, only the time moves.
         _restore_states(post)
@@ -215,8 +215,10 @@ def _restore_states(post: Post) -> None:
         state = S.IN_REVIEW
     else:
         state = S.DRAFT
-    post.publications.update(state=state, scheduled_at=post.scheduled_at,
-                             next_attempt_at=post.scheduled_at, status_reason="")
+    sources = [s for s in PENDING | {S.CANCELLED} if s == state or can_move(s, state)]
+    move_many(post.publications.all(), state, sources=sources,
+              scheduled_at=post.scheduled_at, next_attempt_at=post.scheduled_at,
+              status_reason="")
 
 
 def time_already_past(at: datetime | None, *, now: datetime | None = None) -> bool:
@@ -255,9 +257,8 @@ def post_submit(*, post: Post, actor: User) -> Post:
         "This post cannot be submitted for approval until it is fixed:"))
     post.status = PostStatus.IN_REVIEW
     post.save(update_fields=["status", "updated_at"])
-    post.publications.filter(state__in=[S.DRAFT, S.MISSED]).update(
-        state=S.IN_REVIEW, status_reason=""
-    )
+    move_many(post.publications.all(), S.IN_REVIEW, sources=[S.DRAFT, S.MISSED],
+              status_reason="")
     audit(organization=post.brand.organization_id, actor=actor, action="post.submit",
           target=post, data={"revision": post.revision})
     return post
@@ -324,10 +325,9 @@ def post_approve(*, post: Post, actor: User, comment: str = "") -> Post:
 def _arm(post: Post) -> None:
     """Approved publications with a time become scheduled; without one, they wait."""
     target = S.SCHEDULED if post.scheduled_at else S.APPROVED
-    post.publications.filter(state__in=[S.IN_REVIEW, S.APPROVED, S.MISSED]).update(
-        state=target, scheduled_at=post.scheduled_at, next_attempt_at=post.scheduled_at,
-        status_reason="",
-    )
+    move_many(post.publications.all(), target, sources=[S.IN_REVIEW, S.APPROVED, S.MISSED],
+              scheduled_at=post.scheduled_at, next_attempt_at=post.scheduled_at,
+              status_reason="")
 
 
 @transaction.atomic
@@ -344,9 +344,8 @@ def post_send_back(*, post: Post, actor: User, comment: str) -> Post:
                             approved=False, comment=comment[:5000])
     post.status = PostStatus.DRAFT
     post.save(update_fields=["status", "updated_at"])
-    post.publications.filter(state__in=PENDING).update(
-        state=S.DRAFT, status_reason=f"Sent back: {comment}"[:500]
-    )
+    move_many(post.publications.all(), S.DRAFT, sources=PENDING,
+              status_reason=f"Sent back: {comment}"[:500])
     audit(organization=post.brand.organization_id, actor=actor, action="post.send_back",
           target=post, data={"revision": post.revision, "comment": comment})
     return post
@@ -374,8 +373,8 @@ def post_cancel(*, post: Post, actor: User) -> Post:
     """Delete a post from the plan: everything not yet sent is cancelled."""
     post = _lock(post)
     require(actor, post.brand, Perm.COMPOSE)
-    pending = post.publications.filter(state__in=PENDING)
-    cancelled = pending.update(state=S.CANCELLED, status_reason="The post was deleted.")
+    cancelled = move_many(post.publications.all(), S.CANCELLED, sources=PENDING,
+                          status_reason="The post was deleted.")
     if not post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
         post.status = PostStatus.CANCELLED
         post.save(update_fields=["status", "updated_at"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.tasks import task
@@ -11,7 +11,8 @@ from django.utils import timezone
 from civicdesk.connectors.base import ConnectorError, RetryableError
 from civicdesk.connectors.registry import connector_for
 from civicdesk.publishing.backoff import backoff_delay
-from civicdesk.publishing.models import AttemptOutcome, Publication, PublicationAttempt
+from civicdesk.publishing.ledger import record_attempt
+from civicdesk.publishing.models import AttemptOutcome, Publication
 from civicdesk.publishing.models import PublicationState as S
 from civicdesk.publishing.state import move
 
@@ -51,7 +52,5 @@ def remove_publication(publication_id: int, attempt: int = 1) -> str:
     return "deleted"
 
 
-def _ledger(publication: Publication, started: object, outcome: str, detail: str) -> None:
-    PublicationAttempt.objects.create(
-        publication=publication, worker="task", started_at=started, finished_at=timezone.now(),
-        outcome=outcome, detail=detail[:1000])
+def _ledger(publication: Publication, started: datetime, outcome: str, detail: str) -> None:
+    record_attempt(publication, worker="task", started=started, outcome=outcome, detail=detail)

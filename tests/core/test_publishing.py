@@ -166,13 +166,20 @@ def test_unknown_outcome_is_checked_never_blindly_retried(
     assert outcomes == [AttemptOutcome.OUTCOME_UNKNOWN, AttemptOutcome.CHECK_FOUND]
 
 
-def test_unknown_outcome_not_found_is_sent_again(desk: Desk,
-                                                 fake_platform: FakeConnector) -> None:
+def test_unknown_outcome_not_found_is_sent_again(desk: Desk, fake_platform: FakeConnector,
+                                                 settings) -> None:  # noqa: ANN001
     fake_platform._publish = _raise(OutcomeUnknownError("timed out before it was taken"))
     post = approved_post(desk, texts={"en": "Bridge open."})
     publisher.publish_due(worker="w")
+    # Not there yet, but a request sent a moment ago could still land: no conclusion.
     publisher.check_unconfirmed(worker="w")
     pub = post.publications.get()
+    assert pub.state == S.UNCONFIRMED and pub.last_sent_at is not None
+    assert pub.next_attempt_at >= pub.last_sent_at + timedelta(
+        seconds=settings.CONNECTOR_TIMEOUT_SECONDS)
+    # Once the connector's timeout has passed since it was sent, "not there" is the answer.
+    publisher.check_unconfirmed(worker="w", now=pub.next_attempt_at)
+    pub.refresh_from_db()
     assert pub.state == S.SCHEDULED
     fake_platform._publish = _ok
     publisher.publish_due(worker="w")
