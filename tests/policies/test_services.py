@@ -3,7 +3,6 @@ hostile documents, who may change it, and the cache of the policy in force."""
 
 from __future__ import annotations
 
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
