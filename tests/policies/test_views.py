@@ -52,6 +52,8 @@ def cases(world: World) -> list[Case]:
             200,
         ),
         Case("policy-import", "post", f"/policy/{o}/import/", {}, True, 302),
+        # The form editor itself is for admins only (its saves: test_form_editor).
+        Case("policy-form", "get", f"/policy/{o}/form/", {}, True, 200),
         Case("policy-restore", "post", f"/policy/{o}/versions/0/restore/", {}, True, 302),
     ]
 
@@ -82,6 +84,7 @@ VIEWS = [
     "policy-validate",
     "policy-import",
     "policy-restore",
+    "policy-form",
 ]
 
 
