@@ -493,20 +493,24 @@ def renew_leases(tokens: list[str], *, now: datetime | None = None) -> int:
 def check_unconfirmed(*, worker: str, now: datetime | None = None) -> int:
     """Ask the platform about each unconfirmed publication whose check is due."""
     now = now or timezone.now()
-    checked = 0
-    due = Publication.objects.filter(state=S.UNCONFIRMED, next_attempt_at__lte=now)
-    for pk, next_at in due.values_list("pk", "next_attempt_at")[:50]:
-        # Claim the check by pushing the next check later; one worker wins.
-        if (
-            Publication.objects.filter(pk=pk, state=S.UNCONFIRMED, next_attempt_at=next_at).update(
-                next_attempt_at=now + CHECK_INTERVAL, claimed_by=worker[:100]
-            )
-            != 1
-        ):
-            continue
+    claimed = claim_checks(worker=worker, now=now)
+    for pk in claimed:
         check_one(pk, worker=worker, now=now)
-        checked += 1
-    return checked
+    return len(claimed)
+
+
+def claim_checks(*, worker: str, now: datetime | None = None, limit: int = 50) -> list[int]:
+    """Claim the due checks of unconfirmed publications by pushing each one's next check."""
+    now = now or timezone.now()
+    due = Publication.objects.filter(state=S.UNCONFIRMED, next_attempt_at__lte=now)
+    claimed = []
+    for pk, next_at in due.values_list("pk", "next_attempt_at")[:limit]:
+        # One worker wins each check: the one whose UPDATE still sees the old time.
+        if Publication.objects.filter(pk=pk, state=S.UNCONFIRMED, next_attempt_at=next_at).update(
+            next_attempt_at=now + CHECK_INTERVAL, claimed_by=worker[:100]
+        ) == 1:
+            claimed.append(pk)
+    return claimed
 
 
 def send_may_still_land(pub: Publication, now: datetime) -> datetime | None:
