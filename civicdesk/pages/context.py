@@ -142,8 +142,11 @@ def desk(request: HttpRequest) -> dict[str, Any]:
     reach = Reach(grants=grants, organizations_with_brands=set(organizations))
     match = getattr(request, "resolver_match", None)
     here = (match.url_name or "") if match else ""
+    links = navigation(reach, here)
     return {
-        "nav_links": navigation(reach, here),
+        "nav_links": links,
+        # For links outside the menu to the same pages ("Write a post" on the plan).
+        "nav_opens": frozenset(link.url_name for link in links),
         "nav_brands": brands,
         "nav_organizations": list(organizations.values()),
         "paused_organizations": [o for o in organizations.values() if o.publishing_paused],

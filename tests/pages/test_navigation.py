@@ -61,6 +61,9 @@ def test_the_menu_offers_exactly_what_the_role_opens(
     client.force_login(_person(world, role))
     shown = _menu(client.get("/").content.decode())
     assert shown == [URLS[name] for name in EXPECTED[role]]
+    # No other link on the plan leads to a refusal either.
+    plan = client.get("/posts/").content.decode()
+    assert ('href="/posts/new/' in plan) == ("post-new" in EXPECTED[role])
     for name in ALL:
         answer = client.get(URLS[name], follow=True)
         if name in EXPECTED[role]:
