@@ -53,6 +53,10 @@ class _RuleForm(forms.Form):
     def language_fields(self) -> list[forms.BoundField]:
         return []
 
+    def summary(self) -> str:
+        """What the rule is called in a folded list."""
+        return str(self.initial.get("id", ""))
+
     def main_fields(self) -> list[forms.BoundField]:
         """The rule's own fields; texts per language, the short name and Remove come after."""
         later = {"id", "DELETE", *(bound.name for bound in self.language_fields())}
@@ -191,6 +195,11 @@ class ClauseForm(_RuleForm):
 
     def language_fields(self) -> list[forms.BoundField]:
         return [self[f"{kind}_{code}"] for code in self.languages for kind in ("title", "text")]
+
+    def summary(self) -> str:
+        titles = [self.initial.get(f"title_{code}") for code in self.languages]
+        title = next((t for t in titles if t), "")
+        return f"{title} ({self.initial['id']})" if title else super().summary()
 
     def id_seed(self) -> str:
         titles = [self.cleaned_data.get(f"title_{code}") for code in self.languages]

@@ -24,6 +24,11 @@ from civicdesk.rules.report import POLICY_SEVERITIES
 _LIST_SPLIT = re.compile(r"[,\s]+")
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
+_SHORT_LEVELS = {
+    "blocking": _("blocking"),
+    "warning": _("warning"),
+    "advice": _("advice"),
+}
 SEVERITY_LABELS = {
     "blocking": _("Blocking: the post cannot go out"),
     "warning": _("Warning"),
@@ -91,11 +96,11 @@ def editor_languages(policy: Policy, official: Iterable[str] = ()) -> list[str]:
 
 
 def _severity_field(code: str) -> forms.ChoiceField:
-    usual = SEVERITY_LABELS[POLICY_SEVERITIES[code].value]
+    usual = _SHORT_LEVELS[POLICY_SEVERITIES[code].value]
     return forms.ChoiceField(
         label=RULE_LABELS[code],
         required=False,
-        choices=[("", _("As usual (%(level)s)") % {"level": usual}), *SEVERITY_LABELS.items()],
+        choices=[("", _("As usual: %(level)s") % {"level": usual}), *SEVERITY_LABELS.items()],
     )
 
 
