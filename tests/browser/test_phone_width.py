@@ -43,6 +43,7 @@ class Scene:
     world: World
     post_url: str
     conversation_url: str
+    author_url: str
 
 
 def _scene(prefix: str) -> Scene:
@@ -64,6 +65,7 @@ def _scene(prefix: str) -> Scene:
         world=world,
         post_url=f"/posts/{post.pk}/",
         conversation_url=f"/inbox/c/{message.conversation_id}/",
+        author_url=f"/inbox/authors/{message.author_id}/",
     )
 
 
@@ -112,9 +114,12 @@ def test_every_screen_fits_a_phone(live_server, browser, role: str) -> None:  # 
         assert "/" in menu and len(menu) >= 5, menu
         extra = [
             scene.post_url,
+            f"{scene.post_url}edit/",
             scene.conversation_url,
+            scene.author_url,
             "/policy/",
             "/channels/",
+            "/channels/connect/",
             "/audit/",
             "/posts/new/",
             f"/posts/new/?brand={world.brand.pk}",
