@@ -54,19 +54,19 @@ class PolicyFormEditor:
             languages=self.languages,
             initial=PolicySettingsForm.initial_for(policy, base=base, languages=self.languages),
         )
-        self.approvals = ApprovalFormSet(
+        self.approvals: RuleFormSet = ApprovalFormSet(  # type: ignore[assignment]
             data,
             prefix="approvals",
             initial=[ApprovalForm.initial_for(r) for r in policy.approvals],
             form_kwargs=kwargs,
         )
-        self.forbidden = ForbiddenFormSet(
+        self.forbidden: RuleFormSet = ForbiddenFormSet(  # type: ignore[assignment]
             data,
             prefix="forbidden",
             initial=[ForbiddenForm.initial_for(r) for r in policy.forbidden],
             form_kwargs=kwargs,
         )
-        self.moderation = ClauseFormSet(
+        self.moderation: RuleFormSet = ClauseFormSet(  # type: ignore[assignment]
             data,
             prefix="moderation",
             initial=[ClauseForm.initial_for(c) for c in policy.moderation],

@@ -136,7 +136,9 @@ class ForbiddenForm(_RuleForm):
         return self.cleaned_data["terms"][0]
 
     def rule(self, rule_id: str, before: ForbiddenRule | None) -> ForbiddenRule:
-        reason = _texts(self.cleaned_data, "reason", self.languages, before and before.reason)
+        reason = _texts(
+            self.cleaned_data, "reason", self.languages, before.reason if before else None
+        )
         return ForbiddenRule(id=rule_id, terms=self.cleaned_data["terms"], reason=reason)
 
 
@@ -156,7 +158,10 @@ class ClauseForm(_RuleForm):
         # Actions the policy names that the form does not know are kept, not dropped.
         known = {value for value, _label in MODERATION_ACTIONS}
         extra = [a for a in self.initial.get("actions", []) if a not in known]
-        self.fields["actions"].choices = [*MODERATION_ACTIONS, *((a, a) for a in extra)]
+        self._offered = [*(value for value, _label in MODERATION_ACTIONS), *extra]
+        actions = self.fields["actions"]
+        assert isinstance(actions, forms.MultipleChoiceField)
+        actions.choices = [*MODERATION_ACTIONS, *((a, a) for a in extra)]
         for code in self.languages:
             name = language_label(code)
             self.fields[f"title_{code}"] = forms.CharField(
@@ -180,7 +185,8 @@ class ClauseForm(_RuleForm):
         return initial
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not any(data.get(f"title_{code}") for code in self.languages):
             self.add_error(
                 f"title_{self.languages[0]}",
@@ -189,8 +195,7 @@ class ClauseForm(_RuleForm):
         # The order the policy wrote them in is kept; actions ticked anew follow.
         chosen = data.get("actions") or []
         before = [a for a in self.initial.get("actions", []) if a in chosen]
-        offered = [value for value, _label in self.fields["actions"].choices]
-        data["actions"] = before + [a for a in offered if a in chosen and a not in before]
+        data["actions"] = before + [a for a in self._offered if a in chosen and a not in before]
         return data
 
     def language_fields(self) -> list[forms.BoundField]:
@@ -209,8 +214,8 @@ class ClauseForm(_RuleForm):
         data = self.cleaned_data
         return ModerationClause(
             id=rule_id,
-            title=_texts(data, "title", self.languages, before and before.title),
-            text=_texts(data, "text", self.languages, before and before.text),
+            title=_texts(data, "title", self.languages, before.title if before else None),
+            text=_texts(data, "text", self.languages, before.text if before else None),
             actions=data["actions"],
         )
 
@@ -236,7 +241,7 @@ class RuleFormSet(BaseFormSet):
             form
             for form in self.forms
             if form.has_changed() or form.initial
-            if not self._should_delete_form(form)
+            if not (self.can_delete and form.cleaned_data.get("DELETE", False))
         ]
 
     def clean(self) -> None:
