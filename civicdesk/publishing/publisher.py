@@ -115,6 +115,9 @@ def claim(
         .exclude(channel__brand__organization__publishing_paused=True)
         .exclude(channel__rate_limited_until__gt=now)
     )
+    # An unlocked look first: an idle worker then never takes SQLite's write lock.
+    if not due.exists():
+        return []
     with transaction.atomic():
         candidates = due.order_by("next_attempt_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
@@ -506,9 +509,12 @@ def claim_checks(*, worker: str, now: datetime | None = None, limit: int = 50) -
     claimed = []
     for pk, next_at in due.values_list("pk", "next_attempt_at")[:limit]:
         # One worker wins each check: the one whose UPDATE still sees the old time.
-        if Publication.objects.filter(pk=pk, state=S.UNCONFIRMED, next_attempt_at=next_at).update(
-            next_attempt_at=now + CHECK_INTERVAL, claimed_by=worker[:100]
-        ) == 1:
+        if (
+            Publication.objects.filter(pk=pk, state=S.UNCONFIRMED, next_attempt_at=next_at).update(
+                next_attempt_at=now + CHECK_INTERVAL, claimed_by=worker[:100]
+            )
+            == 1
+        ):
             claimed.append(pk)
     return claimed
 
