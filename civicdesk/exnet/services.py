@@ -106,14 +106,19 @@ def create_account(
     if NetAccount.objects.filter(handle__iexact=handle).exists():
         raise NetError(f"the handle @{handle} is taken", status=409, code="conflict")
     token = new_token()
-    account = NetAccount.objects.create(
-        handle=handle,
-        display_name=display_name[:80],
-        bio=bio[:300],
-        is_simulated=simulated,
-        token_hash=hash_token(token),
-        created_at=timezone.now(),
-    )
+    try:
+        with transaction.atomic():
+            account = NetAccount.objects.create(
+                handle=handle,
+                display_name=display_name[:80],
+                bio=bio[:300],
+                is_simulated=simulated,
+                token_hash=hash_token(token),
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        # Two sign-ups for one handle raced; the other one has it.
+        raise NetError(f"the handle @{handle} is taken", status=409, code="conflict") from None
     return account, token
 
 
