@@ -14,6 +14,7 @@ from civicdesk.config import (
     env_str,
     secret_from_env_or_file,
 )
+from civicdesk.connectors.catalog import platform_api_urls, platform_apps
 
 DATA_DIR = data_dir()
 
@@ -175,20 +176,12 @@ EXNET_ALLOW_REQUEST_FAULTS = env_bool("EXNET_ALLOW_REQUEST_FAULTS", False)
 # How long the network holds a request it was told to time out.
 EXNET_FAULT_HOLD_SECONDS = env_float("EXNET_FAULT_HOLD_SECONDS", CONNECTOR_TIMEOUT_SECONDS + 2)
 
-# Platforms: the organization's registered application on each (for OAuth), and an
-# optional API address (for a self-hosted peer, a proxy, or tests).
-SOCIAL_PLATFORMS = ("x", "facebook", "instagram", "threads", "linkedin", "youtube", "mastodon",
-                    "bluesky", "newsroom")
-PLATFORM_APPS = {
-    platform: {
-        "client_id": env_str(f"CIVICDESK_{platform.upper()}_CLIENT_ID"),
-        "client_secret": env_str(f"CIVICDESK_{platform.upper()}_CLIENT_SECRET"),
-    }
-    for platform in SOCIAL_PLATFORMS
-}
-PLATFORM_API_URLS = {
-    platform: env_str(f"CIVICDESK_{platform.upper()}_API_URL") for platform in SOCIAL_PLATFORMS
-}
+# Platforms, from each one's description (connectors/<platform>/platform.py): the
+# organization's registered application on each (CIVICDESK_<PLATFORM>_CLIENT_ID and
+# _CLIENT_SECRET, for OAuth, and X's _TIER), and an optional API address (_API_URL, for a
+# self-hosted peer, a proxy, or tests).
+PLATFORM_APPS = platform_apps(env_str)
+PLATFORM_API_URLS = platform_api_urls(env_str)
 # Tokens expiring sooner than this are refreshed by the sweep, and just before use.
 TOKEN_REFRESH_MARGIN_SECONDS = env_int("TOKEN_REFRESH_MARGIN_SECONDS", 15 * 60)
 # Admins are warned this long before a token that cannot be refreshed expires.

@@ -30,15 +30,8 @@ import httpx
 logger = logging.getLogger(__name__)
 
 
-class ErrorKind(StrEnum):
-    RETRYABLE = "retryable"
-    AUTH_EXPIRED = "auth_expired"
-    REJECTED = "rejected"
-    OUTCOME_UNKNOWN = "outcome_unknown"
-
-
 class ConnectorError(Exception):
-    kind: ClassVar[ErrorKind]
+    """A failed platform call; its subclass is its kind (see the module docstring)."""
 
     def __init__(
         self,
@@ -64,19 +57,19 @@ class ConnectorError(Exception):
 
 
 class RetryableError(ConnectorError):
-    kind = ErrorKind.RETRYABLE
+    """Nothing happened; try again after ``retry_after`` seconds."""
 
 
 class AuthExpiredError(ConnectorError):
-    kind = ErrorKind.AUTH_EXPIRED
+    """The channel's authorization must be renewed by a person."""
 
 
 class RejectedError(ConnectorError):
-    kind = ErrorKind.REJECTED
+    """The platform refused the request as invalid; retrying won't help."""
 
 
 class OutcomeUnknownError(ConnectorError):
-    kind = ErrorKind.OUTCOME_UNKNOWN
+    """It may or may not have taken effect: ask ``check_publication``."""
 
 
 class UnsupportedError(RejectedError):
@@ -266,8 +259,23 @@ class Connector:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @classmethod
+    def channel_capabilities(cls, credentials: Mapping[str, str]) -> frozenset[Capability]:
+        """What Civic Desk can do for one account: the platform's capabilities, narrowed by
+        what the account's own credentials allow (an X app's access tier, for one).
+
+        A class method, so screens can ask without a client; ``registry.supports`` asks it
+        for every screen and the worker, so they all give the same answer.
+        """
+        return cls.capabilities
+
+    @classmethod
+    def channel_limitations(cls, credentials: Mapping[str, str]) -> Mapping[Capability, str]:
+        """The sentences that explain what this account cannot do, in the users' words."""
+        return cls.limitations
+
     def supports(self, capability: Capability) -> bool:
-        return capability in self.capabilities
+        return capability in self.channel_capabilities(self.credentials)
 
     # The platform calls. Each raises a ConnectorError subclass on failure.
     def publish(self, post: OutboundPost) -> PublishResult:
@@ -303,7 +311,7 @@ class Connector:
         return ChannelHealth(ok=True)
 
     def _unsupported(self, capability: Capability) -> str:
-        return self.limitations.get(
+        return self.channel_limitations(self.credentials).get(
             capability, f"{self.platform or 'this platform'} does not support {capability}"
         )
 

@@ -1,7 +1,15 @@
-"""Which connector class serves which platform."""
+"""Which connector class and which authorization flow serve which platform, and what a
+channel can do there.
+
+Both tables are built from the platforms' descriptions (``connectors/catalog.py``). Every
+question about what a channel can do takes the channel: the connector class answers for
+that account (an X channel on the free tier has no inbox), so the composer, the
+conversation page, the moderation queue and the worker give the same answer.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import httpx
@@ -9,37 +17,16 @@ from django.utils.module_loading import import_string
 
 from civicdesk.connectors.auth import AuthFlow
 from civicdesk.connectors.base import Capability, Connector
+from civicdesk.connectors.catalog import SPECS
 
 if TYPE_CHECKING:
     from civicdesk.organizations.models import Channel
 
 # Platform slug -> dotted path of its connector class. One sub-package per platform.
-CONNECTORS: dict[str, str] = {
-    "exnet": "civicdesk.connectors.exnet.connector.ExnetConnector",
-    "x": "civicdesk.connectors.x.connector.XConnector",
-    "facebook": "civicdesk.connectors.facebook.connector.FacebookConnector",
-    "instagram": "civicdesk.connectors.instagram.connector.InstagramConnector",
-    "threads": "civicdesk.connectors.threads.connector.ThreadsConnector",
-    "linkedin": "civicdesk.connectors.linkedin.connector.LinkedInConnector",
-    "youtube": "civicdesk.connectors.youtube.connector.YouTubeConnector",
-    "mastodon": "civicdesk.connectors.mastodon.connector.MastodonConnector",
-    "bluesky": "civicdesk.connectors.bluesky.connector.BlueskyConnector",
-    "newsroom": "civicdesk.connectors.newsroom.connector.NewsroomConnector",
-}
+CONNECTORS: dict[str, str] = {slug: spec.connector for slug, spec in SPECS.items()}
 
 # Platform slug -> dotted path of its authorization flow (see connectors/auth.py).
-AUTH_FLOWS: dict[str, str] = {
-    "exnet": "civicdesk.connectors.exnet.auth.ExnetAuthFlow",
-    "x": "civicdesk.connectors.x.auth.XAuthFlow",
-    "facebook": "civicdesk.connectors.facebook.auth.FacebookAuthFlow",
-    "instagram": "civicdesk.connectors.instagram.auth.InstagramAuthFlow",
-    "threads": "civicdesk.connectors.threads.auth.ThreadsAuthFlow",
-    "linkedin": "civicdesk.connectors.linkedin.auth.LinkedInAuthFlow",
-    "youtube": "civicdesk.connectors.youtube.auth.YouTubeAuthFlow",
-    "mastodon": "civicdesk.connectors.mastodon.auth.MastodonAuthFlow",
-    "bluesky": "civicdesk.connectors.bluesky.auth.BlueskyAuthFlow",
-    "newsroom": "civicdesk.connectors.newsroom.auth.NewsroomAuthFlow",
-}
+AUTH_FLOWS: dict[str, str] = {slug: spec.auth_flow for slug, spec in SPECS.items()}
 
 
 def connector_class(platform: str) -> type[Connector]:
@@ -81,36 +68,60 @@ def _class_or_none(platform: str) -> type[Connector] | None:
         return None
 
 
-def supports(platform: str, capability: Capability) -> bool:
-    """Whether Civic Desk can do this on the platform at all."""
-    cls = _class_or_none(platform)
-    return cls is not None and capability in cls.capabilities
+def _credentials(channel: Channel) -> dict[str, str]:
+    try:
+        return channel.get_credentials()
+    except ValueError:
+        # Unreadable with this key: the platform's general answer; using the channel will
+        # ask for a reconnection anyway.
+        return {}
 
 
-def limitation(platform: str, capability: Capability) -> str:
-    """The platform's own sentence about this capability; "" when it has none."""
-    cls = _class_or_none(platform)
-    return UNAVAILABLE if cls is None else cls.limitations.get(capability, "")
+def supports(channel: Channel, capability: Capability) -> bool:
+    """Whether Civic Desk can do this on the channel: its platform, and its account's tier."""
+    cls = _class_or_none(channel.platform)
+    return cls is not None and capability in cls.channel_capabilities(_credentials(channel))
 
 
-def can_publish(platform: str) -> bool:
-    """Whether Civic Desk can post to this platform at all (YouTube and feeds cannot)."""
-    return supports(platform, Capability.PUBLISH)
+def limitation(channel: Channel, capability: Capability) -> str:
+    """The platform's own sentence about this capability on the channel; "" when none."""
+    cls = _class_or_none(channel.platform)
+    if cls is None:
+        return UNAVAILABLE
+    return cls.channel_limitations(_credentials(channel)).get(capability, "")
 
 
 def limitations_for(channel: Channel) -> list[str]:
-    """What the channel's platform cannot do, in the users' words."""
+    """What the channel cannot do, in the users' words."""
     cls = _class_or_none(channel.platform)
     if cls is None:
         return [UNAVAILABLE]
-    notes = list(dict.fromkeys(cls.limitations.values()))  # one sentence may cover two
-    if Capability.PUBLISH not in cls.capabilities and Capability.PUBLISH not in cls.limitations:
+    credentials = _credentials(channel)
+    limits = cls.channel_limitations(credentials)
+    notes = list(dict.fromkeys(limits.values()))  # one sentence may cover two
+    if Capability.PUBLISH not in cls.channel_capabilities(credentials) and (
+        Capability.PUBLISH not in limits
+    ):
         notes.append(f"{channel.get_platform_display()} does not take posts from Civic Desk.")
     return notes
 
 
-def publishing_platforms() -> list[str]:
-    return [platform for platform in CONNECTORS if can_publish(platform)]
+def reply_refusal(channel: Channel, *, direct: bool) -> str:
+    """Why a message on the channel cannot be answered from Civic Desk; "" when it can.
+
+    Asked by the conversation page and by the reply action alike.
+    """
+    needed = Capability.DIRECT_MESSAGES if direct else Capability.REPLY
+    if supports(channel, needed):
+        return ""
+    return limitation(channel, needed) or (
+        f"{channel.get_platform_display()} does not let us answer this from Civic Desk."
+    )
+
+
+def channels_that(capability: Capability, channels: Iterable[Channel]) -> list[Channel]:
+    """The channels, in order, on which Civic Desk can do this."""
+    return [channel for channel in channels if supports(channel, capability)]
 
 
 def auth_flow_class(platform: str) -> type[AuthFlow]:

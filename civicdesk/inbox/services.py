@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from civicdesk.connectors.registry import reply_refusal
 from civicdesk.inbox.limits import measure_reply, reply_length_problem
 from civicdesk.inbox.models import (
     Conversation,
@@ -38,6 +39,10 @@ def _checked_text(*, message: InboundMessage, text: str) -> str:
     if len(text) > MAX_REPLY:
         raise ValidationError(_("The reply is too long."), code="too_long")
     channel = message.channel
+    # The conversation page asks the same question, so it offers no reply box here.
+    refusal = reply_refusal(channel, direct=message.conversation.is_direct)
+    if refusal:
+        raise ValidationError(refusal, code="unsupported")
     measurement = measure_reply(channel=channel, text=text, direct=message.conversation.is_direct)
     problem = (
         reply_length_problem(measurement, platform_name=channel.get_platform_display())

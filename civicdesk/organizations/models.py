@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from civicdesk.connectors.catalog import SPECS
 from civicdesk.core.crypto import decrypt_json, encrypt_json
 
 
@@ -66,17 +67,10 @@ class Brand(models.Model):
         return self.name
 
 
-class Platform(models.TextChoices):
-    EXNET = "exnet", "Exercise network"
-    X = "x", "X"
-    FACEBOOK = "facebook", "Facebook Page"
-    INSTAGRAM = "instagram", "Instagram"
-    LINKEDIN = "linkedin", "LinkedIn"
-    YOUTUBE = "youtube", "YouTube"
-    THREADS = "threads", "Threads"
-    MASTODON = "mastodon", "Mastodon"
-    BLUESKY = "bluesky", "Bluesky"
-    NEWSROOM = "newsroom", "Newsroom feed"
+# One member a platform package (connectors/<platform>/platform.py): Platform.X == "x".
+Platform = models.TextChoices(
+    "Platform", [(spec.slug.upper(), (spec.slug, spec.label)) for spec in SPECS.values()]
+)
 
 
 class ChannelHealth(models.TextChoices):
@@ -109,7 +103,10 @@ class Channel(models.Model):
     # The platform asked us to wait: nothing is sent to this channel before this time.
     rate_limited_until = models.DateTimeField(null=True, blank=True)
     connected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     remote_id = models.CharField(max_length=200, blank=True)

@@ -8,7 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language_info
 
-from civicdesk.connectors.registry import limitations_for, publishing_platforms
+from civicdesk.connectors.base import Capability
+from civicdesk.connectors.registry import channels_that, limitations_for
 from civicdesk.inbox.models import ConversationStatus
 from civicdesk.organizations.models import Brand, Channel
 from civicdesk.pages.text import local_input_value, parse_local_time
@@ -48,9 +49,9 @@ class ComposeForm(forms.Form):
         self.brand = brand
         org = brand.organization
         active = brand.channels.filter(is_active=True)
-        postable = active.filter(platform__in=publishing_platforms())
-        self.channel_list = list(postable)
-        self.fields["channels"].queryset = postable
+        # Asked of each channel: an account's tier can narrow what its platform allows.
+        self.channel_list = channels_that(Capability.PUBLISH, active)
+        self.fields["channels"].queryset = active.filter(pk__in=[c.pk for c in self.channel_list])
         # Channels that take no posts (YouTube, a newsroom feed) are named, not offered.
         self.not_postable = [
             (channel, " ".join(limitations_for(channel)))

@@ -154,8 +154,8 @@ def cannot_hide_reason(channel: Channel, kind: str) -> str | None:
     platform = channel.get_platform_display()
     if kind not in ON_OUR_POSTS:
         return f"a {kind} is not under one of our posts, so {platform} cannot hide it for us"
-    if not supports(channel.platform, Capability.HIDE):
-        return (limitation(channel.platform, Capability.HIDE)
+    if not supports(channel, Capability.HIDE):
+        return (limitation(channel, Capability.HIDE)
                 or f"{platform} does not let us hide comments")
     return None
 

@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 
 from django.utils import translation
 
-from civicdesk.connectors.registry import publishing_platforms
+from civicdesk.connectors.base import Capability
+from civicdesk.connectors.registry import channels_that
 from civicdesk.organizations.models import Channel, Organization
 from civicdesk.publishing.models import Post, Publication
 from civicdesk.rules import (
@@ -45,8 +46,8 @@ def publishes_in(channel: Channel, language: str) -> bool:
 
 def postable_channels(brand_id: int) -> list[Channel]:
     """The brand's accounts a post can go out on (the composer offers the same)."""
-    return list(Channel.objects.filter(brand_id=brand_id, is_active=True,
-                                       platform__in=publishing_platforms()))
+    return channels_that(Capability.PUBLISH,
+                         Channel.objects.filter(brand_id=brand_id, is_active=True))
 
 
 def channel_draft(channel: Channel) -> ChannelDraft:

@@ -9,10 +9,10 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from civicdesk.connectors.base import ConnectorError
+from civicdesk.connectors.base import Capability, ConnectorError
 from civicdesk.connectors.newsroom.connector import NewsroomConnector
 from civicdesk.connectors.newsroom.feed import FeedItem as Item
-from civicdesk.connectors.registry import can_publish, connector_for
+from civicdesk.connectors.registry import channels_that, connector_for
 from civicdesk.organizations.models import Channel, ChannelHealth
 from civicdesk.publishing.models import FeedItem
 from civicdesk.publishing.services import Draft, post_create
@@ -71,10 +71,9 @@ def import_feed(channel_id: int) -> FeedReport:
                     "title": item.title[:500], "link": item.link,
                     "published_at": item.published_at})
         fresh = recent[:FIRST_READ_MAX]
-    targets = [
-        c for c in channel.brand.channels.filter(is_active=True).exclude(pk=channel.pk)
-        if can_publish(c.platform)
-    ]
+    targets = channels_that(
+        Capability.PUBLISH, channel.brand.channels.filter(is_active=True).exclude(pk=channel.pk)
+    )
     author = channel.connected_by
     org = channel.brand.organization
     language = feed.language if feed.language in org.official_languages else (

@@ -352,23 +352,6 @@ def post_send_back(*, post: Post, actor: User, comment: str) -> Post:
 
 
 @transaction.atomic
-def post_schedule(*, post: Post, actor: User, at: datetime | None) -> Post:
-    """Set or change the time only: an approved post is re-armed at the new time."""
-    post = _lock(post)
-    require(actor, post.brand, Perm.COMPOSE)
-    if at is not None and timezone.is_naive(at):
-        raise ValidationError("The time must carry a time zone.")
-    if post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
-        raise ValidationError("Part of this post is already published or being published.")
-    post.scheduled_at = at
-    post.save(update_fields=["scheduled_at", "updated_at"])
-    _restore_states(post)
-    audit(organization=post.brand.organization_id, actor=actor, action="post.schedule",
-          target=post, data={"scheduled_at": at})
-    return post
-
-
-@transaction.atomic
 def post_cancel(*, post: Post, actor: User) -> Post:
     """Delete a post from the plan: everything not yet sent is cancelled."""
     post = _lock(post)
@@ -413,10 +396,11 @@ def publication_remove(*, publication: Publication, actor: User) -> Publication:
     require(actor, publication.post.brand, Perm.PUBLISH_CONTROL)
     if publication.state != S.PUBLISHED:
         raise ValidationError("Only a published post can be removed from its platform.")
-    platform = publication.channel.platform
-    if not supports(platform, Capability.DELETE):
-        raise ValidationError(limitation(platform, Capability.DELETE)
-                              or f"{platform} does not allow this from Civic Desk.")
+    channel = publication.channel
+    if not supports(channel, Capability.DELETE):
+        raise ValidationError(limitation(channel, Capability.DELETE)
+                              or f"{channel.get_platform_display()} does not allow this "
+                                 "from Civic Desk.")
     move(publication, S.DELETING, status_reason="Being removed from the platform.")
     audit(organization=publication.post.brand.organization_id, actor=actor,
           action="publication.remove", target=publication,

@@ -41,7 +41,7 @@ from . import inbox, media, metrics, publishing
 from .metrics import METRICS
 from .ratelimits import DEFAULT_RETRY_AFTER, USAGE_CAP_RETRY_AFTER, RateLimit, rate_limit_wait
 from .shapes import ShapeError, obj, problem_type, x_id
-from .tiers import FREE_TIERS, TIER_LIMITATION, TIER_SENTENCE
+from .tiers import FREE_TIERS, PAID_TIER_CAPABILITIES, TIER_LIMITATION, TIER_SENTENCE, tier_of
 
 __all__ = [
     "DEFAULT_RETRY_AFTER",
@@ -87,14 +87,24 @@ class XConnector(HttpConnector):
 
     @property
     def tier(self) -> str:
-        return self.credentials.get("tier", "").strip().lower()
+        return tier_of(self.credentials)
 
-    def supports(self, capability: Capability) -> bool:
-        if self.tier in FREE_TIERS and capability in (
-            Capability.INBOX, Capability.DIRECT_MESSAGES
-        ):
-            return False
-        return super().supports(capability)
+    @classmethod
+    def channel_capabilities(cls, credentials: Mapping[str, str]) -> frozenset[Capability]:
+        if tier_of(credentials) in FREE_TIERS:
+            return cls.capabilities - PAID_TIER_CAPABILITIES
+        return cls.capabilities
+
+    @classmethod
+    def channel_limitations(cls, credentials: Mapping[str, str]) -> Mapping[Capability, str]:
+        tier = tier_of(credentials)
+        if tier in FREE_TIERS:
+            # Not "may": this channel's app is known to be on the free tier.
+            return dict(cls.limitations) | dict.fromkeys(PAID_TIER_CAPABILITIES, TIER_SENTENCE)
+        if tier:
+            # A paid tier is known: the inbox works, so nothing to warn about.
+            return {c: s for c, s in cls.limitations.items() if c not in PAID_TIER_CAPABILITIES}
+        return cls.limitations
 
     def _headers(self) -> dict[str, str]:
         token = self.credentials.get("access_token", "")

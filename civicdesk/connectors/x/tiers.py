@@ -6,7 +6,19 @@ recent posts; a channel's credentials carry the tier of the X app it was connect
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from civicdesk.connectors.base import Capability
+
 FREE_TIERS = frozenset({"free"})
+# What X gives only on a paid tier.
+PAID_TIER_CAPABILITIES = frozenset({Capability.INBOX, Capability.DIRECT_MESSAGES})
+
+
+def tier_of(credentials: Mapping[str, str]) -> str:
+    """The access tier of the X app a channel was connected with; "" when not known."""
+    return credentials.get("tier", "").strip().lower()
+
 
 TIER_SENTENCE = (
     "X's API gives mentions and direct messages only on a paid tier; this channel's X app "

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from civicdesk.connectors.base import Capability
+from civicdesk.connectors.registry import limitation, reply_refusal
 from civicdesk.inbox import services
 from civicdesk.inbox.limits import measure_reply, reply_length_problem
 from civicdesk.inbox.models import (
@@ -89,18 +91,13 @@ def _conversation_or_404(request: HtmxHttpRequest, pk: int) -> Conversation:
 
 
 def reply_limitation(convo: Conversation) -> str:
-    """Why this conversation cannot be answered from here, or "" when it can."""
-    from civicdesk.connectors.base import Capability
-    from civicdesk.connectors.registry import limitation, supports
-
-    platform = convo.channel.platform
-    needed = Capability.DIRECT_MESSAGES if convo.is_direct else Capability.REPLY
-    if supports(platform, needed):
-        # A direct message may be answerable only under conditions (a 24-hour window).
-        return limitation(platform, needed) if convo.is_direct else ""
-    return limitation(platform, needed) or (
-        f"{convo.channel.get_platform_display()} does not let us answer this from Civic Desk."
-    )
+    """Why this conversation cannot be answered from here, the conditions under which it
+    can, or "" when it simply can."""
+    refusal = reply_refusal(convo.channel, direct=convo.is_direct)
+    if refusal or not convo.is_direct:
+        return refusal
+    # A direct message may be answerable only under conditions (a 24-hour window).
+    return limitation(convo.channel, Capability.DIRECT_MESSAGES)
 
 
 def _reply_target(inbound: list[InboundMessage], to: int | None) -> InboundMessage | None:
@@ -149,6 +146,8 @@ def _conversation_context(
         "thread": thread,
         "can_reply": can_reply,
         "reply_limit": reply_limitation(convo),
+        # The reply action refuses the same (registry.reply_refusal): no form to fill in vain.
+        "reply_refused": bool(reply_refusal(convo.channel, direct=convo.is_direct)),
         "reply_to": reply_to,
         "reply_text": text,
         "reply_error": reply_error,
