@@ -106,6 +106,17 @@ def test_a_refusal_is_a_styled_page_with_the_menu_and_the_reason(
 
 
 @pytest.mark.django_db
+def test_a_refused_form_is_the_styled_refusal_page(world: World) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.author)
+    answer = client.post("/posts/new/", {"title": "No token"})
+    assert answer.status_code == 403
+    body = answer.content.decode()
+    assert "This form had expired" in body and 'class="sidebar"' in body
+    assert "CSRF verification" not in body and "token missing" not in body
+
+
+@pytest.mark.django_db
 def test_a_role_refusal_names_the_brand_and_the_action(client: Client, world: World) -> None:
     client.force_login(world.approver)
     answer = client.get(f"/posts/new/?brand={world.brand.pk}")

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 
@@ -29,6 +30,15 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", {"reason": _reason(exception)}, status=404)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    # Django's reason ("CSRF token missing") means nothing to people; say what to do instead.
+    explanation = gettext(
+        "This form had expired or was sent from another page, so nothing was changed. "
+        "Reload the page and try again."
+    )
+    return render(request, "403.html", {"reason": explanation}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
