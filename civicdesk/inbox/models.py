@@ -52,12 +52,27 @@ class Conversation(models.Model):
     business_area = models.CharField(max_length=100, blank=True)
     last_message_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Its messages still new (unanswered, not done, not hidden). Kept by the database as
+    # messages arrive or change status (see counters.py), so the inbox never counts.
+    # A plain integer: were it ever to drift, a write must not fail on a CHECK.
+    unread_count = models.IntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["channel", "remote_id"], name="conversation_unique")
         ]
-        indexes = [models.Index(fields=["channel", "status", "-last_message_at"])]
+        # The inbox pages newest activity first, by (last_message_at, id), within the
+        # channels a person may see, optionally one channel or one status.
+        indexes = [
+            models.Index(fields=["channel", "status", "-last_message_at"]),
+            models.Index(fields=["-last_message_at", "-id"], name="conversation_activity"),
+            models.Index(
+                fields=["channel", "-last_message_at", "-id"], name="conversation_channel_activity"
+            ),
+            models.Index(
+                fields=["status", "-last_message_at", "-id"], name="conversation_status_activity"
+            ),
+        ]
         ordering = ["-last_message_at"]
 
     def __str__(self) -> str:
@@ -104,11 +119,41 @@ class InboundMessage(models.Model):
         indexes = [
             models.Index(fields=["channel", "status", "-sent_at"]),
             models.Index(fields=["conversation", "sent_at"]),
+            # An author's history, newest first.
+            models.Index(fields=["author", "-sent_at", "-id"], name="message_author_history"),
         ]
         ordering = ["sent_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.author} · {self.text[:40]}"
+
+
+class ChannelInbox(models.Model):
+    """A channel's inbox counters, kept by the database with its messages (counters.py)."""
+
+    channel = models.OneToOneField(
+        Channel, on_delete=models.CASCADE, primary_key=True, related_name="inbox_counts"
+    )
+    unread = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.unread} new"
+
+
+class ChannelDay(models.Model):
+    """Messages a channel received on one day (UTC, by the time they were sent)."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="inbox_days")
+    day = models.DateField()
+    received = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "day"], name="channel_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.day}: {self.received}"
 
 
 class ReplyState(models.TextChoices):

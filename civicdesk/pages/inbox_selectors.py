@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Sum
 
 from civicdesk.inbox.models import (
     Author,
+    ChannelInbox,
     Conversation,
     InboundMessage,
-    MessageStatus,
     Reply,
     ReplyState,
 )
@@ -26,16 +27,64 @@ class InboxFilters:
     urgency: str | None = None
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A place in a list ordered newest first: the (time, id) of a row, as in a link.
+
+    Written ``<microseconds since 1970>,<id>``: exact, and plain in a query string.
+    """
+
+    at: datetime
+    pk: int
+
+    def __str__(self) -> str:
+        return f"{(self.at - _EPOCH) // _MICRO},{self.pk}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> Cursor | None:
+        """The cursor written in ``value``, or None for anything else (a hand-edited link)."""
+        if not value:
+            return None
+        micros, _, pk = value.partition(",")
+        try:
+            at = _EPOCH + int(micros) * _MICRO
+            number = int(pk)
+        except (ValueError, OverflowError):
+            return None
+        return cls(at=at, pk=number) if number > 0 else None
+
+
+@dataclass
+class InboxPage:
+    """One page of conversations and where the "Newer" and "Older" links lead."""
+
+    conversations: list[Conversation]
+    newer: Cursor | None = None
+    older: Cursor | None = None
+    # "Newer" from the first older page leads to the top, which needs no cursor.
+    newer_is_top: bool = False
+
+
 def conversations_for(*, user: User, filters: InboxFilters) -> QuerySet[Conversation]:
-    """Conversations on the user's channels, newest first, with their unread count."""
+    """Conversations on the user's channels, newest activity first, with their unread count.
+
+    The permission filter stays in the query (channel in the user's channels), so a page
+    never holds what the user may not see, and ordering by (last_message_at, id) walks an
+    index from the top: a page costs the same with a thousand or a million conversations.
+    """
     latest = InboundMessage.objects.filter(conversation_id=OuterRef("pk")).order_by(
         "-sent_at", "-pk"
     )
     conversations = (
-        Conversation.objects.filter(channel__in=channels_for(user, Perm.VIEW))
+        Conversation.objects.filter(channel__in=channels_for(user, Perm.VIEW).values("pk"))
         .select_related("channel__brand__organization")
         .annotate(
-            unread=Count("messages", filter=Q(messages__status=MessageStatus.NEW)),
+            # Kept by the database as messages arrive and change (inbox/counters.py).
+            unread=F("unread_count"),
             latest_message_id=Subquery(latest.values("pk")[:1]),
         )
         .order_by("-last_message_at", "-pk")
@@ -63,6 +112,53 @@ def conversations_for(*, user: User, filters: InboxFilters) -> QuerySet[Conversa
             )
         )
     return conversations
+
+
+def inbox_page(
+    *,
+    user: User,
+    filters: InboxFilters,
+    before: Cursor | None = None,
+    after: Cursor | None = None,
+    size: int = 50,
+) -> InboxPage:
+    """A page of the inbox: the first, the one older than ``before`` or newer than ``after``.
+
+    Keyset pagination: no OFFSET and no COUNT, so page 50 costs what page 1 costs.
+    """
+    conversations = conversations_for(user=user, filters=filters)
+    if after is not None:
+        rows = list(
+            conversations.filter(last_message_at__gte=after.at)
+            .exclude(last_message_at=after.at, pk__lte=after.pk)
+            .order_by("last_message_at", "pk")[: size + 1]
+        )
+        more_newer = len(rows) > size
+        rows = rows[:size][::-1]
+        page = InboxPage(conversations=rows)
+        if rows:
+            page.older = _cursor(rows[-1])
+            page.newer = _cursor(rows[0]) if more_newer else None
+        else:
+            page.older = after
+        page.newer_is_top = bool(rows) and not more_newer
+        return page
+    if before is not None:
+        conversations = conversations.filter(last_message_at__lte=before.at).exclude(
+            last_message_at=before.at, pk__gte=before.pk
+        )
+    rows = list(conversations[: size + 1])
+    page = InboxPage(conversations=rows[:size])
+    if len(rows) > size:
+        page.older = _cursor(rows[size - 1])
+    if before is not None:
+        page.newer = _cursor(rows[0]) if rows else None
+        page.newer_is_top = not rows
+    return page
+
+
+def _cursor(conversation: Conversation) -> Cursor:
+    return Cursor(at=conversation.last_message_at, pk=conversation.pk)
 
 
 def attach_latest_messages(conversations: list[Conversation]) -> None:
@@ -117,15 +213,20 @@ def conversation_thread(*, conversation: Conversation) -> list[ThreadEntry]:
 
 
 def author_messages(*, user: User, author: Author, limit: int = 200) -> list[InboundMessage]:
-    """What this author sent on the channels the user can see, newest first."""
+    """What this author sent on the channels the user can see, newest first (the newest
+    ``limit``, read from the (author, sent_at) index however long the history)."""
     return list(
-        InboundMessage.objects.filter(author=author, channel__in=channels_for(user, Perm.VIEW))
+        InboundMessage.objects.filter(
+            author=author, channel__in=channels_for(user, Perm.VIEW).values("pk")
+        )
         .select_related("channel__brand__organization", "conversation")
         .order_by("-sent_at", "-pk")[:limit]
     )
 
 
 def new_message_count(*, user: User) -> int:
-    return InboundMessage.objects.filter(
-        status=MessageStatus.NEW, channel__in=channels_for(user, Perm.VIEW)
-    ).count()
+    """Messages still new on the user's channels: a sum of per-channel counters."""
+    total = ChannelInbox.objects.filter(
+        channel__in=channels_for(user, Perm.VIEW).values("pk")
+    ).aggregate(n=Sum("unread"))["n"]
+    return total or 0

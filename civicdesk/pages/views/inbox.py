@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,11 +34,12 @@ from civicdesk.pages.forms import (
     StatusForm,
 )
 from civicdesk.pages.inbox_selectors import (
+    Cursor,
     InboxFilters,
     attach_latest_messages,
     author_messages,
     conversation_thread,
-    conversations_for,
+    inbox_page,
     visible_conversation,
 )
 from civicdesk.pages.views.common import HtmxHttpRequest, int_param, run_action
@@ -61,16 +61,21 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         category=_choice(get.get("category"), CATEGORY_CHOICES),
         urgency=_choice(get.get("urgency"), URGENCY_CHOICES),
     )
-    page = Paginator(conversations_for(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        get.get("page")
+    page = inbox_page(
+        user=request.user,
+        filters=filters,
+        before=Cursor.parse(get.get("before")),
+        after=Cursor.parse(get.get("after")),
+        size=PAGE_SIZE,
     )
-    conversations = list(page.object_list)
-    attach_latest_messages(conversations)
+    attach_latest_messages(page.conversations)
+    # The filters, without the place: "Newer" and "Older" add their own cursor.
     query = get.copy()
-    query.pop("page", None)
+    for key in ("before", "after", "page"):
+        query.pop(key, None)
     context = {
         "page": page,
-        "conversations": conversations,
+        "conversations": page.conversations,
         "filters": filters,
         "query": query.urlencode(),
         "brands": brands_for(request.user, Perm.VIEW).order_by("name"),

@@ -1,0 +1,171 @@
+"""Inbox counters, kept by the database in the same transaction as the change.
+
+``Conversation.unread_count``, ``ChannelInbox.unread`` and ``ChannelDay.received`` follow
+every insert, status change and delete of an ``InboundMessage``, whoever makes it (ingest,
+the reply worker, moderation, closing a conversation, a bulk update, the demo seed), because
+triggers make them: no writer can forget, and a bulk ``update()`` is counted like a ``save()``.
+``recount()`` rebuilds them from the messages (``civicdesk recount_inbox``), after a restore
+or a bulk load made with the triggers off.
+
+Lock order on PostgreSQL: the channel's row first, then the conversation's. A statement
+touching several conversations of a channel therefore queues behind any other writer of
+that channel instead of deadlocking with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC
+
+from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
+
+from civicdesk.inbox.models import ChannelDay, ChannelInbox, Conversation, InboundMessage
+from civicdesk.inbox.models import MessageStatus as M
+
+NEW = M.NEW.value
+
+_SQLITE_ADD = f"""
+    INSERT INTO inbox_channelinbox (channel_id, unread) VALUES (NEW.channel_id, 0)
+        ON CONFLICT (channel_id) DO NOTHING;
+    UPDATE inbox_channelinbox SET unread = unread + 1
+        WHERE channel_id = NEW.channel_id AND NEW.status = '{NEW}';
+    UPDATE inbox_conversation SET unread_count = unread_count + 1
+        WHERE id = NEW.conversation_id AND NEW.status = '{NEW}';
+    INSERT INTO inbox_channelday (channel_id, day, received)
+        VALUES (NEW.channel_id, date(NEW.sent_at), 1)
+        ON CONFLICT (channel_id, day) DO UPDATE SET received = received + 1;
+"""
+_SQLITE_REMOVE = f"""
+    UPDATE inbox_channelinbox SET unread = unread - 1
+        WHERE channel_id = OLD.channel_id AND OLD.status = '{NEW}';
+    UPDATE inbox_conversation SET unread_count = unread_count - 1
+        WHERE id = OLD.conversation_id AND OLD.status = '{NEW}';
+    UPDATE inbox_channelday SET received = received - 1
+        WHERE channel_id = OLD.channel_id AND day = date(OLD.sent_at);
+"""
+_CHANGED = (
+    "OLD.status IS NOT NEW.status OR OLD.conversation_id IS NOT NEW.conversation_id"
+    " OR OLD.channel_id IS NOT NEW.channel_id OR OLD.sent_at IS NOT NEW.sent_at"
+)
+
+SQLITE_INSTALL = [
+    f"CREATE TRIGGER inbox_message_counts_insert AFTER INSERT ON inbox_inboundmessage"
+    f" BEGIN {_SQLITE_ADD} END",
+    f"CREATE TRIGGER inbox_message_counts_update AFTER UPDATE OF status, conversation_id,"
+    f" channel_id, sent_at ON inbox_inboundmessage WHEN {_CHANGED}"
+    f" BEGIN {_SQLITE_REMOVE} {_SQLITE_ADD} END",
+    f"CREATE TRIGGER inbox_message_counts_delete AFTER DELETE ON inbox_inboundmessage"
+    f" BEGIN {_SQLITE_REMOVE} END",
+]
+SQLITE_REMOVE = [
+    "DROP TRIGGER IF EXISTS inbox_message_counts_insert",
+    "DROP TRIGGER IF EXISTS inbox_message_counts_update",
+    "DROP TRIGGER IF EXISTS inbox_message_counts_delete",
+]
+
+POSTGRES_INSTALL = [
+    """
+CREATE OR REPLACE FUNCTION inbox_message_counts() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        IF OLD.status = '{new}' THEN
+            UPDATE inbox_channelinbox SET unread = unread - 1 WHERE channel_id = OLD.channel_id;
+            UPDATE inbox_conversation SET unread_count = unread_count - 1
+                WHERE id = OLD.conversation_id;
+        END IF;
+        UPDATE inbox_channelday SET received = received - 1
+            WHERE channel_id = OLD.channel_id AND day = (OLD.sent_at AT TIME ZONE 'UTC')::date;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        IF NEW.status = '{new}' THEN
+            INSERT INTO inbox_channelinbox (channel_id, unread) VALUES (NEW.channel_id, 1)
+                ON CONFLICT (channel_id) DO UPDATE SET unread = inbox_channelinbox.unread + 1;
+            UPDATE inbox_conversation SET unread_count = unread_count + 1
+                WHERE id = NEW.conversation_id;
+        END IF;
+        INSERT INTO inbox_channelday (channel_id, day, received)
+            VALUES (NEW.channel_id, (NEW.sent_at AT TIME ZONE 'UTC')::date, 1)
+            ON CONFLICT (channel_id, day) DO UPDATE SET received = inbox_channelday.received + 1;
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql
+""".replace("{new}", NEW),
+    "CREATE TRIGGER inbox_message_counts_insert_delete AFTER INSERT OR DELETE"
+    " ON inbox_inboundmessage FOR EACH ROW EXECUTE FUNCTION inbox_message_counts()",
+    "CREATE TRIGGER inbox_message_counts_update AFTER UPDATE OF status, conversation_id,"
+    " channel_id, sent_at ON inbox_inboundmessage FOR EACH ROW WHEN ("
+    + _CHANGED.replace("IS NOT", "IS DISTINCT FROM")
+    + ") EXECUTE FUNCTION inbox_message_counts()",
+]
+POSTGRES_REMOVE = [
+    "DROP TRIGGER IF EXISTS inbox_message_counts_insert_delete ON inbox_inboundmessage",
+    "DROP TRIGGER IF EXISTS inbox_message_counts_update ON inbox_inboundmessage",
+    "DROP FUNCTION IF EXISTS inbox_message_counts()",
+]
+
+
+def _statements(vendor: str, *, install: bool) -> list[str]:
+    if vendor == "sqlite":
+        return SQLITE_INSTALL if install else SQLITE_REMOVE
+    if vendor == "postgresql":
+        return POSTGRES_INSTALL if install else POSTGRES_REMOVE
+    raise NotImplementedError(f"inbox counters have no triggers for {vendor}")
+
+
+def install_triggers(conn: BaseDatabaseWrapper = connection) -> None:
+    with conn.cursor() as cursor:
+        for sql in _statements(conn.vendor, install=False) + _statements(conn.vendor, install=True):
+            cursor.execute(sql)
+
+
+def remove_triggers(conn: BaseDatabaseWrapper = connection) -> None:
+    with conn.cursor() as cursor:
+        for sql in _statements(conn.vendor, install=False):
+            cursor.execute(sql)
+
+
+@transaction.atomic
+def recount(*, channel_ids: Iterable[int] | None = None) -> None:
+    """Rebuild the counters from the messages, for some channels or all of them."""
+    messages = InboundMessage.objects.all()
+    conversations = Conversation.objects.all()
+    channel_inbox = ChannelInbox.objects.all()
+    days = ChannelDay.objects.all()
+    if channel_ids is not None:
+        ids = list(channel_ids)
+        messages = messages.filter(channel_id__in=ids)
+        conversations = conversations.filter(channel_id__in=ids)
+        channel_inbox = channel_inbox.filter(channel_id__in=ids)
+        days = days.filter(channel_id__in=ids)
+    unread = (
+        InboundMessage.objects.filter(conversation_id=OuterRef("pk"), status=NEW)
+        .order_by()
+        .values("conversation_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    conversations.update(
+        unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))
+    )
+    channel_inbox.delete()
+    ChannelInbox.objects.bulk_create(
+        ChannelInbox(channel_id=row["channel_id"], unread=row["n"])
+        for row in messages.order_by()
+        .values("channel_id")
+        .annotate(n=Count("pk", filter=Q(status=NEW)))
+    )
+    days.delete()
+    ChannelDay.objects.bulk_create(
+        (
+            ChannelDay(channel_id=row["channel_id"], day=row["day"], received=row["n"])
+            for row in messages.order_by()
+            .annotate(day=TruncDate("sent_at", tzinfo=UTC))
+            .values("channel_id", "day")
+            .annotate(n=Count("pk"))
+        ),
+        batch_size=2000,
+    )
