@@ -132,9 +132,11 @@ def conversation_set_status(*, conversation: Conversation, actor: User, status: 
     require(actor, conversation.channel.brand, Perm.REPLY)
     if status not in ConversationStatus.values:
         raise ValidationError("Unknown status.")
-    Conversation.objects.filter(pk=conversation.pk).update(status=status)
+    # Messages first: their counters lock the channel's row before the conversation's
+    # (inbox/counters.py), the order every writer keeps, so closing cannot deadlock ingest.
     if status == ConversationStatus.CLOSED:
         conversation.messages.filter(status=MessageStatus.NEW).update(status=MessageStatus.DONE)
+    Conversation.objects.filter(pk=conversation.pk).update(status=status)
     audit(
         organization=conversation.channel.brand.organization_id,
         actor=actor,
