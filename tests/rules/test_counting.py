@@ -19,16 +19,17 @@ FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
 
 
 def test_platform_list() -> None:
+    # In the order of the platform packages (connectors/<platform>/platform.py).
     assert PLATFORMS == (
-        "x",
         "bluesky",
-        "mastodon",
-        "threads",
+        "exnet",
         "facebook",
         "instagram",
         "linkedin",
+        "mastodon",
+        "threads",
+        "x",
         "youtube",
-        "exnet",
     )
     limits = {slug: platform_limits(slug).max_length for slug in PLATFORMS}
     assert limits == {
