@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 import unicodedata
 
 from hypothesis import given, settings
@@ -169,8 +168,8 @@ def _big_text(size: int) -> str:
 
 
 def test_hundred_kilobytes() -> None:
+    # How fast this runs is measured in bench/, not asserted here.
     text = _big_text(100_000)
-    started = time.perf_counter()
     for platform in PLATFORMS:
         measure(text, platform)
     for platform in THREAD_PLATFORMS:
@@ -182,7 +181,6 @@ def test_hundred_kilobytes() -> None:
         default_policy(),
         official_languages=["en", "fr"],
     )
-    assert time.perf_counter() - started < 30
 
 
 def test_hundred_kilobytes_of_hostile_shapes() -> None:
