@@ -74,25 +74,35 @@ SEED_COMPLETED = "demo.seeded"
 # What the seed writes on the exercise network, newest rows last: a failed seed deletes the
 # rows above the marks it noted when it started.
 NETWORK_MODELS: list[type[models.Model]] = [
-    NetEvent, NetLike, NetRepost, NetFollow, NetDirectMessage, NetPost, NetAccount,
+    NetEvent,
+    NetLike,
+    NetRepost,
+    NetFollow,
+    NetDirectMessage,
+    NetPost,
+    NetAccount,
 ]
 
 BRANDS = [
     {
         "name": "Road Conditions",
         "purpose": "Timely road information so travellers know what they need to know to move "
-                   "themselves, goods and services along our highways.",
-        "channels": [("roadconditions", "Road Conditions", ["en", "fr"]),
-                     ("roadconditions_north", "Road Conditions North", ["en", "fr"])],
+        "themselves, goods and services along our highways.",
+        "channels": [
+            ("roadconditions", "Road Conditions", ["en", "fr"]),
+            ("roadconditions_north", "Road Conditions North", ["en", "fr"]),
+        ],
     },
     {
         "name": "Transport Insights",
         "purpose": "Education and context around the ministry's work and why we do it, to "
-                   "foster trust and accessibility with the public.",
-        "channels": [("transportinsights", "Transport Insights", ["en"]),
-                     ("transportinsights_fr", "Transports en bref", ["fr"]),
-                     ("transportinsights_video", "Transport Insights Video", ["en", "fr"]),
-                     ("transportinsights_news", "Transport Insights Newsroom", ["en", "fr"])],
+        "foster trust and accessibility with the public.",
+        "channels": [
+            ("transportinsights", "Transport Insights", ["en"]),
+            ("transportinsights_fr", "Transports en bref", ["fr"]),
+            ("transportinsights_video", "Transport Insights Video", ["en", "fr"]),
+            ("transportinsights_news", "Transport Insights Newsroom", ["en", "fr"]),
+        ],
     },
 ]
 
@@ -148,8 +158,12 @@ def seed_demo_fully(*, days: int = 90, seed: int = 2024, now: datetime | None = 
             if collected.error:
                 raise RuntimeError(f"Collecting metrics of @{channel.handle}: {collected.error}")
         backfill_metrics(days=days, now=now)
-        audit(organization=info.organization, actor=None, action=SEED_COMPLETED,
-              data={"days": days, "now": now})
+        audit(
+            organization=info.organization,
+            actor=None,
+            action=SEED_COMPLETED,
+            data={"days": days, "now": now},
+        )
     except BaseException:
         # Also on Ctrl+C (SystemExit from the demo command): leave no half-seeded demo.
         try:
@@ -170,8 +184,12 @@ def seed_demo(*, days: int = 90, seed: int = 2024, now: datetime | None = None) 
     with transaction.atomic():
         marks = _network_marks()
         org, brands, users, new_users = _organization(now)
-        audit(organization=org, actor=None, action=SEED_STARTED,
-              data={"network": marks, "new_users": new_users, "days": days})
+        audit(
+            organization=org,
+            actor=None,
+            action=SEED_STARTED,
+            data={"network": marks, "new_users": new_users, "days": days},
+        )
         history = _history(org, brands, users, days=days, rng=rng, now=now)
         _public_reactions(history, rng=rng, now=now)
         _upcoming(org, brands, users, rng=rng, now=now)
@@ -201,37 +219,50 @@ def demo_wipe(org: Organization) -> None:
                 model.objects.filter(pk__gt=mark).delete()
         # People the seed created, unless they have since joined another organization.
         get_user_model().objects.filter(username__in=data.get("new_users", [])).exclude(
-            pk__in=Membership.objects.values("user_id")).delete()
+            pk__in=Membership.objects.values("user_id")
+        ).delete()
 
 
 def _organization(
     now: datetime,
 ) -> tuple[Organization, list[Brand], dict[str, Any], list[str]]:
     org = org_services.organization_create(
-        name="Ministry of Transport and Infrastructure", time_zone="America/Vancouver",
+        name="Ministry of Transport and Infrastructure",
+        time_zone="America/Vancouver",
         official_languages=["en", "fr"],
     )
     Pillar.objects.bulk_create(
         [Pillar(organization=org, slug=slug, name=name) for slug, name in DEFAULT_PILLARS]
     )
     for name, description in demo_content.CAMPAIGNS:
-        Campaign.objects.create(organization=org, name=name, description=description,
-                                starts_on=(now - timedelta(days=60)).date(),
-                                ends_on=(now + timedelta(days=60)).date())
+        Campaign.objects.create(
+            organization=org,
+            name=name,
+            description=description,
+            starts_on=(now - timedelta(days=60)).date(),
+            ends_on=(now + timedelta(days=60)).date(),
+        )
     brands: list[Brand] = []
     for spec in BRANDS:
-        brand = org_services.brand_create(organization=org, name=spec["name"],
-                                          purpose=spec["purpose"])
+        brand = org_services.brand_create(
+            organization=org, name=spec["name"], purpose=spec["purpose"]
+        )
         for handle, display, languages in spec["channels"]:
             account = NetAccount.objects.filter(handle=handle).first()
             if account is None:
-                account, token = net.create_account(handle=handle, display_name=display,
-                                                    bio=spec["purpose"][:300])
+                account, token = net.create_account(
+                    handle=handle, display_name=display, bio=spec["purpose"][:300]
+                )
             else:
                 token = net.rotate_token(account=account)
-            org_services.channel_create(brand=brand, platform="exnet", handle=handle,
-                                        display_name=display, languages=languages,
-                                        credentials={"token": token})
+            org_services.channel_create(
+                brand=brand,
+                platform="exnet",
+                handle=handle,
+                display_name=display,
+                languages=languages,
+                credentials={"token": token},
+            )
         brands.append(brand)
     User = get_user_model()
     users: dict[str, Any] = {}
@@ -240,8 +271,11 @@ def _organization(
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User.objects.create_user(
-                username, password=DEMO_PASSWORD, first_name=username.capitalize(),
-                is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+                username,
+                password=DEMO_PASSWORD,
+                first_name=username.capitalize(),
+                is_staff=role == Role.ADMIN,
+                is_superuser=role == Role.ADMIN,
             )
             new_users.append(username)
         brand = brands[brand_index] if brand_index is not None else None
@@ -250,8 +284,9 @@ def _organization(
     return org, brands, users, new_users
 
 
-def covering_channels(chosen: Sequence[Channel], channels: Sequence[Channel],
-                      languages: Sequence[str]) -> list[Channel]:
+def covering_channels(
+    chosen: Sequence[Channel], channels: Sequence[Channel], languages: Sequence[str]
+) -> list[Channel]:
     """The chosen channels, plus a sibling for each official language none of them carries.
 
     A team never sends a post only to its French account: the English sibling goes out
@@ -261,8 +296,9 @@ def covering_channels(chosen: Sequence[Channel], channels: Sequence[Channel],
     for language in languages:
         if any(language in (c.languages or languages) for c in picked):
             continue
-        siblings = [c for c in channels if c not in picked and language in (c.languages or
-                                                                           languages)]
+        siblings = [
+            c for c in channels if c not in picked and language in (c.languages or languages)
+        ]
         # The account made for that language first (fewest languages), then in brand order.
         siblings.sort(key=lambda c: len(c.languages or languages))
         if siblings:
@@ -277,14 +313,25 @@ class Published:
     account: NetAccount
 
 
-def _history(org: Organization, brands: list[Brand], users: dict[str, Any], *, days: int,
-             rng: random.Random, now: datetime) -> list[Published]:
+def _history(
+    org: Organization,
+    brands: list[Brand],
+    users: dict[str, Any],
+    *,
+    days: int,
+    rng: random.Random,
+    now: datetime,
+) -> list[Published]:
     """About one post a day for ``days`` days, approved and published in the past."""
     pillars = {p.slug: p for p in Pillar.objects.filter(organization=org)}
     campaigns = list(Campaign.objects.filter(organization=org))
     channels_of = {brand.pk: list(brand.channels.all()) for brand in brands}
-    accounts = {a.handle: a for a in NetAccount.objects.filter(
-        handle__in=[c.handle for cs in channels_of.values() for c in cs])}
+    accounts = {
+        a.handle: a
+        for a in NetAccount.objects.filter(
+            handle__in=[c.handle for cs in channels_of.values() for c in cs]
+        )
+    }
     done: list[Published] = []
     for day in range(days, 0, -1):
         for _ in range(rng.choice((0, 1, 1, 2))):
@@ -294,37 +341,63 @@ def _history(org: Organization, brands: list[Brand], users: dict[str, Any], *, d
             chosen = rng.sample(channels, k=min(len(channels), rng.choice((1, 2, 2, 3))))
             chosen = covering_channels(chosen, channels, org.official_languages)
             when = (now - timedelta(days=day)).replace(
-                hour=rng.choice((15, 17, 19, 22)), minute=rng.choice((0, 15, 30)), second=0,
-                microsecond=0)
+                hour=rng.choice((15, 17, 19, 22)),
+                minute=rng.choice((0, 15, 30)),
+                second=0,
+                microsecond=0,
+            )
             # Approved without a time, then back-dated: the actions rightly refuse a time
             # that has already passed.
-            draft = pub_services.Draft(title=en[:60], texts={"en": en, "fr": fr},
-                                       channels=chosen, pillar=pillars.get(pillar),
-                                       campaign=rng.choice(campaigns + [None, None]))
+            draft = pub_services.Draft(
+                title=en[:60],
+                texts={"en": en, "fr": fr},
+                channels=chosen,
+                pillar=pillars.get(pillar),
+                campaign=rng.choice(campaigns + [None, None]),
+            )
             post = pub_services.post_create(brand=brand, actor=users["author"], draft=draft)
             pub_services.post_submit(post=post, actor=users["author"])
             pub_services.post_approve(post=post, actor=users["approver"])
             Post.objects.filter(pk=post.pk).update(scheduled_at=when)
             post.publications.update(scheduled_at=when, next_attempt_at=when)
             for publication in post.publications.select_related("channel", "variant"):
-                done.append(_publish_in_the_past(
-                    publication, accounts[publication.channel.handle], when + timedelta(seconds=2)))
+                done.append(
+                    _publish_in_the_past(
+                        publication,
+                        accounts[publication.channel.handle],
+                        when + timedelta(seconds=2),
+                    )
+                )
     return done
 
 
-def _publish_in_the_past(publication: Publication, account: NetAccount,
-                         when: datetime) -> Published:
-    created = net.create_post(account=account, text=publication.variant.text,
-                              client_ref=str(publication.idempotency_key), now=when)
+def _publish_in_the_past(
+    publication: Publication, account: NetAccount, when: datetime
+) -> Published:
+    created = net.create_post(
+        account=account,
+        text=publication.variant.text,
+        client_ref=str(publication.idempotency_key),
+        now=when,
+    )
     post = created.obj
     url = _post_url(account, post)
     # Through the state machine like a real send: armed, claimed, published.
     for step in (PublicationState.SCHEDULED, PublicationState.PUBLISHING):
         move(publication, step)
-    move(publication, PublicationState.PUBLISHED, remote_id=str(post.pk), published_at=when,
-         remote_url=url, attempts=1)
+    move(
+        publication,
+        PublicationState.PUBLISHED,
+        remote_id=str(post.pk),
+        published_at=when,
+        remote_url=url,
+        attempts=1,
+    )
     publication.remote_id, publication.published_at, publication.remote_url = (
-        str(post.pk), when, url)
+        str(post.pk),
+        when,
+        url,
+    )
     publication.attempts = 1
     return Published(publication, post, account)
 
@@ -338,17 +411,28 @@ def _public_reactions(history: list[Published], *, rng: random.Random, now: date
     first_of_day: dict[object, datetime] = {}
     for item in history:
         day = item.net_post.created_at.date()
-        first_of_day[day] = min(first_of_day.get(day, item.net_post.created_at),
-                                item.net_post.created_at)
+        first_of_day[day] = min(
+            first_of_day.get(day, item.net_post.created_at), item.net_post.created_at
+        )
     window = timedelta(hours=10)
     for started in sorted(first_of_day.values()):
         end = min(started + window, now)
-        simulate(seconds=(end - started).total_seconds(), rate_per_minute=0.025,
-                 seed=rng.randint(0, 2**31), now=end)
+        simulate(
+            seconds=(end - started).total_seconds(),
+            rate_per_minute=0.025,
+            seed=rng.randint(0, 2**31),
+            now=end,
+        )
 
 
-def _upcoming(org: Organization, brands: list[Brand], users: dict[str, Any], *,
-              rng: random.Random, now: datetime) -> None:
+def _upcoming(
+    org: Organization,
+    brands: list[Brand],
+    users: dict[str, Any],
+    *,
+    rng: random.Random,
+    now: datetime,
+) -> None:
     """A plan for the coming days: approved, in review and draft posts."""
     pillars = {p.slug: p for p in Pillar.objects.filter(organization=org)}
     plan = [
@@ -362,11 +446,16 @@ def _upcoming(org: Organization, brands: list[Brand], users: dict[str, Any], *,
         brand = brands[n % len(brands)]
         pillar, en, fr = demo_content.POSTS[(n * 5) % len(demo_content.POSTS)]
         channels = list(brand.channels.all())
-        chosen = covering_channels(rng.sample(channels, k=min(len(channels), 2)), channels,
-                                   org.official_languages)
-        draft = pub_services.Draft(title=en[:60], texts={"en": en, "fr": fr},
-                                   channels=chosen, scheduled_at=now + offset,
-                                   pillar=pillars.get(pillar))
+        chosen = covering_channels(
+            rng.sample(channels, k=min(len(channels), 2)), channels, org.official_languages
+        )
+        draft = pub_services.Draft(
+            title=en[:60],
+            texts={"en": en, "fr": fr},
+            channels=chosen,
+            scheduled_at=now + offset,
+            pillar=pillars.get(pillar),
+        )
         post = pub_services.post_create(brand=brand, actor=users["author"], draft=draft)
         if stage in ("review", "approve"):
             pub_services.post_submit(post=post, actor=users["author"])
@@ -375,21 +464,28 @@ def _upcoming(org: Organization, brands: list[Brand], users: dict[str, Any], *,
 
 
 @transaction.atomic
-def answer_some_messages(*, share: float = 0.6, seed: int = 7,
-                         now: datetime | None = None) -> int:
+def answer_some_messages(*, share: float = 0.6, seed: int = 7, now: datetime | None = None) -> int:
     """Back-dated answers from the responders to older messages, on the network too."""
     rng = random.Random(seed)
     now = now or timezone.now()
     User = get_user_model()
     responder = User.objects.get(username="responder")
     cutoff = now - timedelta(days=2)
-    messages = InboundMessage.objects.filter(
-        channel__brand__organization__slug=DEMO_SLUG, sent_at__lt=cutoff,
-        status=MessageStatus.NEW,
-    ).exclude(kind="direct").select_related("channel", "conversation")
-    accounts = {a.handle: a for a in NetAccount.objects.filter(
-        handle__in=Channel.objects.filter(brand__organization__slug=DEMO_SLUG)
-        .values("handle"))}
+    messages = (
+        InboundMessage.objects.filter(
+            channel__brand__organization__slug=DEMO_SLUG,
+            sent_at__lt=cutoff,
+            status=MessageStatus.NEW,
+        )
+        .exclude(kind="direct")
+        .select_related("channel", "conversation")
+    )
+    accounts = {
+        a.handle: a
+        for a in NetAccount.objects.filter(
+            handle__in=Channel.objects.filter(brand__organization__slug=DEMO_SLUG).values("handle")
+        )
+    }
     replies: list[Reply] = []
     answered_messages: list[InboundMessage] = []
     for message in messages:
@@ -399,18 +495,29 @@ def answer_some_messages(*, share: float = 0.6, seed: int = 7,
         text = rng.choice(demo_content.REPLIES[language])
         when = min(message.sent_at + timedelta(minutes=rng.randint(8, 600)), now)
         account = accounts[message.channel.handle]
-        created = net.create_post(account=account, text=text, in_reply_to=int(message.remote_id),
-                                  now=when)
+        created = net.create_post(
+            account=account, text=text, in_reply_to=int(message.remote_id), now=when
+        )
         post = created.obj
-        replies.append(Reply(message=message, conversation=message.conversation,
-                             author=responder, text=text, state=ReplyState.SENT,
-                             remote_id=str(post.pk), sent_at=when, attempts=1,
-                             remote_url=_post_url(account, post)))
+        replies.append(
+            Reply(
+                message=message,
+                conversation=message.conversation,
+                author=responder,
+                text=text,
+                state=ReplyState.SENT,
+                remote_id=str(post.pk),
+                sent_at=when,
+                attempts=1,
+                remote_url=_post_url(account, post),
+            )
+        )
         message.status, message.first_response_at = MessageStatus.REPLIED, when
         answered_messages.append(message)
     Reply.objects.bulk_create(replies)
-    InboundMessage.objects.bulk_update(answered_messages, ["status", "first_response_at"],
-                                       batch_size=500)
+    InboundMessage.objects.bulk_update(
+        answered_messages, ["status", "first_response_at"], batch_size=500
+    )
     return len(answered_messages)
 
 
@@ -425,10 +532,14 @@ def backfill_metrics(*, days: int = 90, seed: int = 11, now: datetime | None = N
         base = max(0, int(followers_now * 0.8))
         for day in range(days, 0, -1):
             share = (days - day) / days
-            rows.append(MetricSnapshot(
-                channel=channel, captured_at=now - timedelta(days=day),
-                followers=int(base + (followers_now - base) * share),
-                impressions=rng.randint(300, 2500), engagements=rng.randint(10, 160),
-            ))
+            rows.append(
+                MetricSnapshot(
+                    channel=channel,
+                    captured_at=now - timedelta(days=day),
+                    followers=int(base + (followers_now - base) * share),
+                    impressions=rng.randint(300, 2500),
+                    engagements=rng.randint(10, 160),
+                )
+            )
     MetricSnapshot.objects.bulk_create(rows)
     return len(rows)

@@ -52,8 +52,12 @@ def test_demo_with_its_defaults_serves_the_dashboard(tmp_path: Path) -> None:
     log_path = tmp_path / "demo.log"
     log = log_path.open("w+")
     started = time.monotonic()
-    demo = subprocess.Popen([*CLI, "demo", "--port", str(port)], env=demo_env(tmp_path),
-                            stdout=log, stderr=subprocess.STDOUT)
+    demo = subprocess.Popen(
+        [*CLI, "demo", "--port", str(port)],
+        env=demo_env(tmp_path),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 300
         output = ""
@@ -67,9 +71,15 @@ def test_demo_with_its_defaults_serves_the_dashboard(tmp_path: Path) -> None:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=20) as client:
             login = client.get("/login/")
             token = client.cookies["csrftoken"]
-            response = client.post("/login/", data={
-                "username": "manager", "password": "civicdesk-demo",
-                "csrfmiddlewaretoken": token}, headers={"Referer": str(login.url)})
+            response = client.post(
+                "/login/",
+                data={
+                    "username": "manager",
+                    "password": "civicdesk-demo",
+                    "csrfmiddlewaretoken": token,
+                },
+                headers={"Referer": str(login.url)},
+            )
             assert response.status_code == 302, response.text[:500]
             dashboard = client.get("/")
             assert dashboard.status_code == 200
@@ -99,8 +109,13 @@ def _prepare_failing_network(data_dir: Path) -> None:
 def test_a_failed_start_stops_everything_and_keeps_nothing(tmp_path: Path) -> None:
     _prepare_failing_network(tmp_path)
     port = free_port()
-    result = subprocess.run([*CLI, "demo", "--port", str(port), "--days", "3"],
-                            env=demo_env(tmp_path), capture_output=True, text=True, timeout=240)
+    result = subprocess.run(
+        [*CLI, "demo", "--port", str(port), "--days", "3"],
+        env=demo_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "The demo could not start: Reading the inbox of @roadconditions" in result.stderr
     assert "Traceback" not in result.stderr

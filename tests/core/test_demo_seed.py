@@ -54,8 +54,9 @@ def row_counts() -> dict[str, int]:
 
 def assert_complete(org: Organization, *, now: datetime, days: int) -> None:
     assert demo.demo_is_complete(org)
-    published = Publication.objects.filter(post__brand__organization=org,
-                                           state=PublicationState.PUBLISHED)
+    published = Publication.objects.filter(
+        post__brand__organization=org, state=PublicationState.PUBLISHED
+    )
     times = sorted(published.values_list("published_at", flat=True))
     # About a post a day over the whole period, up to the day before ``now``.
     assert len(times) >= days // 2
@@ -71,14 +72,14 @@ def assert_complete(org: Organization, *, now: datetime, days: int) -> None:
     assert messages.filter(status=MessageStatus.NEW).exists()
     handles = [c.handle for b in org.brands.all() for c in b.channels.all()]
     assert NetFollow.objects.filter(followee__handle__in=handles).count() > 10
-    snapshots = MetricSnapshot.objects.filter(channel__brand__organization=org,
-                                              publication=None)
+    snapshots = MetricSnapshot.objects.filter(channel__brand__organization=org, publication=None)
     assert snapshots.filter(captured_at__lt=now).count() == days * len(handles)
     assert snapshots.filter(followers__gt=0).exists()
     upcoming = Post.objects.filter(brand__organization=org, scheduled_at__gt=now)
     assert upcoming.filter(status=PostStatus.APPROVED).count() == 3
-    assert Publication.objects.filter(post__in=upcoming,
-                                      state=PublicationState.SCHEDULED).count() >= 6
+    assert (
+        Publication.objects.filter(post__in=upcoming, state=PublicationState.SCHEDULED).count() >= 6
+    )
     assert upcoming.filter(status=PostStatus.IN_REVIEW).count() == 1
     assert upcoming.filter(status=PostStatus.DRAFT).count() == 1
     assert verify_chain(org.pk).ok
@@ -86,14 +87,16 @@ def assert_complete(org: Organization, *, now: datetime, days: int) -> None:
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("now", [
-    pytest.param(datetime(2026, 1, 15, 9, 30, tzinfo=VANCOUVER), id="winter"),
-    pytest.param(datetime(2026, 3, 7, 23, 50, tzinfo=VANCOUVER), id="before-spring-forward"),
-    pytest.param(datetime(2026, 10, 31, 23, 50, tzinfo=VANCOUVER), id="before-fall-back"),
-    pytest.param(datetime(2028, 2, 29, 12, 0, tzinfo=VANCOUVER), id="leap-day"),
-])
-def test_ninety_days_seed_completely_on_any_date(network: str, clock: Clock,
-                                                 now: datetime) -> None:
+@pytest.mark.parametrize(
+    "now",
+    [
+        pytest.param(datetime(2026, 1, 15, 9, 30, tzinfo=VANCOUVER), id="winter"),
+        pytest.param(datetime(2026, 3, 7, 23, 50, tzinfo=VANCOUVER), id="before-spring-forward"),
+        pytest.param(datetime(2026, 10, 31, 23, 50, tzinfo=VANCOUVER), id="before-fall-back"),
+        pytest.param(datetime(2028, 2, 29, 12, 0, tzinfo=VANCOUVER), id="leap-day"),
+    ],
+)
+def test_ninety_days_seed_completely_on_any_date(network: str, clock: Clock, now: datetime) -> None:
     clock(now)
     info = demo.seed_demo_fully(days=90, now=now)
     assert info.created

@@ -63,8 +63,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--simulate", type=float, default=4.0, metavar="PER_MINUTE",
-                            help="messages a minute from the simulated public (default 4)")
+        parser.add_argument(
+            "--simulate",
+            type=float,
+            default=4.0,
+            metavar="PER_MINUTE",
+            help="messages a minute from the simulated public (default 4)",
+        )
         parser.add_argument("--days", type=int, default=90, help="days of history to seed")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -72,14 +77,16 @@ class Command(BaseCommand):
         if options["days"] < 1:
             raise CommandError(_("--days must be at least 1."))
         if not _port_free(host, port):
-            raise CommandError(_("Port %(port)s is in use; choose another with --port.")
-                               % {"port": port})
+            raise CommandError(
+                _("Port %(port)s is in use; choose another with --port.") % {"port": port}
+            )
         signal.signal(signal.SIGTERM, _interrupt)
         signal.signal(signal.SIGINT, _interrupt)
         children: list[tuple[str, Child]] = []
         try:
-            self._run(children, host=host, port=port, days=options["days"],
-                      simulate=options["simulate"])
+            self._run(
+                children, host=host, port=port, days=options["days"], simulate=options["simulate"]
+            )
         except KeyboardInterrupt:
             self.stdout.write(_("Stopping..."))
         except CommandError:
@@ -91,11 +98,17 @@ class Command(BaseCommand):
         finally:
             stop_children(children)
 
-    def _run(self, children: list[tuple[str, Child]], *, host: str, port: int, days: int,
-             simulate: float) -> None:
+    def _run(
+        self, children: list[tuple[str, Child]], *, host: str, port: int, days: int, simulate: float
+    ) -> None:
         site = f"http://{host}:{port}"
-        env = dict(os.environ, SITE_URL=site, EXNET_BASE_URL=f"{site}/exnet/api",
-                   EXNET_ENABLED="true", EXNET_ALLOW_REQUEST_FAULTS="true")
+        env = dict(
+            os.environ,
+            SITE_URL=site,
+            EXNET_BASE_URL=f"{site}/exnet/api",
+            EXNET_ENABLED="true",
+            EXNET_ALLOW_REQUEST_FAULTS="true",
+        )
         # This process seeds through the exercise network's HTTP API like a worker would.
         settings.SITE_URL = site
         settings.EXNET_BASE_URL = env["EXNET_BASE_URL"]
@@ -111,14 +124,18 @@ class Command(BaseCommand):
         self.stdout.write(_("Seeding the demo organization (first start only)..."))
         self.stdout.flush()
         info = seed_demo_fully(days=days)
-        worker = subprocess.Popen([*cli, "worker", "--simulate", str(simulate)], env=env,
-                                  stdout=subprocess.DEVNULL)
+        worker = subprocess.Popen(
+            [*cli, "worker", "--simulate", str(simulate)], env=env, stdout=subprocess.DEVNULL
+        )
         children.append((_("The worker"), worker))
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(_("Civic Desk is running at %(site)s/")
-                                             % {"site": site}))
-        self.stdout.write(_("Organization: %(name)s (%(slug)s)")
-                          % {"name": info.organization.name, "slug": DEMO_SLUG})
+        self.stdout.write(
+            self.style.SUCCESS(_("Civic Desk is running at %(site)s/") % {"site": site})
+        )
+        self.stdout.write(
+            _("Organization: %(name)s (%(slug)s)")
+            % {"name": info.organization.name, "slug": DEMO_SLUG}
+        )
         self.stdout.write(_("Logins (user / password / role):"))
         for user, password, role in info.logins:
             self.stdout.write(f"  {user:<10} {password:<16} {role}")
@@ -129,8 +146,10 @@ class Command(BaseCommand):
             for name, child in children:
                 code = child.poll()
                 if code is not None:
-                    raise CommandError(_("%(name)s stopped unexpectedly (exit status %(code)s).")
-                                       % {"name": name, "code": code})
+                    raise CommandError(
+                        _("%(name)s stopped unexpectedly (exit status %(code)s).")
+                        % {"name": name, "code": code}
+                    )
             time.sleep(0.5)
 
     def _wait_for(self, url: str, server: Child) -> None:
