@@ -65,7 +65,7 @@ class InboxPage:
     conversations: list[Conversation]
     newer: Cursor | None = None
     older: Cursor | None = None
-    # "Newer" from the first older page leads to the top, which needs no cursor.
+    # An older page that came out empty (its rows were deleted) leads back to the top.
     newer_is_top: bool = False
 
 
@@ -141,7 +141,6 @@ def inbox_page(
             page.newer = _cursor(rows[0]) if more_newer else None
         else:
             page.older = after
-        page.newer_is_top = bool(rows) and not more_newer
         return page
     if before is not None:
         conversations = conversations.filter(last_message_at__lte=before.at).exclude(

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from civicdesk.analytics.models import MetricSnapshot
-from civicdesk.inbox.models import InboundMessage
+from civicdesk.inbox.models import ChannelDay
 from civicdesk.organizations.access import Perm, User, brands_for, channels_for
 from civicdesk.organizations.models import (
     AuditEvent,
@@ -99,41 +98,44 @@ def dashboard_figures(*, user: User, days: int = PERIOD_DAYS) -> list[BrandFigur
     ids = [c.pk for c in channels]
     figures = {c.pk: ChannelFigures(channel=c) for c in channels}
 
-    latest_account = (
-        MetricSnapshot.objects.filter(channel_id__in=ids, publication__isnull=True)
-        .annotate(rank=Window(RowNumber(), partition_by=[F("channel_id")],
-                              order_by=F("captured_at").desc()))
-        .filter(rank=1)
-        .values("channel_id", "followers", "impressions", "engagements")
-    )
-    for row in latest_account:
-        f = figures[row["channel_id"]]
-        f.followers = row["followers"]
-        f.account_impressions = row["impressions"]
-        f.account_engagements = row["engagements"]
-
-    latest_posts = (
-        MetricSnapshot.objects.filter(
-            publication__isnull=False, publication__channel_id__in=ids,
-            publication__published_at__gte=since,
+    # The newest account snapshot of each channel, and the newest snapshot of each post
+    # published in the period: one index probe each ((channel, publication, captured_at)
+    # and (publication, captured_at)), however many snapshots are kept.
+    def newest(**where: object) -> Subquery:
+        return Subquery(
+            MetricSnapshot.objects.filter(**where).order_by("-captured_at").values("pk")[:1]
         )
-        .annotate(rank=Window(RowNumber(), partition_by=[F("publication_id")],
-                              order_by=F("captured_at").desc()))
-        .filter(rank=1)
-        .values("channel_id", "impressions", "likes", "reposts", "replies")
-    )
-    for row in latest_posts:
-        f = figures[row["channel_id"]]
-        f.post_impressions = _add(f.post_impressions, row["impressions"])
-        for name in ("likes", "reposts", "replies"):
-            f.post_engagements = _add(f.post_engagements, row[name])
 
+    account_ids = Channel.objects.filter(pk__in=ids).values_list(
+        newest(channel_id=OuterRef("pk"), publication__isnull=True), flat=True
+    )
+    post_ids = Publication.objects.filter(channel_id__in=ids, published_at__gte=since).values_list(
+        newest(publication_id=OuterRef("pk")), flat=True
+    )
+    snapshots = MetricSnapshot.objects.filter(
+        pk__in=[pk for pk in [*account_ids, *post_ids] if pk is not None]
+    ).only(
+        "channel_id", "publication_id", "followers", "impressions", "engagements", "likes",
+        "reposts", "replies",
+    )
+    for snapshot in snapshots:
+        f = figures[snapshot.channel_id]
+        if snapshot.publication_id is None:
+            f.followers = snapshot.followers
+            f.account_impressions = snapshot.impressions
+            f.account_engagements = snapshot.engagements
+            continue
+        f.post_impressions = _add(f.post_impressions, snapshot.impressions)
+        for name in ("likes", "reposts", "replies"):
+            f.post_engagements = _add(f.post_engagements, getattr(snapshot, name))
+
+    # Messages received, from the per-channel, per-day counters the database keeps.
     received = (
-        InboundMessage.objects.filter(channel_id__in=ids, sent_at__gte=since)
-        .values("channel_id").annotate(n=Count("pk"))
+        ChannelDay.objects.filter(channel_id__in=ids, day__gte=since.astimezone(UTC).date())
+        .values("channel_id").annotate(n=Sum("received"))
     )
     for row in received:
-        figures[row["channel_id"]].messages = row["n"]
+        figures[row["channel_id"]].messages = row["n"] or 0
 
     states = (
         Publication.objects.filter(channel_id__in=ids, state__in=DASHBOARD_STATES)
