@@ -1,11 +1,14 @@
 """Run the publishing and ingest benchmarks on SQLite and PostgreSQL and print one table.
 
-    .venv/bin/python bench/run.py            # SQLite, and PostgreSQL if reachable
-    BENCH_POSTGRES_URL=postgres://... .venv/bin/python bench/run.py
+.venv/bin/python bench/run.py                    # SQLite, and PostgreSQL if reachable
+.venv/bin/python bench/run.py --latency 0.3      # the publishing engine, create_post held
+.venv/bin/python bench/run.py --latency 0,0.3,1  # several latencies, one table
+BENCH_POSTGRES_URL=postgres://... .venv/bin/python bench/run.py
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -33,21 +36,79 @@ def postgres_url() -> str | None:
     return url
 
 
-def run(label: str, database_url: str | None) -> dict[str, float]:
+def run(
+    label: str, database_url: str | None, script: str = "scenario.py", args: tuple[str, ...] = ()
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="civicdesk-bench-") as data:
         env = dict(os.environ, CIVICDESK_DATA_DIR=data)
         env.pop("DATABASE_URL", None)
         if database_url:
             env["DATABASE_URL"] = database_url
-        out = subprocess.run([sys.executable, str(HERE / "scenario.py")], env=env,
-                             capture_output=True, text=True, check=False)
+        out = subprocess.run(
+            [sys.executable, str(HERE / script), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if out.returncode != 0:
             print(out.stdout, out.stderr, file=sys.stderr)
             raise SystemExit(f"{label}: the benchmark failed")
         return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def publishing(latencies: list[float], databases: list[str]) -> None:
+    """The publishing engine: lateness and throughput, per database and latency."""
+    results: dict[str, dict[str, float]] = {}
+    for latency in latencies:
+        for database in databases:
+            url = None
+            if database == "PostgreSQL":
+                url = postgres_url()  # a fresh database for every run
+                if url is None:
+                    continue
+            label = f"{database} {latency:g}s"
+            results[label] = run(label, url, "publishing.py", ("--latency", str(latency)))
+            print(f"{label}: {json.dumps(results[label])}", file=sys.stderr)
+    rows = [
+        ("create_post held (s)", "latency_s", "{:.1f}"),
+        ("lateness p50 of the finished publish (s)", "lateness_p50_s", "{:.2f}"),
+        ("lateness p99 (s)", "lateness_p99_s", "{:.2f}"),
+        ("lateness max (s)", "lateness_max_s", "{:.2f}"),
+        ("  (publications due within one minute)", "lateness_n", "{:.0f}"),
+        ("publications/s, 1,000 due at once", "throughput_per_s", "{:.1f}"),
+        ("  (publications)", "throughput_pubs", "{:.0f}"),
+    ]
+    table(rows, results)
+
+
+def table(rows: list[tuple[str, str, str]], results: dict[str, dict[str, float]]) -> None:
+    labels = list(results)
+    width = max(len(r[0]) for r in rows)
+    cell = max([12, *(len(label) for label in labels)])
+    print(f"{'measure':<{width}}  " + "  ".join(f"{label:>{cell}}" for label in labels))
+    print("-" * (width + 2 + (cell + 2) * len(labels)))
+    for title, key, fmt in rows:
+        cells = [fmt.format(results[label].get(key, float("nan"))) for label in labels]
+        print(f"{title:<{width}}  " + "  ".join(f"{c:>{cell}}" for c in cells))
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--latency",
+        metavar="SECONDS[,SECONDS...]",
+        help="benchmark the publishing engine with create_post held this long",
+    )
+    parser.add_argument(
+        "--databases",
+        default="SQLite,PostgreSQL",
+        help="comma-separated: SQLite, PostgreSQL (default both)",
+    )
+    args = parser.parse_args()
+    if args.latency is not None:
+        publishing([float(s) for s in args.latency.split(",")], args.databases.split(","))
+        return
     results = {"SQLite": run("SQLite", None)}
     pg = postgres_url()
     if pg:
@@ -61,13 +122,7 @@ def main() -> None:
         ("inbox ingest, messages/s", "ingest_per_s", "{:.0f}"),
         ("  (messages)", "ingest_messages", "{:.0f}"),
     ]
-    labels = list(results)
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}}  " + "  ".join(f"{label:>12}" for label in labels))
-    print("-" * (width + 2 + 14 * len(labels)))
-    for title, key, fmt in rows:
-        cells = [fmt.format(results[label].get(key, float("nan"))) for label in labels]
-        print(f"{title:<{width}}  " + "  ".join(f"{cell:>12}" for cell in cells))
+    table(rows, results)
 
 
 if __name__ == "__main__":

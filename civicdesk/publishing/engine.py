@@ -96,6 +96,8 @@ class PublishEngine:
         free = self.free()
         if free > 0:
             claims = publisher.claim(worker=self.worker, limit=free, accept=self._acceptor())
+            if claims:
+                claims = publisher.with_publications(claims)
             with self.lock:
                 for one in claims:
                     self.in_flight[one.token] = one

@@ -18,7 +18,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -82,6 +82,24 @@ class Claim:
     token: str
     channel_id: int
     platform: str
+    # Loaded for the whole batch at once, just after the claim (see ``claimed_publications``).
+    publication: Publication | None = field(default=None, compare=False, repr=False)
+
+
+SENDING_RELATED = ("variant", "post", "channel", "channel__brand__organization")
+
+
+def with_publications(claims: list[Claim]) -> list[Claim]:
+    """The claims with their publications, loaded in one query (and one for the images):
+    a query a publication costs more than the rest of the work before sending."""
+    if not claims:
+        return claims
+    loaded = (
+        Publication.objects.select_related(*SENDING_RELATED)
+        .prefetch_related("post__media")
+        .in_bulk([c.pk for c in claims])
+    )
+    return [replace(c, publication=loaded.get(c.pk)) for c in claims]
 
 
 def lease() -> timedelta:
@@ -335,9 +353,8 @@ def publish_one(
     """
     report = report or PublishReport()
     pk = publication.pk if isinstance(publication, Claim) else publication
-    pub = Publication.objects.select_related(
-        "variant", "post", "channel", "channel__brand__organization"
-    ).get(pk=pk)
+    loaded = publication.publication if isinstance(publication, Claim) else None
+    pub = loaded or Publication.objects.select_related(*SENDING_RELATED).get(pk=pk)
     token = publication.token if isinstance(publication, Claim) else pub.claim_token
     if pub.state != S.PUBLISHING or pub.claim_token != token:
         return pub.state
@@ -466,7 +483,7 @@ def publish_due(
     The worker's publishing loop (``civicdesk.publishing.engine``) sends many at once.
     """
     report = PublishReport()
-    claims = claim(worker=worker, now=now)
+    claims = with_publications(claim(worker=worker, now=now))
     if not claims:
         return report
     own = client is None
@@ -476,7 +493,7 @@ def publish_due(
             report.claimed += len(claims)
             for one in claims:
                 publish_one(one, worker=worker, report=report, client=client)
-            claims = claim(worker=worker, now=now)
+            claims = with_publications(claim(worker=worker, now=now))
     finally:
         if own:
             client.close()
