@@ -35,6 +35,7 @@ class Organization(models.Model):
     # The "stop all posts" switch: while set, nothing is published for this organization.
     publishing_paused = models.BooleanField(default=False)
     publishing_paused_reason = models.CharField(max_length=300, blank=True)
+    logo = models.ImageField(upload_to="organization-logos/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -51,6 +52,8 @@ class Brand(models.Model):
     slug = models.SlugField(max_length=80)
     purpose = models.TextField(help_text="What this brand is for, in a sentence or two.")
     approval_tiers = models.PositiveSmallIntegerField(default=1)
+    # An archived brand keeps its history but takes no new channels or posts in settings.
+    archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -178,6 +181,68 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.brand.name if self.brand else "all brands"
         return f"{self.user} · {self.get_role_display()} · {where}"
+
+
+class BusinessArea(models.Model):
+    """A team that answers for one subject (roads, taxes, legal), in the languages it uses.
+
+    Its name is what policies and routing name (``Membership.business_area`` holds the same
+    name for each member, so existing rules keep reading one field).
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="business_areas"
+    )
+    name = models.CharField(max_length=100)
+    languages = models.JSONField(default=list, blank=True, validators=[validate_languages])
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="business_areas", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="business_area_name_unique"
+            )
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Invitation(models.Model):
+    """A single-use link that lets one person join an organization with a given role.
+
+    Only the SHA-256 of the token is stored: a copy of the database does not let anyone in.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, null=True, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization}"
 
 
 class AuditEvent(models.Model):

@@ -46,6 +46,11 @@ class Campaign(models.Model):
     description = models.TextField(blank=True)
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
+    pillar = models.ForeignKey(
+        Pillar, on_delete=models.SET_NULL, null=True, blank=True, related_name="campaigns"
+    )
+    # What the campaign should achieve, in the team's words ("1,000 sign-ups by June").
+    goal = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-starts_on", "name"]
