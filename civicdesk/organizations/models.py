@@ -36,6 +36,10 @@ class Organization(models.Model):
     publishing_paused = models.BooleanField(default=False)
     publishing_paused_reason = models.CharField(max_length=300, blank=True)
     logo = models.ImageField(upload_to="organization-logos/", blank=True)
+    # Second factor: required of everyone, or of the roles listed (Role values); a member
+    # who needs it and has none is sent to enrol before anything else (accounts/middleware).
+    mfa_required_for_all = models.BooleanField(default=False)
+    mfa_required_roles = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
