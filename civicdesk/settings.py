@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.utils.csp import CSP
 
 from civicdesk.config import (
@@ -20,15 +22,26 @@ DATA_DIR = data_dir()
 
 SECRET_KEY = secret_from_env_or_file("SECRET_KEY", "secret_key")
 DEBUG = env_bool("DEBUG", False)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+_SITE = urlsplit(SITE_URL)
+# Served over HTTPS: every transport protection below defaults to on.
+SITE_IS_HTTPS = _SITE.scheme == "https"
+# The site's own host is always allowed; Django's test client adds "testserver" itself.
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    sorted({"127.0.0.1", "localhost", "[::1]", *([_SITE.hostname] if _SITE.hostname else [])}),
+)
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", [f"{_SITE.scheme}://{_SITE.netloc}"] if SITE_IS_HTTPS else []
+)
 
 # Key for platform credentials at rest (Fernet, base64). Generated into the data folder
 # for a laptop install; a deployment sets it and keeps it out of the database backups.
 CREDENTIALS_KEY = secret_from_env_or_file("CIVICDESK_CREDENTIALS_KEY", "credentials_key")
 
 INSTALLED_APPS = [
+    # Before django.contrib.admin and allauth: our sign-in pages use the desk's layout.
+    "civicdesk.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -48,6 +61,13 @@ INSTALLED_APPS = [
     "civicdesk.understanding",
     "civicdesk.pages",
     "civicdesk.policies",
+    # Sign-in: accounts (username or email, password reset, lockout), second factors (TOTP,
+    # recovery codes, passkeys) and each person's list of sessions. Single sign-on
+    # (allauth.socialaccount with OpenID Connect or SAML) slots in beside these.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +81,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Idle and absolute session limits, then the organization's second-factor rule.
+    "civicdesk.accounts.middleware.SessionPolicyMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -102,13 +126,91 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
+# Sign-in (django-allauth; docs/security.md says why and how it is set up).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "civicdesk.accounts.adapter.AccountAdapter"
+MFA_ADAPTER = "civicdesk.accounts.adapter.MFAAdapter"
+USERSESSIONS_ADAPTER = "civicdesk.accounts.adapter.UserSessionsAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"  # people join by invitation, to an address already known
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = False  # the session ends with the browser, and sooner when idle
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # a person hears of every change to how they sign in
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_PREVENT_ENUMERATION = True
+# Lockout: this many failed sign-ins for one account, or from one address, within the
+# window, and further attempts are refused until it has passed (the right password too).
+SIGNIN_FAILURES_PER_ACCOUNT = env_int("SIGNIN_FAILURES_PER_ACCOUNT", 5)
+SIGNIN_FAILURES_PER_ADDRESS = env_int("SIGNIN_FAILURES_PER_ADDRESS", 20)
+SIGNIN_LOCKOUT_SECONDS = env_int("SIGNIN_LOCKOUT_SECONDS", 15 * 60)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{SIGNIN_FAILURES_PER_ADDRESS}/{SIGNIN_LOCKOUT_SECONDS}s/ip,"
+        f"{SIGNIN_FAILURES_PER_ACCOUNT}/{SIGNIN_LOCKOUT_SECONDS}s/key"
+    ),
+    "login": f"{env_int('SIGNIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE', 30)}/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Civic Desk")
+# One step of clock drift either way between the server and a phone.
+MFA_TOTP_TOLERANCE = 1
+# WebAuthn refuses plain HTTP except on localhost; a laptop install uses that.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not SITE_IS_HTTPS
+# A person whose organization requires a second factor may only reach these before enrolling.
+MFA_ENROLMENT_URL = "mfa_activate_totp"
+
+# Sessions: signed out after this long without a request (sliding), and after this long
+# whatever happens (a fresh sign-in each working day).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+
+# Mail (invitations, password resets, security notices). Without EMAIL_HOST, messages are
+# printed to the console instead of sent: fine for the demo, never for a deployment.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Civic Desk <noreply@{_SITE.hostname or 'localhost'}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # htmx reads the token from the page, never from the cookie
 # A refused form gets the desk's own 403 page, with the menu and a way on.
 CSRF_FAILURE_VIEW = "civicdesk.pages.views.site.csrf_failure"
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", SITE_IS_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SITE_IS_HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if SITE_IS_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SITE_IS_HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# The header by which the TLS-terminating proxy says the request came over HTTPS (it must
+# set or strip it on every request). Empty: no proxy, trust no header.
+_PROXY_HEADER = env_str("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if SITE_IS_HTTPS else "")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _PROXY_HEADER.upper().replace("-", "_"), "https") if _PROXY_HEADER else None
+)
+# Asking browsers to hard-code HTTPS for the domain (the preload list) is the domain
+# owner's decision, not a default; Django warns about it otherwise.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -168,6 +270,10 @@ PUBLISH_THREADS = env_int("PUBLISH_THREADS", 16)
 INGEST_INTERVAL_SECONDS = env_int("INGEST_INTERVAL_SECONDS", 30)
 METRICS_INTERVAL_SECONDS = env_int("METRICS_INTERVAL_SECONDS", 15 * 60)
 CONNECTOR_TIMEOUT_SECONDS = env_float("CONNECTOR_TIMEOUT_SECONDS", 10.0)
+# Addresses people type (feeds, Mastodon and Bluesky servers) are never private, loopback or
+# link-local ones (core/outbound.py), except the hosts named here ("host" or "host:port",
+# comma-separated): the exercise network or a peer on this machine.
+OUTBOUND_ALLOWED_HOSTS = env_list("OUTBOUND_ALLOWED_HOSTS", [])
 # The built-in exercise network (API, public pages, faults) is for rehearsals: a production
 # install serves none of it unless this turns it on (the demo and the tests do).
 EXNET_ENABLED = env_bool("EXNET_ENABLED", False)
