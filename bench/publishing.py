@@ -28,6 +28,9 @@ os.environ.setdefault("INGEST_INTERVAL_SECONDS", "100000")
 os.environ.setdefault("METRICS_INTERVAL_SECONDS", "100000")
 os.environ.setdefault("PUBLISH_MISSED_AFTER_SECONDS", "3600")
 os.environ.setdefault("EXNET_ENABLED", "1")
+# The PostgreSQL server is shared: each sender thread and each server thread holds a connection.
+os.environ.setdefault("PUBLISH_THREADS", "12")
+SERVER_THREADS = "24"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import django  # noqa: E402
@@ -173,7 +176,7 @@ def main() -> None:
 
     settings.EXNET_BASE_URL = os.environ["EXNET_BASE_URL"]
     server = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port), "--threads", "64"],
+        [*CLI, "serve", "--port", str(port), "--threads", SERVER_THREADS],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

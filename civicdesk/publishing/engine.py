@@ -170,6 +170,9 @@ class PublishEngine:
                     logger.exception("publishing %s failed", item)
                 finally:
                     self._done(item)
+                if self.work.empty():
+                    # Idle: give the database connection back (PostgreSQL counts them).
+                    connections.close_all()
         finally:
             connections.close_all()
 
