@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,17 @@ def shared_data(request: pytest.FixtureRequest) -> Path:
     if request.node.get_closest_marker("research_data") is None:
         pytest.fail("a test that reads ../shared/data must be marked research_data")
     return RESEARCH_DATA
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _local_peers_allowed() -> Iterator[None]:
+    # The suite's peers (Prism, the Bluesky network, fake servers) listen on this machine,
+    # which addresses people type may not name in an install (core/outbound.py). Session
+    # wide, because session fixtures connect too; tests of the guard set their own.
+    from django.test import override_settings
+
+    with override_settings(OUTBOUND_ALLOWED_HOSTS=["127.0.0.1", "localhost", "[::1]"]):
+        yield
 
 
 @pytest.fixture(autouse=True)

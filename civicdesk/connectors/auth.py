@@ -20,6 +20,7 @@ from typing import ClassVar
 import httpx
 
 from civicdesk.connectors.base import AuthExpiredError
+from civicdesk.core.outbound import guarded_client
 
 
 class FlowKind:
@@ -69,6 +70,9 @@ class AuthFlow:
     kind: ClassVar[str] = FlowKind.OAUTH2
     form_fields: ClassVar[tuple[FormField, ...]] = ()
     scopes: ClassVar[tuple[str, ...]] = ()
+    # The flow reaches a server the person names (a Mastodon server, a Bluesky handle, a
+    # feed): the client made here is the guarded one (core/outbound.py).
+    typed_address: ClassVar[bool] = False
 
     def __init__(self, *, app: Mapping[str, str] | None = None, base_url: str = "",
                  auth_base_url: str = "", client: httpx.Client | None = None,
@@ -77,7 +81,9 @@ class AuthFlow:
         self.base_url = base_url.rstrip("/")
         self.auth_base_url = auth_base_url.rstrip("/")
         self._own_client = client is None
-        self.client = client or httpx.Client(timeout=timeout)
+        self.client = client or (
+            guarded_client(timeout=timeout) if self.typed_address else httpx.Client(timeout=timeout)
+        )
 
     def close(self) -> None:
         if self._own_client:

@@ -27,6 +27,8 @@ from typing import Any, ClassVar
 
 import httpx
 
+from civicdesk.core.outbound import guarded_client
+
 logger = logging.getLogger(__name__)
 
 
@@ -232,6 +234,9 @@ class Connector:
     metrics: ClassVar[MetricTable | None] = None
     # At most this many calls in flight to the platform from one worker.
     max_concurrency: ClassVar[int] = 4
+    # The platform's address is one a person typed (a Mastodon server, a Bluesky PDS, a
+    # feed): the client made here is the guarded one (core/outbound.py).
+    typed_address: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -247,7 +252,9 @@ class Connector:
         self.handle = handle
         self.timeout = timeout
         self._own_client = client is None
-        self.client = client or httpx.Client(timeout=timeout)
+        self.client = client or (
+            guarded_client(timeout=timeout) if self.typed_address else httpx.Client(timeout=timeout)
+        )
 
     def close(self) -> None:
         if self._own_client:

@@ -18,6 +18,7 @@ from django.utils.module_loading import import_string
 from civicdesk.connectors.auth import AuthFlow
 from civicdesk.connectors.base import Capability, Connector
 from civicdesk.connectors.catalog import SPECS
+from civicdesk.core.outbound import is_guarded
 
 if TYPE_CHECKING:
     from civicdesk.organizations.models import Channel
@@ -46,6 +47,10 @@ def connector_for(channel: Channel, *, client: httpx.Client | None = None) -> Co
 
     channel = ensure_fresh(channel)
     cls = connector_class(channel.platform)
+    if cls.typed_address and not is_guarded(client):
+        # A shared client reaches anywhere; this platform's address was typed by a person,
+        # so the connector makes (and closes) its own guarded one.
+        client = None
     base_url = channel.api_base_url or settings.PLATFORM_API_URLS.get(channel.platform, "")
     if not base_url and channel.platform == "exnet":
         base_url = settings.EXNET_BASE_URL

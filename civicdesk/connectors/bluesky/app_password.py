@@ -57,6 +57,7 @@ class BlueskyAppPasswordFlow(AuthFlow):
     platform: ClassVar[str] = "bluesky"
     kind: ClassVar[str] = FlowKind.FORM
     form_fields: ClassVar[tuple[FormField, ...]] = (IDENTIFIER, APP_PASSWORD, SERVER)
+    typed_address: ClassVar[bool] = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

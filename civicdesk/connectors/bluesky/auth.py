@@ -67,6 +67,8 @@ class BlueskyAuthFlow(AuthFlow):
     kind: ClassVar[str] = FlowKind.FORM_THEN_OAUTH2
     form_fields: ClassVar[tuple[FormField, ...]] = (HANDLE, SERVER, OPTIONAL_APP_PASSWORD)
     scopes: ClassVar[tuple[str, ...]] = tuple(oauth.SCOPE.split())
+    # Handles, servers and DID documents all name hosts the person chose.
+    typed_address: ClassVar[bool] = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -64,6 +64,8 @@ AUTH_ERRORS = frozenset(
 
 class BlueskyConnector(HttpConnector):
     platform: ClassVar[str] = "bluesky"
+    # The server is the one the person named when connecting.
+    typed_address: ClassVar[bool] = True
     default_base_url: ClassVar[str] = "https://bsky.social"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {

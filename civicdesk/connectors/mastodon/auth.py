@@ -84,6 +84,7 @@ class MastodonAuthFlow(AuthFlow):
         ),
     )
     scopes: ClassVar[tuple[str, ...]] = ("read", "write")
+    typed_address: ClassVar[bool] = True
 
     def start(self, *, redirect_uri: str, state: str, instance: str = "") -> AuthStart:
         """Register the application on the instance and build its authorization URL.

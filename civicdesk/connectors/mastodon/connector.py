@@ -70,6 +70,8 @@ _AUTH_403 = (
 
 class MastodonConnector(HttpConnector):
     platform: ClassVar[str] = "mastodon"
+    # The server is the one the person named when connecting.
+    typed_address: ClassVar[bool] = True
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.PUBLISH,

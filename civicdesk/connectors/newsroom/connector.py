@@ -5,19 +5,27 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
+import httpx
+from django.utils.translation import gettext
+
 from civicdesk.connectors.base import (
     Capability,
     ChannelHealth,
+    ConnectorError,
     HttpConnector,
+    RejectedError,
     RetryableError,
 )
 from civicdesk.connectors.newsroom.feed import Feed, FeedError, parse_feed
+from civicdesk.core import outbound
 
 MAX_FEED_BYTES = 5 * 1024 * 1024
 
 
 class NewsroomConnector(HttpConnector):
     platform = "newsroom"
+    # The feed's address is whatever the person typed: read through the guarded client.
+    typed_address = True
     capabilities = frozenset()
     limitations: ClassVar = {
         Capability.PUBLISH: "A newsroom feed is a source, not a place to post: new items on "
@@ -40,23 +48,49 @@ class NewsroomConnector(HttpConnector):
         if known.get("modified"):
             headers["If-Modified-Since"] = known["modified"]
         url = self.credentials.get("feed_url") or self.base_url
-        response = self.request("GET", url, headers=headers, expected=(200, 304),
-                                follow_redirects=True)
-        if response.status_code == 304:
+        fetched = self._get(url, headers)
+        if fetched.status_code == 304:
             return None, validators
-        if len(response.content) > MAX_FEED_BYTES:
-            raise RetryableError("the feed is larger than 5 MB")
+        if fetched.status_code != 200:
+            # The status names the problem; the body is the remote server's and is never shown.
+            passing = fetched.status_code == 429 or fetched.status_code >= 500
+            kind = RetryableError if passing else RejectedError
+            raise kind(gettext("the feed's server answered with an error"),
+                       status=fetched.status_code)
         try:
-            feed = parse_feed(response.content)
-        except FeedError as exc:
-            raise RetryableError(str(exc)) from exc
-        fresh = {"etag": response.headers.get("etag", ""),
-                 "modified": response.headers.get("last-modified", "")}
+            feed = parse_feed(fetched.content)
+        except FeedError:
+            raise RetryableError(gettext("the address did not give an RSS or Atom feed")) from None
+        fresh = {"etag": fetched.headers.get("etag", ""),
+                 "modified": fetched.headers.get("last-modified", "")}
         return feed, json.dumps(fresh)
+
+    def _get(self, url: str, headers: dict[str, str]) -> outbound.Fetched:
+        """The feed's answer, through the guarded client: the address is one a person typed."""
+        if not outbound.is_guarded(self.client):
+            raise TypeError("a newsroom feed is read with the guarded client only")
+        try:
+            return outbound.fetch(self.client, url, headers=headers, max_bytes=MAX_FEED_BYTES)
+        except outbound.AddressRefused as exc:
+            raise RejectedError(str(exc)) from None
+        except outbound.TooLarge:
+            raise RejectedError(
+                gettext("the feed is larger than %(size)s")
+                % {"size": outbound.size_text(MAX_FEED_BYTES)}
+            ) from None
+        except httpx.TooManyRedirects:
+            raise RejectedError(gettext("the feed's address redirects too many times")) from None
+        except httpx.ConnectError as exc:
+            # Unreachable: the same words for a closed port, a filtered one or no such host.
+            raise RetryableError(str(exc)) from None
+        except httpx.TimeoutException:
+            raise RetryableError(gettext("the feed's server did not answer in time")) from None
+        except httpx.HTTPError:
+            raise RetryableError(gettext("the feed's server gave a broken answer")) from None
 
     def check_health(self) -> ChannelHealth:
         try:
             feed, _ = self.fetch_feed()
-        except RetryableError as error:
+        except ConnectorError as error:
             return ChannelHealth(ok=False, detail=str(error))
         return ChannelHealth(ok=True, detail=f"{len(feed.items) if feed else 0} items")
