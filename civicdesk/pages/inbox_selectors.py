@@ -79,8 +79,13 @@ def conversations_for(*, user: User, filters: InboxFilters) -> QuerySet[Conversa
     latest = InboundMessage.objects.filter(conversation_id=OuterRef("pk")).order_by(
         "-sent_at", "-pk"
     )
+    channels = channels_for(user, Perm.VIEW)
+    if filters.brand:
+        # Inside the permission subquery, not as a join on the channel: the list then
+        # still walks the activity index instead of sorting all of a brand's conversations.
+        channels = channels.filter(brand_id=filters.brand)
     conversations = (
-        Conversation.objects.filter(channel__in=channels_for(user, Perm.VIEW).values("pk"))
+        Conversation.objects.filter(channel__in=channels.values("pk"))
         .select_related("channel__brand__organization")
         .annotate(
             # Kept by the database as messages arrive and change (inbox/counters.py).
@@ -89,8 +94,6 @@ def conversations_for(*, user: User, filters: InboxFilters) -> QuerySet[Conversa
         )
         .order_by("-last_message_at", "-pk")
     )
-    if filters.brand:
-        conversations = conversations.filter(channel__brand_id=filters.brand)
     if filters.channel:
         conversations = conversations.filter(channel_id=filters.channel)
     if filters.status:
