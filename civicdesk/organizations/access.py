@@ -118,3 +118,20 @@ def can_control_publishing(user: User, organization: Organization) -> bool:
         .filter(organization=organization, brand__isnull=True, role__in=[Role.ADMIN, Role.MANAGER])
         .exists()
     )
+
+
+def require_org_admin(user: User, organization: Organization) -> None:
+    """Raise 404 to someone outside the organization, 403 to a member who is not its admin."""
+    if not organizations_for(user).filter(pk=organization.pk).exists():
+        raise Http404("No such organization")
+    if not is_org_admin(user, organization):
+        raise PermissionDenied(gettext("Only the organization's admins can change its settings."))
+
+
+def administered_organizations(user: User) -> QuerySet[Organization]:
+    """The organizations where ``user`` is an organization-wide admin."""
+    return Organization.objects.filter(
+        id__in=_memberships(user)
+        .filter(brand__isnull=True, role=Role.ADMIN)
+        .values("organization_id")
+    )

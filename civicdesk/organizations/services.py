@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from civicdesk.organizations.access import Perm, User, can_control_publishing, require
+from civicdesk.organizations.access import (
+    Perm,
+    User,
+    can_control_publishing,
+    require,
+    require_org_admin,
+)
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Brand, Channel, ChannelHealth, Membership, Organization
 
@@ -162,3 +171,85 @@ def channel_disconnect(*, channel: Channel, actor: User) -> Channel:
     audit(organization=channel.brand.organization_id, actor=actor, action="channel.disconnect",
           target=channel, data={"revoked": revoked})
     return channel
+
+
+@transaction.atomic
+def brand_add(
+    *, organization: Organization, name: str, purpose: str, approval_tiers: int = 1, actor: User
+) -> Brand:
+    """A new brand, added by one of the organization's admins from the settings."""
+    require_org_admin(actor, organization)
+    if Brand.objects.filter(organization=organization, slug=slugify(name)[:80]).exists():
+        raise ValidationError(_("This organization already has a brand of that name."))
+    return brand_create(organization=organization, name=name, purpose=purpose,
+                        approval_tiers=approval_tiers, actor=actor)
+
+
+def _locked_brand(brand: Brand, actor: User) -> Brand:
+    brand = Brand.objects.select_for_update().select_related("organization").get(pk=brand.pk)
+    require_org_admin(actor, brand.organization)
+    return brand
+
+
+@transaction.atomic
+def brand_update(*, brand: Brand, name: str, purpose: str, actor: User) -> Brand:
+    """Rename a brand or restate its purpose; its slug (in links) stays."""
+    brand = _locked_brand(brand, actor)
+    before = {"name": brand.name, "purpose": brand.purpose}
+    brand.name, brand.purpose = name.strip(), purpose.strip()
+    brand.full_clean()
+    brand.save(update_fields=["name", "purpose"])
+    audit(organization=brand.organization_id, actor=actor, action="brand.update", target=brand,
+          data={"before": before, "after": {"name": brand.name, "purpose": brand.purpose}})
+    return brand
+
+
+@transaction.atomic
+def brand_set_approval_tiers(*, brand: Brand, approval_tiers: int, actor: User) -> Brand:
+    """How many approvals, one after another, a post of this brand needs before it goes out."""
+    brand = _locked_brand(brand, actor)
+    if not 1 <= approval_tiers <= 5:
+        raise ValidationError(_("A brand needs between 1 and 5 approvals."))
+    before = brand.approval_tiers
+    brand.approval_tiers = approval_tiers
+    brand.save(update_fields=["approval_tiers"])
+    audit(organization=brand.organization_id, actor=actor, action="brand.approval_tiers",
+          target=brand, data={"before": before, "after": approval_tiers})
+    return brand
+
+
+@transaction.atomic
+def brand_archive(*, brand: Brand, archived: bool = True, actor: User) -> Brand:
+    """Archive a brand (or bring it back): its history stays, its channels stop."""
+    brand = _locked_brand(brand, actor)
+    brand.archived_at = timezone.now() if archived else None
+    brand.save(update_fields=["archived_at"])
+    # An archived brand publishes nothing and reads no inbox: its channels go quiet too.
+    stopped = 0
+    if archived:
+        stopped = brand.channels.filter(is_active=True).update(is_active=False)
+    audit(organization=brand.organization_id, actor=actor,
+          action="brand.archive" if archived else "brand.unarchive", target=brand,
+          data={"channels_stopped": stopped})
+    return brand
+
+
+@transaction.atomic
+def organization_update(
+    *, organization: Organization, name: str, time_zone: str, official_languages: list[str],
+    logo: File | None = None, actor: User,
+) -> Organization:
+    """Change the organization's name, time zone, languages or logo."""
+    require_org_admin(actor, organization)
+    org = Organization.objects.select_for_update().get(pk=organization.pk)
+    org.name, org.time_zone, org.official_languages = name, time_zone, official_languages
+    fields = ["name", "time_zone", "official_languages"]
+    if logo is not None:
+        org.logo = logo  # type: ignore[assignment]
+        fields.append("logo")
+    org.full_clean()
+    org.save(update_fields=fields)
+    audit(organization=org, actor=actor, action="organization.update", target=org,
+          data={"name": name, "time_zone": time_zone, "languages": official_languages,
+                "logo": org.logo.name if logo is not None else None})
+    return org

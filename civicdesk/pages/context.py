@@ -99,6 +99,8 @@ NAVIGATION: tuple[NavEntry, ...] = (
     ),
     NavEntry("policy-home", _("Policy"), _belongs, frozenset(), under_prefix="policy"),
     NavEntry("audit", _("Audit log"), _administers, frozenset({"audit"})),
+    # Every settings screen requires an org-wide admin (views.settings_common.administered).
+    NavEntry("settings", _("Settings"), _administers, frozenset(), under_prefix="settings"),
 )
 
 

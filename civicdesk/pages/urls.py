@@ -1,6 +1,6 @@
 """Routes of the desk's pages."""
 
-from django.contrib.auth import views as auth_views
+from allauth.account import views as account_views
 from django.urls import path
 
 from civicdesk.pages.views import (
@@ -13,13 +13,17 @@ from civicdesk.pages.views import (
     media,
     posts,
     public_media,
+    settings_org,
+    settings_people,
+    settings_planning,
+    settings_setup,
     site,
 )
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(
-        template_name="pages/login.html", redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Sign-in is allauth's (lockout, second step, passkeys); the rest of it is under accounts/.
+    path("login/", account_views.login, name="login"),
+    path("logout/", account_views.logout, name="logout"),
     path("", dashboard.dashboard, name="dashboard"),
     path("publishing/<int:org_pk>/switch/", dashboard.publishing_switch,
          name="publishing-switch"),
@@ -59,5 +63,39 @@ urlpatterns = [
     path("channels/<int:pk>/disconnect/", connect.channel_disconnect_view,
          name="channel-disconnect"),
     path("audit/", audit.audit_log, name="audit"),
+    path("setup/", settings_setup.setup_organization, name="setup"),
+    path("invite/<str:token>/", settings_setup.invitation_accept_view, name="invitation-accept"),
+    path("settings/", settings_org.settings_home, name="settings"),
+    path("settings/<int:org_pk>/organization/", settings_org.settings_organization,
+         name="settings-organization"),
+    path("settings/<int:org_pk>/logo/", settings_org.organization_logo,
+         name="organization-logo"),
+    path("settings/<int:org_pk>/brands/", settings_org.settings_brands, name="settings-brands"),
+    path("settings/<int:org_pk>/brands/<int:pk>/", settings_org.settings_brand,
+         name="settings-brand"),
+    path("settings/<int:org_pk>/brands/<int:pk>/tiers/", settings_org.brand_tiers,
+         name="settings-brand-tiers"),
+    path("settings/<int:org_pk>/brands/<int:pk>/archive/", settings_org.brand_archive_view,
+         name="settings-brand-archive"),
+    path("settings/<int:org_pk>/people/", settings_people.settings_people,
+         name="settings-people"),
+    path("settings/<int:org_pk>/people/<int:user_pk>/role/", settings_people.person_role,
+         name="settings-person-role"),
+    path("settings/<int:org_pk>/people/<int:user_pk>/deactivate/",
+         settings_people.person_deactivate_view, name="settings-person-deactivate"),
+    path("settings/<int:org_pk>/invitations/<int:pk>/revoke/",
+         settings_people.invitation_revoke_view, name="settings-invitation-revoke"),
+    path("settings/<int:org_pk>/pillars/", settings_planning.settings_pillars,
+         name="settings-pillars"),
+    path("settings/<int:org_pk>/pillars/<int:pk>/", settings_planning.pillar_edit,
+         name="settings-pillar"),
+    path("settings/<int:org_pk>/campaigns/", settings_planning.settings_campaigns,
+         name="settings-campaigns"),
+    path("settings/<int:org_pk>/campaigns/<int:pk>/", settings_planning.settings_campaigns,
+         name="settings-campaign"),
+    path("settings/<int:org_pk>/areas/", settings_planning.settings_areas,
+         name="settings-areas"),
+    path("settings/<int:org_pk>/areas/<int:pk>/", settings_planning.settings_areas,
+         name="settings-area"),
     path("favicon.ico", site.favicon, name="favicon"),
 ]

@@ -17,7 +17,7 @@ from civicdesk.organizations.access import require
 from civicdesk.organizations.models import Role
 from tests.factories import World, make_member, make_organization
 
-ALL = ["dashboard", "posts", "post-new", "inbox", "channels", "policy-home", "audit"]
+ALL = ["dashboard", "posts", "post-new", "inbox", "channels", "policy-home", "audit", "settings"]
 URLS = {
     "dashboard": "/",
     "posts": "/posts/",
@@ -26,12 +26,13 @@ URLS = {
     "channels": "/channels/",
     "policy-home": "/policy/",
     "audit": "/audit/",
+    "settings": "/settings/",
 }
 MEMBER = ["dashboard", "posts", "inbox", "channels", "policy-home"]
 EXPECTED = {
     "admin": ALL,
-    "manager": [e for e in ALL if e != "audit"],
-    "author": [e for e in ALL if e != "audit"],
+    "manager": [e for e in ALL if e not in ("audit", "settings")],
+    "author": [e for e in ALL if e not in ("audit", "settings")],
     "approver": MEMBER,
     "responder": MEMBER,
     "analyst": MEMBER,

@@ -22,6 +22,9 @@ from civicdesk.pages.views.common import HtmxHttpRequest, run_action
 
 @require_GET
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    # A fresh install's operator, in no organization yet, is led to create the first one.
+    if request.user.is_superuser and not organizations_for(request.user).exists():
+        return redirect("setup")
     return render(request, "pages/dashboard.html", {
         "brands": dashboard_figures(user=request.user),
         "switches": publishing_switches(user=request.user),

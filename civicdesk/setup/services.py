@@ -1,0 +1,135 @@
+"""Actions that set an organization up: creating it with its defaults, pillars, campaigns."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from civicdesk.organizations.access import User, require_org_admin
+from civicdesk.organizations.audit import audit
+from civicdesk.organizations.models import Membership, Organization, Role
+from civicdesk.organizations.services import organization_create
+from civicdesk.publishing.models import DEFAULT_PILLARS, Campaign, Pillar
+
+
+@transaction.atomic
+def organization_setup(
+    *,
+    name: str,
+    time_zone: str,
+    official_languages: list[str],
+    admin: AbstractBaseUser,
+    logo: File | None = None,
+    actor: User | None,
+) -> Organization:
+    """A new organization with ``admin`` as its admin and the nine default content pillars.
+
+    Only the installation's operators (superusers) create organizations; ``actor`` None is
+    a scripted install (the ``createorganization`` command), which acts as the system.
+    """
+    if actor is not None and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied(_("Only the installation's operators can create organizations."))
+    if not official_languages:
+        raise ValidationError(_("Give at least one official language."))
+    if Organization.objects.filter(slug=slugify(name)[:80] or "organization").exists():
+        raise ValidationError(_("An organization of that name exists already."))
+    org = organization_create(
+        name=name.strip(), time_zone=time_zone, official_languages=official_languages, actor=actor
+    )
+    if logo is not None:
+        org.logo = logo  # type: ignore[assignment]
+        org.full_clean()
+        org.save(update_fields=["logo"])
+    Membership.objects.create(user=admin, organization=org, brand=None, role=Role.ADMIN)
+    Pillar.objects.bulk_create(
+        [Pillar(organization=org, slug=slug, name=label) for slug, label in DEFAULT_PILLARS]
+    )
+    audit(
+        organization=org,
+        actor=actor,
+        action="organization.setup",
+        target=org,
+        data={
+            "admin": admin.get_username(),
+            "pillars": [s for s, _l in DEFAULT_PILLARS],
+            "logo": org.logo.name or None,
+        },
+    )
+    return org
+
+
+@transaction.atomic
+def pillar_save(
+    *,
+    organization: Organization,
+    name: str,
+    description: str = "",
+    pillar: Pillar | None = None,
+    actor: User,
+) -> Pillar:
+    """Add a content pillar or rename and describe one; its slug stays once created."""
+    require_org_admin(actor, organization)
+    if pillar is not None and pillar.organization_id != organization.pk:
+        raise PermissionDenied(_("That pillar belongs to another organization."))
+    before = {"name": pillar.name, "description": pillar.description} if pillar else None
+    if pillar is None:
+        pillar = Pillar(organization=organization, slug=slugify(name)[:60])
+    pillar.name, pillar.description = name.strip(), description.strip()
+    pillar.full_clean()
+    pillar.save()
+    audit(
+        organization=organization,
+        actor=actor,
+        action="pillar.update" if before else "pillar.create",
+        target=pillar,
+        data={"before": before, "name": pillar.name, "description": pillar.description},
+    )
+    return pillar
+
+
+@transaction.atomic
+def campaign_save(
+    *,
+    organization: Organization,
+    name: str,
+    starts_on: date | None,
+    ends_on: date | None,
+    pillar: Pillar | None,
+    goal: str = "",
+    description: str = "",
+    campaign: Campaign | None = None,
+    actor: User,
+) -> Campaign:
+    """Create or change a campaign: its name, dates, content pillar and goal."""
+    require_org_admin(actor, organization)
+    for thing in (campaign, pillar):
+        if thing is not None and thing.organization_id != organization.pk:
+            raise PermissionDenied(_("That belongs to another organization."))
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationError(_("A campaign cannot end before it starts."))
+    created = campaign is None
+    campaign = campaign or Campaign(organization=organization)
+    campaign.name, campaign.goal, campaign.description = name.strip(), goal.strip(), description
+    campaign.starts_on, campaign.ends_on, campaign.pillar = starts_on, ends_on, pillar
+    campaign.full_clean()
+    campaign.save()
+    audit(
+        organization=organization,
+        actor=actor,
+        action="campaign.create" if created else "campaign.update",
+        target=campaign,
+        data={
+            "name": campaign.name,
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+            "pillar": pillar.pk if pillar else None,
+            "goal": campaign.goal,
+        },
+    )
+    return campaign
