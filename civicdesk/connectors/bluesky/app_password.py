@@ -10,6 +10,7 @@ password can be revoked on its own and cannot change the account's settings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -34,6 +35,8 @@ from civicdesk.connectors.bluesky import identity, shapes
 from civicdesk.connectors.bluesky.connector import BlueskyConnector
 from civicdesk.connectors.bluesky.identity import DEFAULT_PLC, DEFAULT_SERVER
 
+# An XRPC error name (``AuthenticationRequired``), the only part of an error answer kept.
+_XRPC_CODE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
 # The scope of a session opened with the account's own password.
 FULL_ACCESS_SCOPE = "com.atproto.access"
 
@@ -153,14 +156,21 @@ class _Xrpc(BlueskyConnector):
     def raise_for_response(self, response: httpx.Response, *, write: bool) -> None:
         # A wrong app password is 401 AuthenticationRequired: refused, not "expired".
         if response.status_code == 401 and "refreshSession" not in str(response.url):
-            try:
-                detail = str(response.json().get("message") or "")
-            except (ValueError, AttributeError):
-                detail = ""
             raise RejectedError(
-                f"Bluesky refused the sign-in: {detail or 'wrong password'}", status=401
+                "Bluesky refused the sign-in: wrong handle or app password", status=401
             )
-        super().raise_for_response(response, write=write)
+        try:
+            super().raise_for_response(response, write=write)
+        except ConnectorError as error:
+            # The server is one the person named: keep the kind, the status and the error
+            # code, never the server's own text.
+            code = error.platform_code or ""
+            raise type(error)(
+                "the Bluesky server did not accept this",
+                status=error.status,
+                retry_after=error.retry_after,
+                platform_code=code if _XRPC_CODE.fullmatch(code) else None,
+            ) from None
 
 
 def _credentials(session: Mapping[str, Any]) -> dict[str, str]:

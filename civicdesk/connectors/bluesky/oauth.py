@@ -15,6 +15,7 @@ loopback address (development and tests).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,6 @@ from civicdesk.connectors.base import (
     AuthExpiredError,
     RejectedError,
     RetryableError,
-    error_detail,
 )
 from civicdesk.connectors.bluesky import dpop
 from civicdesk.connectors.bluesky.identity import is_loopback, require_secure
@@ -35,6 +35,8 @@ SCOPE = "atproto transition:generic"
 # Where a deployment serves its client metadata, relative to the site's root.
 CLIENT_METADATA_PATH = "oauth/bluesky/client-metadata.json"
 CLIENT_NAME = "Civic Desk"
+# An OAuth error code (RFC 6749 5.2: a short token), the only part of an error answer kept.
+_OAUTH_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -215,20 +217,22 @@ def _post(
 
 
 def oauth_error(response: httpx.Response, what: str) -> Exception:
-    """An OAuth error answer as a ConnectorError: invalid_grant means sign in again."""
+    """An OAuth error answer as a ConnectorError: invalid_grant means sign in again.
+
+    The server may be one the person named: the message keeps the status and the OAuth
+    error code (when it is one), never the server's own text.
+    """
     try:
         code = str(response.json().get("error", ""))
     except (ValueError, AttributeError):
         code = ""
-    detail = error_detail(response)
+    code = code if _OAUTH_CODE.fullmatch(code) else ""
     status = response.status_code
     if status == 429 or status >= 500:
-        return RetryableError(f"{what} failed: {detail}", status=status, platform_code=code or None)
+        return RetryableError(f"{what} failed", status=status, platform_code=code or None)
     if code == "invalid_grant" or status == 401:
-        return AuthExpiredError(
-            f"{what} was refused: {detail}", status=status, platform_code=code or None
-        )
-    return RejectedError(f"{what} was refused: {detail}", status=status, platform_code=code or None)
+        return AuthExpiredError(f"{what} was refused", status=status, platform_code=code or None)
+    return RejectedError(f"{what} was refused", status=status, platform_code=code or None)
 
 
 def _get_json(client: httpx.Client, url: str, what: str) -> dict[str, Any]:

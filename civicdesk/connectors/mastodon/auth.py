@@ -32,8 +32,8 @@ from civicdesk.connectors.base import (
     AuthExpiredError,
     RejectedError,
     RetryableError,
-    error_detail,
 )
+from civicdesk.core.outbound import AddressRefused, TooLarge
 
 APP_NAME = "Civic Desk"
 APP_WEBSITE = "https://github.com/civicdesk/civicdesk"
@@ -237,21 +237,23 @@ class MastodonAuthFlow(AuthFlow):
         )
 
     def _call(self, method: str, url: str, *, answer: bool = True, **kwargs: Any) -> dict[str, Any]:
+        # The server is the one the person typed: errors say what went wrong and the HTTP
+        # status, never what the server answered (it could be any machine's page).
         try:
             response = self.client.request(method, url, **kwargs)
+        except (AddressRefused, TooLarge) as exc:
+            raise RejectedError(str(exc)) from None
+        except httpx.ConnectError as exc:
+            raise RetryableError(str(exc)) from None
         except httpx.HTTPError as exc:
             raise RetryableError(f"could not reach the server: {type(exc).__name__}") from exc
         status = response.status_code
         if status == 429 or status >= 500:
-            raise RetryableError(
-                f"the server is unavailable: {error_detail(response)}", status=status
-            )
+            raise RetryableError("the server is unavailable", status=status)
         if status == 401:
-            raise AuthExpiredError(
-                f"authorization refused: {error_detail(response)}", status=status
-            )
+            raise AuthExpiredError("authorization refused", status=status)
         if status >= 400:
-            raise RejectedError(f"the server refused: {error_detail(response)}", status=status)
+            raise RejectedError("the server refused", status=status)
         if not answer:
             return {}
         try:
