@@ -356,6 +356,10 @@ def post_cancel(*, post: Post, actor: User) -> Post:
     """Delete a post from the plan: everything not yet sent is cancelled."""
     post = _lock(post)
     require(actor, post.brand, Perm.COMPOSE)
+    if post.status == PostStatus.APPROVED and post.author_id != actor.pk:
+        # Once approved, another person's post is withdrawn only by someone who controls
+        # publishing, not by any author.
+        require(actor, post.brand, Perm.PUBLISH_CONTROL)
     cancelled = move_many(post.publications.all(), S.CANCELLED, sources=PENDING,
                           status_reason="The post was deleted.")
     if not post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
