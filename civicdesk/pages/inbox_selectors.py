@@ -197,13 +197,35 @@ class ThreadEntry:
     replies: list[ReplyAttempt] = field(default_factory=list)
 
 
-def conversation_thread(*, conversation: Conversation) -> list[ThreadEntry]:
-    """The public's messages in time order, each with the replies that answer it (two
-    queries, whatever the length of the thread)."""
+# Messages a conversation page shows at once; a post's thread can hold thousands.
+THREAD_PAGE = 100
+
+
+def conversation_thread(
+    *, conversation: Conversation, before: Cursor | None = None, limit: int = THREAD_PAGE
+) -> tuple[list[ThreadEntry], Cursor | None]:
+    """The public's newest ``limit`` messages (or those before ``before``) in time order,
+    each with the replies that answer it (every attempt), and the cursor of the earlier
+    messages if there are any. Two queries, however long the thread."""
     messages = InboundMessage.objects.filter(conversation=conversation).select_related("author")
-    replies = list(Reply.objects.filter(conversation=conversation).select_related("author"))
+    if before is not None:
+        messages = messages.filter(sent_at__lte=before.at).exclude(
+            sent_at=before.at, pk__gte=before.pk
+        )
+    newest = list(messages.order_by("-sent_at", "-pk")[: limit + 1])
+    earlier = (
+        Cursor(at=newest[limit - 1].sent_at, pk=newest[limit - 1].pk)
+        if len(newest) > limit
+        else None
+    )
+    shown = newest[:limit][::-1]
+    replies = list(
+        Reply.objects.filter(
+            conversation=conversation, message_id__in=[m.pk for m in shown]
+        ).select_related("author")
+    )
     retried = {r.retry_of_id for r in replies if r.retry_of_id}
-    entries = {m.pk: ThreadEntry(message=m) for m in messages}
+    entries = {m.pk: ThreadEntry(message=m) for m in shown}
     for reply in replies:
         entry = entries.get(reply.message_id)
         if entry is not None:
@@ -211,7 +233,7 @@ def conversation_thread(*, conversation: Conversation) -> list[ThreadEntry]:
             entry.replies.append(
                 ReplyAttempt(reply=reply, can_retry=can_retry, retried=reply.pk in retried)
             )
-    return list(entries.values())
+    return list(entries.values()), earlier
 
 
 def author_messages(*, user: User, author: Author, limit: int = 200) -> list[InboundMessage]:

@@ -127,6 +127,7 @@ def test_inbox_list_and_its_filters_cost_the_same_at_10_and_100_conversations(
 def test_an_older_inbox_page_costs_what_the_first_costs(world: World) -> None:
     client = _login(world.manager)
     _conversations(world.channel, 160)
+    client.get(reverse("inbox"))  # warm: the session, the translation catalogue
     first = _queries(client, reverse("inbox"))
     oldest = Conversation.objects.order_by("last_message_at", "pk")[20]
     cursor = Cursor(at=oldest.last_message_at, pk=oldest.pk)
@@ -431,3 +432,41 @@ def test_a_cursor_round_trips_and_a_forged_one_is_ignored() -> None:
     assert Cursor.parse(str(cursor)) == cursor
     for forged in ["", "x", "1,", ",1", "1,0", "1,-4", "9" * 30 + ",1", "1.5,2"]:
         assert Cursor.parse(forged) is None, forged
+
+
+_MESSAGE = re.compile(r'<li class="bubble inbound" id="m(\d+)">')
+_EARLIER = re.compile(r'<a href="([^"]*)" rel="prev">')
+
+
+@pytest.mark.django_db
+def test_a_long_thread_shows_its_newest_messages_and_earlier_ones_by_cursor(
+    world: World,
+) -> None:
+    first = make_message(channel=world.channel, text="The first comment", sent_at=NOW)
+    convo = first.conversation
+    InboundMessage.objects.bulk_create(
+        InboundMessage(channel=world.channel, conversation=convo, author=first.author,
+                       remote_id=f"long-{n}", kind="comment", text=f"Comment {n}",
+                       # Pairs share a time: the id orders them, and none is lost at an edge.
+                       sent_at=NOW + timedelta(seconds=1 + n // 2))
+        for n in range(229)
+    )
+    expected = list(
+        InboundMessage.objects.filter(conversation=convo)
+        .order_by("sent_at", "pk").values_list("pk", flat=True)
+    )
+    client = _login(world.responder)
+    href: str | None = reverse("conversation", args=[convo.pk])
+    seen: list[int] = []
+    pages = 0
+    while href:
+        body = client.get(href).content.decode()
+        shown = [int(pk) for pk in _MESSAGE.findall(body)]
+        assert len(shown) <= 100
+        seen = shown + seen
+        pages += 1
+        earlier = _EARLIER.search(body)
+        href = (reverse("conversation", args=[convo.pk]) + html.unescape(earlier.group(1))
+                if earlier else None)
+    assert seen == expected
+    assert pages == 3

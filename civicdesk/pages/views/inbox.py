@@ -136,9 +136,10 @@ def _conversation_context(
     retry_text: str = "",
     retry_error: str = "",
     focus_reply: bool = False,
+    before: Cursor | None = None,
 ) -> dict[str, Any]:
     brand = convo.channel.brand
-    thread = conversation_thread(conversation=convo)
+    thread, earlier = conversation_thread(conversation=convo, before=before)
     inbound = [e.message for e in thread]
     reply_to = _reply_target(inbound, to)
     pending = any(a.reply.state in PENDING for e in thread for a in e.replies)
@@ -149,6 +150,8 @@ def _conversation_context(
         "conversation": convo,
         "org": brand.organization,
         "thread": thread,
+        "earlier": earlier,
+        "before": before,
         "can_reply": can_reply,
         "reply_limit": reply_limitation(convo),
         # The reply action refuses the same (registry.reply_refusal): no form to fill in vain.
@@ -177,6 +180,7 @@ def conversation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         to=int_param(request.GET.get("to")),
         text=request.GET.get("text", "")[: services.MAX_REPLY] if box else "",
         focus_reply=box,
+        before=Cursor.parse(request.GET.get("before")),
     )
     if request.htmx:
         template = "pages/conversation.html#reply-box" if box else "pages/conversation.html#thread"
