@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from civicdesk.core.outbound import guarded_client
+from civicdesk.core.outbound import AddressRefused, guarded_client
 
 logger = logging.getLogger(__name__)
 
@@ -347,6 +347,9 @@ class HttpConnector(Connector):
         headers = self._headers() | kwargs.pop("headers", {})
         try:
             response = self.client.request(method, url, headers=headers, **kwargs)
+        except AddressRefused as exc:
+            # Not a public address (core/outbound.py): trying again will not change that.
+            raise RejectedError(str(exc)) from None
         except httpx.ConnectError as exc:
             # The connection was never made, so nothing reached the platform.
             raise RetryableError(f"could not connect: {exc}", retry_after=None) from exc

@@ -258,3 +258,60 @@ def test_a_closed_port_and_a_filtered_one_fail_alike(settings: Any, filtered_por
 def test_fetch_takes_only_a_guarded_client() -> None:
     with httpx.Client() as plain, pytest.raises(TypeError):
         outbound.fetch(plain, "https://example.org/")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        "http://127.0.0.1:{port}",
+        "https://169.254.169.254",
+        "https://[::ffff:10.0.0.1]",
+        "https://[fe80::1]",
+        "https://0.0.0.0",
+    ],
+)
+def test_mastodon_and_bluesky_server_fields_refuse_inside_addresses(
+    settings: Any, httpserver: HTTPServer, server: str
+) -> None:
+    from civicdesk.connectors.base import RejectedError
+    from civicdesk.connectors.bluesky.auth import BlueskyAppPasswordFlow
+    from civicdesk.connectors.mastodon.auth import MastodonAuthFlow
+
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    address = server.format(port=httpserver.port)
+    mastodon = MastodonAuthFlow()
+    with pytest.raises(RejectedError, match="not a public address"):
+        mastodon.start(redirect_uri="https://desk.example/cb", state="s", instance=address)
+    mastodon.close()
+    bluesky = BlueskyAppPasswordFlow()
+    with pytest.raises(RejectedError, match="not a public address"):
+        bluesky.finish(
+            redirect_uri="",
+            pending={},
+            params={
+                "identifier": "cityhall@example.org",
+                "app_password": "a-b-c-d",
+                "server": address,
+            },
+        )
+    bluesky.close()
+    assert httpserver.log == []
+
+
+def test_the_worker_never_uses_a_shared_unguarded_client_for_a_typed_address(
+    db: Any, settings: Any
+) -> None:
+    from civicdesk.connectors.registry import connector_for
+    from tests.factories import make_channel, make_world
+
+    world = make_world()
+    channel = make_channel(
+        brand=world.brand,
+        platform="mastodon",
+        handle="city@social.example",
+        api_base_url="https://social.example",
+    )
+    with httpx.Client() as shared, connector_for(channel, client=shared) as connector:
+        assert outbound.is_guarded(connector.client)
+    with outbound.guarded_client() as guarded, connector_for(channel, client=guarded) as c:
+        assert c.client is guarded
