@@ -132,7 +132,6 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 ACCOUNT_ADAPTER = "civicdesk.accounts.adapter.AccountAdapter"
-MFA_ADAPTER = "civicdesk.accounts.adapter.MFAAdapter"
 USERSESSIONS_ADAPTER = "civicdesk.accounts.adapter.UserSessionsAdapter"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
@@ -172,22 +171,32 @@ SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 
-# Mail (invitations, password resets, security notices). Without EMAIL_HOST, messages are
-# printed to the console instead of sent: fine for the demo, never for a deployment.
-EMAIL_HOST = env_str("EMAIL_HOST", "")
-EMAIL_BACKEND = env_str(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend",
+# Mail (invitations, password resets, security notices): Django's SMTP mailer, set from
+# EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS (on for port
+# 587) and EMAIL_USE_SSL (on for 465). Without EMAIL_HOST, messages are printed to the
+# console instead of sent: fine for the demo, never for a deployment. Send with
+# django.core.mail (send_mail, EmailMessage): it uses the "default" mailer.
+_EMAIL_HOST = env_str("EMAIL_HOST", "")
+_EMAIL_PORT = env_int("EMAIL_PORT", 587)
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _EMAIL_HOST,
+            "port": _EMAIL_PORT,
+            "username": env_str("EMAIL_HOST_USER", ""),
+            "password": env_str("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", _EMAIL_PORT == 587),
+            "use_ssl": env_bool("EMAIL_USE_SSL", _EMAIL_PORT == 465),
+            "timeout": env_int("EMAIL_TIMEOUT", 20),
+        },
+    }
+    if _EMAIL_HOST
+    else {"BACKEND": "django.core.mail.backends.console.EmailBackend"},
+}
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", f"Civic Desk <noreply@{_SITE.hostname or 'localhost'}>"
 )
-EMAIL_PORT = env_int("EMAIL_PORT", 587)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Civic Desk <noreply@{_SITE.hostname or 'localhost'}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SESSION_COOKIE_HTTPONLY = True

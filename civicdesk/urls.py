@@ -1,13 +1,21 @@
 """URL routes: the pages, the built-in exercise network, and what platforms fetch from us."""
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from civicdesk.connectors.bluesky import oauth as bluesky_oauth
 
+# The admin has no sign-in form of its own: it sends people to ours, with its lockout and
+# second step.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Password reset and change, second factors, the list of one's sessions. Single sign-on
+    # (allauth.socialaccount: OpenID Connect, SAML) is mounted here too when added.
+    path("accounts/", include("allauth.urls")),
     # Bluesky's authorization servers read who we are from here (atproto OAuth).
     path("oauth/bluesky/client-metadata.json",
          login_not_required(bluesky_oauth.client_metadata_view), name="bluesky-client-metadata"),

@@ -1,6 +1,6 @@
 """Routes of the desk's pages."""
 
-from django.contrib.auth import views as auth_views
+from allauth.account import views as account_views
 from django.urls import path
 
 from civicdesk.pages.views import (
@@ -21,9 +21,9 @@ from civicdesk.pages.views import (
 )
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(
-        template_name="pages/login.html", redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Sign-in is allauth's (lockout, second step, passkeys); the rest of it is under accounts/.
+    path("login/", account_views.login, name="login"),
+    path("logout/", account_views.logout, name="logout"),
     path("", dashboard.dashboard, name="dashboard"),
     path("publishing/<int:org_pk>/switch/", dashboard.publishing_switch,
          name="publishing-switch"),

@@ -29,9 +29,7 @@ def test_the_author_and_a_manager_can_cancel_an_approved_post(world: World) -> N
     assert publishing.post_cancel(post=mine, actor=world.author).status == PostStatus.CANCELLED
     theirs = make_post(brand=world.brand, author=world.author)
     approve_post(post=theirs, author=world.author, approver=world.approver)
-    assert publishing.post_cancel(post=theirs, actor=world.manager).status == (
-        PostStatus.CANCELLED
-    )
+    assert publishing.post_cancel(post=theirs, actor=world.manager).status == (PostStatus.CANCELLED)
 
 
 def test_the_page_refuses_the_cancel_too(world: World, client) -> None:  # noqa: ANN001

@@ -71,7 +71,7 @@ def _scene(prefix: str) -> Scene:
 
 def _sign_in(page, base: str, user) -> None:  # noqa: ANN001
     page.goto(f"{base}/login/")
-    page.fill("#id_username", user.get_username())
+    page.fill("#id_login", user.get_username())
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")

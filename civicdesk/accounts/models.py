@@ -1,0 +1,33 @@
+"""The installation's sign-in log: events that belong to no single organization."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class SignInEvent(models.Model):
+    """One sign-in event of the whole installation, kept whether or not the person is known.
+
+    A failed sign-in for a name nobody has, or a lockout, has no organization to be filed
+    under; the organizations' own audit chains get the events of their members as well.
+    """
+
+    created_at = models.DateTimeField(db_index=True)
+    action = models.CharField(max_length=40)
+    # What was typed into the sign-in form (never the password); empty for known people.
+    identifier = models.CharField(max_length=254, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["action", "created_at"], name="signin_action_time")]
+
+    def __str__(self) -> str:
+        who = self.user.get_username() if self.user else self.identifier or "?"
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {who}"
