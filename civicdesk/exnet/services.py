@@ -12,11 +12,13 @@ import binascii
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import BigIntegerField, Case, F, Q, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from civicdesk.exnet.models import (
@@ -241,7 +243,9 @@ def create_post(
                 )
                 for item in media
             )
-            _notify(_post_notifications(post, parent), when=when)
+            mentioned = _mentioned_accounts(post)
+            NetMention.objects.bulk_create(NetMention(post=post, account=a) for a in mentioned)
+            _notify(_post_notifications(post, parent, mentioned), when=when)
     except IntegrityError:
         # Two requests with one key raced; the other one's post stands.
         existing = NetPost.objects.filter(account=account, client_ref=client_ref).first()
@@ -251,8 +255,23 @@ def create_post(
     return Created(post, True)
 
 
+def _mentioned_handles(text: str) -> list[str]:
+    # At most 20 mentions a post notify anyone, so one post cannot flood the network.
+    return sorted({match.lower() for match in MENTION_RE.findall(text)})[:20]
+
+
+def _mentioned_accounts(post: NetPost) -> list[NetAccount]:
+    handles = _mentioned_handles(post.text)
+    if not handles:
+        return []
+    any_of = Q()
+    for handle in handles:
+        any_of |= Q(handle__iexact=handle)
+    return list(NetAccount.objects.filter(any_of).exclude(pk=post.account_id))
+
+
 def _post_notifications(
-    post: NetPost, parent: NetPost | None
+    post: NetPost, parent: NetPost | None, mentioned: Sequence[NetAccount]
 ) -> list[tuple[int, EventKind, NetPost | NetDirectMessage]]:
     """Who hears of a new post: the author answered, the thread's owner, everyone mentioned."""
     notes: dict[int, EventKind] = {}
@@ -264,16 +283,8 @@ def _post_notifications(
         if root is not None and root.account_id not in notes:
             if root.account_id != post.account_id:
                 notes[root.account_id] = EventKind.REPLY
-    # At most 20 mentions a post notify anyone, so one post cannot flood the network.
-    handles = sorted({match.lower() for match in MENTION_RE.findall(post.text)})[:20]
-    if handles:
-        any_of = Q()
-        for handle in handles:
-            any_of |= Q(handle__iexact=handle)
-        mentioned = list(NetAccount.objects.filter(any_of).exclude(pk=post.account_id))
-        NetMention.objects.bulk_create(NetMention(post=post, account=a) for a in mentioned)
-        for account in mentioned:
-            notes.setdefault(account.pk, EventKind.MENTION)
+    for account in mentioned:
+        notes.setdefault(account.pk, EventKind.MENTION)
     return [(account_id, kind, post) for account_id, kind in notes.items()]
 
 
@@ -396,3 +407,187 @@ def record_impressions(*, post_ids: list[int], count: int = 1) -> None:
     """Count views; one UPDATE, so concurrent viewers never lose each other's counts."""
     if post_ids and count > 0:
         NetPost.objects.filter(pk__in=post_ids).update(impressions=F("impressions") + count)
+
+
+# Bulk writes: a whole history of the public's activity at once (the demo seeds 90 days).
+# The same checks and the same inbox events as the one-at-a-time actions above, written
+# with a few statements instead of several per row.
+
+
+def simulated_account(*, handle: str, display_name: str = "", bio: str = "") -> NetAccount:
+    """A new simulated account, checked as ``create_account`` checks one, saved by
+    ``bulk_write``. Its token is never shown: the simulator acts without the API."""
+    if not HANDLE_RE.fullmatch(handle):
+        raise NetError("a handle is 1-30 letters, digits or underscores")
+    check_text(display_name, "display_name")
+    check_text(bio, "bio")
+    return NetAccount(
+        handle=handle,
+        display_name=display_name[:80],
+        bio=bio[:300],
+        is_simulated=True,
+        token_hash=hash_token(new_token()),
+        created_at=timezone.now(),
+    )
+
+
+@dataclass
+class BulkWrites:
+    """Unsaved rows in the order they happened. A post may answer a post, and any row may
+    name an account, that is written in the same call."""
+
+    accounts: list[NetAccount] = field(default_factory=list)
+    # Posts and direct messages together: inbox events are numbered in this order.
+    messages: list[NetPost | NetDirectMessage] = field(default_factory=list)
+    likes: list[NetLike] = field(default_factory=list)
+    reposts: list[NetRepost] = field(default_factory=list)
+    follows: list[NetFollow] = field(default_factory=list)
+    impressions: dict[int, int] = field(default_factory=dict)  # post id -> views
+
+
+def bulk_write(writes: BulkWrites) -> None:
+    """Write everything in one transaction, with the inbox events the actions would write."""
+    posts = [m for m in writes.messages if isinstance(m, NetPost)]
+    direct = [m for m in writes.messages if isinstance(m, NetDirectMessage)]
+    _check_bulk(writes, posts, direct)
+    with transaction.atomic():
+        handles = [a.handle.lower() for a in writes.accounts]
+        taken = NetAccount.objects.annotate(low=Lower("handle")).filter(low__in=handles)
+        if len(set(handles)) != len(handles) or taken.exists():
+            raise NetError("a handle is taken", status=409, code="conflict")
+        NetAccount.objects.bulk_create(writes.accounts)
+        _save_posts_in_order(posts)
+        NetDirectMessage.objects.bulk_create(direct)
+        mentioned = _mentioned_in(posts)
+        NetMention.objects.bulk_create(
+            NetMention(post=post, account=account)
+            for post in posts
+            for account in mentioned[id(post)]
+        )
+        notes: list[tuple[int, EventKind, NetPost | NetDirectMessage, datetime]] = []
+        for message in writes.messages:
+            if isinstance(message, NetPost):
+                parent = _cached(message, "in_reply_to")
+                found = _post_notifications(message, parent, mentioned[id(message)])
+            else:
+                found = [(message.recipient_id, EventKind.DIRECT, message)]
+            # One message's recipients in id order, as ``_notify`` numbers them.
+            notes.extend((a, k, s, message.created_at) for a, k, s in sorted(found, key=_first))
+        _notify_in_order(notes)
+        NetLike.objects.bulk_create(writes.likes, ignore_conflicts=True)
+        NetRepost.objects.bulk_create(writes.reposts, ignore_conflicts=True)
+        NetFollow.objects.bulk_create(writes.follows, ignore_conflicts=True)
+        _add_impressions(writes.impressions)
+
+
+def _first(note: tuple[int, EventKind, NetPost | NetDirectMessage]) -> int:
+    return note[0]
+
+
+def _check_bulk(writes: BulkWrites, posts: list[NetPost], direct: list[NetDirectMessage]) -> None:
+    for post in posts:
+        check_post_text(post.text, has_media=False)
+    for message in direct:
+        check_text(message.text, "text")
+        if not message.text.strip():
+            raise NetError("a message needs text", code="empty")
+        if len(message.text) > MAX_DM_CHARS:
+            raise NetError(f"a message is at most {MAX_DM_CHARS} characters", code="too_long")
+        if message.sender is message.recipient or (
+            message.sender_id is not None and message.sender_id == message.recipient_id
+        ):
+            raise NetError("you cannot message yourself")
+    for follow in writes.follows:
+        if follow.follower is follow.followee or (
+            follow.follower_id is not None and follow.follower_id == follow.followee_id
+        ):
+            raise NetError("you cannot follow yourself")
+
+
+def _cached(post: NetPost, name: str) -> NetPost | None:
+    """The post's parent or root as it was given (no query): it may have been unsaved."""
+    descriptor = getattr(NetPost, name)
+    if descriptor.is_cached(post):
+        related: NetPost | None = descriptor.__get__(post)
+        return related
+    return None if getattr(post, f"{name}_id") is None else descriptor.__get__(post)
+
+
+def _save_posts_in_order(posts: list[NetPost]) -> None:
+    """Insert in the order given, so ids follow time as they do one post at a time; an
+    answer to a post of the same run starts a new run, once its parent has an id."""
+    run: list[NetPost] = []
+    in_run: set[int] = set()
+    for post in posts:
+        parents = (_cached(post, "in_reply_to"), _cached(post, "root"))
+        if any(p is not None and id(p) in in_run for p in parents):
+            NetPost.objects.bulk_create(run)
+            run, in_run = [], set()
+        run.append(post)
+        in_run.add(id(post))
+    NetPost.objects.bulk_create(run)
+
+
+def _mentioned_in(posts: list[NetPost]) -> dict[int, list[NetAccount]]:
+    """Per post (by object id), the accounts it mentions, found with one query."""
+    wanted = {id(post): _mentioned_handles(post.text) for post in posts}
+    handles = {h for hs in wanted.values() for h in hs}
+    by_handle: dict[str, list[NetAccount]] = {}
+    if handles:
+        found = NetAccount.objects.annotate(low=Lower("handle")).filter(low__in=handles)
+        for account in found:
+            by_handle.setdefault(account.handle.lower(), []).append(account)
+    return {
+        id(post): [
+            account
+            for handle in wanted[id(post)]
+            for account in by_handle.get(handle, [])
+            if account.pk != post.account_id
+        ]
+        for post in posts
+    }
+
+
+def _notify_in_order(
+    notes: list[tuple[int, EventKind, NetPost | NetDirectMessage, datetime]],
+) -> None:
+    """Inbox events numbered per recipient in the order given, under the same row locks as
+    ``_notify`` takes."""
+    if not notes:
+        return
+    recipient_ids = sorted({account_id for account_id, _, _, _ in notes})
+    locked = {
+        a.pk: a
+        for a in NetAccount.objects.select_for_update().filter(pk__in=recipient_ids).order_by("pk")
+    }
+    events = []
+    for account_id, kind, subject, when in notes:
+        recipient = locked[account_id]
+        recipient.last_event_seq += 1
+        events.append(
+            NetEvent(
+                recipient=recipient,
+                seq=recipient.last_event_seq,
+                kind=kind,
+                post=subject if isinstance(subject, NetPost) else None,
+                direct_message=subject if isinstance(subject, NetDirectMessage) else None,
+                created_at=when,
+            )
+        )
+    NetAccount.objects.bulk_update(list(locked.values()), ["last_event_seq"], batch_size=500)
+    NetEvent.objects.bulk_create(events, batch_size=1000)
+
+
+def _add_impressions(views: dict[int, int]) -> None:
+    """Add each post's views in place, like ``record_impressions``, 200 posts a statement."""
+    items = sorted((pk, n) for pk, n in views.items() if n > 0)
+    for start in range(0, len(items), 200):
+        chunk = items[start : start + 200]
+        extra = Case(
+            *[When(pk=pk, then=Value(n)) for pk, n in chunk],
+            default=Value(0),
+            output_field=BigIntegerField(),
+        )
+        NetPost.objects.filter(pk__in=[pk for pk, _ in chunk]).update(
+            impressions=F("impressions") + extra
+        )
