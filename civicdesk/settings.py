@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     # Sign-in: accounts (username or email, password reset, lockout), second factors (TOTP,
     # recovery codes, passkeys) and each person's list of sessions. Single sign-on
     # (allauth.socialaccount with OpenID Connect or SAML) slots in beside these.
+    "django.contrib.humanize",  # allauth's session list says "5 minutes ago"
     "allauth",
     "allauth.account",
     "allauth.mfa",
