@@ -186,10 +186,16 @@ def request_fault(request: HttpRequest) -> Fault | None:
     return parse_header(value)
 
 
+def pause(seconds: float) -> None:
+    """How a fault keeps an answer back. Tests put an event in its place, so that a held
+    answer lasts exactly until the client has given up, not a guessed number of seconds."""
+    time.sleep(seconds)
+
+
 def before_action(fault: Fault) -> HttpResponse | None:
     """Faults that strike before anything happens; None means "go on with the action"."""
     if fault.kind == FaultKind.LATENCY:
-        time.sleep(fault.number("seconds"))
+        pause(fault.number("seconds"))
         return None
     if fault.kind == FaultKind.RATE_LIMIT:
         retry_after = fault.number("retry_after")
@@ -203,7 +209,7 @@ def before_action(fault: Fault) -> HttpResponse | None:
         return JsonResponse({"error": "server_error", "detail": "internal error"}, status=status)
     if fault.kind == FaultKind.TIMEOUT:
         # The client gave up long ago; nothing was done.
-        time.sleep(fault.number("hold"))
+        pause(fault.number("hold"))
         return JsonResponse({"error": "timeout", "detail": "gateway timeout"}, status=504)
     return None
 
@@ -220,7 +226,7 @@ def after_action(fault: Fault, request: HttpRequest, response: HttpResponse) -> 
     if fault.kind == FaultKind.ACCEPTED_LOST:
         if fault.params.get("mode") == "close" and _drop_connection(request):
             return response
-        time.sleep(fault.number("hold"))
+        pause(fault.number("hold"))
     return response
 
 

@@ -23,6 +23,7 @@ import pytest
 
 from civicdesk.connectors.bluesky.app_password import BlueskyAppPasswordFlow
 from civicdesk.connectors.bluesky.connector import BlueskyConnector
+from tests.connectors.holds import FakePlatformServer, Holds
 from tests.connectors.peers import MODULES, free_port, node22, run_peer
 
 HERE = Path(__file__).resolve().parent
@@ -170,6 +171,32 @@ def eventually[T](probe: Callable[[], T | None], *, timeout: float = 15.0) -> T:
         if time.monotonic() > deadline:
             raise AssertionError("the AppView did not show it in time")
         time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def _fake_pds() -> Iterator[FakePlatformServer]:
+    server = FakePlatformServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def httpserver(_fake_pds: FakePlatformServer) -> Iterator[FakePlatformServer]:
+    """A fake PDS answering requests in parallel; cleared for each test, and handed on only
+    once every answer (a held one included) is finished."""
+    _fake_pds.clear()
+    yield _fake_pds
+    _fake_pds.wait_idle()
+    _fake_pds.clear()
+
+
+@pytest.fixture
+def holds(httpserver: FakePlatformServer) -> Iterator[Holds]:
+    """Gates for answers the fake keeps back; all opened when the test ends."""
+    made = Holds()
+    yield made
+    made.close()
 
 
 def fake_connector(url: str, **kwargs: Any) -> BlueskyConnector:

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from pytest_httpserver import HTTPServer
 
 from civicdesk.connectors.linkedin.connector import LinkedInConnector
+from tests.connectors.holds import FakePlatformServer
 
 from .fake import ORG, LinkedInFake
 
@@ -25,33 +25,40 @@ class Peer:
 
 
 @pytest.fixture(scope="session")
-def _server() -> Iterator[HTTPServer]:
+def _server() -> Iterator[FakePlatformServer]:
     # One server for the session (stopping one takes half a second); a fresh fake per test.
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server = FakePlatformServer()
     server.start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def linkedin(_server: HTTPServer) -> Iterator[Peer]:
+def linkedin(_server: FakePlatformServer) -> Iterator[Peer]:
     url = f"http://127.0.0.1:{_server.port}"
     fake = LinkedInFake(url=url)
     _server.clear()
     _server.expect_request(re.compile(".*")).respond_with_handler(fake.handle)
     yield Peer(fake=fake, url=url)
+    # Held answers are let go and finished before the server is handed on.
+    fake.holds.close()
+    _server.wait_idle()
     _server.clear()
     assert fake.violations == [], fake.violations
 
 
-@pytest.fixture
-def connector(linkedin: Peer) -> Iterator[LinkedInConnector]:
-    with LinkedInConnector(
-        base_url=linkedin.api,
-        timeout=0.5,
+def connect(peer: Peer, *, timeout: float = 0.5) -> LinkedInConnector:
+    return LinkedInConnector(
+        base_url=peer.api,
+        timeout=timeout,
         credentials={
             "access_token": "li-at",
             "organization_urn": ORG,
         },
-    ) as api:
+    )
+
+
+@pytest.fixture
+def connector(linkedin: Peer) -> Iterator[LinkedInConnector]:
+    with connect(linkedin) as api:
         yield api

@@ -6,7 +6,8 @@ documentation says: every /rest call carries ``LinkedIn-Version: YYYYMM``,
 percent-encoded; a post's commentary is valid "little text" (reserved characters
 escaped); a created post answers 201 with no body and its URN in ``x-restli-id``; images
 are initialized, then uploaded, then referenced. Anything else is recorded in
-``violations`` (every test's teardown requires it empty). Faults can be queued per route.
+``violations`` (every test's teardown requires it empty). Faults can be queued per route;
+a held answer is kept back until the test (or its teardown) releases ``holds``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote
 from werkzeug import Request, Response
 
 from civicdesk.rules.counting import LINKEDIN_RESERVED
+from tests.connectors.holds import Holds
 
 ORG = "urn:li:organization:2414183"
 OTHER_ORG = "urn:li:organization:1000"
@@ -32,7 +33,7 @@ OTHER_ORG = "urn:li:organization:1000"
 class Fault:
     status: int = 0
     body: Any = None
-    hold: float = 0.0
+    hold: bool = False  # done on the platform, but the answer waits for a release
     malformed: bool = False
     drop_id: bool = False  # a 201 without x-restli-id
     headers: dict[str, str] = field(default_factory=dict)
@@ -71,6 +72,7 @@ class LinkedInFake:
     refresh_tokens: bool = False
     codes: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    holds: Holds = field(default_factory=Holds)
     clock: int = 1_763_600_000_000
 
     def fail(self, route: str, fault: Fault, times: int = 1) -> None:
@@ -166,7 +168,7 @@ class LinkedInFake:
         with self.lock:
             response = getattr(self, "_" + name)(request, raw_query, **args)
         if fault and fault.hold:
-            time.sleep(fault.hold)  # done on the platform; only the answer is late
+            self.holds.hold()  # done on the platform; only the answer is late
         if fault and fault.drop_id:
             response.headers.pop("x-restli-id", None)
         return response

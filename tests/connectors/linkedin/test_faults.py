@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -20,8 +22,9 @@ from civicdesk.connectors.linkedin.connector import (
     RATE_LIMIT_BACKOFF_SECONDS,
     LinkedInConnector,
 )
+from tests.connectors.holds import CLIENT_TIMEOUT
 
-from .conftest import Peer
+from .conftest import Peer, connect
 from .fake import ORG, Fault
 
 RATE = {
@@ -31,12 +34,22 @@ RATE = {
     "message": "Resource level throttle APPLICATION DAY limit for calls to this resource "
     "is reached.",
 }
+
+
 DENIED = {
     "status": 403,
     "serviceErrorCode": 100,
     "code": "ACCESS_DENIED",
     "message": "Not enough permissions to access: partnerApiPostsExternal.CREATE",
 }
+
+
+@pytest.fixture
+def connector(linkedin: Peer) -> Iterator[LinkedInConnector]:
+    # A held answer comes only once the client has given up: a short wait is enough.
+    with connect(linkedin, timeout=CLIENT_TIMEOUT) as api:
+        yield api
+
 
 BOTH = [
     ("unauthorized", Fault(status=401), AuthExpiredError),
@@ -64,12 +77,12 @@ BOTH = [
 ]
 PUBLISH = BOTH + [
     ("server", Fault(status=500), OutcomeUnknownError),
-    ("timeout", Fault(hold=1.0), OutcomeUnknownError),
+    ("timeout", Fault(hold=True), OutcomeUnknownError),
     ("no-restli-id", Fault(drop_id=True), OutcomeUnknownError),
 ]
 READS = BOTH + [
     ("server", Fault(status=500), RetryableError),
-    ("timeout", Fault(hold=1.0), RetryableError),
+    ("timeout", Fault(hold=True), RetryableError),
     ("malformed", Fault(malformed=True), RetryableError),
     ("wrong-shape", Fault(body={"elements": [{"id": 12}]}), RetryableError),
     ("no-elements", Fault(body={"paging": {}}), RetryableError),
@@ -109,7 +122,7 @@ def test_rate_limit_without_reset_backs_off_a_default(
     ("fault", "kind"),
     [
         (Fault(status=500), RetryableError),
-        (Fault(hold=1.0), RetryableError),
+        (Fault(hold=True), RetryableError),
         (Fault(status=401), AuthExpiredError),
         (Fault(status=400), RejectedError),
     ],
@@ -163,6 +176,8 @@ def test_inbox_faults(
     linkedin.fake.fail("list_comments", fault)
     with pytest.raises(kind):
         connector.fetch_inbound(None)
+    if fault.hold:
+        linkedin.fake.holds.wait_reached(1)  # the fault is used up before the next read
     assert len(connector.fetch_inbound(None).messages) == 1
 
 
@@ -183,7 +198,7 @@ def test_check_publication_faults(
     ("fault", "kind"),
     [
         (Fault(status=500), OutcomeUnknownError),
-        (Fault(hold=1.0), OutcomeUnknownError),
+        (Fault(hold=True), OutcomeUnknownError),
         (Fault(status=429, body=RATE), RetryableError),
         (Fault(status=403), RejectedError),
         (Fault(body={"unexpected": True}), OutcomeUnknownError),

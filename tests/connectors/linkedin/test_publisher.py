@@ -13,6 +13,7 @@ from civicdesk.organizations import services as org_services
 from civicdesk.publishing import publisher
 from civicdesk.publishing.models import AttemptOutcome, Publication
 from civicdesk.publishing.models import PublicationState as S
+from tests.connectors.holds import CLIENT_TIMEOUT
 from tests.core.conftest import Desk, approved_post, desk  # noqa: F401 - the fixture
 
 from .conftest import Peer
@@ -21,7 +22,7 @@ from .fake import ORG, Fault
 
 @pytest.fixture
 def linkedin_desk(desk: Desk, linkedin: Peer, settings: Any) -> Desk:  # noqa: F811
-    settings.CONNECTOR_TIMEOUT_SECONDS = 0.5
+    settings.CONNECTOR_TIMEOUT_SECONDS = CLIENT_TIMEOUT
     channel = org_services.channel_create(
         brand=desk.brand,
         platform="linkedin",
@@ -32,17 +33,25 @@ def linkedin_desk(desk: Desk, linkedin: Peer, settings: Any) -> Desk:  # noqa: F
     return replace(desk, channel=channel)
 
 
-def settle() -> None:
+def settle(peer: Peer, held: int) -> None:
     for _ in range(8):
         later = timezone.now() + timedelta(seconds=120)
         publisher.publish_due(worker="w", now=later)
+        given_up_on(peer, held)
         publisher.check_unconfirmed(worker="w", now=later)
         if not Publication.objects.filter(state__in=[S.SCHEDULED, S.UNCONFIRMED]).exists():
             return
 
 
+def given_up_on(peer: Peer, held: int) -> None:
+    """Once the publisher has given up: wait until LinkedIn has done its part of the
+    ``held`` late answers (the check must not overtake them), then let them go."""
+    peer.fake.holds.wait_reached(held)
+    peer.fake.holds.release()
+
+
 CASES = [
-    ("timeout", Fault(hold=1.0), {AttemptOutcome.OUTCOME_UNKNOWN, AttemptOutcome.CHECK_FOUND}),
+    ("timeout", Fault(hold=True), {AttemptOutcome.OUTCOME_UNKNOWN, AttemptOutcome.CHECK_FOUND}),
     (
         "no-restli-id",
         Fault(drop_id=True),
@@ -64,7 +73,7 @@ def test_exactly_once(
 ) -> None:
     linkedin.fake.fail("create_post", fault)
     post = approved_post(linkedin_desk, texts={"en": f"A1 update (#{name}): lanes reopened."})
-    settle()
+    settle(linkedin, 1 if fault.hold else 0)
     pub = post.publications.get(channel=linkedin_desk.channel)
     assert pub.state == S.PUBLISHED, pub.status_reason
     assert len(linkedin.fake.posts) == 1
@@ -78,11 +87,12 @@ def test_exactly_once(
 
 @pytest.mark.django_db
 def test_check_failure_keeps_it_unconfirmed(linkedin_desk: Desk, linkedin: Peer) -> None:
-    linkedin.fake.fail("create_post", Fault(hold=1.0))
+    linkedin.fake.fail("create_post", Fault(hold=True))
     linkedin.fake.fail("find_posts", Fault(status=500))
     post = approved_post(linkedin_desk, texts={"en": "Ferry timetable changed."})
     later = timezone.now() + timedelta(seconds=120)
     publisher.publish_due(worker="w", now=later)
+    given_up_on(linkedin, 1)
     publisher.check_unconfirmed(worker="w", now=later)
     pub = post.publications.get(channel=linkedin_desk.channel)
     assert pub.state == S.UNCONFIRMED

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from civicdesk.connectors.mastodon.connector import MastodonConnector
+from tests.connectors.holds import FakePlatformServer, Holds
 from tests.connectors.peers import MODULES, contract, free_port, node22, run_peer
 from tests.core.conftest import Desk, approved_post, desk  # noqa: F401 - fixtures
 
@@ -106,30 +106,30 @@ class ContractLog:
 
 
 @pytest.fixture(scope="session")
-def threaded_server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", threaded=True)
+def threaded_server() -> Iterator[FakePlatformServer]:
+    server = FakePlatformServer()
     server.start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def httpserver(threaded_server: HTTPServer) -> Iterator[HTTPServer]:
-    """A fake instance that answers requests in parallel, as a real one does: a slow answer
+def httpserver(threaded_server: FakePlatformServer) -> Iterator[FakePlatformServer]:
+    """A fake instance that answers requests in parallel, as a real one does: a held answer
     to one request (a simulated lost answer) must not hold up the next."""
+    threaded_server.clear()
     yield threaded_server
+    # Every answer, held ones included, is finished before the next test sees the server.
+    threaded_server.wait_idle()
     threaded_server.clear()
 
 
-SLOW_ANSWER = 0.6  # seconds a simulated lost answer takes; clients give up after 0.3
-
-
 @pytest.fixture
-def slow_answers(httpserver: HTTPServer) -> Iterator[None]:
-    """For tests whose fake answers too late: let those answers finish before the shared
-    server is handed to the next test."""
-    yield
-    time.sleep(SLOW_ANSWER + 0.2)
+def holds(httpserver: FakePlatformServer) -> Iterator[Holds]:
+    """Gates for answers the fake keeps back; all opened when the test ends."""
+    made = Holds()
+    yield made
+    made.close()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from civicdesk.connectors.base import (
     RejectedError,
     RetryableError,
 )
+from tests.connectors.holds import CLIENT_TIMEOUT, Holds
 
 from .conftest import connector_at
 
@@ -103,25 +103,26 @@ def test_rate_limit_on_a_read(httpserver: HTTPServer) -> None:
     assert caught.value.retry_after is not None and caught.value.retry_after > 20
 
 
-def test_publish_timeout_is_an_unknown_outcome(httpserver: HTTPServer, slow_answers: None) -> None:
-    def slow(request: Request) -> Response:
-        time.sleep(0.6)
+def test_publish_timeout_is_an_unknown_outcome(httpserver: HTTPServer, holds: Holds) -> None:
+    def late(request: Request) -> Response:
+        holds.hold()  # until the client has given up
         return json_response(STATUS)
 
     httpserver.expect_request("/api/v2/instance").respond_with_json({})
-    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(slow)
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(late)
     with pytest.raises(OutcomeUnknownError):
-        connector_at(httpserver, timeout=0.3).publish(POST)
+        connector_at(httpserver, timeout=CLIENT_TIMEOUT).publish(POST)
+    holds.wait_reached(1)  # it was the status request that went unanswered
 
 
-def test_read_timeout_is_retryable(httpserver: HTTPServer, slow_answers: None) -> None:
-    def slow(request: Request) -> Response:
-        time.sleep(0.6)
+def test_read_timeout_is_retryable(httpserver: HTTPServer, holds: Holds) -> None:
+    def late(request: Request) -> Response:
+        holds.hold()
         return json_response([])
 
-    httpserver.expect_request("/api/v1/notifications").respond_with_handler(slow)
+    httpserver.expect_request("/api/v1/notifications").respond_with_handler(late)
     with pytest.raises(RetryableError):
-        connector_at(httpserver, timeout=0.3).fetch_inbound(None)
+        connector_at(httpserver, timeout=CLIENT_TIMEOUT).fetch_inbound(None)
 
 
 def test_nothing_listening_is_retryable() -> None:

@@ -1,14 +1,14 @@
 """Publishing through the real publisher to a fake instance over HTTP, under lost answers.
 
 The fake honours ``Idempotency-Key`` as Mastodon does. Whatever happens to an answer, the
-publication ends published with exactly one status on the instance.
+publication ends published with exactly one status on the instance. A lost answer is held
+by the fake until the client has given up, then let go (see tests/connectors/holds.py).
 """
 
 from __future__ import annotations
 
 import html
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
@@ -22,14 +22,18 @@ from civicdesk.connectors.base import OutboundPost, OutcomeUnknownError
 from civicdesk.publishing import publisher
 from civicdesk.publishing.models import AttemptOutcome, Publication
 from civicdesk.publishing.models import PublicationState as S
+from tests.connectors.holds import CLIENT_TIMEOUT, Holds
 
 from .conftest import ACCOUNT_ID, TOKEN, Desk, approved_post, connector_at
+
+LOST = ("lost_before", "lost_after")
 
 
 class FakeInstance:
     """Just enough of Mastodon: create statuses (idempotently) and list the account's."""
 
-    def __init__(self, server: HTTPServer) -> None:
+    def __init__(self, server: HTTPServer, holds: Holds) -> None:
+        self.holds = holds
         self.statuses: list[dict[str, Any]] = []
         self.keys: dict[str, dict[str, Any]] = {}
         self.faults: list[str] = []
@@ -44,7 +48,7 @@ class FakeInstance:
         assert request.headers.get("Authorization") == f"Bearer {TOKEN}"
         fault = self.faults.pop(0) if self.faults else ""
         if fault == "lost_before":
-            time.sleep(0.6)  # the client gives up; nothing was created
+            self.holds.hold()  # the client gives up; nothing was created
             return Response("", status=503)
         key = request.headers.get("Idempotency-Key", "")
         status = self.keys.get(key)
@@ -67,10 +71,16 @@ class FakeInstance:
             if key:
                 self.keys[key] = status
         if fault == "lost_after":
-            time.sleep(0.6)  # created, but the answer never arrives in time
+            self.holds.hold()  # created, but the answer never arrives in time
         if fault == "error_after":
             return Response(json.dumps({"error": "boom"}), status=500)
         return Response(json.dumps(status), content_type="application/json")
+
+    def lost_answers_reached(self, count: int) -> None:
+        """Once the client has given up: wait until the instance has done its part of the
+        ``count`` lost answers, then let them go (nobody is listening any more)."""
+        self.holds.wait_reached(count)
+        self.holds.release()
 
     def list(self, request: Request) -> Response:
         newest_first = sorted(self.statuses, key=lambda s: int(s["id"]), reverse=True)
@@ -82,19 +92,22 @@ class FakeInstance:
 
 
 @pytest.fixture
-def instance(desk: Desk, httpserver: HTTPServer, settings: Any, slow_answers: None) -> FakeInstance:
-    settings.CONNECTOR_TIMEOUT_SECONDS = 0.3
+def instance(desk: Desk, httpserver: HTTPServer, settings: Any, holds: Holds) -> FakeInstance:
+    settings.CONNECTOR_TIMEOUT_SECONDS = CLIENT_TIMEOUT
     desk.channel.platform = "mastodon"
     desk.channel.api_base_url = httpserver.url_for("").rstrip("/")
     desk.channel.set_credentials({"access_token": TOKEN, "account_id": ACCOUNT_ID})
     desk.channel.save()
-    return FakeInstance(httpserver)
+    return FakeInstance(httpserver, holds)
 
 
-def settle() -> None:
+def settle(instance: FakeInstance) -> None:
+    lost = sum(1 for fault in instance.faults if fault in LOST)
     for _ in range(8):
         later = timezone.now() + timedelta(seconds=120)
         publisher.publish_due(worker="w", now=later)
+        # The check must not overtake the request whose answer was lost.
+        instance.lost_answers_reached(lost)
         publisher.check_unconfirmed(worker="w", now=later)
         if not Publication.objects.filter(state__in=[S.SCHEDULED, S.UNCONFIRMED]).exists():
             return
@@ -118,7 +131,7 @@ def test_unknown_outcome_is_checked_and_never_posts_twice(
 ) -> None:
     instance.faults = [fault]
     post = approved_post(desk, texts={"en": f"Bridge closed tonight & tomorrow ({fault})."})
-    settle()
+    settle(instance)
     pub = post.publications.get()
     assert pub.state == S.PUBLISHED, pub.status_reason
     assert len(instance.statuses) == 1
@@ -128,34 +141,36 @@ def test_unknown_outcome_is_checked_and_never_posts_twice(
 
 
 def test_retrying_with_the_same_key_returns_the_same_status(
-    httpserver: HTTPServer, slow_answers: None
+    httpserver: HTTPServer, holds: Holds
 ) -> None:
-    instance = FakeInstance(httpserver)
+    instance = FakeInstance(httpserver, holds)
     instance.faults = ["lost_after"]
-    connector = connector_at(httpserver, timeout=0.3)
+    connector = connector_at(httpserver, timeout=CLIENT_TIMEOUT)
     post = OutboundPost(text="Ferry delayed.", idempotency_key="same-key")
     with pytest.raises(OutcomeUnknownError):
         connector.publish(post)
+    instance.lost_answers_reached(1)
     again = connector.publish(post)
     assert len(instance.statuses) == 1
     assert again.remote_id == instance.statuses[0]["id"]
 
 
-def test_check_finds_a_thread_and_completes_it(httpserver: HTTPServer, slow_answers: None) -> None:
-    instance = FakeInstance(httpserver)
-    connector = connector_at(httpserver, timeout=0.3)
+def test_check_finds_a_thread_and_completes_it(httpserver: HTTPServer, holds: Holds) -> None:
+    instance = FakeInstance(httpserver, holds)
+    connector = connector_at(httpserver, timeout=CLIENT_TIMEOUT)
     instance.faults = ["none", "lost_before"]
     post = OutboundPost(text="Part one.", idempotency_key="thread", thread=("Part two.",))
     with pytest.raises(OutcomeUnknownError):
         connector.publish(post)
+    instance.lost_answers_reached(1)
     found = connector.check_publication(post)
     assert found is not None
     assert len(found.thread_remote_ids) == 1
     assert [s["in_reply_to_id"] for s in instance.statuses] == [None, found.remote_id]
 
 
-def test_check_ignores_old_statuses_and_replies(httpserver: HTTPServer) -> None:
-    instance = FakeInstance(httpserver)
+def test_check_ignores_old_statuses_and_replies(httpserver: HTTPServer, holds: Holds) -> None:
+    instance = FakeInstance(httpserver, holds)
     connector = connector_at(httpserver)
     connector.publish(OutboundPost(text="Road open.", idempotency_key="a"))
     instance.statuses[0]["created_at"] = "2020-01-01T00:00:00Z"

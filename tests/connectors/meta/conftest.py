@@ -7,12 +7,12 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from pytest_httpserver import HTTPServer
 
 from civicdesk.connectors.base import MediaItem
 from civicdesk.connectors.facebook.connector import FacebookConnector
 from civicdesk.connectors.instagram.connector import InstagramConnector
 from civicdesk.connectors.threads.connector import ThreadsConnector
+from tests.connectors.holds import FakePlatformServer
 
 from .fakes import FacebookFake, FakeGraph, InstagramFake, ThreadsFake, start_server
 
@@ -27,18 +27,21 @@ JPEG = MediaItem(
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[HTTPServer]:
+def server() -> Iterator[FakePlatformServer]:
     server = start_server()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def graph(server: HTTPServer) -> Iterator[FakeGraph]:
+def graph(server: FakePlatformServer) -> Iterator[FakeGraph]:
     server.clear()
     fake = FakeGraph(server)
     server.expect_request(re.compile(".*")).respond_with_handler(fake.dispatch)
     yield fake
+    # Held answers are let go and finished before the server is handed on.
+    fake.holds.close()
+    server.wait_idle()
     server.clear()
     # An error a handler met in the server's thread fails the test here, in its own.
     fake.raise_errors()

@@ -9,6 +9,9 @@ A fake answers in the server's thread. An error raised there (a failed assertion
 pytest.skip) must not reach the server, which would drop the connection and leave the
 test with a transport error far from its cause: the fake answers 500 and keeps the error,
 and the ``graph`` fixture raises it in the test's own thread.
+
+A ``Held`` fault keeps its answer back until the test releases it (``graph.holds``), so a
+timeout costs the test only the client's own, small, timeout.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.connectors.peers import contract, free_port
+from tests.connectors.holds import FakePlatformServer, Holds
+from tests.connectors.peers import contract
 
 Handler = Callable[[Request, "re.Match[str]"], Response]
 
@@ -65,12 +69,14 @@ def graph_error(
     return answer({"error": error}, status=status, headers=headers)
 
 
-def slow(seconds: float, then: Response | None = None) -> Callable[[], Response]:
-    def respond() -> Response:
-        time.sleep(seconds)
-        return then or answer({"id": "late"})
+@dataclass(frozen=True)
+class Held:
+    """A fault: the answer (``then``) is kept back until the test releases it."""
 
-    return respond
+    then: Response | None = None
+
+
+HELD = Held()
 
 
 @dataclass
@@ -93,6 +99,7 @@ class FakeGraph:
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(17900000000000001))
     lock: threading.Lock = field(default_factory=threading.Lock)
     errors: list[BaseException] = field(default_factory=list)
+    holds: Holds = field(default_factory=Holds)
 
     @property
     def url(self) -> str:
@@ -102,7 +109,11 @@ class FakeGraph:
         self.routes.append((method, re.compile(f"^/v\\d+\\.\\d+{pattern}$"), handler))
 
     def fault(
-        self, method: str, pattern: str, response: Response | Callable[[], Response], times: int = 1
+        self,
+        method: str,
+        pattern: str,
+        response: Response | Held | Callable[[], Response],
+        times: int = 1,
     ) -> None:
         self.faults.append([method, re.compile(f"^/v\\d+\\.\\d+{pattern}$"), response, times])
 
@@ -165,6 +176,9 @@ class FakeGraph:
                     break
             else:
                 chosen = None
+        if isinstance(chosen, Held):
+            self.holds.hold()
+            return chosen.then or answer({"id": "late"})
         if chosen is not None:
             return chosen if isinstance(chosen, Response) else chosen()
         for method, regex, handler in self.routes:
@@ -175,8 +189,8 @@ class FakeGraph:
         return graph_error(100, f"Unsupported {request.method} request {request.path}")
 
 
-def start_server() -> HTTPServer:
-    server = HTTPServer(host="127.0.0.1", port=free_port(), threaded=True)
+def start_server() -> FakePlatformServer:
+    server = FakePlatformServer()
     server.start()
     return server
 

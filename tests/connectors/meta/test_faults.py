@@ -7,7 +7,6 @@ Every failure of the publishing call ends in the right kind of error: Graph code
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -23,15 +22,25 @@ from civicdesk.connectors.base import (
     RetryableError,
 )
 from civicdesk.connectors.meta.graph import next_page_params, usage_retry_after
+from tests.connectors.holds import CLIENT_TIMEOUT
 
 from .conftest import JPEG, fb_connector, ig_connector, th_connector
-from .fakes import FacebookFake, FakeGraph, InstagramFake, ThreadsFake, answer, graph_error, slow
+from .fakes import (
+    HELD,
+    FacebookFake,
+    FakeGraph,
+    Held,
+    InstagramFake,
+    ThreadsFake,
+    answer,
+    graph_error,
+)
 
 BUC = json.dumps({"2121008874780932": [{"type": "pages", "call_count": 100, "total_cputime": 12,
                                         "total_time": 30, "estimated_time_to_regain_access": 7}]})
 APP = json.dumps({"call_count": 100, "total_time": 40, "total_cputime": 20})
 
-FAULTS: list[tuple[str, Callable[[], Response] | Response, type[ConnectorError], float | None]] = [
+FAULTS: list[tuple[str, Held | Response, type[ConnectorError], float | None]] = [
     ("app-limit-4", graph_error(4, "Application request limit reached",
                                 headers={"x-app-usage": APP}), RetryableError, 60),
     ("user-limit-17", graph_error(17, "User request limit reached"), RetryableError, 60),
@@ -68,22 +77,23 @@ FAULTS: list[tuple[str, Callable[[], Response] | Response, type[ConnectorError],
     ("no-id", answer({"success": True}), OutcomeUnknownError, None),
     ("id-wrong-type", answer({"id": True}), OutcomeUnknownError, None),
     ("not-an-object", answer([1, 2]), OutcomeUnknownError, None),
-    ("timeout", slow(1.0), OutcomeUnknownError, None),
+    ("timeout", HELD, OutcomeUnknownError, None),
 ]
 
 
-def _setup(platform: str, graph: FakeGraph) -> tuple[Any, str, OutboundPost]:
+def _setup(platform: str, graph: FakeGraph,
+           timeout: float = 0.4) -> tuple[Any, str, OutboundPost]:
     """(connector, the publishing call's path pattern, a post) for each platform."""
     if platform == "facebook":
         fake = FacebookFake(graph)
-        return (fb_connector(graph, fake, timeout=0.4), f"/{fake.page_id}/feed",
+        return (fb_connector(graph, fake, timeout=timeout), f"/{fake.page_id}/feed",
                 OutboundPost(text="Road update.", idempotency_key="k"))
     if platform == "instagram":
         ig = InstagramFake(graph)
-        return (ig_connector(graph, ig, timeout=0.4), f"/{ig.ig_id}/media_publish",
+        return (ig_connector(graph, ig, timeout=timeout), f"/{ig.ig_id}/media_publish",
                 OutboundPost(text="Road update.", idempotency_key="k", media=(JPEG,)))
     th = ThreadsFake(graph)
-    return (th_connector(graph, th, timeout=0.4), f"/{th.USER}/threads_publish",
+    return (th_connector(graph, th, timeout=timeout), f"/{th.USER}/threads_publish",
             OutboundPost(text="Road update.", idempotency_key="k"))
 
 
@@ -92,7 +102,8 @@ def _setup(platform: str, graph: FakeGraph) -> tuple[Any, str, OutboundPost]:
                          ids=[f[0] for f in FAULTS])
 def test_publish_fault(graph: FakeGraph, platform: str, name: str, fault: Any,
                        kind: type[ConnectorError], retry_after: float | None) -> None:
-    connector, path, post = _setup(platform, graph)
+    # A held answer comes once the client has given up: a short wait is enough.
+    connector, path, post = _setup(platform, graph, CLIENT_TIMEOUT if fault is HELD else 0.4)
     graph.fault("POST", path, fault)
     with pytest.raises(kind) as caught:
         connector.publish(post)
@@ -115,9 +126,9 @@ def test_service_error_on_a_read_is_retryable(graph: FakeGraph, platform: str) -
 @pytest.mark.parametrize("platform", ["instagram", "threads"])
 def test_container_failures_publish_nothing_and_retry(graph: FakeGraph, platform: str) -> None:
     """Creating a container publishes nothing: its timeout is retryable, not unknown."""
-    connector, path, post = _setup(platform, graph)
+    connector, path, post = _setup(platform, graph, CLIENT_TIMEOUT)
     create = path.replace("_publish", "").replace("media_publish", "media")
-    graph.fault("POST", create, slow(1.0))
+    graph.fault("POST", create, HELD)
     with pytest.raises(RetryableError):
         connector.publish(post)
     assert not graph.made("POST", path)

@@ -2,12 +2,12 @@
 
 For each platform the publishing call times out twice over: once after the platform
 took the post (the check finds it), once before (the check finds nothing and the
-publisher sends it again). Either way the platform ends with exactly one post.
+publisher sends it again). Either way the platform ends with exactly one post. The late
+answer is held by the fake until the publisher has given up on it.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -21,26 +21,25 @@ from civicdesk.organizations.models import Role
 from civicdesk.publishing import publisher
 from civicdesk.publishing.models import AttemptOutcome
 from civicdesk.publishing.models import PublicationState as S
+from tests.connectors.holds import CLIENT_TIMEOUT
 from tests.core.conftest import Desk, approved_post
 
 from .conftest import JPEG
-from .fakes import FacebookFake, FakeGraph, InstagramFake, ThreadsFake, answer
+from .fakes import FacebookFake, FakeGraph, Held, InstagramFake, ThreadsFake, answer
 
 TEXT = "Highway 1 reopens at noon."
 
 
-def lost_after(effect: Callable[[], None]) -> Callable[[], Response]:
+def lost_after(graph: FakeGraph, effect: Callable[[], None]) -> Callable[[], Response]:
     """The platform takes the post, but the answer never arrives in time."""
     def respond() -> Response:
         effect()
-        time.sleep(1.0)
+        graph.holds.hold()
         return answer({"id": "too-late"})
     return respond
 
 
-def never_taken() -> Response:
-    time.sleep(1.0)
-    return answer({"error": {"code": 2, "message": "timed out"}}, status=500)
+NEVER_TAKEN = Held(answer({"error": {"code": 2, "message": "timed out"}}, status=500))
 
 
 def platform_setup(platform: str, graph: FakeGraph) -> tuple[dict[str, str], str, Any,
@@ -78,12 +77,12 @@ PUBLISH_PATHS = {"facebook": "/{page_id}/feed", "instagram": "/{ig_user_id}/medi
 def test_unknown_outcome_is_checked_and_posted_once(
         graph: FakeGraph, settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
         platform: str, taken: bool) -> None:
-    settings.CONNECTOR_TIMEOUT_SECONDS = 0.4
+    settings.CONNECTOR_TIMEOUT_SECONDS = CLIENT_TIMEOUT
     settings.SITE_URL = "https://desk.example.org"
     settings.MEDIA_ROOT = str(tmp_path)
     credentials, base_url, count, effect = platform_setup(platform, graph)
     graph.fault("POST", PUBLISH_PATHS[platform].format(**credentials),
-                lost_after(effect) if taken else never_taken)
+                lost_after(graph, effect) if taken else NEVER_TAKEN)
     if platform == "instagram":
         # Posts carry no media in the product yet: give this one an image, and let the
         # checks (which rightly ask for one) through.
@@ -98,6 +97,9 @@ def test_unknown_outcome_is_checked_and_posted_once(
 
     for pk in publisher.claim_due(worker="w"):
         publisher.publish_one(pk, worker="w")
+    # The publisher gave up; the platform has done its part before it is asked about it.
+    graph.holds.wait_reached(1)
+    graph.holds.release()
     pub.refresh_from_db()
     assert pub.state == S.UNCONFIRMED, pub.status_reason
     assert publisher.check_one(pub.pk, worker="w") in (S.PUBLISHED, S.SCHEDULED)

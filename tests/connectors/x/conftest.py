@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from civicdesk.connectors.x.connector import XConnector
+from tests.connectors.holds import FakePlatformServer, Holds
 from tests.connectors.peers import MODULES, contract, free_port, node22, run_peer
 
 TOKEN_CREDENTIALS = {"access_token": "test-token", "user_id": "2244994945"}
@@ -83,15 +84,28 @@ def make_connector(url: str, *, timeout: float = 2.0, **credentials: Any) -> XCo
     return connector
 
 
-@pytest.fixture
-def xserver() -> Iterator[Any]:
-    """A real local HTTP server standing in for api.x.com; threaded, so a held request
-    (a simulated timeout) does not block the next one."""
-    from pytest_httpserver import HTTPServer
-
-    server = HTTPServer(host="127.0.0.1", threaded=True)
+@pytest.fixture(scope="session")
+def _xserver() -> Iterator[FakePlatformServer]:
+    # One server for the session (stopping one takes half a second); cleared for each test.
+    server = FakePlatformServer()
     server.start()
     yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
+    server.stop()
+
+
+@pytest.fixture
+def xserver(_xserver: FakePlatformServer) -> Iterator[FakePlatformServer]:
+    """A real local HTTP server standing in for api.x.com; threaded, so a held request
+    (a simulated timeout) does not block the next one."""
+    _xserver.clear()
+    yield _xserver
+    _xserver.wait_idle()
+    _xserver.clear()
+
+
+@pytest.fixture
+def holds(xserver: FakePlatformServer) -> Iterator[Holds]:
+    """Gates for answers the fake keeps back; all opened when the test ends."""
+    made = Holds()
+    yield made
+    made.close()

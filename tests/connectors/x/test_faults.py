@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from civicdesk.connectors.base import (
     UnsupportedError,
 )
 from civicdesk.connectors.x.connector import DEFAULT_RETRY_AFTER, TIER_SENTENCE, rate_limit_wait
+from tests.connectors.holds import CLIENT_TIMEOUT, Holds
 
 from .conftest import make_connector
 
@@ -45,9 +47,14 @@ def forbidden(kind: str, detail: str) -> Response:
                        "type": f"https://api.twitter.com/2/problems/{kind}"})
 
 
-def held(_: Request) -> Response:
-    time.sleep(1.2)  # longer than the client waits
-    return reply(201, {"data": {"id": "1880028106020515840", "text": POST.text}})
+def held(holds: Holds) -> Callable[[Request], Response]:
+    """X takes the post, but answers only once the client has given up."""
+
+    def respond(_: Request) -> Response:
+        holds.hold()
+        return reply(201, {"data": {"id": "1880028106020515840", "text": POST.text}})
+
+    return respond
 
 
 FAULTS = [
@@ -84,10 +91,13 @@ FAULTS = [
 
 
 @pytest.mark.parametrize(("name", "handler", "kind"), FAULTS, ids=[f[0] for f in FAULTS])
-def test_publish_fault_ends_in_the_right_kind(xserver: Any, name: str, handler: Any,
-                                              kind: type[ConnectorError]) -> None:
+def test_publish_fault_ends_in_the_right_kind(xserver: Any, holds: Holds, name: str,
+                                              handler: Any, kind: type[ConnectorError]) -> None:
+    timeout = 0.5
+    if handler is held:
+        handler, timeout = held(holds), CLIENT_TIMEOUT
     xserver.expect_request("/2/tweets", method="POST").respond_with_handler(handler)
-    with make_connector(xserver.url_for(""), timeout=0.5) as connector:
+    with make_connector(xserver.url_for(""), timeout=timeout) as connector:
         with pytest.raises(ConnectorError) as caught:
             connector.publish(POST)
     assert type(caught.value) is kind, caught.value
@@ -174,7 +184,7 @@ def test_inbox_read_faults_are_retryable_or_auth(xserver: Any, handler: Any,
 def x_channel(db: Any, xserver: Any, settings: Any) -> Any:
     from civicdesk.organizations import services as org_services
 
-    settings.CONNECTOR_TIMEOUT_SECONDS = 0.5
+    settings.CONNECTOR_TIMEOUT_SECONDS = CLIENT_TIMEOUT
     org = org_services.organization_create(name="Ministry of Roads", time_zone="UTC",
                                            official_languages=["en"])
     brand = org_services.brand_create(organization=org, name="Road Watch", purpose="Roads.")
@@ -189,7 +199,8 @@ def x_channel(db: Any, xserver: Any, settings: Any) -> Any:
 class FakeX:
     """Just enough of X for one post: create (maybe lost) and list the account's posts."""
 
-    def __init__(self, lose_first: bool, lost_request_lands: bool) -> None:
+    def __init__(self, holds: Holds, lose_first: bool, lost_request_lands: bool) -> None:
+        self.holds = holds
         self.lose_first, self.lands = lose_first, lost_request_lands
         self.posts: list[dict[str, str]] = []
         self.creates = 0
@@ -201,7 +212,7 @@ class FakeX:
         if self.creates == 1 and self.lose_first:
             if self.lands:
                 self.posts.append(tweet)
-            time.sleep(1.2)  # the answer never reaches the client in time
+            self.holds.hold()  # the answer never reaches the client in time
         else:
             self.posts.append(tweet)
         return reply(201, {"data": tweet})
@@ -213,7 +224,7 @@ class FakeX:
                      else {"meta": {"result_count": 0}})
 
 
-def publish_and_settle(channel: Any, text: str) -> Any:
+def publish_and_settle(channel: Any, fake: FakeX, text: str) -> Any:
     from django.contrib.auth.models import User
 
     from civicdesk.organizations import services as org_services
@@ -236,6 +247,10 @@ def publish_and_settle(channel: Any, text: str) -> Any:
     for _ in range(6):
         later = timezone.now() + timedelta(seconds=60)
         publisher.publish_due(worker="w", now=later)
+        if fake.lose_first:
+            # The client gave up; the check must not overtake the lost request.
+            fake.holds.wait_reached(1)
+            fake.holds.release()
         publisher.check_unconfirmed(worker="w", now=later)
         if not Publication.objects.filter(state__in=[S.SCHEDULED, S.UNCONFIRMED]).exists():
             break
@@ -245,14 +260,15 @@ def publish_and_settle(channel: Any, text: str) -> Any:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("lands", [True, False], ids=["post-landed", "post-lost"])
 def test_lost_answer_is_checked_on_x_then_settled_once(x_channel: Any, xserver: Any,
-                                                       lands: bool) -> None:
+                                                       holds: Holds, lands: bool) -> None:
     from civicdesk.publishing.models import AttemptOutcome
     from civicdesk.publishing.models import PublicationState as S
 
-    fake = FakeX(lose_first=True, lost_request_lands=lands)
+    fake = FakeX(holds, lose_first=True, lost_request_lands=lands)
     xserver.expect_request("/2/tweets", method="POST").respond_with_handler(fake.create)
     xserver.expect_request("/2/users/2244994945/tweets").respond_with_handler(fake.timeline)
-    pub = publish_and_settle(x_channel, "Bridge inspection tonight & tomorrow, expect delays.")
+    pub = publish_and_settle(x_channel, fake,
+                             "Bridge inspection tonight & tomorrow, expect delays.")
     assert pub.state == S.PUBLISHED, pub.status_reason
     assert len(fake.posts) == 1  # on X exactly once
     assert pub.remote_id == fake.posts[0]["id"]

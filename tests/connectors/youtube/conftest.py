@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from pytest_httpserver import HTTPServer
 
 from civicdesk.connectors.youtube.connector import YouTubeConnector
+from tests.connectors.holds import FakePlatformServer
 
 from .fake import CHANNEL_ID, YouTubeFake
 
@@ -21,33 +21,40 @@ class Peer:
 
 
 @pytest.fixture(scope="session")
-def _server() -> Iterator[HTTPServer]:
+def _server() -> Iterator[FakePlatformServer]:
     # One server for the session (stopping one takes half a second); a fresh fake per test.
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server = FakePlatformServer()
     server.start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def youtube(_server: HTTPServer) -> Iterator[Peer]:
+def youtube(_server: FakePlatformServer) -> Iterator[Peer]:
     url = f"http://127.0.0.1:{_server.port}"
     fake = YouTubeFake()
     _server.clear()
     _server.expect_request(re.compile(".*")).respond_with_handler(fake.handle)
     yield Peer(fake=fake, url=url)
+    # Held answers are let go and finished before the server is handed on.
+    fake.holds.close()
+    _server.wait_idle()
     _server.clear()
     assert fake.violations == [], fake.violations
 
 
-@pytest.fixture
-def connector(youtube: Peer) -> Iterator[YouTubeConnector]:
-    with YouTubeConnector(
-        base_url=youtube.url,
-        timeout=0.5,
+def connect(peer: Peer, *, timeout: float = 0.5) -> YouTubeConnector:
+    return YouTubeConnector(
+        base_url=peer.url,
+        timeout=timeout,
         credentials={
             "access_token": "at-1",
             "channel_id": CHANNEL_ID,
         },
-    ) as api:
+    )
+
+
+@pytest.fixture
+def connector(youtube: Peer) -> Iterator[YouTubeConnector]:
+    with connect(youtube) as api:
         yield api

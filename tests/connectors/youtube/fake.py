@@ -13,13 +13,14 @@ import base64
 import hashlib
 import json
 import threading
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
 from werkzeug import Request, Response
+
+from tests.connectors.holds import Holds
 
 from . import contract
 
@@ -70,7 +71,7 @@ def comment(
 class Fault:
     status: int = 0
     body: Any = None
-    hold: float = 0.0
+    hold: bool = False  # the work is done, but the answer waits for a release
     malformed: bool = False
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -91,6 +92,7 @@ class YouTubeFake:
     tokens: list[dict[str, str]] = field(default_factory=list)
     stale_tokens: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    holds: Holds = field(default_factory=Holds)
 
     # Building the world
 
@@ -176,7 +178,7 @@ class YouTubeFake:
         with self.lock:
             status, payload = handler(query, json.loads(body) if body else None)
         if fault and fault.hold:
-            time.sleep(fault.hold)  # the work is done; only the answer is late
+            self.holds.hold()  # the work is done; only the answer is late
         if status >= 400:
             return _json(payload, status)
         if payload is None:

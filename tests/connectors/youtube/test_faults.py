@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -20,13 +21,22 @@ from civicdesk.connectors.youtube.connector import (
     next_pacific_midnight,
     seconds_until_quota_reset,
 )
+from tests.connectors.holds import CLIENT_TIMEOUT
 
-from .conftest import Peer
+from .conftest import Peer, connect
 from .fake import CHANNEL_ID, Fault, google_error
 
 QUOTA = google_error(
     403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota."
 )
+
+
+@pytest.fixture
+def connector(youtube: Peer) -> Iterator[YouTubeConnector]:
+    # A held answer comes only once the client has given up: a short wait is enough.
+    with connect(youtube, timeout=CLIENT_TIMEOUT) as api:
+        yield api
+
 
 FAULTS = [
     ("unauthorized", Fault(status=401, body=google_error(401, "authError")), AuthExpiredError),
@@ -49,14 +59,14 @@ FAULTS = [
 ]
 READ_ONLY = [
     ("server", Fault(status=500), RetryableError),
-    ("timeout", Fault(hold=1.0), RetryableError),
+    ("timeout", Fault(hold=True), RetryableError),
     ("malformed", Fault(malformed=True), RetryableError),
     ("wrong-shape", Fault(body={"items": [{"id": 5}]}), RetryableError),
     ("no-items", Fault(body={"kind": "youtube#commentThreadListResponse"}), RetryableError),
 ]
 WRITE_ONLY = [
     ("server", Fault(status=500), OutcomeUnknownError),
-    ("timeout", Fault(hold=1.0), OutcomeUnknownError),
+    ("timeout", Fault(hold=True), OutcomeUnknownError),
     ("malformed", Fault(malformed=True), OutcomeUnknownError),
     ("no-id", Fault(body={"kind": "youtube#comment", "snippet": {}}), OutcomeUnknownError),
 ]
@@ -72,6 +82,8 @@ def test_inbox_faults(
     youtube.fake.fail("youtube.commentThreads.list", fault)
     with pytest.raises(kind):
         connector.fetch_inbound(None)
+    if fault.hold:
+        youtube.fake.holds.wait_reached(1)  # the fault is used up before the next read
     # The fault passed; the same cursor now brings the comment.
     assert [m.remote_id for m in connector.fetch_inbound(None).messages] == ["t1"]
 
