@@ -67,7 +67,7 @@ class NewsroomConnector(HttpConnector):
 
     def _get(self, url: str, headers: dict[str, str]) -> outbound.Fetched:
         """The feed's answer, through the guarded client: the address is one a person typed."""
-        if not outbound.is_guarded(self.client):
+        if not isinstance(self.client, outbound.GuardedClient):
             raise TypeError("a newsroom feed is read with the guarded client only")
         try:
             return outbound.fetch(self.client, url, headers=headers, max_bytes=MAX_FEED_BYTES)
