@@ -117,3 +117,16 @@ def test_sign_out_is_logged_and_needs_a_post(world: World) -> None:
     assert "_auth_user_id" not in client.session
     assert SignInEvent.objects.filter(action="signout", user=world.author).exists()
     assert "signout" in org_actions(world)
+
+
+def test_the_installation_sign_in_log_is_read_only_in_the_admin(world: World) -> None:
+    sign_in(Client(), "nobody-here", "wrong")
+    world.admin.is_staff = world.admin.is_superuser = True
+    world.admin.save(update_fields=["is_staff", "is_superuser"])
+    client = Client()
+    client.force_login(world.admin)
+    listing = client.get("/admin/accounts/signinevent/")
+    assert listing.status_code == 200 and "nobody-here" in listing.content.decode()
+    event = SignInEvent.objects.get(identifier="nobody-here")
+    assert client.post(f"/admin/accounts/signinevent/{event.pk}/delete/").status_code == 403
+    assert SignInEvent.objects.filter(pk=event.pk).exists()

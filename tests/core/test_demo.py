@@ -74,7 +74,7 @@ def test_demo_with_its_defaults_serves_the_dashboard(tmp_path: Path) -> None:
             response = client.post(
                 "/login/",
                 data={
-                    "username": "manager",
+                    "login": "manager",
                     "password": "civicdesk-demo",
                     "csrfmiddlewaretoken": token,
                 },
