@@ -25,8 +25,8 @@ from civicdesk.organizations.models import (
     Organization,
     Role,
 )
-from civicdesk.publishing.models import DEFAULT_PILLARS, Pillar
-from tests.factories import PASSWORD, World
+from civicdesk.publishing.models import DEFAULT_PILLARS, Campaign, Pillar
+from tests.factories import PASSWORD, World, make_member, make_organization, make_pillar
 from tests.setup.conftest import Two
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +263,93 @@ def test_the_admin_lists_our_models_read_only(world: World, client: Client) -> N
         reverse("admin:organizations_channel_change", args=[world.channel.pk])
     ).content.decode()
     assert "credentials" not in channel_page
+
+
+def _queries_of(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_people_and_areas_pages_do_not_query_per_person(world: World, client: Client) -> None:
+    client.force_login(world.admin)
+    urls = [
+        reverse("settings-people", args=[world.org.pk]),
+        reverse("settings-areas", args=[world.org.pk]),
+        reverse("settings-brands", args=[world.org.pk]),
+    ]
+    people.business_area_save(
+        organization=world.org,
+        name="Legal",
+        languages=["fr"],
+        members=[world.approver],
+        actor=world.admin,
+    )
+    for url in urls:  # the first request of a session writes to it
+        client.get(url)
+    before = [_queries_of(client, url) for url in urls]
+    more = [
+        make_member(organization=world.org, role=Role.AUTHOR, brand=world.brand) for _ in range(6)
+    ]
+    people.business_area_save(
+        organization=world.org, name="Roads", languages=["en"], members=more, actor=world.admin
+    )
+    assert [_queries_of(client, url) for url in urls] == before
+
+
+def test_a_campaign_and_a_business_area_are_changed_from_their_page(
+    world: World, client: Client
+) -> None:
+    client.force_login(world.admin)
+    pillar = make_pillar(organization=world.org, slug="news", name="News")
+    base = reverse("settings-campaigns", args=[world.org.pk])
+    client.post(
+        base,
+        {
+            "name": "Heat",
+            "starts_on": "2026-07-01",
+            "ends_on": "2026-07-31",
+            "pillar": pillar.pk,
+            "goal": "Cool rooms known",
+        },
+    )
+    campaign = Campaign.objects.get(organization=world.org, name="Heat")
+    edit = reverse("settings-campaign", args=[world.org.pk, campaign.pk])
+    assert b"Cool rooms known" in client.get(edit).content
+    client.post(
+        edit,
+        {
+            "name": "Heatwave",
+            "starts_on": "2026-07-01",
+            "ends_on": "2026-07-31",
+            "pillar": "",
+            "goal": "Everyone knows the cool rooms",
+        },
+    )
+    campaign.refresh_from_db()
+    assert (campaign.name, campaign.pillar, campaign.goal) == (
+        "Heatwave",
+        None,
+        "Everyone knows the cool rooms",
+    )
+    areas = reverse("settings-areas", args=[world.org.pk])
+    client.post(areas, {"name": "Legal", "languages": ["fr"], "members": [world.approver.pk]})
+    area = world.org.business_areas.get()
+    client.post(
+        reverse("settings-area", args=[world.org.pk, area.pk]),
+        {"name": "Legal", "languages": ["fr", "en"], "members": [world.author.pk]},
+    )
+    area.refresh_from_db()
+    assert area.languages == ["fr", "en"]
+    assert list(area.members.values_list("pk", flat=True)) == [world.author.pk]
+    # Someone of another organization cannot be made a member from the form either.
+    stranger = make_member(organization=make_organization(name="Elsewhere"), role=Role.AUTHOR)
+    answer = client.post(
+        reverse("settings-area", args=[world.org.pk, area.pk]),
+        {"name": "Legal", "languages": ["fr"], "members": [stranger.pk]},
+    )
+    assert answer.status_code == 200  # the form refuses the choice
+    assert list(area.members.values_list("pk", flat=True)) == [world.author.pk]
