@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from civicdesk.organizations.models import Brand, Organization, Role
 from civicdesk.publishing.models import Pillar
 
+# A logo is shown small; a large file would only slow every page that shows it.
+MAX_LOGO_BYTES = 2 * 1024 * 1024
 ALL_ROLES = [(role.value, role.label) for role in Role]
 
 
@@ -44,6 +46,12 @@ class OrganizationForm(forms.Form):
 
     def clean_official_languages(self) -> list[str]:
         return _language_codes(self.cleaned_data["official_languages"])
+
+    def clean_logo(self) -> Any:
+        logo = self.cleaned_data.get("logo")
+        if logo and logo.size > MAX_LOGO_BYTES:
+            raise ValidationError(_("The logo is too large: at most 2 MB."))
+        return logo
 
 
 class BrandForm(forms.Form):

@@ -353,3 +353,30 @@ def test_a_campaign_and_a_business_area_are_changed_from_their_page(
     )
     assert answer.status_code == 200  # the form refuses the choice
     assert list(area.members.values_list("pk", flat=True)) == [world.author.pk]
+
+
+def test_a_logo_must_be_a_small_image(
+    world: World, client: Client, settings: Any, tmp_path: Any
+) -> None:
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(world.admin)
+    url = reverse("settings-organization", args=[world.org.pk])
+    data = {"name": world.org.name, "time_zone": "Europe/Paris", "official_languages": "en, fr"}
+    fake = SimpleUploadedFile("logo.png", b"<svg onload=alert(1)>", content_type="image/png")
+    assert client.post(url, {**data, "logo": fake}).status_code == 200  # refused
+    assert not Organization.objects.get(pk=world.org.pk).logo
+    image = BytesIO()
+    Image.new("RGB", (40, 20), (0, 80, 160)).save(image, "PNG")
+    real = SimpleUploadedFile("logo.png", image.getvalue(), content_type="image/png")
+    assert client.post(url, {**data, "logo": real}).status_code == 302
+    org = Organization.objects.get(pk=world.org.pk)
+    assert org.logo
+    served = client.get(reverse("organization-logo", args=[org.pk]))
+    assert served.status_code == 200 and b"".join(served.streaming_content) == image.getvalue()
+    client.force_login(world.outsider)
+    assert client.get(reverse("organization-logo", args=[org.pk])).status_code == 404
