@@ -23,9 +23,12 @@ from werkzeug import Request, Response
 # so a broken test fails instead of hanging the suite.
 LIMIT_SECONDS = 10.0
 
-# Small enough that a held answer costs the test almost nothing, large enough that the
-# answers a test does not hold arrive in time on a busy machine.
+# For a client whose only request is held: a held answer then costs almost nothing.
 CLIENT_TIMEOUT = 0.1
+# For a client that also waits for answers that are not held (the publisher's one timeout
+# for every request): as long as these tests gave such answers before, so that a busy
+# machine does not turn an answered request into a timeout.
+SHARED_TIMEOUT = 0.5
 
 
 class Holds:

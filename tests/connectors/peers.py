@@ -92,16 +92,19 @@ def run_peer(
     peer = Peer(url=ready_url, process=process, log=log)
     try:
         deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"peer exited while starting:\n{peer.output()}")
-            try:
-                httpx.get(ready_url, timeout=2)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"peer did not answer at {ready_url}:\n{peer.output()}")
-                time.sleep(0.3)
+        # A process gives no event when it starts listening: ask often, with one client
+        # (a new client per try costs more than the try).
+        with httpx.Client(timeout=2) as client:
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(f"peer exited while starting:\n{peer.output()}")
+                try:
+                    client.get(ready_url)
+                    break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"peer did not answer at {ready_url}:\n{peer.output()}")
+                    time.sleep(0.05)
         yield peer
     finally:
         if process.poll() is None:

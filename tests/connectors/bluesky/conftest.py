@@ -170,7 +170,7 @@ def eventually[T](probe: Callable[[], T | None], *, timeout: float = 15.0) -> T:
             return found
         if time.monotonic() > deadline:
             raise AssertionError("the AppView did not show it in time")
-        time.sleep(0.2)
+        time.sleep(0.05)  # the AppView sends no event when it has indexed
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ from civicdesk.connectors.bluesky.connector import (
     BlueskyConnector,
     parse_cursor,
 )
-from tests.connectors.holds import CLIENT_TIMEOUT, Holds
+from tests.connectors.holds import SHARED_TIMEOUT, Holds
 
 from .conftest import FAKE_DID, fake_connector
 
@@ -139,7 +139,7 @@ def test_publish_timeout_is_an_unknown_outcome(httpserver: HTTPServer, holds: Ho
         return Response(json.dumps(created()), content_type="application/json")
 
     httpserver.expect_request(CREATE).respond_with_handler(late)
-    with fake_connector(httpserver.url_for(""), timeout=CLIENT_TIMEOUT) as connector:
+    with fake_connector(httpserver.url_for(""), timeout=SHARED_TIMEOUT) as connector:
         with pytest.raises(OutcomeUnknownError):
             connector.publish(POST)
     holds.wait_reached(1)  # it was the create request that went unanswered

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
@@ -22,9 +20,8 @@ from civicdesk.connectors.linkedin.connector import (
     RATE_LIMIT_BACKOFF_SECONDS,
     LinkedInConnector,
 )
-from tests.connectors.holds import CLIENT_TIMEOUT
 
-from .conftest import Peer, connect
+from .conftest import Peer
 from .fake import ORG, Fault
 
 RATE = {
@@ -42,13 +39,6 @@ DENIED = {
     "code": "ACCESS_DENIED",
     "message": "Not enough permissions to access: partnerApiPostsExternal.CREATE",
 }
-
-
-@pytest.fixture
-def connector(linkedin: Peer) -> Iterator[LinkedInConnector]:
-    # A held answer comes only once the client has given up: a short wait is enough.
-    with connect(linkedin, timeout=CLIENT_TIMEOUT) as api:
-        yield api
 
 
 BOTH = [

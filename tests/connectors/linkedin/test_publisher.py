@@ -13,7 +13,7 @@ from civicdesk.organizations import services as org_services
 from civicdesk.publishing import publisher
 from civicdesk.publishing.models import AttemptOutcome, Publication
 from civicdesk.publishing.models import PublicationState as S
-from tests.connectors.holds import CLIENT_TIMEOUT
+from tests.connectors.holds import SHARED_TIMEOUT
 from tests.core.conftest import Desk, approved_post, desk  # noqa: F401 - the fixture
 
 from .conftest import Peer
@@ -22,7 +22,7 @@ from .fake import ORG, Fault
 
 @pytest.fixture
 def linkedin_desk(desk: Desk, linkedin: Peer, settings: Any) -> Desk:  # noqa: F811
-    settings.CONNECTOR_TIMEOUT_SECONDS = CLIENT_TIMEOUT
+    settings.CONNECTOR_TIMEOUT_SECONDS = SHARED_TIMEOUT
     channel = org_services.channel_create(
         brand=desk.brand,
         platform="linkedin",

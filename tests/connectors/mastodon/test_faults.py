@@ -19,7 +19,7 @@ from civicdesk.connectors.base import (
     RejectedError,
     RetryableError,
 )
-from tests.connectors.holds import CLIENT_TIMEOUT, Holds
+from tests.connectors.holds import CLIENT_TIMEOUT, SHARED_TIMEOUT, Holds
 
 from .conftest import connector_at
 
@@ -111,7 +111,8 @@ def test_publish_timeout_is_an_unknown_outcome(httpserver: HTTPServer, holds: Ho
     httpserver.expect_request("/api/v2/instance").respond_with_json({})
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(late)
     with pytest.raises(OutcomeUnknownError):
-        connector_at(httpserver, timeout=CLIENT_TIMEOUT).publish(POST)
+        # The instance's limits are asked first, and answered.
+        connector_at(httpserver, timeout=SHARED_TIMEOUT).publish(POST)
     holds.wait_reached(1)  # it was the status request that went unanswered
 
 

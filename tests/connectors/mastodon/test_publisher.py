@@ -22,7 +22,7 @@ from civicdesk.connectors.base import OutboundPost, OutcomeUnknownError
 from civicdesk.publishing import publisher
 from civicdesk.publishing.models import AttemptOutcome, Publication
 from civicdesk.publishing.models import PublicationState as S
-from tests.connectors.holds import CLIENT_TIMEOUT, Holds
+from tests.connectors.holds import SHARED_TIMEOUT, Holds
 
 from .conftest import ACCOUNT_ID, TOKEN, Desk, approved_post, connector_at
 
@@ -93,7 +93,7 @@ class FakeInstance:
 
 @pytest.fixture
 def instance(desk: Desk, httpserver: HTTPServer, settings: Any, holds: Holds) -> FakeInstance:
-    settings.CONNECTOR_TIMEOUT_SECONDS = CLIENT_TIMEOUT
+    settings.CONNECTOR_TIMEOUT_SECONDS = SHARED_TIMEOUT
     desk.channel.platform = "mastodon"
     desk.channel.api_base_url = httpserver.url_for("").rstrip("/")
     desk.channel.set_credentials({"access_token": TOKEN, "account_id": ACCOUNT_ID})
@@ -145,7 +145,7 @@ def test_retrying_with_the_same_key_returns_the_same_status(
 ) -> None:
     instance = FakeInstance(httpserver, holds)
     instance.faults = ["lost_after"]
-    connector = connector_at(httpserver, timeout=CLIENT_TIMEOUT)
+    connector = connector_at(httpserver, timeout=SHARED_TIMEOUT)
     post = OutboundPost(text="Ferry delayed.", idempotency_key="same-key")
     with pytest.raises(OutcomeUnknownError):
         connector.publish(post)
@@ -157,7 +157,7 @@ def test_retrying_with_the_same_key_returns_the_same_status(
 
 def test_check_finds_a_thread_and_completes_it(httpserver: HTTPServer, holds: Holds) -> None:
     instance = FakeInstance(httpserver, holds)
-    connector = connector_at(httpserver, timeout=CLIENT_TIMEOUT)
+    connector = connector_at(httpserver, timeout=SHARED_TIMEOUT)
     instance.faults = ["none", "lost_before"]
     post = OutboundPost(text="Part one.", idempotency_key="thread", thread=("Part two.",))
     with pytest.raises(OutcomeUnknownError):

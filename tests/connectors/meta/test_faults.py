@@ -22,7 +22,7 @@ from civicdesk.connectors.base import (
     RetryableError,
 )
 from civicdesk.connectors.meta.graph import next_page_params, usage_retry_after
-from tests.connectors.holds import CLIENT_TIMEOUT
+from tests.connectors.holds import SHARED_TIMEOUT
 
 from .conftest import JPEG, fb_connector, ig_connector, th_connector
 from .fakes import (
@@ -102,8 +102,8 @@ def _setup(platform: str, graph: FakeGraph,
                          ids=[f[0] for f in FAULTS])
 def test_publish_fault(graph: FakeGraph, platform: str, name: str, fault: Any,
                        kind: type[ConnectorError], retry_after: float | None) -> None:
-    # A held answer comes once the client has given up: a short wait is enough.
-    connector, path, post = _setup(platform, graph, CLIENT_TIMEOUT if fault is HELD else 0.4)
+    # Instagram and Threads make containers first: those answers are waited for.
+    connector, path, post = _setup(platform, graph, SHARED_TIMEOUT if fault is HELD else 0.4)
     graph.fault("POST", path, fault)
     with pytest.raises(kind) as caught:
         connector.publish(post)
@@ -126,7 +126,7 @@ def test_service_error_on_a_read_is_retryable(graph: FakeGraph, platform: str) -
 @pytest.mark.parametrize("platform", ["instagram", "threads"])
 def test_container_failures_publish_nothing_and_retry(graph: FakeGraph, platform: str) -> None:
     """Creating a container publishes nothing: its timeout is retryable, not unknown."""
-    connector, path, post = _setup(platform, graph, CLIENT_TIMEOUT)
+    connector, path, post = _setup(platform, graph, SHARED_TIMEOUT)
     create = path.replace("_publish", "").replace("media_publish", "media")
     graph.fault("POST", create, HELD)
     with pytest.raises(RetryableError):

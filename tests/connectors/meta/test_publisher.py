@@ -21,7 +21,7 @@ from civicdesk.organizations.models import Role
 from civicdesk.publishing import publisher
 from civicdesk.publishing.models import AttemptOutcome
 from civicdesk.publishing.models import PublicationState as S
-from tests.connectors.holds import CLIENT_TIMEOUT
+from tests.connectors.holds import SHARED_TIMEOUT
 from tests.core.conftest import Desk, approved_post
 
 from .conftest import JPEG
@@ -77,7 +77,7 @@ PUBLISH_PATHS = {"facebook": "/{page_id}/feed", "instagram": "/{ig_user_id}/medi
 def test_unknown_outcome_is_checked_and_posted_once(
         graph: FakeGraph, settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
         platform: str, taken: bool) -> None:
-    settings.CONNECTOR_TIMEOUT_SECONDS = CLIENT_TIMEOUT
+    settings.CONNECTOR_TIMEOUT_SECONDS = SHARED_TIMEOUT
     settings.SITE_URL = "https://desk.example.org"
     settings.MEDIA_ROOT = str(tmp_path)
     credentials, base_url, count, effect = platform_setup(platform, graph)

@@ -29,7 +29,7 @@ from civicdesk.connectors.base import (
     UnsupportedError,
 )
 from civicdesk.connectors.x.connector import DEFAULT_RETRY_AFTER, TIER_SENTENCE, rate_limit_wait
-from tests.connectors.holds import CLIENT_TIMEOUT, Holds
+from tests.connectors.holds import CLIENT_TIMEOUT, SHARED_TIMEOUT, Holds
 
 from .conftest import make_connector
 
@@ -184,7 +184,7 @@ def test_inbox_read_faults_are_retryable_or_auth(xserver: Any, handler: Any,
 def x_channel(db: Any, xserver: Any, settings: Any) -> Any:
     from civicdesk.organizations import services as org_services
 
-    settings.CONNECTOR_TIMEOUT_SECONDS = CLIENT_TIMEOUT
+    settings.CONNECTOR_TIMEOUT_SECONDS = SHARED_TIMEOUT
     org = org_services.organization_create(name="Ministry of Roads", time_zone="UTC",
                                            official_languages=["en"])
     brand = org_services.brand_create(organization=org, name="Road Watch", purpose="Roads.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -21,21 +20,13 @@ from civicdesk.connectors.youtube.connector import (
     next_pacific_midnight,
     seconds_until_quota_reset,
 )
-from tests.connectors.holds import CLIENT_TIMEOUT
 
-from .conftest import Peer, connect
+from .conftest import Peer
 from .fake import CHANNEL_ID, Fault, google_error
 
 QUOTA = google_error(
     403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota."
 )
-
-
-@pytest.fixture
-def connector(youtube: Peer) -> Iterator[YouTubeConnector]:
-    # A held answer comes only once the client has given up: a short wait is enough.
-    with connect(youtube, timeout=CLIENT_TIMEOUT) as api:
-        yield api
 
 
 FAULTS = [
