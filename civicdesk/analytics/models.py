@@ -33,6 +33,13 @@ class MetricSnapshot(models.Model):
         indexes = [
             models.Index(fields=["channel", "publication", "-captured_at"]),
             models.Index(fields=["publication", "-captured_at"]),
+            # The dashboard's newest account snapshot of a channel. Without the condition
+            # PostgreSQL reads every account snapshot through the publication index.
+            models.Index(
+                fields=["channel", "-captured_at"],
+                condition=models.Q(publication__isnull=True),
+                name="snapshot_account_newest",
+            ),
         ]
         ordering = ["-captured_at"]
 
