@@ -445,15 +445,22 @@ def test_a_long_thread_shows_its_newest_messages_and_earlier_ones_by_cursor(
     first = make_message(channel=world.channel, text="The first comment", sent_at=NOW)
     convo = first.conversation
     InboundMessage.objects.bulk_create(
-        InboundMessage(channel=world.channel, conversation=convo, author=first.author,
-                       remote_id=f"long-{n}", kind="comment", text=f"Comment {n}",
-                       # Pairs share a time: the id orders them, and none is lost at an edge.
-                       sent_at=NOW + timedelta(seconds=1 + n // 2))
+        InboundMessage(
+            channel=world.channel,
+            conversation=convo,
+            author=first.author,
+            remote_id=f"long-{n}",
+            kind="comment",
+            text=f"Comment {n}",
+            # Pairs share a time: the id orders them, and none is lost at an edge.
+            sent_at=NOW + timedelta(seconds=1 + n // 2),
+        )
         for n in range(229)
     )
     expected = list(
         InboundMessage.objects.filter(conversation=convo)
-        .order_by("sent_at", "pk").values_list("pk", flat=True)
+        .order_by("sent_at", "pk")
+        .values_list("pk", flat=True)
     )
     client = _login(world.responder)
     href: str | None = reverse("conversation", args=[convo.pk])
@@ -466,7 +473,10 @@ def test_a_long_thread_shows_its_newest_messages_and_earlier_ones_by_cursor(
         seen = shown + seen
         pages += 1
         earlier = _EARLIER.search(body)
-        href = (reverse("conversation", args=[convo.pk]) + html.unescape(earlier.group(1))
-                if earlier else None)
+        href = (
+            reverse("conversation", args=[convo.pk]) + html.unescape(earlier.group(1))
+            if earlier
+            else None
+        )
     assert seen == expected
     assert pages == 3
