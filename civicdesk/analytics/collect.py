@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, fields
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -32,10 +32,12 @@ def _values(source: object) -> dict[str, int | None]:
     return {name: getattr(source, name) for name in METRICS if name in names}
 
 
-def collect_channel(channel_id: int) -> CollectReport:
+def collect_channel(channel_id: int, *, now: datetime | None = None) -> CollectReport:
+    """Snapshot the account and its recent posts, as at ``now`` (a seed of the past passes
+    its own day, so today's numbers close its history)."""
     report = CollectReport()
     channel = Channel.objects.get(pk=channel_id)
-    now = timezone.now()
+    now = now or timezone.now()
     try:
         with connector_for(channel) as connector:
             if connector.supports(Capability.ACCOUNT_METRICS):

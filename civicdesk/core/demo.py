@@ -24,11 +24,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from civicdesk.analytics.collect import collect_channel
 from civicdesk.analytics.models import MetricSnapshot
+from civicdesk.connectors.exnet.connector import MAX_PAGE as EXNET_MAX_PAGE
 from civicdesk.core import demo_content
 from civicdesk.exnet import services as net
 from civicdesk.exnet.models import (
@@ -62,7 +63,7 @@ from civicdesk.publishing.models import (
     Publication,
     PublicationState,
 )
-from civicdesk.publishing.state import move
+from civicdesk.publishing.state import move, move_many
 
 logger = logging.getLogger(__name__)
 
@@ -149,12 +150,13 @@ def seed_demo_fully(*, days: int = 90, seed: int = 2024, now: datetime | None = 
     try:
         channels = list(Channel.objects.filter(brand__organization=info.organization))
         for channel in channels:
-            report = ingest_channel(channel.pk, max_pages=1000)
+            # The network's largest pages: the seed reads its whole history at once.
+            report = ingest_channel(channel.pk, max_pages=1000, page_size=EXNET_MAX_PAGE)
             if report.error:
                 raise RuntimeError(f"Reading the inbox of @{channel.handle}: {report.error}")
         answer_some_messages(now=now)
         for channel in channels:
-            collected = collect_channel(channel.pk)
+            collected = collect_channel(channel.pk, now=now)
             if collected.error:
                 raise RuntimeError(f"Collecting metrics of @{channel.handle}: {collected.error}")
         backfill_metrics(days=days, now=now)
@@ -359,47 +361,48 @@ def _history(
             pub_services.post_submit(post=post, actor=users["author"])
             pub_services.post_approve(post=post, actor=users["approver"])
             Post.objects.filter(pk=post.pk).update(scheduled_at=when)
-            post.publications.update(scheduled_at=when, next_attempt_at=when)
+            # Through the state machine like a real send: armed, claimed, then published.
+            move_many(
+                post.publications.all(),
+                PublicationState.SCHEDULED,
+                sources=[PublicationState.APPROVED],
+                scheduled_at=when,
+                next_attempt_at=when,
+            )
+            move_many(
+                post.publications.all(),
+                PublicationState.PUBLISHING,
+                sources=[PublicationState.SCHEDULED],
+            )
             for publication in post.publications.select_related("channel", "variant"):
-                done.append(
-                    _publish_in_the_past(
-                        publication,
-                        accounts[publication.channel.handle],
-                        when + timedelta(seconds=2),
-                    )
-                )
+                account = accounts[publication.channel.handle]
+                done.append(Published(publication, _net_post(publication, account, when), account))
+    _publish_in_the_past(done)
     return done
 
 
-def _publish_in_the_past(
-    publication: Publication, account: NetAccount, when: datetime
-) -> Published:
-    created = net.create_post(
+def _net_post(publication: Publication, account: NetAccount, when: datetime) -> NetPost:
+    return NetPost(
         account=account,
         text=publication.variant.text,
         client_ref=str(publication.idempotency_key),
-        now=when,
+        created_at=when + timedelta(seconds=2),
     )
-    post = created.obj
-    url = _post_url(account, post)
-    # Through the state machine like a real send: armed, claimed, published.
-    for step in (PublicationState.SCHEDULED, PublicationState.PUBLISHING):
-        move(publication, step)
-    move(
-        publication,
-        PublicationState.PUBLISHED,
-        remote_id=str(post.pk),
-        published_at=when,
-        remote_url=url,
-        attempts=1,
-    )
-    publication.remote_id, publication.published_at, publication.remote_url = (
-        str(post.pk),
-        when,
-        url,
-    )
-    publication.attempts = 1
-    return Published(publication, post, account)
+
+
+def _publish_in_the_past(done: list[Published]) -> None:
+    """The network takes every post at once; each publication then settles as published."""
+    net.bulk_write(net.BulkWrites(messages=[item.net_post for item in done]))
+    for item in done:
+        publication, post = item.publication, item.net_post
+        move(
+            publication,
+            PublicationState.PUBLISHED,
+            remote_id=str(post.pk),
+            published_at=post.created_at,
+            remote_url=_post_url(item.account, post),
+            attempts=1,
+        )
 
 
 def _post_url(account: NetAccount, post: NetPost) -> str:
@@ -470,7 +473,11 @@ def _upcoming(
 
 @transaction.atomic
 def answer_some_messages(*, share: float = 0.6, seed: int = 7, now: datetime | None = None) -> int:
-    """Back-dated answers from the responders to older messages, on the network too."""
+    """Back-dated answers from the responders to older messages, on the network too.
+
+    The answers are written on the network in one batch, with the inbox events a reply
+    one at a time would write.
+    """
     rng = random.Random(seed)
     now = now or timezone.now()
     User = get_user_model()
@@ -484,6 +491,7 @@ def answer_some_messages(*, share: float = 0.6, seed: int = 7, now: datetime | N
         )
         .exclude(kind="direct")
         .select_related("channel", "conversation")
+        .order_by("pk")
     )
     accounts = {
         a.handle: a
@@ -491,19 +499,34 @@ def answer_some_messages(*, share: float = 0.6, seed: int = 7, now: datetime | N
             handle__in=Channel.objects.filter(brand__organization__slug=DEMO_SLUG).values("handle")
         )
     }
-    replies: list[Reply] = []
-    answered_messages: list[InboundMessage] = []
+    chosen: list[tuple[InboundMessage, str, datetime]] = []
     for message in messages:
         if rng.random() > share:
             continue
         language = "fr" if message.language == "fr" else "en"
         text = rng.choice(demo_content.REPLIES[language])
         when = min(message.sent_at + timedelta(minutes=rng.randint(8, 600)), now)
-        account = accounts[message.channel.handle]
-        created = net.create_post(
-            account=account, text=text, in_reply_to=int(message.remote_id), now=when
+        chosen.append((message, text, when))
+    parents = NetPost.objects.select_related("root").in_bulk(
+        [int(message.remote_id) for message, _, _ in chosen]
+    )
+    writes = net.BulkWrites()
+    for message, text, when in chosen:
+        parent = parents.get(int(message.remote_id))
+        if parent is None or parent.deleted_at is not None:
+            raise net.NetError("in_reply_to: no such post", code="no_such_post")
+        writes.messages.append(
+            NetPost(
+                account=accounts[message.channel.handle],
+                text=text,
+                in_reply_to=parent,
+                root=parent.root or parent,
+                created_at=when,
+            )
         )
-        post = created.obj
+    net.bulk_write(writes)
+    replies: list[Reply] = []
+    for (message, text, when), post in zip(chosen, writes.messages, strict=True):
         replies.append(
             Reply(
                 message=message,
@@ -514,16 +537,18 @@ def answer_some_messages(*, share: float = 0.6, seed: int = 7, now: datetime | N
                 remote_id=str(post.pk),
                 sent_at=when,
                 attempts=1,
-                remote_url=_post_url(account, post),
+                remote_url=_post_url(accounts[message.channel.handle], post),
             )
         )
-        message.status, message.first_response_at = MessageStatus.REPLIED, when
-        answered_messages.append(message)
     Reply.objects.bulk_create(replies)
-    InboundMessage.objects.bulk_update(
-        answered_messages, ["status", "first_response_at"], batch_size=500
+    # Answered, first at the time of its reply: one statement for them all.
+    first_reply = (
+        Reply.objects.filter(message=OuterRef("pk")).order_by("sent_at").values("sent_at")[:1]
     )
-    return len(answered_messages)
+    InboundMessage.objects.filter(pk__in=[message.pk for message, _, _ in chosen]).update(
+        status=MessageStatus.REPLIED, first_response_at=Subquery(first_reply)
+    )
+    return len(chosen)
 
 
 def backfill_metrics(*, days: int = 90, seed: int = 11, now: datetime | None = None) -> int:

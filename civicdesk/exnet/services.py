@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, Case, F, Q, Value, When
+from django.db.models import BigIntegerField, Case, F, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -456,6 +456,7 @@ def bulk_write(writes: BulkWrites) -> None:
         if len(set(handles)) != len(handles) or taken.exists():
             raise NetError("a handle is taken", status=409, code="conflict")
         NetAccount.objects.bulk_create(writes.accounts)
+        _refuse_used_keys(posts)
         _save_posts_in_order(posts)
         NetDirectMessage.objects.bulk_create(direct)
         mentioned = _mentioned_in(posts)
@@ -487,6 +488,9 @@ def _first(note: tuple[int, EventKind, NetPost | NetDirectMessage]) -> int:
 def _check_bulk(writes: BulkWrites, posts: list[NetPost], direct: list[NetDirectMessage]) -> None:
     for post in posts:
         check_post_text(post.text, has_media=False)
+        check_text(post.client_ref, "Idempotency-Key")
+        if len(post.client_ref) > 200:
+            raise NetError("the Idempotency-Key is longer than 200 characters")
     for message in direct:
         check_text(message.text, "text")
         if not message.text.strip():
@@ -502,6 +506,27 @@ def _check_bulk(writes: BulkWrites, posts: list[NetPost], direct: list[NetDirect
             follow.follower_id is not None and follow.follower_id == follow.followee_id
         ):
             raise NetError("you cannot follow yourself")
+
+
+def _refuse_used_keys(posts: list[NetPost]) -> None:
+    """A batch makes new posts only: an Idempotency-Key used before is refused, not answered
+    with the first post as ``create_post`` answers a retry."""
+    # An account written by this batch is known by its object until its posts are saved.
+    keys = [
+        (post.account_id if post.account_id is not None else post.account.pk, post.client_ref)
+        for post in posts
+        if post.client_ref
+    ]
+    if not keys:
+        return
+    if len(set(keys)) != len(keys):
+        raise NetError("an Idempotency-Key is used twice", status=409, code="conflict")
+    used = NetPost.objects.filter(
+        account_id__in={account_id for account_id, _ in keys},
+        client_ref__in={ref for _, ref in keys},
+    ).values_list("account_id", "client_ref")
+    if set(used) & set(keys):
+        raise NetError("an Idempotency-Key was used before", status=409, code="conflict")
 
 
 def _cached(post: NetPost, name: str) -> NetPost | None:
@@ -574,8 +599,15 @@ def _notify_in_order(
                 created_at=when,
             )
         )
-    NetAccount.objects.bulk_update(list(locked.values()), ["last_event_seq"], batch_size=500)
     NetEvent.objects.bulk_create(events, batch_size=1000)
+    # Each recipient's newest number, in one statement (the rows are still locked).
+    newest = (
+        NetEvent.objects.filter(recipient=OuterRef("pk"))
+        .values("recipient")
+        .annotate(top=Max("seq"))
+        .values("top")
+    )
+    NetAccount.objects.filter(pk__in=recipient_ids).update(last_event_seq=Subquery(newest))
 
 
 def _add_impressions(views: dict[int, int]) -> None:

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from civicdesk.connectors.base import (
@@ -106,13 +106,16 @@ def _store_messages(channel: Channel, messages: list[RemoteMessage]) -> list[int
             channel=channel, remote_id__in=[r.remote_id for r in rows]
         ).values_list("pk", flat=True)
     )
+    # Each conversation's newest message time, in one statement for the page.
     latest = (
-        InboundMessage.objects.filter(conversation_id__in=set(conversations.values()))
-        .values("conversation_id")
+        InboundMessage.objects.filter(conversation=OuterRef("pk"))
+        .values("conversation")
         .annotate(last=Max("sent_at"))
+        .values("last")
     )
-    for row in latest:
-        Conversation.objects.filter(pk=row["conversation_id"]).update(last_message_at=row["last"])
+    Conversation.objects.filter(pk__in=set(conversations.values())).update(
+        last_message_at=Subquery(latest)
+    )
     return new_ids
 
 

@@ -134,10 +134,11 @@ def post_findings(post: Post, *, language: str | None = None) -> list[Finding]:
     )
 
 
-def blocking_reasons(post: Post) -> list[str]:
-    """The blocking findings' messages, each once, in the reader's language."""
+def blocking_reasons(post: Post, findings: Sequence[Finding] | None = None) -> list[str]:
+    """The blocking findings' messages, each once, in the reader's language (``findings``:
+    the post's, when the caller has them already)."""
     seen: list[str] = []
-    for finding in post_findings(post):
+    for finding in post_findings(post) if findings is None else findings:
         if finding.blocking and finding.message not in seen:
             seen.append(finding.message)
     return seen

@@ -35,6 +35,7 @@ from civicdesk.publishing.models import (
 )
 from civicdesk.publishing.models import PublicationState as S
 from civicdesk.publishing.state import LIVE_OR_UNKNOWN, PENDING, can_move, move, move_many
+from civicdesk.rules import Finding
 
 MAX_TEXT = 100_000
 
@@ -235,9 +236,9 @@ def _refuse_past_time(post: Post, sentence: str) -> None:
         raise ValidationError(sentence)
 
 
-def _refuse_blocking(post: Post, sentence: str) -> None:
+def _refuse_blocking(post: Post, sentence: str, findings: Sequence[Finding] | None = None) -> None:
     # blocking_reasons speaks the reader's language; so does the sentence before them.
-    blocking = blocking_reasons(post)
+    blocking = blocking_reasons(post, findings)
     if blocking:
         raise ValidationError([sentence, *blocking])
 
@@ -282,10 +283,10 @@ def _is_named_approver(user_id: int, post: Post, name: str) -> bool:
     ).filter(Q(brand=post.brand) | Q(brand__isnull=True)).exists()
 
 
-def named_approvers_missing(post: Post) -> list[str]:
+def named_approvers_missing(post: Post, findings: Sequence[Finding] | None = None) -> list[str]:
     """Approvers the policy requires for words in this post who have not approved it yet."""
     required = sorted({
-        f.data.get("approver", "") for f in post_findings(post)
+        f.data.get("approver", "") for f in (post_findings(post) if findings is None else findings)
         if f.code == "words.needs_approval" and f.data.get("approver")
     })
     approvers = list(post.approvals.filter(revision=post.revision, approved=True)
@@ -305,14 +306,16 @@ def post_approve(*, post: Post, actor: User, comment: str = "") -> Post:
     _refuse_past_time(post, gettext(
         "The scheduled time has already passed, so the post would be missed: it needs a new "
         "time before it can be approved."))
-    _refuse_blocking(post, gettext("This post cannot be approved until it is fixed:"))
+    # The post's findings once: they decide both whether it may be approved and who must.
+    findings = post_findings(post)
+    _refuse_blocking(post, gettext("This post cannot be approved until it is fixed:"), findings)
     current = post.approvals.filter(revision=post.revision, approved=True)
     if current.filter(approver_id=actor.pk).exists():
         raise PermissionDenied("You have already approved this version; another approver must.")
     tier = current.count() + 1
     Approval.objects.create(post=post, approver=actor, tier=tier, revision=post.revision,
                             approved=True, comment=comment[:5000])
-    if tier >= post.brand.approval_tiers and not named_approvers_missing(post):
+    if tier >= post.brand.approval_tiers and not named_approvers_missing(post, findings):
         post.status = PostStatus.APPROVED
         post.save(update_fields=["status", "updated_at"])
         _arm(post)

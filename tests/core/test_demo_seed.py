@@ -136,7 +136,7 @@ def test_a_seed_killed_midway_is_wiped_and_seeded_again(
     clock(NOW)
     before = row_counts()
 
-    def killed(channel_id: int) -> None:
+    def killed(channel_id: int, **kwargs: Any) -> None:
         raise SystemExit(1)
 
     with monkeypatch.context() as patch:

@@ -86,7 +86,8 @@ def test_unknown_outcome_is_checked_and_posted_once(
     if platform == "instagram":
         # Posts carry no media in the product yet: give this one an image, and let the
         # checks (which rightly ask for one) through.
-        monkeypatch.setattr("civicdesk.publishing.services.blocking_reasons", lambda post: [])
+        monkeypatch.setattr("civicdesk.publishing.services.blocking_reasons",
+                            lambda post, findings=None: [])
         monkeypatch.setattr(publisher, "last_check", lambda pub: [])
         original = publisher.outbound_for
         monkeypatch.setattr(publisher, "outbound_for",
