@@ -1,15 +1,16 @@
 """The demo organization: a transport ministry with two brands and 90 days of history.
 
 Everything runs through the product's own code: posts through the publishing actions,
-the public's messages through the exercise network and the inbox's ingest over HTTP,
-metrics through the collector. Only the past is back-dated.
+the public's messages through the exercise network (its services' bulk path: the same rows
+and inbox events as one at a time) and the inbox's ingest over HTTP, metrics through the
+collector. Only the past is back-dated.
 
 Seeding is all or nothing. The local part (organization, history, the public's reactions,
 the plan ahead) is one transaction. The rest goes over HTTP to the web server, so it must
 commit as it goes: the seed writes a "started" event to the audit log with the network's
 high-water marks, and a "seeded" event only at the very end. A failure deletes what the
-seed wrote, and a start that finds a demo organization without the "seeded" event (the
-process was killed mid-seed) deletes it and seeds again.
+seed wrote (``demo_wipe``), and a start that finds a demo organization without the
+"seeded" event (the process was killed mid-seed) deletes it and seeds again.
 """
 
 from __future__ import annotations
@@ -23,23 +24,19 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from civicdesk.analytics.collect import collect_channel
 from civicdesk.analytics.models import MetricSnapshot
 from civicdesk.connectors.exnet.connector import MAX_PAGE as EXNET_MAX_PAGE
 from civicdesk.core import demo_content
+from civicdesk.core.demo_wipe import SEED_STARTED, demo_wipe, network_marks
 from civicdesk.exnet import services as net
 from civicdesk.exnet.models import (
     NetAccount,
-    NetDirectMessage,
-    NetEvent,
-    NetFollow,
-    NetLike,
     NetPost,
-    NetRepost,
 )
 from civicdesk.exnet.simulator import SimulationBatch, simulate
 from civicdesk.inbox.ingest import ingest_channel
@@ -50,7 +47,6 @@ from civicdesk.organizations.models import (
     AuditEvent,
     Brand,
     Channel,
-    Membership,
     Organization,
     Role,
 )
@@ -69,20 +65,7 @@ logger = logging.getLogger(__name__)
 
 DEMO_SLUG = "ministry-of-transport-and-infrastructure"
 DEMO_PASSWORD = "civicdesk-demo"
-SEED_STARTED = "demo.seed_started"
 SEED_COMPLETED = "demo.seeded"
-
-# What the seed writes on the exercise network, newest rows last: a failed seed deletes the
-# rows above the marks it noted when it started.
-NETWORK_MODELS: list[type[models.Model]] = [
-    NetEvent,
-    NetLike,
-    NetRepost,
-    NetFollow,
-    NetDirectMessage,
-    NetPost,
-    NetAccount,
-]
 
 BRANDS = [
     {
@@ -184,7 +167,7 @@ def seed_demo(*, days: int = 90, seed: int = 2024, now: datetime | None = None) 
     rng = random.Random(seed)
     now = now or timezone.now()
     with transaction.atomic():
-        marks = _network_marks()
+        marks = network_marks()
         org, brands, users, new_users = _organization(now)
         audit(
             organization=org,
@@ -196,33 +179,6 @@ def seed_demo(*, days: int = 90, seed: int = 2024, now: datetime | None = None) 
         _public_reactions(history, rng=rng, now=now)
         _upcoming(org, brands, users, rng=rng, now=now)
     return DemoInfo(org, demo_logins(), created=True)
-
-
-def _network_marks() -> dict[str, int]:
-    return {
-        model._meta.label: model.objects.aggregate(top=Max("pk"))["top"] or 0
-        for model in NETWORK_MODELS
-    }
-
-
-def demo_wipe(org: Organization) -> None:
-    """Delete a demo organization and what its seed wrote on the exercise network."""
-    started = AuditEvent.objects.filter(organization=org, action=SEED_STARTED).first()
-    data: dict[str, Any] = started.data if started else {}
-    with transaction.atomic():
-        # The organization's rows that protect others from deletion go first.
-        AuditEvent.objects.filter(organization=org).delete()
-        InboundMessage.objects.filter(channel__brand__organization=org).delete()
-        Post.objects.filter(brand__organization=org).delete()
-        org.delete()
-        for model in NETWORK_MODELS:
-            mark = data.get("network", {}).get(model._meta.label)
-            if mark is not None:
-                model.objects.filter(pk__gt=mark).delete()
-        # People the seed created, unless they have since joined another organization.
-        get_user_model().objects.filter(username__in=data.get("new_users", [])).exclude(
-            pk__in=Membership.objects.values("user_id")
-        ).delete()
 
 
 def _organization(

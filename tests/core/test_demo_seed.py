@@ -70,11 +70,18 @@ def assert_complete(org: Organization, *, now: datetime, days: int) -> None:
     assert messages.count() > days
     assert messages.filter(status=MessageStatus.REPLIED).exists()
     assert messages.filter(status=MessageStatus.NEW).exists()
+    # Every message was understood, and each answered one first at its answer's time.
+    assert not messages.filter(understood_at=None).exists()
+    assert set(messages.values_list("language", flat=True)) >= {"en", "fr"}
+    for message in messages.filter(status=MessageStatus.REPLIED)[:50]:
+        assert message.first_response_at == message.replies.get().sent_at
     handles = [c.handle for b in org.brands.all() for c in b.channels.all()]
     assert NetFollow.objects.filter(followee__handle__in=handles).count() > 10
     snapshots = MetricSnapshot.objects.filter(channel__brand__organization=org, publication=None)
     assert snapshots.filter(captured_at__lt=now).count() == days * len(handles)
     assert snapshots.filter(followers__gt=0).exists()
+    # Today's numbers close the history: collected as at the seed's ``now``.
+    assert snapshots.filter(captured_at=now).count() == len(handles)
     upcoming = Post.objects.filter(brand__organization=org, scheduled_at__gt=now)
     assert upcoming.filter(status=PostStatus.APPROVED).count() == 3
     assert (
