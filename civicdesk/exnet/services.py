@@ -292,31 +292,9 @@ def _notify(
     notes: list[tuple[int, EventKind, NetPost | NetDirectMessage]], *, when: datetime
 ) -> None:
     """Write inbox events; must run inside the transaction that wrote their subject."""
-    if not notes:
-        return
-    recipient_ids = sorted({account_id for account_id, _, _ in notes})
-    # Lock recipients in id order so two writers never wait on each other in a cycle.
-    locked = {
-        a.pk: a
-        for a in NetAccount.objects.select_for_update().filter(pk__in=recipient_ids).order_by("pk")
-    }
-    events = []
-    for account_id, kind, subject in sorted(notes, key=lambda note: note[0]):
-        recipient = locked[account_id]
-        recipient.last_event_seq += 1
-        events.append(
-            NetEvent(
-                recipient=recipient,
-                seq=recipient.last_event_seq,
-                kind=kind,
-                post=subject if isinstance(subject, NetPost) else None,
-                direct_message=subject if isinstance(subject, NetDirectMessage) else None,
-                created_at=when,
-            )
-        )
-    for recipient in locked.values():
-        NetAccount.objects.filter(pk=recipient.pk).update(last_event_seq=recipient.last_event_seq)
-    NetEvent.objects.bulk_create(events)
+    # Recipients in id order (a stable sort keeps each one's own order).
+    ordered = sorted(notes, key=lambda note: note[0])
+    _notify_in_order([(account_id, kind, subject, when) for account_id, kind, subject in ordered])
 
 
 def delete_post(*, account: NetAccount, post_id: int) -> None:
@@ -576,11 +554,12 @@ def _mentioned_in(posts: list[NetPost]) -> dict[int, list[NetAccount]]:
 def _notify_in_order(
     notes: list[tuple[int, EventKind, NetPost | NetDirectMessage, datetime]],
 ) -> None:
-    """Inbox events numbered per recipient in the order given, under the same row locks as
-    ``_notify`` takes."""
+    """Inbox events numbered per recipient in the order given; must run inside the
+    transaction that wrote their subjects."""
     if not notes:
         return
     recipient_ids = sorted({account_id for account_id, _, _, _ in notes})
+    # Lock recipients in id order so two writers never wait on each other in a cycle.
     locked = {
         a.pk: a
         for a in NetAccount.objects.select_for_update().filter(pk__in=recipient_ids).order_by("pk")
