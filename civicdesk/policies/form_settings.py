@@ -104,6 +104,20 @@ def _severity_field(code: str) -> forms.ChoiceField:
     )
 
 
+# The accessibility rules the form shows as plain fields, named as in the policy.
+ACCESSIBILITY_FIELDS = (
+    "require_alt_text",
+    "max_hashtags",
+    "hashtags_camel_case",
+    "hashtags_at_end",
+    "max_sentence_words",
+    "max_emoji",
+    "emoji_must_not_carry_message",
+    "no_all_caps",
+    "acronym_max_length",
+)
+
+
 @dataclass(frozen=True)
 class Row:
     """One rule of a section: its settings and how much each of its findings matters."""
@@ -236,17 +250,7 @@ class PolicySettingsForm(forms.Form):
             "readability_enabled": access.readability.enabled,
             "readability_minimum_words": access.readability.minimum_words,
         }
-        for name in (
-            "require_alt_text",
-            "max_hashtags",
-            "hashtags_camel_case",
-            "hashtags_at_end",
-            "max_sentence_words",
-            "max_emoji",
-            "emoji_must_not_carry_message",
-            "no_all_caps",
-            "acronym_max_length",
-        ):
+        for name in ACCESSIBILITY_FIELDS:
             initial[name] = getattr(access, name)
         for code in languages:
             initial[f"threshold_{code}"] = access.readability.thresholds.get(code)
@@ -302,18 +306,7 @@ class PolicySettingsForm(forms.Form):
         policy.languages.require_all_official = data["require_all_official"]
         policy.languages.require_paired = data["require_paired"]
         access = policy.accessibility
-        for name in (
-            "require_alt_text",
-            "max_hashtags",
-            "hashtags_camel_case",
-            "hashtags_at_end",
-            "max_sentence_words",
-            "max_emoji",
-            "emoji_must_not_carry_message",
-            "no_all_caps",
-            "acronym_max_length",
-            "acronyms",
-        ):
+        for name in (*ACCESSIBILITY_FIELDS, "acronyms"):
             setattr(access, name, data[name])
         access.readability.enabled = data["readability_enabled"]
         access.readability.minimum_words = data["readability_minimum_words"]
