@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.utils.csp import CSP
 
 from civicdesk.config import (
+    cache_config,
     data_dir,
     database_config,
     env_bool,
@@ -75,12 +77,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # The author's language (from the browser) for messages such as policy findings.
+    # The interface's language from the browser; a person's own choice (their profile)
+    # overrides it once they are known (accounts.middleware.ProfileLanguageMiddleware).
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "civicdesk.accounts.language.ProfileLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # Idle and absolute session limits, then the organization's second-factor rule.
@@ -112,6 +116,10 @@ TEMPLATES = [
 
 DATABASES = {"default": database_config(env_str("DATABASE_URL"), DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Lockout and rate-limit counters (allauth) live in the cache, so every web process must
+# see the same one: a database table by default, Redis when CACHE_URL (or REDIS_URL) names
+# one (docs/security.md).
+CACHES = {"default": cache_config(env_str("CACHE_URL") or env_str("REDIS_URL"))}
 
 TASKS = {
     "default": {
@@ -236,7 +244,10 @@ SECURE_CSP = {
 }
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
+# The interface's languages, each named in itself (the switcher shows them so).
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español"), ("ar", "العربية")]
+# One catalogue for the whole project: translators work in a single file a language.
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

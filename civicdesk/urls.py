@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
+from civicdesk.accounts import views as account_views
 from civicdesk.connectors.bluesky import oauth as bluesky_oauth
 
 # The admin has no sign-in form of its own: it sends people to ours, with its lockout and
@@ -15,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Password reset and change, second factors, the list of one's sessions. Single sign-on
     # (allauth.socialaccount: OpenID Connect, SAML) is mounted here too when added.
+    path("accounts/language/", account_views.account_language, name="account-language"),
     path("accounts/", include("allauth.urls")),
     # Bluesky's authorization servers read who we are from here (atproto OAuth).
     path("oauth/bluesky/client-metadata.json",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SignInEvent(models.Model):
@@ -31,3 +32,22 @@ class SignInEvent(models.Model):
     def __str__(self) -> str:
         who = self.user.get_username() if self.user else self.identifier or "?"
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {who}"
+
+
+class Profile(models.Model):
+    """What a person chooses for themselves, whatever organizations they belong to."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    # Empty: the browser's language decides (then the organization's first official one).
+    language = models.CharField(
+        _("interface language"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return self.user.get_username()
