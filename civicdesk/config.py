@@ -123,6 +123,29 @@ def database_config(url: str, base: Path) -> dict[str, object]:
     raise ConfigError(f"DATABASE_URL has an unsupported scheme {parsed.scheme!r}")
 
 
+# The table of the database cache (``createcachetable`` makes it at every migrate).
+CACHE_TABLE = "civicdesk_cache"
+
+
+def cache_config(url: str) -> dict[str, object]:
+    """Turn CACHE_URL into Django's default cache: one every process of the install shares.
+
+    Empty or ``db://``: a table in the database. ``redis://`` or ``rediss://``: that Redis
+    server (the ``redis`` package, ``pip install civicdesk[redis]``). ``locmem://``: the
+    process's own memory, for one process only.
+    """
+    from urllib.parse import urlparse
+
+    scheme = urlparse(url).scheme if url else "db"
+    if scheme == "db":
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ConfigError(f"CACHE_URL has an unsupported scheme {scheme!r} (db, redis, locmem)")
+
+
 def database_url(settings_dict: dict[str, object]) -> str:
     """The DATABASE_URL that names a connection's database (for child processes)."""
     from urllib.parse import quote
