@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "civicdesk.understanding",
     "civicdesk.pages",
     "civicdesk.policies",
+    "civicdesk.runtime",  # the worker, the server, the demo: above every other app
     # Sign-in: accounts (username or email, password reset, lockout), second factors (TOTP,
     # recovery codes, passkeys) and each person's list of sessions. Single sign-on
     # (allauth.socialaccount with OpenID Connect or SAML) slots in beside these.

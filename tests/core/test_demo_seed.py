@@ -13,12 +13,12 @@ from django.conf import LazySettings
 from django.utils import timezone
 
 from civicdesk.analytics.models import MetricSnapshot
-from civicdesk.core import demo
 from civicdesk.exnet.models import NetFollow
 from civicdesk.inbox.models import InboundMessage, MessageStatus
 from civicdesk.organizations.audit import verify_chain
 from civicdesk.organizations.models import Organization
 from civicdesk.publishing.models import Post, PostStatus, Publication, PublicationState
+from civicdesk.runtime import demo
 
 VANCOUVER = ZoneInfo("America/Vancouver")
 

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from civicdesk.core.models import PeriodicJob
-from civicdesk.core.worker import DeskWorker, WorkerOptions
 from civicdesk.organizations.models import Channel
+from civicdesk.runtime.worker import DeskWorker, WorkerOptions
 from tests.core.conftest import Desk
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")

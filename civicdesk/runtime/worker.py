@@ -15,6 +15,8 @@ lease, periodic jobs by moving their next run time, tasks by the backend's own c
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -26,10 +28,17 @@ from django.db import close_old_connections, connections
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
 
+from civicdesk.analytics.collect import collect_channel
+from civicdesk.connectors.tokens import refresh_sweep
 from civicdesk.core.periodic import due_jobs, finish_periodic, sync_jobs, take_job
+from civicdesk.exnet.simulator import simulate
+from civicdesk.inbox.ingest import ingest_channel
+from civicdesk.inbox.models import Correction
+from civicdesk.inbox.understanding import understand_pending
 from civicdesk.organizations.models import Channel
 from civicdesk.publishing import publisher
 from civicdesk.publishing.engine import PublishEngine
+from civicdesk.publishing.newsroom import import_feed
 
 logger = logging.getLogger(__name__)
 
@@ -90,15 +99,15 @@ class DeskWorker:
         if kind in CHANNEL_KINDS and arg.isdigit():
             channel_id = int(arg)
             if kind == "inbox.ingest":
-                return self.options.ingest_every, lambda: _ingest(channel_id)
+                return self.options.ingest_every, lambda: ingest_channel(channel_id)
             if kind == "metrics.collect":
-                return self.options.metrics_every, lambda: _collect(channel_id)
-            return 15 * 60.0, lambda: _import_feed(channel_id)
+                return self.options.metrics_every, lambda: collect_channel(channel_id)
+            return 15 * 60.0, lambda: import_feed(channel_id)
         fixed: dict[str, tuple[float, Callable[[], object]]] = {
             SYNC_JOB: (SYNC_EVERY, self.sync_jobs),
             "publishing.sweep_missed": (30.0, publisher.sweep_missed),
-            "inbox.understand_pending": (60.0, _understand_pending),
-            "connectors.refresh_tokens": (300.0, _refresh_tokens),
+            "inbox.understand_pending": (60.0, understand_pending),
+            "connectors.refresh_tokens": (300.0, refresh_sweep),
         }
         if settings.UNDERSTANDING_TRAINING_DATA:
             fixed["understanding.retrain"] = (
@@ -168,8 +177,6 @@ class DeskWorker:
         return ran
 
     def _simulate(self) -> None:
-        from civicdesk.exnet.simulator import simulate
-
         now = time.monotonic()
         elapsed, self._last_simulated = now - self._last_simulated, now
         simulate(seconds=min(elapsed, 60.0), rate_per_minute=self.options.simulate_rate)
@@ -254,34 +261,11 @@ class DeskWorker:
                 thread.join()
 
 
-def _ingest(channel_id: int) -> None:
-    from civicdesk.inbox.ingest import ingest_channel
-
-    ingest_channel(channel_id)
-
-
-def _collect(channel_id: int) -> None:
-    from civicdesk.analytics.collect import collect_channel
-
-    collect_channel(channel_id)
-
-
-def _import_feed(channel_id: int) -> None:
-    from civicdesk.publishing.newsroom import import_feed
-
-    import_feed(channel_id)
-
-
 def _start_retraining() -> None:
     """Retrain, in separate processes, the model of each organization with corrections.
 
     Training takes minutes of CPU: it must not hold up publishing in this loop.
     """
-    import subprocess
-    import sys
-
-    from civicdesk.inbox.models import Correction
-
     slugs = set(
         Correction.objects.values_list("message__channel__brand__organization__slug", flat=True)
     )
@@ -304,15 +288,3 @@ def _start_retraining() -> None:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-
-
-def _refresh_tokens() -> None:
-    from civicdesk.connectors.tokens import refresh_sweep
-
-    refresh_sweep()
-
-
-def _understand_pending() -> None:
-    from civicdesk.inbox.understanding import understand_pending
-
-    understand_pending()

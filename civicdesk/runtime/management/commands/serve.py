@@ -6,6 +6,9 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from waitress import serve
+
+from civicdesk.wsgi import application
 
 
 class Command(BaseCommand):
@@ -17,10 +20,12 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from waitress import serve
-
-        from civicdesk.wsgi import application
-
         self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/")
-        serve(application, host=options["host"], port=options["port"],
-              threads=options["threads"], ident="civicdesk", channel_timeout=120)
+        serve(
+            application,
+            host=options["host"],
+            port=options["port"],
+            threads=options["threads"],
+            ident="civicdesk",
+            channel_timeout=120,
+        )

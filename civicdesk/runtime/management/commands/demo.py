@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from civicdesk.core.demo import DEMO_SLUG, seed_demo_fully
+from civicdesk.runtime.demo import DEMO_SLUG, seed_demo_fully
 
 Child = subprocess.Popen[bytes]
 

@@ -31,8 +31,6 @@ from django.utils import timezone
 from civicdesk.analytics.collect import collect_channel
 from civicdesk.analytics.models import MetricSnapshot
 from civicdesk.connectors.exnet.connector import MAX_PAGE as EXNET_MAX_PAGE
-from civicdesk.core import demo_content
-from civicdesk.core.demo_wipe import SEED_STARTED, demo_wipe, network_marks
 from civicdesk.exnet import services as net
 from civicdesk.exnet.models import (
     NetAccount,
@@ -60,6 +58,8 @@ from civicdesk.publishing.models import (
     PublicationState,
 )
 from civicdesk.publishing.state import move, move_many
+from civicdesk.runtime import demo_content
+from civicdesk.runtime.demo_wipe import SEED_STARTED, demo_wipe, network_marks
 
 logger = logging.getLogger(__name__)
 

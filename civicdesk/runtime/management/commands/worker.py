@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from civicdesk.core.worker import ROLES, DeskWorker, WorkerOptions
+from civicdesk.runtime.worker import ROLES, DeskWorker, WorkerOptions
 
 
 class Command(BaseCommand):
