@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 View = Callable[..., HttpResponse]
 
@@ -31,7 +32,7 @@ def only_when_enabled(view: View, *, api: bool = False) -> View:
                 return JsonResponse(
                     {"error": "not_found", "detail": "the exercise network is off"}, status=404
                 )
-            raise Http404("the exercise network is off")
+            raise Http404(_("the exercise network is off"))
         return view(request, *args, **kwargs)
 
     return wrapper

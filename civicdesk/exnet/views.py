@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from civicdesk.exnet import selectors, services
 from civicdesk.exnet.bodies import is_handle, is_id
@@ -21,7 +22,7 @@ def _account_or_404(handle: str) -> NetAccount:
         NetAccount.objects.filter(handle__iexact=handle).first() if is_handle(handle) else None
     )
     if account is None:
-        raise Http404("no such account")
+        raise Http404(_("no such account"))
     return account
 
 
@@ -49,7 +50,7 @@ def account_page(request: HttpRequest, handle: str) -> HttpResponse:
 def post_page(request: HttpRequest, handle: str, post_id: int) -> HttpResponse:
     account = _account_or_404(handle)
     if not is_id(post_id):
-        raise Http404("no such post")
+        raise Http404(_("no such post"))
     post = (
         NetPost.objects.select_related("account", "in_reply_to__account")
         .prefetch_related("media")
@@ -57,7 +58,7 @@ def post_page(request: HttpRequest, handle: str, post_id: int) -> HttpResponse:
         .first()
     )
     if post is None:
-        raise Http404("no such post")
+        raise Http404(_("no such post"))
     services.record_impressions(post_ids=[post.pk])
     return render(
         request,

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 
 from civicdesk.organizations.models import Brand, Channel, Membership, Organization, Role
 
@@ -74,7 +75,7 @@ def require(user: User, brand: Brand, perm: Perm) -> None:
     """Raise 404 to someone who cannot see the brand at all, 403 to a member without ``perm``."""
     roles = brand_roles(user, brand)
     if not roles:
-        raise Http404("No such brand")
+        raise Http404(_("No such brand"))
     if not any(perm in ROLE_PERMS[role] for role in roles):
         # The message is shown on the 403 page: it says what was refused, in the user's words.
         raise PermissionDenied(
@@ -123,7 +124,7 @@ def can_control_publishing(user: User, organization: Organization) -> bool:
 def require_org_admin(user: User, organization: Organization) -> None:
     """Raise 404 to someone outside the organization, 403 to a member who is not its admin."""
     if not organizations_for(user).filter(pk=organization.pk).exists():
-        raise Http404("No such organization")
+        raise Http404(_("No such organization"))
     if not is_org_admin(user, organization):
         raise PermissionDenied(gettext("Only the organization's admins can change its settings."))
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.connectors.catalog import SPECS
 from civicdesk.core.crypto import decrypt_json, encrypt_json
@@ -17,14 +18,16 @@ def validate_time_zone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError(f"{value!r} is not an IANA time zone") from exc
+        raise ValidationError(
+            _("%(value)s is not an IANA time zone") % {"value": repr(value)}
+        ) from exc
 
 
 def validate_languages(value: Any) -> None:
     if not isinstance(value, list) or not all(
         isinstance(code, str) and 2 <= len(code) <= 3 and code.isalpha() for code in value
     ):
-        raise ValidationError("languages must be a list of ISO 639-1 codes such as ['en', 'fr']")
+        raise ValidationError(_("languages must be a list of ISO 639-1 codes such as ['en', 'fr']"))
 
 
 class Organization(models.Model):
@@ -54,7 +57,7 @@ class Brand(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="brands")
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
-    purpose = models.TextField(help_text="What this brand is for, in a sentence or two.")
+    purpose = models.TextField(help_text=_("What this brand is for, in a sentence or two."))
     approval_tiers = models.PositiveSmallIntegerField(default=1)
     # An archived brand keeps its history but takes no new channels or posts in settings.
     archived_at = models.DateTimeField(null=True, blank=True)
@@ -94,7 +97,7 @@ class Channel(models.Model):
     handle = models.CharField(max_length=200)
     display_name = models.CharField(max_length=200, blank=True)
     languages = models.JSONField(default=list, blank=True, validators=[validate_languages])
-    api_base_url = models.URLField(blank=True, help_text="Leave empty for the platform's own.")
+    api_base_url = models.URLField(blank=True, help_text=_("Leave empty for the platform's own."))
     credentials_encrypted = models.TextField(blank=True, editable=False)
     health = models.CharField(
         max_length=20, choices=ChannelHealth.choices, default=ChannelHealth.OK

@@ -100,7 +100,7 @@ def publishing_pause(
 ) -> Organization:
     """The "stop all posts" switch."""
     if not can_control_publishing(actor, organization):
-        raise PermissionDenied("Only organization admins and managers can stop all posts.")
+        raise PermissionDenied(_("Only organization admins and managers can stop all posts."))
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     org.publishing_paused = paused
     org.publishing_paused_reason = reason[:300] if paused else ""

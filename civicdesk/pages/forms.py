@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language_info
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.connectors.base import Capability
 from civicdesk.connectors.registry import channels_that, limitations_for
@@ -32,7 +33,7 @@ def post_languages(brand: Brand) -> list[str]:
 class ComposeForm(forms.Form):
     """A post for one brand: a text per official language, optional per-channel wording."""
 
-    title = forms.CharField(max_length=200, help_text="For the team; it is not published.")
+    title = forms.CharField(max_length=200, help_text=_("For the team; it is not published."))
     channels = forms.ModelMultipleChoiceField(
         queryset=Channel.objects.none(), widget=forms.CheckboxSelectMultiple
     )
@@ -40,7 +41,7 @@ class ComposeForm(forms.Form):
     campaign = forms.ModelChoiceField(queryset=Campaign.objects.none(), required=False)
     link = forms.URLField(required=False, assume_scheme="https")
     scheduled_at = forms.CharField(
-        required=False, label="Scheduled time",
+        required=False, label=_("Scheduled time"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
@@ -68,7 +69,9 @@ class ComposeForm(forms.Form):
             )
             for channel in self.channel_list:
                 self.fields[f"override_{lang}_{channel.pk}"] = forms.CharField(
-                    required=False, label=f"{language_name(lang)} on {channel}",
+                    required=False,
+                    label=_("%(language)s on %(channel)s")
+                    % {"language": language_name(lang), "channel": channel},
                     widget=forms.Textarea(attrs={"rows": 3, "lang": lang}),
                 )
 
@@ -89,7 +92,7 @@ class ComposeForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not any((data.get(f"text_{lang}") or "").strip() for lang in self.languages):
-            raise ValidationError("Write the post in at least one language.")
+            raise ValidationError(_("Write the post in at least one language."))
         return data
 
     def draft(self) -> Draft:
@@ -143,14 +146,14 @@ class PauseForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("paused") and not (data.get("reason") or "").strip():
-            raise ValidationError("Say why all posts are stopped, for the rest of the team.")
+            raise ValidationError(_("Say why all posts are stopped, for the rest of the team."))
         return data
 
 
 class ReplyForm(forms.Form):
     message = forms.IntegerField(widget=forms.HiddenInput)
     text = forms.CharField(max_length=10_000, widget=forms.Textarea(attrs={"rows": 4}),
-                           label="Your reply")
+                           label=_("Your reply"))
 
 
 class CorrectionForm(forms.Form):

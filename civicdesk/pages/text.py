@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -53,12 +54,13 @@ def parse_local_time(value: str, tz: zoneinfo.ZoneInfo) -> datetime | None:
     try:
         naive = datetime.strptime(value[:16], LOCAL_INPUT)
     except ValueError:
-        raise ValidationError("Enter the date and time as YYYY-MM-DD HH:MM.") from None
+        raise ValidationError(_("Enter the date and time as YYYY-MM-DD HH:MM.")) from None
     local = naive.replace(tzinfo=tz, fold=0)
     as_utc = local.astimezone(UTC)
     if as_utc.astimezone(tz).replace(tzinfo=None) != naive:
         raise ValidationError(
-            f"{naive:%Y-%m-%d %H:%M} does not exist in {tz.key}: the clocks skip that hour."
+            _("%(time)s does not exist in %(zone)s: the clocks skip that hour.")
+            % {"time": f"{naive:%Y-%m-%d %H:%M}", "zone": tz.key}
         )
     return as_utc
 

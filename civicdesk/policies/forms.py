@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class PolicyEditorForm(forms.Form):
     document = forms.CharField(
-        label="Policy document (YAML)",
+        label=_("Policy document (YAML)"),
         strip=False,
         widget=forms.Textarea(
             attrs={
@@ -19,16 +20,16 @@ class PolicyEditorForm(forms.Form):
             }
         ),
     )
-    note = forms.CharField(label="What changed", max_length=500, required=False)
+    note = forms.CharField(label=_("What changed"), max_length=500, required=False)
     base = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
 class PolicyUploadForm(forms.Form):
     file = forms.FileField(
-        label="Policy file (.yaml or .yml, 256 kB at most)",
+        label=_("Policy file (.yaml or .yml, 256 kB at most)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".yaml,.yml"}),
     )
-    note = forms.CharField(label="What changed", max_length=500, required=False)
+    note = forms.CharField(label=_("What changed"), max_length=500, required=False)
 
 
 class ModerateForm(forms.Form):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from civicdesk.connectors.base import Capability, ConnectorError
 from civicdesk.connectors.registry import connector_for, limitation, supports
@@ -82,18 +83,21 @@ def _record_hide(
     in_force = policy_in_force(brand.organization)
     clause: ModerationClause | None = in_force.policy.clause(clause_id) if clause_id else None
     if clause is None:
-        raise ValidationError("Choose the policy clause under which this message is hidden.")
+        raise ValidationError(_("Choose the policy clause under which this message is hidden."))
     title = clause.title_in(language)
     if ModerationKind.HIDE not in clause.actions:
-        raise ValidationError(f"The policy's clause “{title}” does not allow hiding a message.")
+        raise ValidationError(
+            _("The policy's clause “%(title)s” does not allow hiding a message.")
+            % {"title": title}
+        )
     if message.status == MessageStatus.HIDDEN:
-        raise ValidationError("This message is already hidden.")
+        raise ValidationError(_("This message is already hidden."))
     # Conditional: if someone changed the message meanwhile, they win and we say so.
     changed = InboundMessage.objects.filter(pk=message.pk, status=message.status).update(
         status=MessageStatus.HIDDEN
     )
     if changed != 1:
-        raise ValidationError("The message changed while you were looking; try again.")
+        raise ValidationError(_("The message changed while you were looking; try again."))
     action = ModerationAction.objects.create(
         message=message,
         action=ModerationKind.HIDE,
@@ -124,14 +128,14 @@ def _record_unhide(*, message: InboundMessage, actor: User) -> ModerationAction:
     brand = message.channel.brand
     require(actor, brand, Perm.REPLY)
     if message.status != MessageStatus.HIDDEN:
-        raise ValidationError("This message is not hidden.")
+        raise ValidationError(_("This message is not hidden."))
     hid = message.moderation_actions.filter(action=ModerationKind.HIDE).first()
     restored = hid.previous_status if hid and hid.previous_status else MessageStatus.NEW
     changed = InboundMessage.objects.filter(pk=message.pk, status=MessageStatus.HIDDEN).update(
         status=restored
     )
     if changed != 1:
-        raise ValidationError("The message changed while you were looking; try again.")
+        raise ValidationError(_("The message changed while you were looking; try again."))
     action = ModerationAction.objects.create(
         message=message,
         action=ModerationKind.UNHIDE,

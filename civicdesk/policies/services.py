@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from civicdesk.organizations.access import User, is_org_admin, organizations_for
 from civicdesk.organizations.audit import audit
@@ -36,9 +37,9 @@ MAX_NOTE = 500
 def require_policy_admin(user: User, organization: Organization) -> None:
     """404 to someone outside the organization, 403 to a member who is not an admin of it."""
     if not organizations_for(user).filter(pk=organization.pk).exists():
-        raise Http404("No such organization")
+        raise Http404(_("No such organization"))
     if not is_org_admin(user, organization):
-        raise PermissionDenied("Only the organization's admins can change its policy.")
+        raise PermissionDenied(_("Only the organization's admins can change its policy."))
 
 
 def normalize_document(text: str) -> str:
@@ -50,13 +51,13 @@ def normalize_document(text: str) -> str:
 def validate_document(document: str) -> None:
     """Raise a ValidationError naming the bad field (and its line) if ``document`` is unusable."""
     if not document.strip():
-        raise ValidationError("The policy document is empty.", code="empty")
+        raise ValidationError(_("The policy document is empty."), code="empty")
     if len(document.encode("utf-8")) > MAX_DOCUMENT_BYTES:
-        raise ValidationError("The policy document is larger than 256 kB.", code="too_large")
+        raise ValidationError(_("The policy document is larger than 256 kB."), code="too_large")
     problem = document_problem(document)
     if problem is not None:
         raise ValidationError(
-            "%(where)s: %(problem)s",
+            _("%(where)s: %(problem)s"),
             code="invalid",
             params={
                 "where": problem.where,
@@ -87,8 +88,12 @@ def _new_version(
     if base_number is not None and base_number != number:
         who = latest.created_by.get_username() if latest else "someone"
         raise ValidationError(
-            f"{who} saved version {number} while you were editing version {base_number}. "
-            "Your text is kept below: compare it with the new version and save again.",
+            _(
+                "%(who)s saved version %(number)s while you were editing version "
+                "%(base_number)s. Your text is kept below: compare it with the new version "
+                "and save again."
+            )
+            % {"who": who, "number": number, "base_number": base_number},
             code="stale",
         )
     in_force = latest.document if latest else shipped_document()
@@ -98,7 +103,8 @@ def _new_version(
         same_meaning_is_unchanged and policy_from_yaml(document) == policy_from_yaml(in_force)
     ):
         raise ValidationError(
-            f"Nothing to save: this is already the policy in force ({_label(number)}).",
+            _("Nothing to save: this is already the policy in force (%(version)s).")
+            % {"version": _label(number)},
             code="unchanged",
         )
     version = PolicyVersion.objects.create(
@@ -184,7 +190,9 @@ def policy_restore(*, organization: Organization, actor: User, number: int) -> P
     require_policy_admin(actor, organization)
     document = version_document(organization, number)
     if document is None:
-        raise ValidationError(f"There is no version {number} to restore.", code="missing")
+        raise ValidationError(
+            _("There is no version %(number)s to restore.") % {"number": number}, code="missing"
+        )
     # Checked again: the rules may read documents differently since it was saved.
     validate_document(document)
     return _new_version(
@@ -205,22 +213,26 @@ def policy_import(
     require_policy_admin(actor, organization)
     name = os.path.basename(upload.name or "")[:100]
     if not name.lower().endswith(IMPORT_EXTENSIONS):
-        raise ValidationError("Upload a policy as a .yaml or .yml file.", code="file_type")
+        raise ValidationError(_("Upload a policy as a .yaml or .yml file."), code="file_type")
     if upload.size is not None and upload.size > MAX_DOCUMENT_BYTES:
         raise ValidationError(
-            f"{name} is larger than 256 kB; a policy is much smaller.", code="too_large"
+            _("%(name)s is larger than 256 kB; a policy is much smaller.") % {"name": name},
+            code="too_large",
         )
     raw = upload.read(MAX_DOCUMENT_BYTES + 1)
     if len(raw) > MAX_DOCUMENT_BYTES:
         raise ValidationError(
-            f"{name} is larger than 256 kB; a policy is much smaller.", code="too_large"
+            _("%(name)s is larger than 256 kB; a policy is much smaller.") % {"name": name},
+            code="too_large",
         )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError(f"{name} is not UTF-8 text.", code="encoding") from None
+        raise ValidationError(
+            _("%(name)s is not UTF-8 text.") % {"name": name}, code="encoding"
+        ) from None
     if "\x00" in text:
-        raise ValidationError(f"{name} is not a text file.", code="encoding")
+        raise ValidationError(_("%(name)s is not a text file.") % {"name": name}, code="encoding")
     document = normalize_document(text)
     validate_document(document)
     return _new_version(

@@ -32,7 +32,7 @@ def _organization(request: HtmxHttpRequest, org_pk: int) -> Organization:
     """The organization, if the user belongs to it (404 otherwise)."""
     organization = organizations_for(request.user).filter(pk=org_pk).first()
     if organization is None:
-        raise Http404("No such organization")
+        raise Http404(_("No such organization"))
     return organization
 
 
@@ -47,7 +47,7 @@ def _admin_organization(request: HtmxHttpRequest, org_pk: int) -> Organization:
 def policy_home(request: HtmxHttpRequest) -> HttpResponse:
     organization = organizations_for(request.user).order_by("name").first()
     if organization is None:
-        raise Http404("You do not belong to an organization.")
+        raise Http404(_("You do not belong to an organization."))
     return redirect("policy", org_pk=organization.pk)
 
 
@@ -101,7 +101,7 @@ def policy_save(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
     except ValidationError as error:
         # The text stays in the editor, with the problem beside it.
         return _page(request, organization, editor=form, problem=error)
-    messages.success(request, f"Version {version.number} saved.")
+    messages.success(request, _("Version %(number)s saved.") % {"number": version.number})
     return redirect("policy", org_pk=organization.pk)
 
 
@@ -169,7 +169,7 @@ def policy_import(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
     organization = _admin_organization(request, org_pk)
     form = PolicyUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "Choose a .yaml or .yml file to upload.")
+        messages.error(request, _("Choose a .yaml or .yml file to upload."))
         return redirect("policy", org_pk=organization.pk)
     try:
         version = services.policy_import(
@@ -181,7 +181,7 @@ def policy_import(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Version {version.number} saved.")
+        messages.success(request, _("Version %(number)s saved.") % {"number": version.number})
     return redirect("policy", org_pk=organization.pk)
 
 
@@ -197,8 +197,11 @@ def policy_restore(request: HtmxHttpRequest, org_pk: int, number: int) -> HttpRe
     else:
         messages.success(
             request,
-            f"Version {version.number} saved (a copy of "
-            f"{'version ' + str(number) if number else 'the defaults'}).",
+            _("Version %(number)s saved (a copy of version %(copied)s).")
+            % {"number": version.number, "copied": number}
+            if number
+            else _("Version %(number)s saved (a copy of the defaults).")
+            % {"number": version.number},
         )
     return redirect("policy", org_pk=organization.pk)
 
@@ -240,7 +243,7 @@ def message_moderate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     require(request.user, message.channel.brand, Perm.REPLY)
     form = ModerateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose what to do with the message.")
+        messages.error(request, _("Choose what to do with the message."))
     else:
         try:
             if form.cleaned_data["action"] == ModerationKind.HIDE:
@@ -258,13 +261,32 @@ def message_moderate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 def _report(request: HtmxHttpRequest, action: ModerationAction) -> None:
     """Say plainly what happened here and on the platform."""
-    verb = "Hidden" if action.action == ModerationKind.HIDE else "Shown again"
+    hidden = action.action == ModerationKind.HIDE
+    detail = {"detail": action.platform_detail}
     if action.platform_result == PlatformResult.DONE:
-        messages.success(request, f"{verb} here and on the platform.")
+        messages.success(
+            request,
+            _("Hidden here and on the platform.")
+            if hidden
+            else _("Shown again here and on the platform."),
+        )
     elif action.platform_result == PlatformResult.UNSUPPORTED:
-        messages.warning(request, f"{verb} in Civic Desk only: {action.platform_detail}.")
+        messages.warning(
+            request,
+            (
+                _("Hidden in Civic Desk only: %(detail)s.")
+                if hidden
+                else _("Shown again in Civic Desk only: %(detail)s.")
+            )
+            % detail,
+        )
     else:
         messages.warning(
             request,
-            f"{verb} in Civic Desk, but the platform did not follow: {action.platform_detail}",
+            (
+                _("Hidden in Civic Desk, but the platform did not follow: %(detail)s")
+                if hidden
+                else _("Shown again in Civic Desk, but the platform did not follow: %(detail)s")
+            )
+            % detail,
         )

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from civicdesk.organizations.access import Perm, User, require
@@ -27,20 +28,20 @@ MAX_PIXELS = 50_000_000
 def inspect_image(data: bytes) -> tuple[str, str, int, int]:
     """(content type, extension, width, height) of a real image, or ValidationError."""
     if len(data) > MAX_IMAGE_BYTES:
-        raise ValidationError("The image is larger than 8 MB.")
+        raise ValidationError(_("The image is larger than 8 MB."))
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind = image.format or ""
             width, height = image.size
             if width * height > MAX_PIXELS:
-                raise ValidationError("The image has too many pixels.")
+                raise ValidationError(_("The image has too many pixels."))
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError) as exc:
-        raise ValidationError("That file is not an image we can use (JPEG, PNG, GIF or "
-                              "WebP).") from exc
+        raise ValidationError(_("That file is not an image we can use (JPEG, PNG, GIF or "
+                              "WebP).")) from exc
     if kind not in FORMATS:
-        raise ValidationError("Use a JPEG, PNG, GIF or WebP image.")
+        raise ValidationError(_("Use a JPEG, PNG, GIF or WebP image."))
     content_type, extension = FORMATS[kind]
     return content_type, extension, width, height
 
@@ -48,14 +49,16 @@ def inspect_image(data: bytes) -> tuple[str, str, int, int]:
 def _alt_texts(values: Mapping[str, str]) -> dict[str, str]:
     cleaned = {lang: " ".join(text.split()) for lang, text in values.items() if text.strip()}
     if any(len(text) > MAX_ALT_TEXT for text in cleaned.values()):
-        raise ValidationError(f"Alt text is limited to {MAX_ALT_TEXT} characters.")
+        raise ValidationError(
+            _("Alt text is limited to %(count)s characters.") % {"count": MAX_ALT_TEXT}
+        )
     return cleaned
 
 
 def _content_changed(post: Post, actor: User, action: str, data: dict[str, object]) -> None:
     """Images are content: a change sends an approved post back to draft."""
     if post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
-        raise ValidationError("Part of this post is already published or being published.")
+        raise ValidationError(_("Part of this post is already published or being published."))
     from civicdesk.publishing.models import PublicationState as S
     from civicdesk.publishing.state import PENDING, move_many
 
@@ -75,7 +78,9 @@ def media_attach(*, post: Post, actor: User, data: bytes, filename: str,
     post = Post.objects.select_for_update().select_related("brand").get(pk=post.pk)
     require(actor, post.brand, Perm.COMPOSE)
     if post.media.count() >= MAX_IMAGES:
-        raise ValidationError(f"A post can carry at most {MAX_IMAGES} images.")
+        raise ValidationError(
+            _("A post can carry at most %(count)s images.") % {"count": MAX_IMAGES}
+        )
     content_type, extension, width, height = inspect_image(data)
     item = PostMedia(post=post, content_type=content_type, size=len(data), width=width,
                      height=height, alt_texts=_alt_texts(alt_texts),

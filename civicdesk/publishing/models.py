@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.organizations.models import Brand, Channel, Organization
 
@@ -73,7 +74,7 @@ class Post(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
     )
-    title = models.CharField(max_length=200, help_text="For the team, not published.")
+    title = models.CharField(max_length=200, help_text=_("For the team, not published."))
     pillar = models.ForeignKey(Pillar, on_delete=models.SET_NULL, null=True, blank=True)
     campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True)
     channels = models.ManyToManyField(Channel, related_name="posts")

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from civicdesk.connectors.base import Capability
 from civicdesk.connectors.registry import limitation, supports
@@ -174,10 +175,10 @@ def post_update(*, post: Post, actor: User, draft: Draft) -> Post:
     post = _lock(post)
     require(actor, post.brand, Perm.COMPOSE)
     if post.status == PostStatus.CANCELLED:
-        raise ValidationError("This post was cancelled.")
+        raise ValidationError(_("This post was cancelled."))
     if post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
         raise ValidationError(
-            "Part of this post is already published or being published; it cannot be edited."
+            _("Part of this post is already published or being published; it cannot be edited.")
         )
     _validate(post.brand, draft)
     before = _content_of(post)
@@ -250,7 +251,7 @@ def post_submit(*, post: Post, actor: User) -> Post:
     post = _lock(post)
     require(actor, post.brand, Perm.COMPOSE)
     if post.status != PostStatus.DRAFT:
-        raise ValidationError("Only a draft can be submitted for approval.")
+        raise ValidationError(_("Only a draft can be submitted for approval."))
     _refuse_past_time(post, gettext(
         "The scheduled time has already passed, so the post would be missed: choose a new "
         "time before submitting it for approval."))
@@ -300,9 +301,9 @@ def post_approve(*, post: Post, actor: User, comment: str = "") -> Post:
     post = _lock(post)
     require(actor, post.brand, Perm.APPROVE)
     if post.status != PostStatus.IN_REVIEW:
-        raise ValidationError("Only a post in review can be approved.")
+        raise ValidationError(_("Only a post in review can be approved."))
     if post.author_id == actor.pk:
-        raise PermissionDenied("No one approves their own post.")
+        raise PermissionDenied(_("No one approves their own post."))
     _refuse_past_time(post, gettext(
         "The scheduled time has already passed, so the post would be missed: it needs a new "
         "time before it can be approved."))
@@ -311,7 +312,7 @@ def post_approve(*, post: Post, actor: User, comment: str = "") -> Post:
     _refuse_blocking(post, gettext("This post cannot be approved until it is fixed:"), findings)
     current = post.approvals.filter(revision=post.revision, approved=True)
     if current.filter(approver_id=actor.pk).exists():
-        raise PermissionDenied("You have already approved this version; another approver must.")
+        raise PermissionDenied(_("You have already approved this version; another approver must."))
     tier = current.count() + 1
     Approval.objects.create(post=post, approver=actor, tier=tier, revision=post.revision,
                             approved=True, comment=comment[:5000])
@@ -338,11 +339,11 @@ def post_send_back(*, post: Post, actor: User, comment: str) -> Post:
     post = _lock(post)
     require(actor, post.brand, Perm.APPROVE)
     if post.status not in (PostStatus.IN_REVIEW, PostStatus.APPROVED):
-        raise ValidationError("Only a post in review or approved can be sent back.")
+        raise ValidationError(_("Only a post in review or approved can be sent back."))
     if not comment.strip():
-        raise ValidationError("Say what needs to change.")
+        raise ValidationError(_("Say what needs to change."))
     if post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
-        raise ValidationError("Part of this post is already being published.")
+        raise ValidationError(_("Part of this post is already being published."))
     Approval.objects.create(post=post, approver=actor, tier=0, revision=post.revision,
                             approved=False, comment=comment[:5000])
     post.status = PostStatus.DRAFT
@@ -381,13 +382,13 @@ def publication_retry(*, publication: Publication, actor: User,
         "post__brand").get(pk=publication.pk)
     require(actor, publication.post.brand, Perm.PUBLISH_CONTROL)
     if publication.post.status != PostStatus.APPROVED:
-        raise ValidationError("Only an approved post can be sent again.")
+        raise ValidationError(_("Only an approved post can be sent again."))
     if publication.state not in (S.FAILED, S.MISSED):
-        raise ValidationError("Only a failed or missed publication can be sent again.")
+        raise ValidationError(_("Only a failed or missed publication can be sent again."))
     when = at or timezone.now()
     if not move(publication, S.SCHEDULED, scheduled_at=when, next_attempt_at=when,
                 attempts=0, status_reason="Sent again by hand."):
-        raise ValidationError("This publication changed meanwhile; reload and try again.")
+        raise ValidationError(_("This publication changed meanwhile; reload and try again."))
     audit(organization=publication.post.brand.organization_id, actor=actor,
           action="publication.retry", target=publication, data={"at": when})
     return publication
@@ -402,7 +403,7 @@ def publication_remove(*, publication: Publication, actor: User) -> Publication:
         "post__brand", "channel").get(pk=publication.pk)
     require(actor, publication.post.brand, Perm.PUBLISH_CONTROL)
     if publication.state != S.PUBLISHED:
-        raise ValidationError("Only a published post can be removed from its platform.")
+        raise ValidationError(_("Only a published post can be removed from its platform."))
     channel = publication.channel
     if not supports(channel, Capability.DELETE):
         raise ValidationError(limitation(channel, Capability.DELETE)

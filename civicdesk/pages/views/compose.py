@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicdesk.organizations.access import Perm, brands_for
@@ -26,7 +27,7 @@ def _default_brand(request: HtmxHttpRequest) -> Brand:
         return brand_for(request, brand_id, Perm.COMPOSE)
     brand = brands_for(request.user, Perm.COMPOSE).order_by("organization__name", "name").first()
     if brand is None:
-        raise PermissionDenied("Your role on your brands does not allow writing posts.")
+        raise PermissionDenied(_("Your role on your brands does not allow writing posts."))
     return brand
 
 

@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.connectors.auth import AuthFlow, ConnectedAccount, FlowKind
@@ -74,7 +76,7 @@ def connect_start_page(request: HtmxHttpRequest) -> HttpResponse:
     brand_id = int_param(request.GET.get("brand"))
     brand = next((b for b in brands if b.pk == brand_id), brands[0] if brands else None)
     if brand is None:
-        messages.error(request, "You manage no brand, so you cannot connect accounts.")
+        messages.error(request, _("You manage no brand, so you cannot connect accounts."))
         return redirect("channels")
     return render(request, "pages/connect.html",
                   {"brands": brands, "brand": brand, "options": platform_options()})
@@ -89,7 +91,7 @@ def connect_begin(request: HtmxHttpRequest) -> HttpResponse:
     brand = brand_for(request, int_param(request.POST.get("brand")) or 0, Perm.MANAGE)
     platform = request.POST.get("platform", "")
     if not offered(platform):
-        messages.error(request, "Choose a platform.")
+        messages.error(request, _("Choose a platform."))
         return redirect(f"{reverse('channel-connect')}?brand={brand.pk}")
     flow = auth_flow_for(platform)
     fields = {f.name: request.POST.get(f.name, "").strip() for f in flow.form_fields}
@@ -109,7 +111,11 @@ def connect_begin(request: HtmxHttpRequest) -> HttpResponse:
                                         "pending": encrypt_json(pending)}
         return HttpResponseRedirect(start.url)
     except (ConnectorError, ValueError) as error:
-        messages.error(request, f"{Platform(platform).label} did not accept this: {error}")
+        messages.error(
+            request,
+            _("%(platform)s did not accept this: %(error)s")
+            % {"platform": Platform(platform).label, "error": error},
+        )
         return redirect(f"{reverse('channel-connect')}?brand={brand.pk}")
     finally:
         flow.close()
@@ -120,13 +126,15 @@ def connect_callback(request: HtmxHttpRequest, platform: str) -> HttpResponse:
     saved: dict[str, Any] = request.session.pop(SESSION_KEY, {}) or {}
     if not saved or saved.get("platform") != platform or not secrets.compare_digest(
             str(saved.get("state", "")), request.GET.get("state", "")):
-        messages.error(request, "That sign-in could not be matched to one you started. "
-                                "Please start again.")
+        messages.error(request, _("That sign-in could not be matched to one you started. "
+                                "Please start again."))
         return redirect("channels")
     brand = brand_for(request, int(saved["brand"]), Perm.MANAGE)
     if request.GET.get("error"):
-        messages.error(request, "The platform did not give access: "
-                                f"{request.GET.get('error_description') or request.GET['error']}")
+        reason = request.GET.get("error_description") or request.GET["error"]
+        messages.error(
+            request, _("The platform did not give access: %(reason)s") % {"reason": reason}
+        )
         return redirect("channels")
     flow = auth_flow_for(platform)
     try:
@@ -134,7 +142,7 @@ def connect_callback(request: HtmxHttpRequest, platform: str) -> HttpResponse:
                                params=request.GET.dict(),
                                pending=decrypt_json(str(saved["pending"])))
     except (ConnectorError, ValueError) as error:
-        messages.error(request, f"Connecting failed: {error}")
+        messages.error(request, _("Connecting failed: %(error)s") % {"error": error})
         return redirect("channels")
     finally:
         flow.close()
@@ -144,12 +152,16 @@ def connect_callback(request: HtmxHttpRequest, platform: str) -> HttpResponse:
 def _connect_accounts(request: HtmxHttpRequest, brand: Brand, platform: str,
                       accounts: list[ConnectedAccount]) -> HttpResponse:
     if not accounts:
-        messages.error(request, "The platform gave access to no account we can use.")
+        messages.error(request, _("The platform gave access to no account we can use."))
         return redirect("channels")
     if len(accounts) == 1:
         channel = channel_connect(brand=brand, platform=platform, account=accounts[0],
                                   actor=request.user)
-        messages.success(request, f"Connected @{channel.handle} to {brand.name}.")
+        messages.success(
+            request,
+            _("Connected @%(handle)s to %(brand)s.")
+            % {"handle": channel.handle, "brand": brand.name},
+        )
         return redirect("channels")
     # Several accounts (Facebook Pages, LinkedIn organizations): the person chooses.
     request.session[SESSION_KEY + ".choose"] = {
@@ -188,7 +200,7 @@ def _unpack(raw: str) -> ConnectedAccount:
 def connect_choose(request: HtmxHttpRequest) -> HttpResponse:
     saved = request.session.pop(SESSION_KEY + ".choose", None)
     if not saved:
-        messages.error(request, "Nothing to choose from any more; please start again.")
+        messages.error(request, _("Nothing to choose from any more; please start again."))
         return redirect("channels")
     brand = brand_for(request, int(saved["brand"]), Perm.MANAGE)
     packed = decrypt_json(saved["accounts"])
@@ -196,7 +208,15 @@ def connect_choose(request: HtmxHttpRequest) -> HttpResponse:
     for raw in chosen:
         channel_connect(brand=brand, platform=saved["platform"], account=_unpack(raw),
                         actor=request.user)
-    messages.success(request, f"Connected {len(chosen)} account(s) to {brand.name}.")
+    messages.success(
+        request,
+        ngettext(
+            "Connected %(count)s account to %(brand)s.",
+            "Connected %(count)s accounts to %(brand)s.",
+            len(chosen),
+        )
+        % {"count": len(chosen), "brand": brand.name},
+    )
     return redirect("channels")
 
 
@@ -205,5 +225,7 @@ def channel_disconnect_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     channel = get_object_or_404(Channel.objects.select_related("brand"), pk=pk)
     require(request.user, channel.brand, Perm.MANAGE)
     channel_disconnect(channel=channel, actor=request.user)
-    messages.success(request, f"Disconnected @{channel.handle}. Its history stays.")
+    messages.success(
+        request, _("Disconnected @%(handle)s. Its history stays.") % {"handle": channel.handle}
+    )
     return redirect("channels")

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.organizations.access import can_control_publishing, organizations_for
@@ -37,7 +38,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 def publishing_switch(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
     org = get_object_or_404(organizations_for(request.user), pk=org_pk)
     if not can_control_publishing(request.user, org):
-        raise PermissionDenied("Only organization admins and managers can stop all posts.")
+        raise PermissionDenied(_("Only organization admins and managers can stop all posts."))
     form = PauseForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("__all__", []):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.organizations.access import Perm
@@ -23,7 +24,7 @@ def media_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if upload is None:
         from django.contrib import messages
 
-        messages.error(request, "Choose an image to add.")
+        messages.error(request, _("Choose an image to add."))
         return redirect("post-detail", pk=pk)
     # Read at most one byte over the limit: the action gives the message.
     data = upload.read(MAX_IMAGE_BYTES + 1)

@@ -7,6 +7,7 @@ import re
 from django.contrib.auth.decorators import login_not_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 # Only names the media builder makes: the SHA-256 of the bytes and an image extension.
@@ -19,7 +20,7 @@ TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "
 @require_GET
 def public_media(request: HttpRequest, name: str) -> FileResponse:
     if not PUBLIC_NAME.match(name) or not default_storage.exists(f"public/{name}"):
-        raise Http404("No such image")
+        raise Http404(_("No such image"))
     response = FileResponse(default_storage.open(f"public/{name}", "rb"),
                             content_type=TYPES[name.rsplit(".", 1)[1]])
     response["Content-Security-Policy"] = "default-src 'none'"
