@@ -19,16 +19,12 @@ from django.http import HttpRequest
 from civicdesk.accounts.services import signin_event_record, user_for_identifier
 from civicdesk.accounts.sessions import SEEN_AT, SIGNED_IN_AT
 
-# allauth sends a notice for each of these; each is also an audit event.
+# allauth sends a notice for each of these; each is also an audit event. Second factors
+# are audited from allauth's own signals (receivers.py), mail or no mail.
 NOTICE_ACTIONS = {
     "account/email/password_changed": "password.changed",
     "account/email/password_set": "password.set",
     "account/email/password_reset": "password.reset",
-    "mfa/email/totp_activated": "mfa.totp.added",
-    "mfa/email/totp_deactivated": "mfa.totp.removed",
-    "mfa/email/webauthn_added": "mfa.passkey.added",
-    "mfa/email/webauthn_removed": "mfa.passkey.removed",
-    "mfa/email/recovery_codes_generated": "mfa.recovery_codes.generated",
 }
 
 
