@@ -18,10 +18,10 @@ from civicdesk.connectors.base import (
     RetryableError,
 )
 from civicdesk.connectors.registry import connector_for
+from civicdesk.core.backoff import backoff_delay
 from civicdesk.inbox import state
 from civicdesk.inbox.models import InboundMessage, MessageStatus, Reply, ReplyState
 from civicdesk.organizations.models import Channel, ChannelHealth
-from civicdesk.publishing.backoff import backoff_delay
 
 logger = logging.getLogger(__name__)
 MAX_REPLY_ATTEMPTS = 6

@@ -42,8 +42,8 @@ from civicdesk.connectors.base import (
 )
 from civicdesk.connectors.registry import connector_class, connector_for
 from civicdesk.connectors.tokens import note_rate_limit
+from civicdesk.core.backoff import backoff_delay
 from civicdesk.organizations.models import Channel, ChannelHealth
-from civicdesk.publishing.backoff import backoff_delay
 from civicdesk.publishing.checks import last_check
 from civicdesk.publishing.ledger import record_attempt
 from civicdesk.publishing.models import AttemptOutcome, Post, Publication

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from civicdesk.connectors.base import ConnectorError, RetryableError
 from civicdesk.connectors.registry import connector_for
-from civicdesk.publishing.backoff import backoff_delay
+from civicdesk.core.backoff import backoff_delay
 from civicdesk.publishing.ledger import record_attempt
 from civicdesk.publishing.models import AttemptOutcome, Publication
 from civicdesk.publishing.models import PublicationState as S

@@ -17,11 +17,11 @@ from civicdesk.connectors.base import (
     RejectedError,
     RetryableError,
 )
+from civicdesk.core.backoff import backoff_delay
 from civicdesk.organizations.models import ChannelHealth
 from civicdesk.organizations.services import publishing_pause
 from civicdesk.publishing import publisher
 from civicdesk.publishing import services as pub_services
-from civicdesk.publishing.backoff import backoff_delay
 from civicdesk.publishing.models import AttemptOutcome, Post, PostStatus, Publication
 from civicdesk.publishing.models import PublicationState as S
 from civicdesk.publishing.state import InvalidTransition, can_move, move
