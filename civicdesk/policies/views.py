@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from civicdesk.core.http import HtmxHttpRequest
 from civicdesk.inbox.models import InboundMessage
 from civicdesk.organizations.access import (
     Perm,
@@ -21,7 +22,6 @@ from civicdesk.organizations.access import (
     require,
 )
 from civicdesk.organizations.models import Organization
-from civicdesk.pages.views.common import HtmxHttpRequest
 from civicdesk.policies import moderation, selectors, services
 from civicdesk.policies.form_editor import PolicyFormEditor
 from civicdesk.policies.forms import ModerateForm, PolicyEditorForm, PolicyUploadForm

@@ -1,5 +1,6 @@
-"""What every view shares: the htmx-aware request type, object lookups with access checks,
-and turning an action's refusal into a message instead of an error page."""
+"""What every view shares: the htmx-aware request type (``core/http.py``), object lookups
+with access checks, and turning an action's refusal into a message instead of an error
+page."""
 
 from __future__ import annotations
 
@@ -10,15 +11,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django_htmx.middleware import HtmxDetails
 
+from civicdesk.core.http import HtmxHttpRequest as HtmxHttpRequest  # for the views
 from civicdesk.organizations.access import Perm, require
 from civicdesk.organizations.models import Brand
 from civicdesk.publishing.models import Post
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def post_for(request: HttpRequest, pk: int, perm: Perm) -> Post:
