@@ -64,14 +64,18 @@ INSTALLED_APPS = [
     "civicdesk.pages",
     "civicdesk.policies",
     "civicdesk.runtime",  # the worker, the server, the demo: above every other app
+    "civicdesk.sso",
     # Sign-in: accounts (username or email, password reset, lockout), second factors (TOTP,
-    # recovery codes, passkeys) and each person's list of sessions. Single sign-on
-    # (allauth.socialaccount with OpenID Connect or SAML) slots in beside these.
+    # recovery codes, passkeys), each person's list of sessions, and single sign-on per
+    # organization (OpenID Connect, SAML 2.0; configured in the database, civicdesk/sso).
     "django.contrib.humanize",  # allauth's session list says "5 minutes ago"
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
 ]
 
 MIDDLEWARE = [
@@ -89,7 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # Idle and absolute session limits, then the organization's second-factor rule.
-    "civicdesk.accounts.middleware.SessionPolicyMiddleware",
+    # The session rules of accounts, with single sign-on's answer to the second-factor rule.
+    "civicdesk.sso.middleware.SignOnPolicyMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -141,7 +146,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
-ACCOUNT_ADAPTER = "civicdesk.accounts.adapter.AccountAdapter"
+# The sign-in adapter with single sign-on's rules (SSO only) on top of accounts' own.
+ACCOUNT_ADAPTER = "civicdesk.sso.adapter.AccountAdapter"
 USERSESSIONS_ADAPTER = "civicdesk.accounts.adapter.UserSessionsAdapter"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
@@ -165,6 +171,15 @@ ACCOUNT_RATE_LIMITS = {
     "login": f"{env_int('SIGNIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE', 30)}/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+# Single sign-on (civicdesk/sso): each organization's providers are SocialApp rows; the
+# adapter matches people by verified email and never lets anyone sign themselves up.
+SOCIALACCOUNT_ADAPTER = "civicdesk.sso.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # matching is ours: members of the IdP's organization
+SOCIALACCOUNT_LOGIN_ON_GET = False  # sign-in buttons post, so a link cannot start a sign-in
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("SSO_REQUEST_TIMEOUT_SECONDS", 10)
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Civic Desk")

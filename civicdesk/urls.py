@@ -7,6 +7,8 @@ from django.urls import include, path
 
 from civicdesk.accounts import views as account_views
 from civicdesk.connectors.bluesky import oauth as bluesky_oauth
+from civicdesk.pages.views import settings_sso
+from civicdesk.sso import views as sso_views
 
 # The admin has no sign-in form of its own: it sends people to ours, with its lockout and
 # second step.
@@ -18,6 +20,16 @@ urlpatterns = [
     # (allauth.socialaccount: OpenID Connect, SAML) is mounted here too when added.
     path("accounts/language/", account_views.account_language, name="account-language"),
     path("accounts/", include("allauth.urls")),
+    # Single sign-on: allauth.socialaccount's /accounts/oidc/<id>/ and /accounts/saml/<id>/
+    # above; the address-to-provider step of the sign-in page and the settings screen here.
+    path("sso/find/", sso_views.sso_find, name="sso-find"),
+    path("settings/<int:org_pk>/sso/", settings_sso.settings_sso, name="settings-sso"),
+    path("settings/<int:org_pk>/sso/<str:protocol>/new/", settings_sso.settings_sso_provider,
+         name="settings-sso-provider-add"),
+    path("settings/<int:org_pk>/sso/<str:protocol>/<int:pk>/",
+         settings_sso.settings_sso_provider, name="settings-sso-provider-edit"),
+    path("settings/<int:org_pk>/sso/providers/<int:pk>/remove/",
+         settings_sso.settings_sso_remove, name="settings-sso-provider-remove"),
     # Bluesky's authorization servers read who we are from here (atproto OAuth).
     path("oauth/bluesky/client-metadata.json",
          login_not_required(bluesky_oauth.client_metadata_view), name="bluesky-client-metadata"),
