@@ -57,6 +57,7 @@ class Example:
     label: str
     group: str
     extra: str = ""
+    author: str = ""  # CrisisLex: the information source (eyewitness, media, government, ...)
 
 
 def _rows(path: Path, delimiter: str) -> list[list[str]]:
@@ -143,7 +144,14 @@ def _parse(kind: str, path: Path, rows: list[list[str]]) -> list[Example]:
         for row in body:
             itype = CRISIS_TYPE_MAP.get(col(row, "information type").strip().lower(), "")
             info = col(row, "informativeness").strip().lower()
-            out.append(Example(col(row, "tweet id"), col(row, "tweet text"), itype, event, info))
+            author = (
+                col(row, "information source").strip().lower()
+                if "information source" in index
+                else ""
+            )
+            out.append(
+                Example(col(row, "tweet id"), col(row, "tweet text"), itype, event, info, author)
+            )
     elif kind == TWEETLID:
         for row in body:
             out.append(
