@@ -12,9 +12,10 @@ from dataclasses import replace
 import regex
 
 from . import text as tx
-from .entities import extract, extract_urls
+from .entities import extract
 from .platforms import Counting, PlatformRules, platform_limits
 from .types import Entity, Facet, Measurement
+from .x_entities import find_urls
 
 # Code points outside X's weight-1 ranges.
 _X_HEAVY = regex.compile(r"[^\x00-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
@@ -34,7 +35,7 @@ def _x_weight(text: str, emoji_parsing: bool) -> int:
 def x_weighted_length(text: str, *, url_length: int = 23, emoji_parsing: bool = True) -> int:
     """twitter-text's weighted length (v3 configuration by default; v2 without emoji parsing)."""
     normalized = tx.nfc(text)
-    urls = extract_urls(normalized, bare_domains=True) if "." in normalized else []
+    urls = find_urls(normalized)
     total = 0
     cursor = 0
     for url in urls:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import regex
 
 from .types import Entity
+from .x_entities import MASTODON_LINKS, extract_x, find_urls
 
 # Generic top-level domains a bare domain (no "https://") may end in; two-letter country codes
 # are recognised by shape. Links with an explicit scheme accept any alphabetic TLD.
@@ -205,8 +206,12 @@ def extract_hashtags(text: str, grammar: Grammar, urls: list[Entity]) -> list[En
 
 def extract(text: str, platform: str) -> tuple[list[Entity], list[Entity], list[Entity]]:
     """(urls, mentions, hashtags) in ``text`` as ``platform`` sees them."""
+    if platform == "x":
+        return extract_x(text)
     grammar = GRAMMARS.get(platform, DEFAULT_GRAMMAR)
-    if grammar.whole_token_links:
+    if platform == "mastodon":
+        urls = find_urls(text, MASTODON_LINKS)
+    elif grammar.whole_token_links:
         urls = [
             Entity("url", m.group(), m.start(), m.end()) for m in _WHOLE_TOKEN_LINK.finditer(text)
         ]

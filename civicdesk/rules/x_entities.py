@@ -1,0 +1,369 @@
+"""X's own grammar for links, mentions, hashtags and cashtags (twitter-text's published rules).
+
+X counts every link as 23, so what X takes for a link decides a post's length; the rules here
+are checked against every case of twitter-text's conformance suite (extract.yml, validate.yml
+and tlds.yml, see tests/rules/test_x_conformance.py). In short:
+
+- A link starts after a character that is not a letter or digit of ASCII, ``@``, ``$`` or
+  ``#`` (bidirectional controls are allowed). Its host ends in a top-level domain of X's list
+  (``x_tlds.yaml``) or in punycode; without ``https://`` only its ASCII part is a link, so a
+  link stops where CJK text begins. The path keeps letters, digits, Cyrillic, Latin accents
+  and URL punctuation, balanced parentheses, and never ends on ``.``, ``,``, ``!`` and the
+  like. Hosts must survive IDNA (labels of at most 63 characters once encoded); ``t.co``
+  links stop after their slug.
+- A mention is ``@`` or ``＠`` and 1-15 of ``A-Za-z0-9_``, not after an ASCII letter or digit
+  (except "RT"), never followed by ``@``, an accented Latin letter or ``://``; ``@user/list``
+  mentions a list.
+- A hashtag is ``#`` or ``＃`` and letters, marks, digits, underscores and a few joiners, with
+  at least one letter; it may follow an emoji (variation selectors included), not a letter,
+  digit or ``&``, and is no hashtag when ``#`` or ``://`` follows.
+
+Offsets are code points, as everywhere in the rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import regex
+import yaml
+
+from .types import Entity
+
+TLD_FILE = Path(__file__).with_name("x_tlds.yaml")
+
+_SPACES = "\t\n\x0b\x0c\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_DIRECTIONAL = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_INVALID = "\ufffe\ufeff\uffff"
+_PUNCTUATION = r"""!"#$%&'()*+,\-./:;<=>?@\[\]^_`{|}~"""
+_LATIN_ACCENTS = (
+    "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b"
+    "\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
+)
+_DOMAIN_CHAR = rf"[^{_DIRECTIONAL}{_PUNCTUATION}{_SPACES}\x00-\x1f\x7f{_INVALID}\ud800-\udfff]"
+
+MAX_URL_LENGTH = 4096
+MAX_TCO_SLUG_LENGTH = 40
+MAX_SCREEN_NAME = 15
+
+
+@cache
+def x_tlds() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(country, generic) top-level domains X links, from ``x_tlds.yaml``."""
+    data = yaml.safe_load(TLD_FILE.read_text(encoding="utf-8"))
+    return tuple(data["country"]), tuple(data["generic"])
+
+
+def _tld_pattern() -> str:
+    country, generic = x_tlds()
+    names = sorted({*country, *generic}, key=lambda t: (-len(t), t))
+    alternatives = "|".join(regex.escape(name) for name in names)
+    return rf"(?:(?i:{alternatives})(?=[^0-9A-Za-z@+\-]|$)|(?i:xn--[\-0-9a-z]+))"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkGrammar:
+    """Which links a platform built on twitter-text's rules finds."""
+
+    protocol: regex.Pattern[str]
+    bare_domains: bool
+    path_char: regex.Pattern[str]
+    path_end: regex.Pattern[str]
+    query_char: regex.Pattern[str]
+    # X shortens t.co links to their slug; platforms that keep the link as written do not.
+    tco_slugs: bool = True
+
+
+@cache
+def _domain() -> regex.Pattern[str]:
+    c = _DOMAIN_CHAR
+    sub = rf"(?:(?:{c}(?:[_\-]|{c})*)?{c}\.)"
+    name = rf"(?:(?:{c}(?:-|{c})*)?{c}\.)"
+    return regex.compile(rf"{sub}*{name}{_tld_pattern()}", regex.VERSION0)
+
+
+@cache
+def _ascii_domain() -> regex.Pattern[str]:
+    return regex.compile(rf"(?:[A-Za-z0-9\-_{_LATIN_ACCENTS}]+\.)+{_tld_pattern()}")
+
+
+_PATH_X = regex.compile(
+    rf"[A-Za-z\p{{Cyrillic}}0-9!*';:=+,.$/%#\[\]\p{{Pd}}_~&|@{_LATIN_ACCENTS}]"
+)
+_PATH_END_X = regex.compile(rf"[A-Za-z\p{{Cyrillic}}0-9=_#/+\-{_LATIN_ACCENTS}]")
+_QUERY_X = regex.compile(r"[A-Za-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@]")
+_QUERY_END = regex.compile(r"[A-Za-z0-9_&=#/\-]")
+
+X_LINKS = LinkGrammar(
+    protocol=regex.compile(r"https?://", regex.IGNORECASE),
+    bare_domains=True,
+    path_char=_PATH_X,
+    path_end=_PATH_END_X,
+    query_char=_QUERY_X,
+)
+# Mastodon counts links with twitter-text's grammar as it patches it: more schemes, any
+# non-space character in a path, and no link without a scheme.
+MASTODON_LINKS = LinkGrammar(
+    protocol=regex.compile(
+        r"(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://", regex.IGNORECASE
+    ),
+    bare_domains=False,
+    path_char=regex.compile(r"[^\p{White_Space}<>()?]"),
+    path_end=regex.compile(r"""[^\p{White_Space}()?!*"'「」<>;:=,.$%\[\]~&|@]"""),
+    query_char=regex.compile(r"[A-Za-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@^]"),
+    tco_slugs=False,
+)
+
+_URL_PRECEDING_INVALID = regex.compile(rf"[A-Za-z0-9@＠$#＃{_INVALID}]")
+_DIRECTIONAL_CHAR = regex.compile(rf"[{_DIRECTIONAL}]")
+_TCO = regex.compile(r"https?://t\.co/([A-Za-z0-9]+)", regex.IGNORECASE)
+_PORT = regex.compile(r":[0-9]+")
+
+
+@cache
+def _balanced_parens(char: regex.Pattern[str]) -> regex.Pattern[str]:
+    """``(...)`` in a path, one nested pair allowed, e.g. ``/wiki/Primer_(film)``."""
+    c = char.pattern
+    return regex.compile(rf"\((?:{c}++|{c}*+\({c}++\){c}*+)\)")
+
+
+def _path_end(text: str, pos: int, grammar: LinkGrammar) -> int:
+    """End of a path starting with the ``/`` at ``pos``: it ends on an ending character."""
+    i = good = pos + 1
+    while i < len(text):
+        c = text[i]
+        if c == "(":
+            parens = _balanced_parens(grammar.path_char).match(text, i)
+            if parens is None:
+                break
+            i = good = parens.end()
+        elif grammar.path_char.match(c):
+            i += 1
+            if grammar.path_end.match(c):
+                good = i
+        else:
+            break
+    return good
+
+
+def _query_end(text: str, pos: int, grammar: LinkGrammar) -> int | None:
+    """End of a query starting with the ``?`` at ``pos``, or None when it has no valid end."""
+    i, good = pos + 1, None
+    while i < len(text) and grammar.query_char.match(text[i]):
+        i += 1
+        if _QUERY_END.match(text[i - 1]):
+            good = i
+    return good
+
+
+def _valid_host(url_length: int, host: str, *, protocol: bool) -> bool:
+    """The host survives IDNA (labels of 1-63 characters) and the link stays under 4096."""
+    try:
+        encoded = host.encode("idna")
+    except UnicodeError:
+        return False
+    url_length += max(0, len(encoded) - len(host))
+    if not protocol:
+        url_length += len("https://")
+    return url_length <= MAX_URL_LENGTH
+
+
+def _can_start_url(text: str, start: int, resume: int) -> bool:
+    if start == 0:
+        return True
+    if start - 1 < resume:
+        return False  # the character before belongs to the previous match
+    before = text[start - 1]
+    return bool(_DIRECTIONAL_CHAR.match(before)) or not _URL_PRECEDING_INVALID.match(before)
+
+
+def find_urls(text: str, grammar: LinkGrammar = X_LINKS) -> list[Entity]:
+    """Links in ``text`` as the grammar's platform finds them."""
+    if "." not in text:
+        return []
+    found: list[Entity] = []
+    domain_re = _domain()
+    resume = 0
+    i = 0
+    while i < len(text):
+        if not _can_start_url(text, i, resume):
+            i += 1
+            continue
+        protocol = grammar.protocol.match(text, i)
+        domain = domain_re.match(text, protocol.end()) if protocol else None
+        if domain is None:
+            protocol = None
+            domain = domain_re.match(text, i) if grammar.bare_domains else None
+        if domain is None:
+            i += 1
+            continue
+        end = domain.end()
+        if port := _PORT.match(text, end):
+            end = port.end()
+        has_path = end < len(text) and text[end] == "/"
+        if has_path:
+            end = _path_end(text, end, grammar)
+        if end < len(text) and text[end] == "?":
+            end = _query_end(text, end, grammar) or end
+        resume = i = end
+        url = text[domain.start() if protocol is None else protocol.start() : end]
+        if protocol is None:
+            if domain.start() > 0 and text[domain.start() - 1] in "-_./":
+                continue
+            last: Entity | None = None
+            for ascii in _ascii_domain().finditer(domain.group()):
+                if _valid_host(len(url), ascii.group(), protocol=False):
+                    start = domain.start() + ascii.start()
+                    last = Entity("url", ascii.group(), start, domain.start() + ascii.end())
+                    found.append(last)
+            if last is not None and has_path:
+                found[-1] = Entity("url", text[last.start : end], last.start, end)
+            continue
+        if grammar.tco_slugs and (tco := _TCO.match(url)):
+            if len(tco.group(1)) > MAX_TCO_SLUG_LENGTH:
+                continue
+            tco_end = tco.end()
+            if tco_end < len(url) and url[tco_end] == "?":
+                tco_end = _query_end(url, tco_end, grammar) or tco_end
+            url = url[:tco_end]
+            end = protocol.start() + tco_end
+        if _valid_host(len(url), domain.group(), protocol=True):
+            found.append(Entity("url", url, protocol.start(), end))
+    return found
+
+
+# Mentions -------------------------------------------------------------------------------
+
+_MENTION = regex.compile(
+    r"(?:(?<=^|[^A-Za-z0-9_!#$%&*@＠])|(?<=(?:^|[^A-Za-z0-9_+~.\-])[rR][tT]:?))"
+    rf"[@＠]([A-Za-z0-9_]{{1,{MAX_SCREEN_NAME}}})(?![A-Za-z0-9_])"
+    r"(/[A-Za-z][A-Za-z0-9_\-]{0,24})?",
+    regex.VERSION0,
+)
+_END_MENTION = regex.compile(rf"[@＠{_LATIN_ACCENTS}]|://")
+_REPLY = regex.compile(
+    rf"[{_SPACES}{_DIRECTIONAL}]*[@＠]([A-Za-z0-9_]{{1,{MAX_SCREEN_NAME}}})(?![A-Za-z0-9_])"
+)
+
+
+def find_mentions(text: str, *, lists: bool = True) -> list[Entity]:
+    """Mentions (and, with ``lists``, ``@user/list`` list mentions) in ``text``."""
+    if "@" not in text and "＠" not in text:
+        return []
+    found = []
+    for match in _MENTION.finditer(text):
+        if _END_MENTION.match(text, match.end()):
+            continue
+        if match.group(2) and not lists:
+            continue
+        found.append(Entity("mention", match.group(), match.start(), match.end()))
+    return found
+
+
+def find_reply(text: str) -> str | None:
+    """The screen name a post begins by answering, or None."""
+    match = _REPLY.match(text)
+    if match is None or _END_MENTION.match(text, match.end()):
+        return None
+    return match.group(1)
+
+
+# Hashtags and cashtags ------------------------------------------------------------------
+
+_TAG_CHARS = (
+    r"\p{L}\p{M}\p{Nd}_\u200c\u200d\ua67e\u05be\u05f3\u05f4\uff5e\u301c\u309b\u309c\u30a0"
+    r"\u30fb\u3003\u0f0b\u0f0c\u00b7"
+)
+_HASHTAG = regex.compile(
+    rf"(?:(?<=^)|(?<=[\ufe0e\ufe0f])|(?<=[^&{_TAG_CHARS}]))[#＃](?![\ufe0f\u20e3])([{_TAG_CHARS}]++)"
+)
+_TAG_LETTER = regex.compile(r"[\p{L}\p{M}]")
+_END_HASHTAG = regex.compile(r"[#＃]|://")
+_CASHTAG = regex.compile(
+    rf"(?:(?<=^)|(?<=[{_SPACES}{_DIRECTIONAL}]))\$([A-Za-z]{{1,6}}(?:[._][A-Za-z]{{1,2}})?)"
+    rf"(?=$|[ \t\n\x0b\x0c\r]|[{_PUNCTUATION}])",
+    regex.MULTILINE,
+)
+
+
+def _outside(entities: list[Entity], urls: list[Entity]) -> list[Entity]:
+    return [e for e in entities if not any(u.start < e.end and e.start < u.end for u in urls)]
+
+
+def find_hashtags(text: str, urls: list[Entity] | None = None) -> list[Entity]:
+    """Hashtags in ``text``, leaving out those inside ``urls`` (found here when not given)."""
+    if "#" not in text and "＃" not in text:
+        return []
+    found = []
+    for match in _HASHTAG.finditer(text):
+        if not _TAG_LETTER.search(match.group(1)) or _END_HASHTAG.match(text, match.end()):
+            continue
+        found.append(Entity("hashtag", match.group(), match.start(), match.end()))
+    return _outside(found, find_urls(text) if urls is None else urls)
+
+
+def find_cashtags(text: str, urls: list[Entity] | None = None) -> list[Entity]:
+    """Cashtags (``$TICKER``) in ``text``."""
+    if "$" not in text:
+        return []
+    found = [Entity("cashtag", m.group(), m.start(), m.end()) for m in _CASHTAG.finditer(text)]
+    return _outside(found, find_urls(text) if urls is None else urls)
+
+
+def extract_x(text: str) -> tuple[list[Entity], list[Entity], list[Entity]]:
+    """(urls, mentions, hashtags) in ``text`` as X finds them."""
+    urls = find_urls(text)
+    return urls, _outside(find_mentions(text), urls), find_hashtags(text, urls)
+
+
+# Validation (twitter-text's isValid* checks) ---------------------------------------------
+
+_UNRESERVED = r"[A-Za-z\p{Cyrillic}0-9\p{Pd}._~]"
+_PCT = r"%[0-9A-Fa-f]{2}"
+_SUB_DELIMS = r"[!$&'()*+,;=]"
+_PCHAR = rf"(?:{_UNRESERVED}|{_PCT}|{_SUB_DELIMS}|[:|@])"
+_URL_PARTS = regex.compile(r"(?:([^:/?#]+)://)?([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#(.*))?", regex.S)
+_VALID_PATH = regex.compile(rf"(?:/{_PCHAR}*)*")
+_VALID_QUERY = regex.compile(rf"(?:{_PCHAR}|/|\?)*")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9][0-9]|[0-9])"
+_U = r"[^\x00-\x7f]"
+_VALID_AUTHORITY = regex.compile(
+    rf"(?:(?:{_UNRESERVED}|{_PCT}|{_SUB_DELIMS}|:)*@)?"
+    rf"(?:{_OCTET}(?:\.{_OCTET}){{3}}|\[[A-Fa-f0-9:.]+\]"
+    rf"|(?:(?:[A-Za-z0-9]|{_U})(?:(?:[A-Za-z0-9_\-]|{_U})*(?:[A-Za-z0-9]|{_U}))?\.)*"
+    rf"(?:(?:[A-Za-z0-9]|{_U})(?:(?:[A-Za-z0-9\-]|{_U})*(?:[A-Za-z0-9]|{_U}))?\.)"
+    rf"(?:[A-Za-z]|{_U})(?:(?:[A-Za-z0-9\-]|{_U})*(?:[A-Za-z0-9]|{_U}))?)"
+    r"(?::[0-9]{1,5})?"
+)
+
+
+def is_valid_url(url: str, *, require_protocol: bool = True) -> bool:
+    """True when ``url`` on its own is a well-formed http(s) link (RFC 3986, Unicode hosts)."""
+    parts = _URL_PARTS.fullmatch(url) if url else None
+    if parts is None:
+        return False
+    scheme, authority, path, query, fragment = parts.groups()
+    if require_protocol and (scheme is None or scheme.lower() not in {"http", "https"}):
+        return False
+    if not _VALID_PATH.fullmatch(path):
+        return False
+    if any(part is not None and not _VALID_QUERY.fullmatch(part) for part in (query, fragment)):
+        return False
+    return bool(_VALID_AUTHORITY.fullmatch(authority))
+
+
+def is_valid_username(text: str) -> bool:
+    found = find_mentions(text, lists=False)
+    return len(found) == 1 and found[0].text == text
+
+
+def is_valid_list(text: str) -> bool:
+    found = find_mentions(text)
+    return len(found) == 1 and found[0].text == text and "/" in text
+
+
+def is_valid_hashtag(text: str) -> bool:
+    found = find_hashtags(text)
+    return len(found) == 1 and found[0].text == text
