@@ -54,6 +54,25 @@ class OrganizationForm(forms.Form):
         return logo
 
 
+class SecondFactorRuleForm(forms.Form):
+    """Who in the organization must sign in with a second factor."""
+
+    for_all = forms.BooleanField(
+        label=_("Require a second factor of everyone"),
+        required=False,
+        help_text=_("An authenticator app or a passkey. Recovery codes alone do not count."),
+    )
+    roles = forms.MultipleChoiceField(
+        label=_("Or of these roles only"),
+        choices=ALL_ROLES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "People without a second factor are sent to set one up before anything else, you too."
+        ),
+    )
+
+
 class BrandForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     purpose = forms.CharField(

@@ -65,6 +65,36 @@ def organization_setup(
 
 
 @transaction.atomic
+def organization_set_second_factor_rule(
+    *, organization: Organization, for_all: bool, roles: list[str], actor: User
+) -> Organization:
+    """Require a second factor at sign-in of every member, or of the members in ``roles``.
+
+    ``SessionPolicyMiddleware`` enforces it: a person it covers who has no second factor
+    reaches nothing but the enrolment and sign-in pages.
+    """
+    require_org_admin(actor, organization)
+    known = {role.value for role in Role}
+    unknown = [role for role in roles if role not in known]
+    if unknown:
+        raise ValidationError(_("Unknown role: %(roles)s.") % {"roles": ", ".join(unknown)})
+    org = Organization.objects.select_for_update().get(pk=organization.pk)
+    before = {"for_all": org.mfa_required_for_all, "roles": list(org.mfa_required_roles or [])}
+    # With everyone covered a list of roles would only mislead whoever reads it later.
+    after_roles = [] if for_all else sorted(set(roles))
+    org.mfa_required_for_all, org.mfa_required_roles = for_all, after_roles
+    org.save(update_fields=["mfa_required_for_all", "mfa_required_roles"])
+    audit(
+        organization=org,
+        actor=actor,
+        action="organization.second_factor_rule",
+        target=org,
+        data={"before": before, "for_all": for_all, "roles": after_roles},
+    )
+    return org
+
+
+@transaction.atomic
 def pillar_save(
     *,
     organization: Organization,

@@ -20,7 +20,7 @@ from civicdesk.organizations.services import (
 )
 from civicdesk.pages.views.common import HtmxHttpRequest, int_param, run_action
 from civicdesk.pages.views.settings_common import administered, back_here, in_setup
-from civicdesk.setup.forms import BrandForm, OrganizationForm, TiersForm
+from civicdesk.setup.forms import BrandForm, OrganizationForm, SecondFactorRuleForm, TiersForm
 from civicdesk.setup.selectors import (
     open_invitations,
     organization_brands,
@@ -29,6 +29,10 @@ from civicdesk.setup.selectors import (
     organization_people,
     organization_pillars,
 )
+from civicdesk.setup.services import organization_set_second_factor_rule
+
+# The organization screen holds two forms; this field of the POST says which one was sent.
+SECOND_FACTOR_FORM = "second-factor"
 
 
 @require_GET
@@ -59,13 +63,33 @@ def settings_home(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def settings_organization(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
     org = administered(request, org_pk)
+    sent_rule = request.method == "POST" and request.POST.get("form") == SECOND_FACTOR_FORM
+    rule_initial = {"for_all": org.mfa_required_for_all, "roles": org.mfa_required_roles}
+    rule = SecondFactorRuleForm(
+        request.POST if sent_rule else None, initial=rule_initial, prefix="mfa"
+    )
+    if sent_rule:
+        if rule.is_valid() and run_action(
+            request,
+            lambda: organization_set_second_factor_rule(
+                organization=org,
+                for_all=rule.cleaned_data["for_all"],
+                roles=rule.cleaned_data["roles"],
+                actor=request.user,
+            ),
+            _("Saved the second-factor rule."),
+        ):
+            return back_here(request)
     initial = {
         "name": org.name,
         "time_zone": org.time_zone,
         "official_languages": ", ".join(org.official_languages),
     }
-    form = OrganizationForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    sent_org = request.method == "POST" and not sent_rule
+    form = OrganizationForm(
+        request.POST if sent_org else None, request.FILES if sent_org else None, initial=initial
+    )
+    if sent_org and form.is_valid():
         data = form.cleaned_data
         if run_action(
             request,
@@ -80,14 +104,18 @@ def settings_organization(request: HtmxHttpRequest, org_pk: int) -> HttpResponse
             _("Saved."),
         ):
             return back_here(request)
-    return render(request, "pages/settings/organization.html", {"org": org, "form": form})
+    return render(
+        request,
+        "pages/settings/organization.html",
+        {"org": org, "form": form, "rule": rule, "rule_form_name": SECOND_FACTOR_FORM},
+    )
 
 
 @require_GET
 def organization_logo(request: HtmxHttpRequest, org_pk: int) -> FileResponse:
     org = get_object_or_404(organizations_for(request.user), pk=org_pk)
     if not org.logo:
-        raise Http404("No logo")
+        raise Http404(_("No logo"))
     return FileResponse(org.logo.open("rb"))
 
 
