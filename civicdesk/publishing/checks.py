@@ -8,7 +8,7 @@ Messages speak the reader's language: the interface language of the request.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from django.utils import translation
 
@@ -24,14 +24,27 @@ from civicdesk.rules import (
     VariantDraft,
     check_post,
     check_variant,
+    default_policy,
 )
+
+
+# Where the organization's policy comes from. The policies app, which stores its versions and
+# sits above publishing, installs its reader when Django starts (``PoliciesConfig.ready``).
+def _shipped_policy(organization: Organization) -> Policy:
+    return default_policy()
+
+
+_policy_source: Callable[[Organization], Policy] = _shipped_policy
+
+
+def use_policy_source(source: Callable[[Organization], Policy]) -> None:
+    global _policy_source
+    _policy_source = source
 
 
 def policy_for(organization: Organization) -> Policy:
     """The policy in force for an organization: its newest saved version, else the defaults."""
-    from civicdesk.policies.selectors import policy_current
-
-    return policy_current(organization)
+    return _policy_source(organization)
 
 
 def reader_language() -> str:
@@ -46,13 +59,18 @@ def publishes_in(channel: Channel, language: str) -> bool:
 
 def postable_channels(brand_id: int) -> list[Channel]:
     """The brand's accounts a post can go out on (the composer offers the same)."""
-    return channels_that(Capability.PUBLISH,
-                         Channel.objects.filter(brand_id=brand_id, is_active=True))
+    return channels_that(
+        Capability.PUBLISH, Channel.objects.filter(brand_id=brand_id, is_active=True)
+    )
 
 
 def channel_draft(channel: Channel) -> ChannelDraft:
-    return ChannelDraft(key=str(channel.pk), platform=channel.platform, name=str(channel),
-                        languages=tuple(channel.languages or ()))
+    return ChannelDraft(
+        key=str(channel.pk),
+        platform=channel.platform,
+        name=str(channel),
+        languages=tuple(channel.languages or ()),
+    )
 
 
 def media_specs(post: Post | None, language: str) -> list[MediaSpec]:
@@ -71,8 +89,11 @@ def media_specs(post: Post | None, language: str) -> list[MediaSpec]:
 
 
 def draft_variants(
-    *, channels: Sequence[Channel], texts: Mapping[str, str],
-    overrides: Mapping[tuple[str, int], str], post: Post | None = None,
+    *,
+    channels: Sequence[Channel],
+    texts: Mapping[str, str],
+    overrides: Mapping[tuple[str, int], str],
+    post: Post | None = None,
 ) -> list[VariantDraft]:
     """What would go out: one version per channel and language it publishes in, with the
     channel's own wording where it has one (the same choice ``services.post_create`` makes)."""
@@ -82,16 +103,24 @@ def draft_variants(
             if not base.strip() or not publishes_in(channel, language):
                 continue
             text = (overrides.get((language, channel.pk), "") or "").strip() or base
-            variants.append(VariantDraft(
-                platform=channel.platform, language=language, text=text,
-                media=media_specs(post, language), channel=str(channel.pk),
-            ))
+            variants.append(
+                VariantDraft(
+                    platform=channel.platform,
+                    language=language,
+                    text=text,
+                    media=media_specs(post, language),
+                    channel=str(channel.pk),
+                )
+            )
     return variants
 
 
 def findings_for(
-    *, organization: Organization, channels: Sequence[Channel],
-    variants: Sequence[VariantDraft], other_channels: Sequence[Channel] = (),
+    *,
+    organization: Organization,
+    channels: Sequence[Channel],
+    variants: Sequence[VariantDraft],
+    other_channels: Sequence[Channel] = (),
     language: str | None = None,
 ) -> list[Finding]:
     """Every finding on a post going out as ``variants`` on ``channels``.
@@ -100,7 +129,8 @@ def findings_for(
     chosen account publishes an official language.
     """
     return check_post(
-        variants, policy_for(organization),
+        variants,
+        policy_for(organization),
         official_languages=organization.official_languages,
         message_language=language or reader_language(),
         channels=[channel_draft(c) for c in channels],
@@ -121,16 +151,22 @@ def _draft(publication: Publication) -> VariantDraft:
 
 def post_findings(post: Post, *, language: str | None = None) -> list[Finding]:
     """Every finding on the saved post, on its channels taken together."""
-    publications = list(post.publications.select_related(
-        "channel", "variant", "post").prefetch_related("post__media"))
+    publications = list(
+        post.publications.select_related("channel", "variant", "post").prefetch_related(
+            "post__media"
+        )
+    )
     chosen = list(post.channels.all())
     for publication in publications:
         if publication.channel not in chosen:
             chosen.append(publication.channel)
     others = [c for c in postable_channels(post.brand_id) if c not in chosen]
     return findings_for(
-        organization=post.brand.organization, channels=chosen,
-        variants=[_draft(p) for p in publications], other_channels=others, language=language,
+        organization=post.brand.organization,
+        channels=chosen,
+        variants=[_draft(p) for p in publications],
+        other_channels=others,
+        language=language,
     )
 
 
@@ -147,5 +183,8 @@ def blocking_reasons(post: Post, findings: Sequence[Finding] | None = None) -> l
 def last_check(publication: Publication) -> list[str]:
     """Blocking findings on one variant, just before it is sent."""
     policy = policy_for(publication.channel.brand.organization)
-    return [f.message for f in check_variant(_draft(publication), policy,
-                                             message_language=reader_language()) if f.blocking]
+    return [
+        f.message
+        for f in check_variant(_draft(publication), policy, message_language=reader_language())
+        if f.blocking
+    ]
