@@ -18,8 +18,12 @@ from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 import httpx
+from django.conf import settings
+from django.utils.module_loading import import_string
 
 from civicdesk.connectors.base import AuthExpiredError
+from civicdesk.connectors.catalog import SPECS
+from civicdesk.core.credentials import credentials_expire_at as credentials_expire_at
 from civicdesk.core.outbound import guarded_client
 
 
@@ -141,12 +145,27 @@ def merge_refreshed(old: Mapping[str, str], new: Mapping[str, str]) -> dict[str,
     return merged
 
 
-def credentials_expire_at(credentials: Mapping[str, str]) -> datetime | None:
-    raw = credentials.get("expires_at", "")
-    if not raw:
-        return None
+# Platform slug -> dotted path of its authorization flow, from the platforms' descriptions.
+AUTH_FLOWS: dict[str, str] = {slug: spec.auth_flow for slug, spec in SPECS.items()}
+
+
+def auth_flow_class(platform: str) -> type[AuthFlow]:
     try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        path = AUTH_FLOWS[platform]
+    except KeyError:
+        raise LookupError(f"no way to connect an account on {platform!r}") from None
+    cls: type[AuthFlow] = import_string(path)
+    return cls
+
+
+def auth_flow_for(
+    platform: str, *, base_url: str = "", client: httpx.Client | None = None
+) -> AuthFlow:
+    """The platform's authorization flow with the organization's registered app."""
+    cls = auth_flow_class(platform)
+    return cls(
+        app=settings.PLATFORM_APPS.get(platform, {}),
+        base_url=base_url or settings.PLATFORM_API_URLS.get(platform, ""),
+        client=client,
+        timeout=settings.CONNECTOR_TIMEOUT_SECONDS,
+    )

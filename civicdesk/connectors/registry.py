@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import httpx
+from django.conf import settings
 from django.utils.module_loading import import_string
 
-from civicdesk.connectors.auth import AuthFlow
 from civicdesk.connectors.base import Capability, Connector
 from civicdesk.connectors.catalog import SPECS
+from civicdesk.connectors.tokens import ensure_fresh
 from civicdesk.core.outbound import is_guarded
 
 if TYPE_CHECKING:
@@ -25,10 +26,6 @@ if TYPE_CHECKING:
 
 # Platform slug -> dotted path of its connector class. One sub-package per platform.
 CONNECTORS: dict[str, str] = {slug: spec.connector for slug, spec in SPECS.items()}
-
-# Platform slug -> dotted path of its authorization flow (see connectors/auth.py).
-AUTH_FLOWS: dict[str, str] = {slug: spec.auth_flow for slug, spec in SPECS.items()}
-
 
 def connector_class(platform: str) -> type[Connector]:
     try:
@@ -41,10 +38,6 @@ def connector_class(platform: str) -> type[Connector]:
 
 def connector_for(channel: Channel, *, client: httpx.Client | None = None) -> Connector:
     """A ready connector for a channel, with fresh decrypted credentials and its base URL."""
-    from django.conf import settings
-
-    from civicdesk.connectors.tokens import ensure_fresh
-
     channel = ensure_fresh(channel)
     cls = connector_class(channel.platform)
     if cls.typed_address and not is_guarded(client):
@@ -127,23 +120,3 @@ def reply_refusal(channel: Channel, *, direct: bool) -> str:
 def channels_that(capability: Capability, channels: Iterable[Channel]) -> list[Channel]:
     """The channels, in order, on which Civic Desk can do this."""
     return [channel for channel in channels if supports(channel, capability)]
-
-
-def auth_flow_class(platform: str) -> type[AuthFlow]:
-    try:
-        path = AUTH_FLOWS[platform]
-    except KeyError:
-        raise LookupError(f"no way to connect an account on {platform!r}") from None
-    cls: type[AuthFlow] = import_string(path)
-    return cls
-
-
-def auth_flow_for(platform: str, *, base_url: str = "",
-                  client: httpx.Client | None = None) -> AuthFlow:
-    """The platform's authorization flow with the organization's registered app."""
-    from django.conf import settings
-
-    cls = auth_flow_class(platform)
-    return cls(app=settings.PLATFORM_APPS.get(platform, {}),
-               base_url=base_url or settings.PLATFORM_API_URLS.get(platform, ""),
-               client=client, timeout=settings.CONNECTOR_TIMEOUT_SECONDS)

@@ -17,7 +17,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from civicdesk.connectors.auth import credentials_expire_at, merge_refreshed
+from civicdesk.connectors.auth import (
+    AUTH_FLOWS,
+    auth_flow_for,
+    credentials_expire_at,
+    merge_refreshed,
+)
 from civicdesk.connectors.base import AuthExpiredError, ConnectorError
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Channel, ChannelHealth
@@ -36,8 +41,6 @@ def needs_refresh(channel: Channel, *, now: datetime | None = None) -> bool:
 
 def refresh_channel(channel_id: int, *, force: bool = False) -> Channel:
     """Refresh one channel's token if it is due (or ``force``); returns the fresh channel."""
-    from civicdesk.connectors.registry import AUTH_FLOWS, auth_flow_for
-
     with transaction.atomic():
         channel = Channel.objects.select_for_update().select_related("brand").get(pk=channel_id)
         if not force and not needs_refresh(channel):

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.connectors.catalog import SPECS
+from civicdesk.core.credentials import credentials_expire_at
 from civicdesk.core.crypto import decrypt_json, encrypt_json
 
 
@@ -142,8 +143,6 @@ class Channel(models.Model):
         return decrypt_json(self.credentials_encrypted)
 
     def set_credentials(self, value: dict[str, str]) -> None:
-        from civicdesk.connectors.auth import credentials_expire_at
-
         self.credentials_encrypted = encrypt_json(value)
         self.auth_expires_at = credentials_expire_at(value)
 

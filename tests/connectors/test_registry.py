@@ -18,7 +18,7 @@ from django.utils.module_loading import import_string
 
 import civicdesk.connectors as connectors_package
 from civicdesk.config import env_str
-from civicdesk.connectors import catalog, registry
+from civicdesk.connectors import auth, catalog, registry
 from civicdesk.connectors.auth import AuthFlow
 from civicdesk.connectors.base import Capability, Connector
 from civicdesk.connectors.spec import PlatformSpec
@@ -60,11 +60,11 @@ def test_every_connector_package_is_a_described_platform() -> None:
 def test_the_registry_is_built_from_the_description(slug: str) -> None:
     spec = catalog.SPECS[slug]
     assert registry.CONNECTORS[slug] == spec.connector
-    assert registry.AUTH_FLOWS[slug] == spec.auth_flow
+    assert auth.AUTH_FLOWS[slug] == spec.auth_flow
     connector = registry.connector_class(slug)
     assert issubclass(connector, Connector) and connector.platform == slug
     assert connector.__module__ == f"civicdesk.connectors.{slug}.connector"
-    flow = registry.auth_flow_class(slug)
+    flow = auth.auth_flow_class(slug)
     assert issubclass(flow, AuthFlow)
     assert import_string(spec.auth_flow) is flow
     # Only platforms with a rules table can take posts written here.
@@ -75,7 +75,7 @@ def test_the_registry_is_built_from_the_description(slug: str) -> None:
 
 
 def test_no_other_connector_or_flow_is_registered() -> None:
-    assert set(registry.CONNECTORS) == set(catalog.SPECS) == set(registry.AUTH_FLOWS)
+    assert set(registry.CONNECTORS) == set(catalog.SPECS) == set(auth.AUTH_FLOWS)
 
 
 def test_model_choices_are_the_descriptions() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from civicdesk.connectors import registry, tokens
+from civicdesk.connectors import auth, registry, tokens
 from civicdesk.connectors.auth import AuthFlow
 from civicdesk.connectors.base import AuthExpiredError, RetryableError
 from civicdesk.organizations.models import Channel, ChannelHealth
@@ -32,7 +32,7 @@ class FakeFlow(AuthFlow):
 
 @pytest.fixture
 def flow(monkeypatch: pytest.MonkeyPatch) -> type[FakeFlow]:
-    monkeypatch.setitem(registry.AUTH_FLOWS, "exnet", f"{__name__}.FakeFlow")
+    monkeypatch.setitem(auth.AUTH_FLOWS, "exnet", f"{__name__}.FakeFlow")
     FakeFlow.calls = []
     FakeFlow.answer = {}
     return FakeFlow

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.test import Client
 
-from civicdesk.connectors import registry
+from civicdesk.connectors import auth
 from civicdesk.connectors.auth import (
     AuthFlow,
     AuthStart,
@@ -79,9 +79,9 @@ class FakeInstanceFlow(AuthFlow):
 
 @pytest.fixture
 def world(db: Any, settings: Any, monkeypatch: pytest.MonkeyPatch) -> World:
-    monkeypatch.setitem(registry.AUTH_FLOWS, "x", f"{__name__}.FakeOAuth")
-    monkeypatch.setitem(registry.AUTH_FLOWS, "bluesky", f"{__name__}.FakeForm")
-    monkeypatch.setitem(registry.AUTH_FLOWS, "mastodon", f"{__name__}.FakeInstanceFlow")
+    monkeypatch.setitem(auth.AUTH_FLOWS, "x", f"{__name__}.FakeOAuth")
+    monkeypatch.setitem(auth.AUTH_FLOWS, "bluesky", f"{__name__}.FakeForm")
+    monkeypatch.setitem(auth.AUTH_FLOWS, "mastodon", f"{__name__}.FakeInstanceFlow")
     settings.PLATFORM_APPS = {**settings.PLATFORM_APPS, "x": {"client_id": "cid",
                                                               "client_secret": "s"}}
     return make_world()

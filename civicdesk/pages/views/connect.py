@@ -15,19 +15,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from civicdesk.connectors.auth import AuthFlow, ConnectedAccount, FlowKind
-from civicdesk.connectors.base import ConnectorError
-from civicdesk.connectors.registry import (
+from civicdesk.connectors.auth import (
     AUTH_FLOWS,
+    AuthFlow,
+    ConnectedAccount,
+    FlowKind,
     auth_flow_class,
     auth_flow_for,
-    connector_class,
 )
+from civicdesk.connectors.base import ConnectorError
+from civicdesk.connectors.registry import connector_class
+from civicdesk.connectors.services import channel_connect, channel_disconnect
 from civicdesk.core.crypto import decrypt_json, encrypt_json
 from civicdesk.exnet.switch import network_enabled
 from civicdesk.organizations.access import Perm, brands_for, require
 from civicdesk.organizations.models import Brand, Channel, Platform
-from civicdesk.organizations.services import channel_connect, channel_disconnect
 from civicdesk.pages.views.common import HtmxHttpRequest, brand_for, int_param
 
 SESSION_KEY = "civicdesk.connect"
