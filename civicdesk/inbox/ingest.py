@@ -26,7 +26,8 @@ from civicdesk.connectors.base import (
 from civicdesk.connectors.registry import connector_for
 from civicdesk.connectors.tokens import note_rate_limit
 from civicdesk.core.text import clean_text
-from civicdesk.inbox.models import Author, Conversation, InboundMessage
+from civicdesk.inbox.models import Author, Conversation, ConversationStatus, InboundMessage
+from civicdesk.inbox.state import REOPENED_BY_MESSAGE, conversation_move
 from civicdesk.organizations.models import Channel, ChannelHealth
 
 logger = logging.getLogger(__name__)
@@ -49,9 +50,7 @@ def conversation_key(message: RemoteMessage) -> str:
         return message.conversation_remote_id[:200]
     if message.kind == MessageKind.DIRECT:
         return f"dm:{message.author.remote_id}"[:200]
-    return (message.root_post_remote_id or message.in_reply_to_remote_id or message.remote_id)[
-        :200
-    ]
+    return (message.root_post_remote_id or message.in_reply_to_remote_id or message.remote_id)[:200]
 
 
 def store_page(channel: Channel, page: InboundPage, *, expected_cursor: str) -> list[int]:
@@ -113,9 +112,10 @@ def _store_messages(channel: Channel, messages: list[RemoteMessage]) -> list[int
         .annotate(last=Max("sent_at"))
         .values("last")
     )
-    Conversation.objects.filter(pk__in=set(conversations.values())).update(
-        last_message_at=Subquery(latest)
-    )
+    touched = {conversations[conversation_key(m)] for m in fresh}
+    Conversation.objects.filter(pk__in=touched).update(last_message_at=Subquery(latest))
+    # The public wrote again: a closed or waiting conversation wants an answer again.
+    conversation_move(touched, ConversationStatus.OPEN, sources=REOPENED_BY_MESSAGE, closed_at=None)
     return new_ids
 
 
@@ -123,9 +123,14 @@ def _upsert_authors(org_id: int, platform: str, messages: list[RemoteMessage]) -
     wanted = {m.author.remote_id[:200]: m.author for m in messages}
     Author.objects.bulk_create(
         [
-            Author(organization_id=org_id, platform=platform, remote_id=rid,
-                   handle=clean_text(a.handle)[:200] or rid,
-                   display_name=clean_text(a.display_name)[:300], followers=a.followers)
+            Author(
+                organization_id=org_id,
+                platform=platform,
+                remote_id=rid,
+                handle=clean_text(a.handle)[:200] or rid,
+                display_name=clean_text(a.display_name)[:300],
+                followers=a.followers,
+            )
             for rid, a in wanted.items()
         ],
         ignore_conflicts=True,
@@ -143,8 +148,12 @@ def _upsert_conversations(channel: Channel, messages: list[RemoteMessage]) -> di
         keys.setdefault(conversation_key(m), m)
     Conversation.objects.bulk_create(
         [
-            Conversation(channel=channel, remote_id=key,
-                         is_direct=m.kind == MessageKind.DIRECT, last_message_at=m.created_at)
+            Conversation(
+                channel=channel,
+                remote_id=key,
+                is_direct=m.kind == MessageKind.DIRECT,
+                last_message_at=m.created_at,
+            )
             for key, m in keys.items()
         ],
         ignore_conflicts=True,

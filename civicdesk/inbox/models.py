@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.organizations.models import Channel, Organization
 
@@ -34,9 +35,13 @@ class Author(models.Model):
 
 
 class ConversationStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    WAITING = "waiting", "Waiting on the public"
-    CLOSED = "closed", "Closed"
+    """Where a conversation stands; moved only through ``state.conversation_move``."""
+
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    WAITING = "waiting", _("Waiting on the public")
+    EXPERT = "expert", _("Waiting on an expert")
+    CLOSED = "closed", _("Closed")
 
 
 class Conversation(models.Model):
@@ -44,14 +49,18 @@ class Conversation(models.Model):
     remote_id = models.CharField(max_length=200)
     is_direct = models.BooleanField(default=False)
     status = models.CharField(
-        max_length=20, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
+        max_length=20, choices=ConversationStatus.choices, default=ConversationStatus.NEW
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
+    assigned_at = models.DateTimeField(null=True, blank=True)
     business_area = models.CharField(max_length=100, blank=True)
     last_message_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # For the reports: when the public first had an answer, and when it was last closed.
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
     # Its messages still new (unanswered, not done, not hidden). Kept by the database as
     # messages arrive or change status (see counters.py), so the inbox never counts.
     # A plain integer: were it ever to drift, a write must not fail on a CHECK.
@@ -72,11 +81,39 @@ class Conversation(models.Model):
             models.Index(
                 fields=["status", "-last_message_at", "-id"], name="conversation_status_activity"
             ),
+            # "Mine" and "someone's" in the inbox walk this one.
+            models.Index(
+                fields=["assigned_to", "-last_message_at", "-id"],
+                name="conversation_assignee_activity",
+            ),
         ]
         ordering = ["-last_message_at"]
 
     def __str__(self) -> str:
         return f"{self.channel} · {self.remote_id}"
+
+
+class Presence(models.Model):
+    """Someone has a conversation open (and is writing in its reply box) right now.
+
+    Refreshed every few seconds by the conversation page; a row older than
+    ``PRESENCE_SECONDS`` means they left. Short-lived by design, so not audited.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="presences"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    writing = models.BooleanField(default=False)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "user"], name="presence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.conversation_id}"
 
 
 class MessageStatus(models.TextChoices):

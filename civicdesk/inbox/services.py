@@ -1,12 +1,16 @@
-"""Actions in the inbox: reply to any message, send a refused reply again, close, correct
-what the machine understood."""
+"""Actions in the inbox: reply to any message (never twice over someone else's answer),
+send a refused reply again, move a conversation through its statuses, assign, take and
+release it, say who has it open, correct what the machine understood."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicdesk.connectors.registry import reply_refusal
@@ -17,15 +21,34 @@ from civicdesk.inbox.models import (
     Correction,
     InboundMessage,
     MessageStatus,
+    Presence,
     Reply,
     ReplyState,
 )
+from civicdesk.inbox.state import can_move_conversation, conversation_move
 from civicdesk.inbox.tasks import send_reply
-from civicdesk.organizations.access import Perm, User, require
+from civicdesk.organizations.access import Perm, User, has_perm, require
 from civicdesk.organizations.audit import audit
 
 MAX_REPLY = 10_000
 CORRECTABLE = {"category", "urgency"}
+# A presence row not refreshed for this long means the person left the page.
+PRESENCE_SECONDS = 30
+
+
+class ReplyCollision(ValidationError):
+    """Someone else answered the conversation after this person opened it."""
+
+    def __init__(self, other: Reply) -> None:
+        super().__init__(
+            _(
+                "%(name)s answered this conversation after you opened it. Read their reply "
+                "before sending yours."
+            )
+            % {"name": other.author.get_username()},
+            code="collision",
+        )
+        self.other = other
 
 
 def _checked_text(*, message: InboundMessage, text: str) -> str:
@@ -68,8 +91,16 @@ def _queue(
     return reply
 
 
-def reply_create(*, message: InboundMessage, actor: User, text: str) -> Reply:
-    """Answer ``message`` (any message of its conversation) on its platform."""
+def reply_create(
+    *, message: InboundMessage, actor: User, text: str, seen_reply: int | None = None
+) -> Reply:
+    """Answer ``message`` (any message of its conversation) on its platform.
+
+    ``seen_reply`` is the newest reply of the conversation the person had on screen (0 for
+    none): if someone else has answered since, nothing is queued and ``ReplyCollision``
+    names their reply, so the public never gets two answers. Nobody holding the
+    conversation, the person answering takes it.
+    """
     message = InboundMessage.objects.select_related("channel__brand", "conversation").get(
         pk=message.pk
     )
@@ -77,7 +108,27 @@ def reply_create(*, message: InboundMessage, actor: User, text: str) -> Reply:
     require(actor, brand, Perm.REPLY)
     text = _checked_text(message=message, text=text)
     with transaction.atomic():
+        # Locked, so two people sending at the same moment are checked one after the other.
+        Conversation.objects.select_for_update().filter(pk=message.conversation_id).values_list(
+            "pk"
+        ).get()
+        if seen_reply is not None:
+            other = (
+                Reply.objects.filter(conversation_id=message.conversation_id, pk__gt=seen_reply)
+                .exclude(author_id=actor.pk)
+                .exclude(state=ReplyState.FAILED)
+                .select_related("author")
+                .order_by("-pk")
+                .first()
+            )
+            if other is not None:
+                raise ReplyCollision(other)
         reply = _queue(message=message, actor=actor, text=text)
+        now = timezone.now()
+        Conversation.objects.filter(pk=message.conversation_id, assigned_to__isnull=True).update(
+            assigned_to_id=actor.pk, assigned_at=now
+        )
+        conversation_move([message.conversation_id], ConversationStatus.OPEN, sources={"new"})
         audit(
             organization=brand.organization_id,
             actor=actor,
@@ -127,22 +178,137 @@ def reply_retry(*, reply: Reply, actor: User, text: str) -> Reply:
     return new
 
 
+def _locked(conversation: Conversation) -> Conversation:
+    # Only the conversation's row: its holder is an outer join, which cannot be locked.
+    return (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("channel__brand", "assigned_to")
+        .get(pk=conversation.pk)
+    )
+
+
 @transaction.atomic
 def conversation_set_status(*, conversation: Conversation, actor: User, status: str) -> None:
+    """Move the conversation to ``status`` as its transition table allows."""
     require(actor, conversation.channel.brand, Perm.REPLY)
     if status not in ConversationStatus.values:
-        raise ValidationError("Unknown status.")
+        raise ValidationError(_("Unknown status."), code="unknown")
     # Messages first: their counters lock the channel's row before the conversation's
     # (inbox/counters.py), the order every writer keeps, so closing cannot deadlock ingest.
     if status == ConversationStatus.CLOSED:
         conversation.messages.filter(status=MessageStatus.NEW).update(status=MessageStatus.DONE)
-    Conversation.objects.filter(pk=conversation.pk).update(status=status)
+    current = _locked(conversation)
+    if not can_move_conversation(current.status, status):
+        raise ValidationError(
+            _("A conversation that is %(now)s cannot become %(then)s.")
+            % {
+                "now": current.get_status_display().lower(),
+                "then": ConversationStatus(status).label.lower(),
+            },
+            code="transition",
+        )
+    fields = {"closed_at": timezone.now() if status == ConversationStatus.CLOSED else None}
+    conversation_move([current.pk], status, sources={current.status}, **fields)
     audit(
-        organization=conversation.channel.brand.organization_id,
+        organization=current.channel.brand.organization_id,
         actor=actor,
         action="conversation.status",
-        target=conversation,
-        data={"status": status},
+        target=current,
+        data={"from": current.status, "status": status},
+    )
+
+
+def _check_assignee(conversation: Conversation, assignee: User) -> None:
+    if not has_perm(assignee, conversation.channel.brand, Perm.REPLY):
+        raise ValidationError(
+            _("%(name)s cannot answer on %(brand)s.")
+            % {"name": assignee.get_username(), "brand": conversation.channel.brand.name},
+            code="assignee",
+        )
+
+
+@transaction.atomic
+def conversation_assign(*, conversation: Conversation, actor: User, assignee: User | None) -> None:
+    """Give the conversation to ``assignee`` (someone who may answer on its brand), or to
+    nobody."""
+    require(actor, conversation.channel.brand, Perm.REPLY)
+    current = _locked(conversation)
+    if assignee is not None:
+        _check_assignee(current, assignee)
+    Conversation.objects.filter(pk=current.pk).update(
+        assigned_to_id=assignee.pk if assignee is not None else None,
+        assigned_at=timezone.now() if assignee is not None else None,
+    )
+    if assignee is not None:
+        conversation_move([current.pk], ConversationStatus.OPEN, sources={"new"})
+    audit(
+        organization=current.channel.brand.organization_id,
+        actor=actor,
+        action="conversation.assign",
+        target=current,
+        data={
+            "from": current.assigned_to.get_username() if current.assigned_to else "",
+            "to": assignee.get_username() if assignee is not None else "",
+        },
+    )
+
+
+@transaction.atomic
+def conversation_take(*, conversation: Conversation, actor: User) -> None:
+    """The person says "I'm on it": they take a conversation nobody holds (or already theirs)."""
+    require(actor, conversation.channel.brand, Perm.REPLY)
+    current = _locked(conversation)
+    if current.assigned_to_id not in (None, actor.pk):
+        raise ValidationError(
+            _("%(name)s is already on it.") % {"name": current.assigned_to.get_username()},
+            code="taken",
+        )
+    Conversation.objects.filter(pk=current.pk).update(
+        assigned_to_id=actor.pk, assigned_at=timezone.now()
+    )
+    conversation_move([current.pk], ConversationStatus.OPEN, sources={"new"})
+    audit(
+        organization=current.channel.brand.organization_id,
+        actor=actor,
+        action="conversation.take",
+        target=current,
+    )
+
+
+@transaction.atomic
+def conversation_release(*, conversation: Conversation, actor: User) -> None:
+    """The person holding the conversation lets it go back to the team."""
+    require(actor, conversation.channel.brand, Perm.REPLY)
+    current = _locked(conversation)
+    if current.assigned_to_id != actor.pk:
+        raise ValidationError(_("Only the person on it can release it."), code="not_holder")
+    Conversation.objects.filter(pk=current.pk).update(assigned_to=None, assigned_at=None)
+    audit(
+        organization=current.channel.brand.organization_id,
+        actor=actor,
+        action="conversation.release",
+        target=current,
+    )
+
+
+def presence_touch(*, conversation: Conversation, actor: User, writing: bool) -> None:
+    """Note that ``actor`` has the conversation open now (and whether they are writing)."""
+    require(actor, conversation.channel.brand, Perm.VIEW)
+    Presence.objects.update_or_create(
+        conversation_id=conversation.pk,
+        user_id=actor.pk,
+        defaults={"writing": writing, "seen_at": timezone.now()},
+    )
+
+
+def presence_others(*, conversation: Conversation, actor: User) -> list[Presence]:
+    """Who else has the conversation open, writers first."""
+    since = timezone.now() - timedelta(seconds=PRESENCE_SECONDS)
+    return list(
+        Presence.objects.filter(conversation_id=conversation.pk, seen_at__gte=since)
+        .exclude(user_id=actor.pk)
+        .select_related("user")
+        .order_by("-writing", "user__" + get_user_model().USERNAME_FIELD)
     )
 
 
@@ -154,7 +320,7 @@ def message_correct(*, message: InboundMessage, actor: User, field: str, value: 
     require(actor, message.channel.brand, Perm.REPLY)
     allowed = {"category": KINDS, "urgency": URGENCIES}.get(field)
     if allowed is None:
-        raise ValidationError("Only the category and the urgency can be corrected.")
+        raise ValidationError(_("Only the category and the urgency can be corrected."))
     if value not in allowed:
         raise ValidationError(f"{value!r} is not a valid {field}.")
     old = getattr(message, field)

@@ -1,4 +1,5 @@
-"""The reply state machine: which moves are allowed, and making one atomically.
+"""The inbox's state machines: replies and conversations. Which moves are allowed, and
+making one atomically (a conditional UPDATE, bulk moves included).
 
 A failed reply never goes back to the queue: editing and sending it again makes a new reply
 (``Reply.retry_of``), so the record keeps every attempt with the platform's reason.
@@ -7,9 +8,13 @@ An unconfirmed reply is not resent either: the platform may have it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from civicdesk.inbox.models import Reply
+from django.db.models import QuerySet
+
+from civicdesk.inbox.models import Conversation, Reply
+from civicdesk.inbox.models import ConversationStatus as C
 from civicdesk.inbox.models import ReplyState as S
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -42,3 +47,54 @@ def move(reply_id: int, source: str, target: str, **fields: Any) -> bool:
     if not can_move(source, target):
         raise InvalidTransition(f"a reply cannot go from {source} to {target}")
     return Reply.objects.filter(pk=reply_id, state=source).update(state=target, **fields) == 1
+
+
+# A conversation: new until someone acts on it; waiting on the public after our answer or
+# on an expert while one is asked; a new message from the public reopens a closed or
+# waiting one (``REOPENED_BY_MESSAGE``); a person may close from anywhere and reopen.
+CONVERSATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    C.NEW: frozenset({C.OPEN, C.WAITING, C.EXPERT, C.CLOSED}),
+    C.OPEN: frozenset({C.WAITING, C.EXPERT, C.CLOSED}),
+    C.WAITING: frozenset({C.OPEN, C.EXPERT, C.CLOSED}),
+    C.EXPERT: frozenset({C.OPEN, C.WAITING, C.CLOSED}),
+    C.CLOSED: frozenset({C.OPEN}),
+}
+
+# What a new message from the public does: it wants an answer again. A conversation new,
+# open or with an expert already does.
+REOPENED_BY_MESSAGE = frozenset({C.WAITING, C.CLOSED})
+
+
+def can_move_conversation(source: str, target: str) -> bool:
+    return target in CONVERSATION_TRANSITIONS.get(source, frozenset())
+
+
+def conversation_sources(target: str) -> frozenset[str]:
+    """The statuses from which a conversation may move to ``target``."""
+    return frozenset(s for s, targets in CONVERSATION_TRANSITIONS.items() if target in targets)
+
+
+def conversation_move(
+    conversations: QuerySet[Conversation] | Iterable[int],
+    target: str,
+    *,
+    sources: Iterable[str] | None = None,
+    **fields: Any,
+) -> int:
+    """Move the conversations that may go to ``target`` (from ``sources``, else from any
+    status the table allows), in one conditional UPDATE. Returns how many moved; those
+    already elsewhere are left as they are."""
+    allowed = conversation_sources(target)
+    if sources is not None:
+        wanted = frozenset(sources)
+        if not wanted <= allowed:
+            raise InvalidTransition(
+                f"a conversation cannot go from {sorted(wanted - allowed)} to {target}"
+            )
+        allowed = wanted
+    rows = (
+        conversations
+        if isinstance(conversations, QuerySet)
+        else Conversation.objects.filter(pk__in=list(conversations))
+    )
+    return rows.filter(status__in=allowed).update(status=target, **fields)

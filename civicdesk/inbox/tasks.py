@@ -20,7 +20,14 @@ from civicdesk.connectors.base import (
 from civicdesk.connectors.registry import connector_for
 from civicdesk.core.backoff import backoff_delay
 from civicdesk.inbox import state
-from civicdesk.inbox.models import InboundMessage, MessageStatus, Reply, ReplyState
+from civicdesk.inbox.models import (
+    Conversation,
+    ConversationStatus,
+    InboundMessage,
+    MessageStatus,
+    Reply,
+    ReplyState,
+)
 from civicdesk.organizations.models import Channel, ChannelHealth
 
 logger = logging.getLogger(__name__)
@@ -97,7 +104,8 @@ def deliver_reply(reply_id: int) -> str:
 
 
 def mark_replied(reply: Reply) -> None:
-    """The message a sent reply answers is answered (the first answer sets the response time)."""
+    """The message a sent reply answers is answered (the first answer sets the response time,
+    of the message and of its conversation), and the conversation waits on the public."""
     now = timezone.now()
     # A hidden message stays hidden when it is answered (say, by direct message).
     InboundMessage.objects.filter(pk=reply.message_id).exclude(status=MessageStatus.HIDDEN).update(
@@ -105,4 +113,12 @@ def mark_replied(reply: Reply) -> None:
     )
     InboundMessage.objects.filter(pk=reply.message_id, first_response_at__isnull=True).update(
         first_response_at=now
+    )
+    Conversation.objects.filter(pk=reply.conversation_id, first_response_at__isnull=True).update(
+        first_response_at=now
+    )
+    state.conversation_move(
+        [reply.conversation_id],
+        ConversationStatus.WAITING,
+        sources={ConversationStatus.NEW, ConversationStatus.OPEN},
     )

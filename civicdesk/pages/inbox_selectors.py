@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Sum
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from civicdesk.inbox.models import (
     Author,
@@ -15,7 +17,8 @@ from civicdesk.inbox.models import (
     Reply,
     ReplyState,
 )
-from civicdesk.organizations.access import Perm, User, channels_for
+from civicdesk.organizations.access import ROLE_PERMS, Perm, User, channels_for
+from civicdesk.organizations.models import Brand, Membership
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ def conversations_for(*, user: User, filters: InboxFilters) -> QuerySet[Conversa
         channels = channels.filter(brand_id=filters.brand)
     conversations = (
         Conversation.objects.filter(channel__in=channels.values("pk"))
-        .select_related("channel__brand__organization")
+        .select_related("channel__brand__organization", "assigned_to")
         .annotate(
             # Kept by the database as messages arrive and change (inbox/counters.py).
             unread=F("unread_count"),
@@ -174,8 +177,29 @@ def attach_latest_messages(conversations: list[Conversation]) -> None:
 def visible_conversation(*, user: User, pk: int) -> Conversation | None:
     return (
         Conversation.objects.filter(pk=pk, channel__in=channels_for(user, Perm.VIEW))
-        .select_related("channel__brand__organization")
+        .select_related("channel__brand__organization", "assigned_to")
         .first()
+    )
+
+
+def newest_reply_id(*, conversation: Conversation) -> int:
+    """The newest reply of the conversation (0 for none): what the reply box has seen."""
+    return Reply.objects.filter(conversation=conversation).aggregate(n=Max("pk"))["n"] or 0
+
+
+def responders_for(*, brand: Brand) -> list[AbstractBaseUser]:
+    """The people who may answer on ``brand`` (whom a conversation can be assigned to)."""
+    roles = [role for role, perms in ROLE_PERMS.items() if Perm.REPLY in perms]
+    members = Membership.objects.filter(
+        Q(brand=brand) | Q(brand__isnull=True),
+        organization_id=brand.organization_id,
+        role__in=roles,
+    )
+    model = get_user_model()
+    return list(
+        model.objects.filter(pk__in=members.values("user_id"), is_active=True).order_by(
+            model.USERNAME_FIELD
+        )
     )
 
 

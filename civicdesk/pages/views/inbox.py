@@ -1,5 +1,6 @@
 """The inbox: conversations, one conversation with its reply box (answering any of its
-messages, measured as the platform counts), refused replies sent again, an author's history."""
+messages, measured as the platform counts, never over a colleague's fresh answer), its
+status, who holds it and who has it open, refused replies sent again, an author's history."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from civicdesk.inbox.models import (
     InboundMessage,
     Reply,
 )
-from civicdesk.inbox.state import PENDING
+from civicdesk.inbox.state import CONVERSATION_TRANSITIONS, PENDING
 from civicdesk.organizations.access import Perm, brands_for, channels_for, has_perm, require
 from civicdesk.pages.forms import (
     CATEGORY_CHOICES,
@@ -40,6 +41,8 @@ from civicdesk.pages.inbox_selectors import (
     author_messages,
     conversation_thread,
     inbox_page,
+    newest_reply_id,
+    responders_for,
     visible_conversation,
 )
 from civicdesk.pages.views.common import HtmxHttpRequest, int_param, run_action
@@ -91,7 +94,7 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
 def _conversation_or_404(request: HtmxHttpRequest, pk: int) -> Conversation:
     conversation = visible_conversation(user=request.user, pk=pk)
     if conversation is None:
-        raise Http404("No such conversation")
+        raise Http404(_("No such conversation"))
     return conversation
 
 
@@ -137,6 +140,7 @@ def _conversation_context(
     retry_error: str = "",
     focus_reply: bool = False,
     before: Cursor | None = None,
+    collision: Reply | None = None,
 ) -> dict[str, Any]:
     brand = convo.channel.brand
     thread, earlier = conversation_thread(conversation=convo, before=before)
@@ -165,6 +169,16 @@ def _conversation_context(
         "pending": pending,
         "categories": CATEGORY_CHOICES,
         "urgencies": URGENCY_CHOICES,
+        # The composer sends this back: a colleague's reply newer than it stops ours.
+        "seen_reply": newest_reply_id(conversation=convo),
+        "collision": collision,
+        "next_statuses": [
+            (value, label)
+            for value, label in ConversationStatus.choices
+            if value in CONVERSATION_TRANSITIONS[convo.status]
+        ],
+        "assignees": responders_for(brand=brand) if can_reply else [],
+        "holds_it": convo.assigned_to_id == request.user.pk,
     }
 
 
@@ -200,7 +214,23 @@ def conversation_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(InboundMessage, pk=form.cleaned_data["message"], conversation=convo)
     text = form.cleaned_data["text"]
     try:
-        services.reply_create(message=message, actor=request.user, text=text)
+        services.reply_create(
+            message=message,
+            actor=request.user,
+            text=text,
+            seen_reply=int_param(request.POST.get("seen")) or 0,
+        )
+    except services.ReplyCollision as collision:
+        # Stopped: their reply is shown above the box, ours kept, to be sent or dropped.
+        context = _conversation_context(
+            request,
+            convo,
+            to=message.pk,
+            text=text,
+            reply_error=" ".join(collision.messages),
+            collision=collision.other,
+        )
+        return render(request, "pages/conversation.html", context, status=409)
     except ValidationError as error:
         # Shown beside the box, with the text kept, so it can be shortened and sent.
         context = _conversation_context(
@@ -254,9 +284,70 @@ def conversation_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             lambda: services.conversation_set_status(
                 conversation=convo, actor=request.user, status=status
             ),
-            "Closed." if status == ConversationStatus.CLOSED else "Reopened.",
+            _("Now: %(status)s.") % {"status": ConversationStatus(status).label},
         )
     return redirect("conversation", pk=pk)
+
+
+@require_POST
+def conversation_assign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Give the conversation to someone who may answer on its brand, or to nobody."""
+    convo = _conversation_or_404(request, pk)
+    require(request.user, convo.channel.brand, Perm.REPLY)
+    chosen = int_param(request.POST.get("assignee"))
+    assignee = next((u for u in responders_for(brand=convo.channel.brand) if u.pk == chosen), None)
+    if chosen and assignee is None:
+        messages.error(request, _("That person cannot answer on this brand."))
+        return redirect("conversation", pk=pk)
+    run_action(
+        request,
+        lambda: services.conversation_assign(
+            conversation=convo, actor=request.user, assignee=assignee
+        ),
+        _("Assigned to %(name)s.") % {"name": assignee.get_username()}
+        if assignee
+        else _("Nobody holds it now."),
+    )
+    return redirect("conversation", pk=pk)
+
+
+@require_POST
+def conversation_take(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The person says "I'm on it"."""
+    convo = _conversation_or_404(request, pk)
+    require(request.user, convo.channel.brand, Perm.REPLY)
+    run_action(
+        request,
+        lambda: services.conversation_take(conversation=convo, actor=request.user),
+        _("You are on it; your colleagues see your name on it."),
+    )
+    return redirect("conversation", pk=pk)
+
+
+@require_POST
+def conversation_release(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    convo = _conversation_or_404(request, pk)
+    require(request.user, convo.channel.brand, Perm.REPLY)
+    run_action(
+        request,
+        lambda: services.conversation_release(conversation=convo, actor=request.user),
+        _("Released; it is back with the team."),
+    )
+    return redirect("conversation", pk=pk)
+
+
+@require_POST
+def conversation_presence(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The page says "I am here (and writing)" and is told who else is."""
+    convo = _conversation_or_404(request, pk)
+    writing = bool(request.POST.get("text", "").strip())
+    services.presence_touch(conversation=convo, actor=request.user, writing=writing)
+    others = services.presence_others(conversation=convo, actor=request.user)
+    return render(
+        request,
+        "pages/conversation.html#presence",
+        {"conversation": convo, "others": others},
+    )
 
 
 @require_POST
@@ -286,5 +377,5 @@ def author(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Author, pk=pk)
     history = author_messages(user=request.user, author=person)
     if not history:
-        raise Http404("No such author")
+        raise Http404(_("No such author"))
     return render(request, "pages/author.html", {"author": person, "history": history})
