@@ -85,9 +85,9 @@ Platform = models.TextChoices(
 
 
 class ChannelHealth(models.TextChoices):
-    OK = "ok", "Working"
-    DEGRADED = "degraded", "Having trouble"
-    NEEDS_RECONNECTING = "needs_reconnecting", "Needs reconnecting"
+    OK = "ok", _("Working")
+    DEGRADED = "degraded", _("Having trouble")
+    NEEDS_RECONNECTING = "needs_reconnecting", _("Needs reconnecting")
 
 
 class Channel(models.Model):
@@ -148,13 +148,13 @@ class Channel(models.Model):
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    MANAGER = "manager", "Social media manager"
-    AUTHOR = "author", "Author"
-    APPROVER = "approver", "Approver"
-    RESPONDER = "responder", "Responder"
-    ANALYST = "analyst", "Analyst"
-    VIEWER = "viewer", "Viewer"
+    ADMIN = "admin", _("Admin")
+    MANAGER = "manager", _("Social media manager")
+    AUTHOR = "author", _("Author")
+    APPROVER = "approver", _("Approver")
+    RESPONDER = "responder", _("Responder")
+    ANALYST = "analyst", _("Analyst")
+    VIEWER = "viewer", _("Viewer")
 
 
 class Membership(models.Model):
