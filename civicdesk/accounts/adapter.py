@@ -63,6 +63,12 @@ class AccountAdapter(DefaultAccountAdapter):
             )
             raise
 
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        # allauth counts an account's failures per host name as well; one install is one
+        # desk, so a second name for the same server (localhost, an IP) must not bring a
+        # fresh set of guesses.
+        return _typed_identifier(credentials).lower()
+
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         identifier = _typed_identifier(credentials)
         signin_event_record(

@@ -130,3 +130,13 @@ def test_the_installation_sign_in_log_is_read_only_in_the_admin(world: World) ->
     event = SignInEvent.objects.get(identifier="nobody-here")
     assert client.post(f"/admin/accounts/signinevent/{event.pk}/delete/").status_code == 403
     assert SignInEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_another_name_for_the_server_brings_no_fresh_guesses(world: World) -> None:
+    client = Client()
+    name = world.author.get_username()
+    for host in ("localhost", "localhost", "127.0.0.1", "127.0.0.1", "[::1]"):
+        sign_in(client, name, "wrong", SERVER_NAME=host)
+    for host in ("localhost", "testserver"):
+        refused = sign_in(client, name, SERVER_NAME=host)
+        assert refused.status_code == 200 and LOCKED in refused.content.decode(), host
