@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from django.db import connection
 from django.utils import timezone
 
-from civicdesk.inbox.models import InboundMessage
+from civicdesk.inbox.models import Correction, InboundMessage
+from civicdesk.understanding.organizations import TRAINABLE_FIELDS, installed_models_dir
 
 logger = logging.getLogger(__name__)
 
 
-def understand_messages(message_ids: Sequence[int]) -> int:
+#: Which of the given channels are in the scope of an incident in progress. There is no
+#: incident model yet: emergency mode will install its own function here; until then no channel
+#: is in scope. Ingest asks it once per batch.
+IncidentScope = Callable[[Collection[int]], Collection[int]]
+_incident_scope: IncidentScope = lambda channel_ids: ()  # noqa: E731
+
+
+def set_incident_scope(scope: IncidentScope | None) -> None:
+    """Install the function that tells which channels are in an incident's scope (None: none)."""
+    global _incident_scope
+    _incident_scope = scope or (lambda channel_ids: ())
+
+
+def understand_messages(
+    message_ids: Sequence[int], *, incident_channels: Collection[int] | None = None
+) -> int:
     """Fill in language, category, urgency and personal data for these messages.
+
+    Messages of channels in ``incident_channels`` (by default: those the installed incident
+    scope names) are understood in incident mode (crisis information type, informativeness).
 
     Never raises: a message the model could not read keeps ``understood_at`` empty and
     is tried again by ``understand_pending``.
@@ -22,6 +41,7 @@ def understand_messages(message_ids: Sequence[int]) -> int:
     if not message_ids:
         return 0
     try:
+        # Loads the models on first use; the inbox keeps working when they cannot be loaded.
         from civicdesk.understanding import understand_batch
     except Exception:  # noqa: BLE001 - the inbox must keep working without the models
         logger.exception("message understanding is unavailable")
@@ -32,12 +52,14 @@ def understand_messages(message_ids: Sequence[int]) -> int:
         .only(
             "pk",
             "text",
+            "channel_id",
             "channel__brand__organization__official_languages",
             "channel__brand__organization__slug",
         )
     )
-    from civicdesk.understanding.organizations import installed_models_dir
-
+    if incident_channels is None:
+        incident_channels = _incident_scope({m.channel_id for m in messages})
+    in_incident = set(incident_channels)
     by_languages: dict[tuple, list[InboundMessage]] = {}
     folders: dict[int, object] = {}  # one look on disk per organization, not per message
     for message in messages:
@@ -45,14 +67,21 @@ def understand_messages(message_ids: Sequence[int]) -> int:
         if organization.pk not in folders:
             folders[organization.pk] = installed_models_dir(organization)
         # the organisation's own retrained model when it has one, else the shipped one
-        key = (tuple(organization.official_languages), folders[organization.pk])
+        key = (
+            tuple(organization.official_languages),
+            folders[organization.pk],
+            message.channel_id in in_incident,
+        )
         by_languages.setdefault(key, []).append(message)
     now = timezone.now()
     done = 0
-    for (languages, models_dir), group in by_languages.items():
+    for (languages, models_dir, incident), group in by_languages.items():
         try:
             results = understand_batch(
-                [m.text for m in group], languages=languages, models_dir=models_dir
+                [m.text for m in group],
+                languages=languages,
+                models_dir=models_dir,
+                incident=incident,
             )
         except Exception:  # noqa: BLE001
             logger.exception("message understanding failed on a batch of %d", len(group))
@@ -72,8 +101,15 @@ def understand_messages(message_ids: Sequence[int]) -> int:
     return done
 
 
-UNDERSTOOD_FIELDS = ("language", "category", "category_scores", "urgency", "urgency_reasons",
-                     "personal_data", "understood_at")
+UNDERSTOOD_FIELDS = (
+    "language",
+    "category",
+    "category_scores",
+    "urgency",
+    "urgency_reasons",
+    "personal_data",
+    "understood_at",
+)
 
 
 def _save_understanding(messages: Sequence[InboundMessage]) -> None:
@@ -99,3 +135,20 @@ def understand_pending(limit: int = 500) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return understand_messages(ids)
+
+
+def corrections_for(organization_slug: str) -> list[tuple[str, str, str]]:
+    """(message text, field, corrected value): the organization's latest correction per message
+    and field, what its understanding model is retrained with."""
+    rows = (
+        Correction.objects.filter(
+            message__channel__brand__organization__slug=organization_slug,
+            field__in=TRAINABLE_FIELDS,
+        )
+        .order_by("message_id", "field", "-created_at", "-pk")
+        .values_list("message_id", "field", "new_value", "message__text")
+    )
+    latest: dict[tuple[int, str], tuple[str, str, str]] = {}
+    for message_id, fld, value, text in rows:
+        latest.setdefault((message_id, fld), (text or "", fld, value))
+    return [row for row in latest.values() if row[0].strip()]

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import cues, language, models
+from . import cues, embedding, kinds, language, models
+from .features import counts
 from .pii import find_pii
 from .textutil import scrub
 from .types import KINDS, Understanding
@@ -237,7 +238,9 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
     heads = models.load(models_dir)
     maps = calibration_maps(heads)
     texts = [scrub(t) for t in raw_texts]
-    raw = heads.score_texts(texts)
+    cnt = counts(texts)
+    raw = heads.score_counts(cnt)
+    trained = _trained_kinds(heads, texts, cnt)
     probs = {name: heads.probabilities(raw, name) for name in heads.names}
     langs = language.detect_batch(
         texts,
@@ -257,16 +260,21 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
                 probs.get("informative"), i, heads.labels.get("informative"), "informative"
             )
             informative = bool(p_inf is not None and p_inf >= 0.5 and crisis_type != "not_related")
-        if not text:
+        if trained is not None and text:
+            kind, scores, urgency, reasons = _from_model(trained, i, crisis_type, informative)
+        elif not text:
             scores = {k: 0.0 for k in KINDS}
             scores["other"] = 1.0
             decision = scores
             hits, safety = {k: [] for k in KINDS}, []
         else:
             scores, decision, hits, safety = _kind_scores(text, head_p, crisis, maps, incident)
-        best = max((k for k in KINDS if k != "other"), key=decision.get)
-        kind = best if decision[best] >= 0.5 else "other"
-        urgency, reasons = _urgency(kind, decision, hits, safety, text, crisis_type, informative)
+        if trained is None or not text:
+            best = max((k for k in KINDS if k != "other"), key=decision.get)
+            kind = best if decision[best] >= 0.5 else "other"
+            urgency, reasons = _urgency(
+                kind, decision, hits, safety, text, crisis_type, informative
+            )
         raw_text = raw_texts[i] if isinstance(raw_texts[i], str) else ""
         lang, conf = langs[i]
         results.append(
@@ -283,6 +291,46 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
             )
         )
     return results
+
+
+def _trained_kinds(heads, texts: list[str], cnt):
+    """Kind and urgency probabilities and cue rows of a batch from the artifact's trained
+    models (one embedding call per batch), or None for an artifact without them."""
+    km = kinds.from_heads(heads)
+    if km is None:
+        return None
+    cue_rows = kinds.cue_matrix(texts)
+    # an embedding from another backend than the one trained with would be noise: leave it out
+    emb = embedding.embed(texts) if embedding.backend() == km.embedding else None
+    x = kinds.design(cnt, emb, cue_rows)
+    return km, km.kind.probabilities(x), km.urgency.probabilities(x), cue_rows
+
+
+def _from_model(trained, i: int, crisis_type, informative):
+    km, p_kind, p_urgency, cue_rows = trained
+    p = p_kind[i]
+    kind = kinds.decide(p, km.kind.labels, km.thresholds)
+    scores = {k: round(float(p[km.kind.labels.index(k)]), 4) for k in KINDS}
+    level = URGENCY_ORDER.index(km.urgency.labels[int(p_urgency[i].argmax())])
+    names = kinds.cue_names(cue_rows[i])
+    reasons = [f"kind: {kind.replace('_', ' ')}"] + [n for n in names if n != "question mark"]
+    if "danger to life" in names:
+        level = 0  # stated or imminent danger to life is critical whatever the model says
+    elif kind == "emergency":
+        level = min(level, 1)
+    elif kind == "help_request":
+        level = min(level, 2)
+    if informative and crisis_type in (
+        "affected_individuals",
+        "infrastructure_utilities",
+        "caution_advice",
+    ):
+        level = min(level, 1)
+        reasons.append(f"incident: {crisis_type.replace('_', ' ')}")
+    return kind, scores, URGENCY_ORDER[level], tuple(reasons)
+
+
+URGENCY_ORDER = ("critical", "high", "medium", "low")
 
 
 def understand(

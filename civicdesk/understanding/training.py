@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from . import datasets as ds
+from . import labelset
 from .textutil import scrub
 
 #: Whole CrisisLex T26 events never used for training (evaluation only).
@@ -295,6 +296,12 @@ def train(
             f"trained {head}: {len(split.train)} rows, {len(labels)} labels, "
             f"{time.perf_counter() - t0:.1f}s"
         )
+    labelled = [m for m in labelset.load(data) if not labelset.held_out(m)]
+    if len({m.kind for m in labelled}) >= 2:
+        from . import kind_training
+
+        kind_arrays, meta["kind_model"] = kind_training.train(labelled, log)
+        arrays.update(kind_arrays)
     if calibrate:
         from . import calibration
 
