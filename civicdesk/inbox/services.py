@@ -106,6 +106,10 @@ def reply_create(
     )
     brand = message.channel.brand
     require(actor, brand, Perm.REPLY)
+    if brand.archived_at is not None:
+        raise ValidationError(
+            _("%(brand)s is archived: it sends no replies.") % {"brand": brand.name}
+        )
     text = _checked_text(message=message, text=text)
     with transaction.atomic():
         # Locked, so two people sending at the same moment are checked one after the other.

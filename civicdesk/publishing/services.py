@@ -145,6 +145,10 @@ def _build_variants(post: Post, draft: Draft) -> None:
 @transaction.atomic
 def post_create(*, brand: Brand, actor: User, draft: Draft) -> Post:
     require(actor, brand, Perm.COMPOSE)
+    if brand.archived_at is not None:
+        raise ValidationError(
+            _("%(brand)s is archived: it takes no new posts.") % {"brand": brand.name}
+        )
     _validate(brand, draft)
     post = Post.objects.create(
         brand=brand, author=actor, title=draft.title.strip()[:200], pillar=draft.pillar,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
@@ -21,11 +22,23 @@ from civicdesk.publishing.checks import postable_channels, reader_language
 from civicdesk.rules import language_list, language_name
 
 
-def _default_brand(request: HtmxHttpRequest) -> Brand:
+def _composable_brands(request: HtmxHttpRequest) -> QuerySet[Brand]:
+    # An archived brand takes no new posts: it is not offered, and not taken if named.
+    return (
+        brands_for(request.user, Perm.COMPOSE)
+        .filter(archived_at=None)
+        .order_by("organization__name", "name")
+    )
+
+
+def _default_brand(request: HtmxHttpRequest, *, editing: bool = False) -> Brand:
     brand_id = int_param(request.GET.get("brand") or request.POST.get("brand"))
     if brand_id is not None:
-        return brand_for(request, brand_id, Perm.COMPOSE)
-    brand = brands_for(request.user, Perm.COMPOSE).order_by("organization__name", "name").first()
+        brand = brand_for(request, brand_id, Perm.COMPOSE)
+        if brand.archived_at is not None and not editing:
+            raise Http404("Archived brand")
+        return brand
+    brand = _composable_brands(request).first()
     if brand is None:
         raise PermissionDenied(_("Your role on your brands does not allow writing posts."))
     return brand
@@ -57,7 +70,7 @@ def post_new(request: HtmxHttpRequest) -> HttpResponse:
             form.add_service_errors(error)
         else:
             return redirect("post-detail", pk=post.pk)
-    brands = brands_for(request.user, Perm.COMPOSE).order_by("organization__name", "name")
+    brands = _composable_brands(request)
     return render(request, "pages/compose.html",
                   {"form": form, "brand": brand, "brands": brands, "post": None,
                    "org": brand.organization,
@@ -86,8 +99,9 @@ def post_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def post_preview(request: HtmxHttpRequest) -> HttpResponse:
-    brand = _default_brand(request)
     post_pk = int_param(request.GET.get("post"))
+    # A post of a brand archived since is still edited, and its preview still shown.
+    brand = _default_brand(request, editing=post_pk is not None)
     # Editing: the post's images count, as they will at approval.
     post = post_for(request, post_pk, Perm.COMPOSE) if post_pk is not None else None
     if post is not None and post.brand_id != brand.pk:

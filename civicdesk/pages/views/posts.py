@@ -34,8 +34,9 @@ def posts_list(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "days": days,
         "filters": filters,
-        "brands": brands_for(request.user, Perm.VIEW).order_by("name"),
-        "channels": channels_for(request.user, Perm.VIEW),
+        # Archived brands and their channels are not offered, here as everywhere.
+        "brands": brands_for(request.user, Perm.VIEW).filter(archived_at=None).order_by("name"),
+        "channels": channels_for(request.user, Perm.VIEW).filter(brand__archived_at=None),
         "states": PublicationState.choices,
     }
     template = "pages/posts.html#plan" if request.htmx else "pages/posts.html"
