@@ -296,7 +296,12 @@ def saml_provider_save(
             "metadata_source": metadata_url,
             "attribute_mapping": mapping,
             # Only signed assertions are accepted, and nothing else is relaxed.
-            "advanced": {"strict": True, "want_assertion_signed": True},
+            # ("localhost" and other one-label hosts are allowed for a laptop install).
+            "advanced": {
+                "strict": True,
+                "want_assertion_signed": True,
+                "allow_single_label_domains": True,
+            },
         },
         audited={
             "entity_id": idp["entity_id"],
