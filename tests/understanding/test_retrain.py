@@ -8,13 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from civicdesk.inbox.models import Correction, InboundMessage
-from civicdesk.inbox.understanding import understand_messages
+from civicdesk.inbox.understanding import corrections_for, understand_messages
 from civicdesk.understanding import models, retrain, understand_batch
-from civicdesk.understanding.organizations import (
-    corrections_for,
-    installed_models_dir,
-    models_dir,
-)
+from civicdesk.understanding.organizations import installed_models_dir, models_dir
 from tests.conftest import RESEARCH_DATA
 from tests.factories import make_brand, make_channel, make_message, make_organization, make_user
 
@@ -60,10 +56,10 @@ def org_world(settings, tmp_path):
 
 def test_corrections_are_gathered_per_organisation(org_world):
     org, _ = org_world
-    rows = corrections_for(org)
+    rows = corrections_for(org.slug)
     assert sorted(rows) == sorted((t, "category", "complaint") for t in TEXTS)
     other = make_organization()
-    assert corrections_for(other) == []
+    assert corrections_for(other.slug) == []
     assert installed_models_dir(org) is None  # the shipped model until a retrain
 
 

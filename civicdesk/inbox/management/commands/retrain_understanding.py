@@ -6,6 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from civicdesk.inbox.understanding import corrections_for
+from civicdesk.organizations.models import Organization
 from civicdesk.understanding import datasets
 from civicdesk.understanding.organizations import models_dir, retrain_organization
 
@@ -25,8 +27,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        from civicdesk.organizations.models import Organization
-
         data = Path(options["data"])
         if not data.is_dir():
             raise CommandError(f"the research data folder {data} does not exist; pass --data DIR")
@@ -35,7 +35,9 @@ class Command(BaseCommand):
         if organization is None:
             raise CommandError(f"no organisation with slug {slug!r}")
         try:
-            report = retrain_organization(organization=organization, data_dir=data)
+            report = retrain_organization(
+                organization=organization, data_dir=data, corrections=corrections_for(slug)
+            )
         except datasets.DatasetError as exc:
             raise CommandError(f"cannot read a data set: {exc}") from exc
         self.stdout.write(f"corrections used: {report.corrections_used}")
