@@ -27,6 +27,7 @@ from civicdesk.connectors.registry import connector_for
 from civicdesk.connectors.tokens import note_rate_limit
 from civicdesk.core.text import clean_text
 from civicdesk.inbox.models import Author, Conversation, ConversationStatus, InboundMessage
+from civicdesk.inbox.routing import route_messages
 from civicdesk.inbox.state import REOPENED_BY_MESSAGE, conversation_move
 from civicdesk.organizations.models import Channel, ChannelHealth
 
@@ -189,6 +190,7 @@ def ingest_channel(channel_id: int, *, max_pages: int = 20, page_size: int = 100
                     break
                 report.stored += len(new_ids)
                 understand_messages(new_ids)
+                route_messages(new_ids)
                 if page.next_cursor is not None:
                     cursor = page.next_cursor[:500]
                 if not page.has_more:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from civicdesk.organizations.models import Channel, Organization
+from civicdesk.organizations.models import Brand, BusinessArea, Channel, Organization
 
 
 class Author(models.Model):
@@ -44,6 +44,13 @@ class ConversationStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
 class Conversation(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="conversations")
     remote_id = models.CharField(max_length=200)
@@ -61,6 +68,10 @@ class Conversation(models.Model):
     # For the reports: when the public first had an answer, and when it was last closed.
     first_response_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set by routing rules (routing.py) or people.
+    priority = models.CharField(max_length=10, choices=Priority.choices, blank=True)
+    labels = models.JSONField(default=list, blank=True)
+    is_spam = models.BooleanField(default=False)
     # Its messages still new (unanswered, not done, not hidden). Kept by the database as
     # messages arrive or change status (see counters.py), so the inbox never counts.
     # A plain integer: were it ever to drift, a write must not fail on a CHECK.
@@ -241,3 +252,97 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.old_value} → {self.new_value}"
+
+
+class RoutingRule(models.Model):
+    """One of an organization's routing rules, tried in order on each message (routing.py).
+
+    Empty conditions match anything; every condition set must hold. The first rule that
+    matches acts; the rules after it are not tried.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="routing_rules"
+    )
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(_("name"), max_length=120)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Conditions.
+    brand = models.ForeignKey(
+        Brand, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("brand")
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("channel")
+    )
+    platform = models.CharField(_("platform"), max_length=20, blank=True)
+    message_kind = models.CharField(_("message kind"), max_length=20, blank=True)
+    category = models.CharField(_("kind"), max_length=20, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=10, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    phrases = models.TextField(
+        _("words or phrases"),
+        blank=True,
+        help_text=_("One a line; the rule matches a message containing any of them."),
+    )
+    # Actions.
+    route_to_area = models.ForeignKey(
+        BusinessArea,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("route to business area"),
+    )
+    assign_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assign to"),
+    )
+    set_priority = models.CharField(
+        _("set priority"), max_length=10, choices=Priority.choices, blank=True
+    )
+    add_label = models.CharField(_("add label"), max_length=40, blank=True)
+    mark_spam = models.BooleanField(_("mark as spam"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organization", "position", "pk"]
+        indexes = [models.Index(fields=["organization", "position"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def phrase_list(self) -> list[str]:
+        return [p.strip().casefold() for p in self.phrases.splitlines() if p.strip()]
+
+
+class RoutingTrigger(models.TextChoices):
+    ARRIVAL = "arrival", _("On arrival")
+    CORRECTION = "correction", _("After a correction of the kind")
+
+
+class RoutingDecision(models.Model):
+    """What routing did with one message, and which rule made it (none: no rule matched)."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="routing_decisions"
+    )
+    message = models.ForeignKey(
+        InboundMessage, on_delete=models.CASCADE, related_name="routing_decisions"
+    )
+    rule = models.ForeignKey(RoutingRule, on_delete=models.SET_NULL, null=True, blank=True)
+    # The rule's name then: the rule may be renamed or deleted later.
+    rule_name = models.CharField(max_length=120, blank=True)
+    trigger = models.CharField(max_length=20, choices=RoutingTrigger.choices)
+    actions = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["conversation", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {self.rule_name or 'no rule'}"

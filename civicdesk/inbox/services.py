@@ -24,7 +24,9 @@ from civicdesk.inbox.models import (
     Presence,
     Reply,
     ReplyState,
+    RoutingTrigger,
 )
+from civicdesk.inbox.routing import route_messages
 from civicdesk.inbox.state import can_move_conversation, conversation_move
 from civicdesk.inbox.tasks import send_reply
 from civicdesk.organizations.access import Perm, User, has_perm, require
@@ -332,6 +334,9 @@ def message_correct(*, message: InboundMessage, actor: User, field: str, value: 
         message=message, field=field, old_value=old, new_value=value, corrected_by=actor
     )
     InboundMessage.objects.filter(pk=message.pk).update(**{field: value})
+    if field == "category":
+        # The kind decides much of the routing: the rules look at the message again.
+        route_messages([message.pk], trigger=RoutingTrigger.CORRECTION)
     audit(
         organization=message.channel.brand.organization_id,
         actor=actor,

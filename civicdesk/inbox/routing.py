@@ -1,0 +1,286 @@
+"""Routing: an organization's ordered rules decide, for each understood message, which
+business area or person answers it, its priority, a label, or that it is spam.
+
+Invariants:
+- Rules are tried in order (position, then id); the first whose conditions all hold acts,
+  and no later rule is tried. Empty conditions hold for any message.
+- Routing runs on arrival, after understanding (``ingest_channel``), and again when a person
+  corrects a message's kind (``services.message_correct``).
+- Every evaluation leaves a ``RoutingDecision`` naming the rule that made it, or none.
+- A rule never takes a conversation from someone who holds it; marking spam closes the
+  conversation through its transition table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicdesk.inbox.models import (
+    Conversation,
+    ConversationStatus,
+    InboundMessage,
+    MessageStatus,
+    RoutingDecision,
+    RoutingRule,
+    RoutingTrigger,
+)
+from civicdesk.inbox.state import conversation_move
+from civicdesk.organizations.access import User, require_org_admin
+from civicdesk.organizations.audit import audit
+from civicdesk.organizations.models import Organization
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules may look at in a message."""
+
+    brand_id: int
+    channel_id: int
+    platform: str
+    message_kind: str
+    category: str
+    urgency: str
+    language: str
+    text: str
+
+    @classmethod
+    def of(cls, message: InboundMessage) -> Facts:
+        return cls(
+            brand_id=message.channel.brand_id,
+            channel_id=message.channel_id,
+            platform=message.channel.platform,
+            message_kind=message.kind,
+            category=message.category,
+            urgency=message.urgency,
+            language=message.language,
+            text=message.text.casefold(),
+        )
+
+
+def matches(rule: RoutingRule, facts: Facts) -> bool:
+    """Every condition the rule sets holds for the message."""
+    checks = (
+        (rule.brand_id, facts.brand_id),
+        (rule.channel_id, facts.channel_id),
+        (rule.platform, facts.platform),
+        (rule.message_kind, facts.message_kind),
+        (rule.category, facts.category),
+        (rule.urgency, facts.urgency),
+        (rule.language, facts.language),
+    )
+    if any(wanted and wanted != actual for wanted, actual in checks):
+        return False
+    phrases = rule.phrase_list
+    return not phrases or any(p in facts.text for p in phrases)
+
+
+def first_match(rules: Sequence[RoutingRule], facts: Facts) -> RoutingRule | None:
+    return next((rule for rule in rules if rule.is_active and matches(rule, facts)), None)
+
+
+def rules_for(organization_id: int) -> list[RoutingRule]:
+    return list(
+        RoutingRule.objects.filter(organization_id=organization_id, is_active=True)
+        .select_related("route_to_area", "assign_to")
+        .order_by("position", "pk")
+    )
+
+
+def route_messages(message_ids: Iterable[int], *, trigger: str = RoutingTrigger.ARRIVAL) -> int:
+    """Route these messages by their organizations' rules; returns how many a rule caught.
+
+    Messages not yet understood are left for later (routing reads what understanding found).
+    """
+    messages = list(
+        InboundMessage.objects.filter(pk__in=list(message_ids), understood_at__isnull=False)
+        .select_related("channel__brand")
+        .order_by("sent_at", "pk")
+    )
+    rules: dict[int, list[RoutingRule]] = {}
+    caught = 0
+    for message in messages:
+        org_id = message.channel.brand.organization_id
+        if org_id not in rules:
+            rules[org_id] = rules_for(org_id)
+        rule = first_match(rules[org_id], Facts.of(message))
+        if rule is None and trigger == RoutingTrigger.ARRIVAL:
+            continue  # nothing to undo on arrival: no decision to record
+        _apply(message, rule, trigger)
+        caught += rule is not None
+    return caught
+
+
+@transaction.atomic
+def _apply(message: InboundMessage, rule: RoutingRule | None, trigger: str) -> None:
+    actions: dict[str, object] = {}
+    conversation = message.conversation_id
+    if rule is not None and rule.mark_spam:
+        # Messages first: the counters lock the channel's row before the conversation's.
+        InboundMessage.objects.filter(
+            conversation_id=conversation, status=MessageStatus.NEW
+        ).update(status=MessageStatus.DONE)
+    fields: dict[str, object] = {}
+    if rule is None or rule.route_to_area_id:
+        # On a re-evaluation that no rule catches, the area a rule gave goes.
+        area = rule.route_to_area.name if rule is not None and rule.route_to_area else ""
+        fields["business_area"] = actions["area"] = area
+    if rule is not None and rule.set_priority:
+        fields["priority"] = actions["priority"] = rule.set_priority
+    if rule is not None and rule.mark_spam:
+        fields["is_spam"] = actions["spam"] = True
+    if fields:
+        Conversation.objects.filter(pk=conversation).update(**fields)
+    if rule is not None and rule.add_label:
+        row = Conversation.objects.select_for_update().only("labels").get(pk=conversation)
+        if rule.add_label not in row.labels:
+            Conversation.objects.filter(pk=conversation).update(
+                labels=[*row.labels, rule.add_label]
+            )
+        actions["label"] = rule.add_label
+    if rule is not None and rule.assign_to_id:
+        # Never from under someone who holds it.
+        held = Conversation.objects.filter(pk=conversation, assigned_to__isnull=True).update(
+            assigned_to_id=rule.assign_to_id, assigned_at=timezone.now()
+        )
+        actions["assigned_to"] = rule.assign_to.get_username() if held else ""
+    if rule is not None and rule.mark_spam:
+        conversation_move([conversation], ConversationStatus.CLOSED, closed_at=timezone.now())
+    RoutingDecision.objects.create(
+        conversation_id=conversation,
+        message=message,
+        rule=rule,
+        rule_name=rule.name if rule is not None else "",
+        trigger=trigger,
+        actions=actions,
+    )
+
+
+# The rules' screen: actions, each audited.
+
+RULE_FIELDS = (
+    "name",
+    "is_active",
+    "brand",
+    "channel",
+    "platform",
+    "message_kind",
+    "category",
+    "urgency",
+    "language",
+    "phrases",
+    "route_to_area",
+    "assign_to",
+    "set_priority",
+    "add_label",
+    "mark_spam",
+)
+
+
+_RELATED = {"brand", "channel", "route_to_area", "assign_to"}
+
+
+def _snapshot(rule: RoutingRule) -> dict[str, object]:
+    return {name: getattr(rule, f"{name}_id" if name in _RELATED else name) for name in RULE_FIELDS}
+
+
+def _check(rule: RoutingRule, organization: Organization) -> None:
+    for related in (rule.brand, rule.route_to_area):
+        if related is not None and related.organization_id != organization.pk:
+            raise ValidationError(_("A rule names only its organization's brands and areas."))
+    if rule.channel is not None and rule.channel.brand.organization_id != organization.pk:
+        raise ValidationError(_("A rule names only its organization's channels."))
+    if not (
+        rule.route_to_area_id
+        or rule.assign_to_id
+        or rule.set_priority
+        or rule.add_label
+        or rule.mark_spam
+    ):
+        raise ValidationError(_("Choose at least one thing the rule does."), code="no_action")
+
+
+@transaction.atomic
+def rule_save(*, organization: Organization, rule: RoutingRule, actor: User) -> RoutingRule:
+    """Create or change a rule; a new one goes last."""
+    require_org_admin(actor, organization)
+    rule.organization = organization
+    _check(rule, organization)
+    created = rule.pk is None
+    if created:
+        last = RoutingRule.objects.filter(organization=organization).aggregate(n=Max("position"))
+        rule.position = (last["n"] or 0) + 1
+    rule.save()
+    audit(
+        organization=organization,
+        actor=actor,
+        action="routing_rule.create" if created else "routing_rule.update",
+        target=rule,
+        data=_snapshot(rule),
+    )
+    return rule
+
+
+@transaction.atomic
+def rule_delete(*, rule: RoutingRule, actor: User) -> None:
+    require_org_admin(actor, rule.organization)
+    audit(
+        organization=rule.organization_id,
+        actor=actor,
+        action="routing_rule.delete",
+        target=rule,
+        data={"name": rule.name},
+    )
+    rule.delete()
+
+
+@transaction.atomic
+def rule_move(*, rule: RoutingRule, actor: User, up: bool) -> None:
+    """Swap the rule with the one before (``up``) or after it, renumbering the list."""
+    require_org_admin(actor, rule.organization)
+    ordered = list(
+        RoutingRule.objects.select_for_update()
+        .filter(organization_id=rule.organization_id)
+        .order_by("position", "pk")
+    )
+    index = next(i for i, r in enumerate(ordered) if r.pk == rule.pk)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(ordered):
+        return
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    for position, each in enumerate(ordered, start=1):
+        if each.position != position:
+            RoutingRule.objects.filter(pk=each.pk).update(position=position)
+    audit(
+        organization=rule.organization_id,
+        actor=actor,
+        action="routing_rule.move",
+        target=rule,
+        data={"order": [r.pk for r in ordered]},
+    )
+
+
+def preview(
+    *, organization: Organization, limit: int = 200
+) -> tuple[dict[int, list[InboundMessage]], int]:
+    """Which of the organization's ``limit`` most recent messages each active rule would
+    catch now, in order (a message goes to the first rule that matches), and how many were
+    looked at. One query, then the rules in memory."""
+    recent = list(
+        InboundMessage.objects.filter(channel__brand__organization=organization)
+        .select_related("channel__brand", "author")
+        .order_by("-sent_at", "-pk")[:limit]
+    )
+    rules = rules_for(organization.pk)
+    caught: dict[int, list[InboundMessage]] = {rule.pk: [] for rule in rules}
+    for message in recent:
+        rule = first_match(rules, Facts.of(message))
+        if rule is not None:
+            caught[rule.pk].append(message)
+    return caught, len(recent)
