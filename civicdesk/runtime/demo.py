@@ -27,6 +27,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from civicdesk.analytics.collect import collect_channel
 from civicdesk.analytics.models import MetricSnapshot
@@ -109,8 +110,14 @@ class DemoInfo:
     created: bool = False
 
 
+# The installation's operator: the Django admin, and creating organizations. Not a member
+# of any organization, and no organization's admin is an operator.
+OPERATOR = "operator"
+
+
 def demo_logins() -> list[tuple[str, str, str]]:
-    return [(name, DEMO_PASSWORD, role.label) for name, role, _ in PEOPLE]
+    people = [(name, DEMO_PASSWORD, str(role.label)) for name, role, _ in PEOPLE]
+    return [*people, (OPERATOR, DEMO_PASSWORD, gettext("Installation operator"))]
 
 
 def demo_is_complete(org: Organization) -> bool:
@@ -232,13 +239,14 @@ def _organization(
                 username,
                 password=DEMO_PASSWORD,
                 first_name=username.capitalize(),
-                is_staff=role == Role.ADMIN,
-                is_superuser=role == Role.ADMIN,
             )
             new_users.append(username)
         brand = brands[brand_index] if brand_index is not None else None
         org_services.membership_grant(user=user, organization=org, role=role, brand=brand)
         users[username] = user
+    if not User.objects.filter(username=OPERATOR).exists():
+        User.objects.create_superuser(OPERATOR, password=DEMO_PASSWORD, first_name="Operator")
+        new_users.append(OPERATOR)
     return org, brands, users, new_users
 
 
