@@ -29,6 +29,7 @@ from civicdesk.core.text import clean_text
 from civicdesk.inbox.models import Author, Conversation, ConversationStatus, InboundMessage
 from civicdesk.inbox.routing import route_messages
 from civicdesk.inbox.state import REOPENED_BY_MESSAGE, conversation_move
+from civicdesk.inbox.understanding import understand_messages
 from civicdesk.organizations.models import Channel, ChannelHealth
 
 logger = logging.getLogger(__name__)
@@ -168,8 +169,6 @@ def _upsert_conversations(channel: Channel, messages: list[RemoteMessage]) -> di
 
 def ingest_channel(channel_id: int, *, max_pages: int = 20, page_size: int = 100) -> IngestReport:
     """Fetch and store everything new on one channel, page by page."""
-    from civicdesk.inbox.understanding import understand_messages
-
     report = IngestReport()
     channel = Channel.objects.select_related("brand").get(pk=channel_id)
     if channel.rate_limited_until and channel.rate_limited_until > timezone.now():

@@ -31,6 +31,7 @@ from civicdesk.inbox.state import can_move_conversation, conversation_move
 from civicdesk.inbox.tasks import send_reply
 from civicdesk.organizations.access import Perm, User, has_perm, require
 from civicdesk.organizations.audit import audit
+from civicdesk.understanding import KINDS, URGENCIES
 
 MAX_REPLY = 10_000
 CORRECTABLE = {"category", "urgency"}
@@ -321,8 +322,6 @@ def presence_others(*, conversation: Conversation, actor: User) -> list[Presence
 @transaction.atomic
 def message_correct(*, message: InboundMessage, actor: User, field: str, value: str) -> Correction:
     """Keep a responder's correction of a category or urgency, and apply it."""
-    from civicdesk.understanding import KINDS, URGENCIES
-
     require(actor, message.channel.brand, Perm.REPLY)
     allowed = {"category": KINDS, "urgency": URGENCIES}.get(field)
     if allowed is None:

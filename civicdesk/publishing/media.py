@@ -14,7 +14,8 @@ from PIL import Image, UnidentifiedImageError
 from civicdesk.organizations.access import Perm, User, require
 from civicdesk.organizations.audit import audit
 from civicdesk.publishing.models import Post, PostMedia, PostStatus
-from civicdesk.publishing.state import LIVE_OR_UNKNOWN
+from civicdesk.publishing.models import PublicationState as S
+from civicdesk.publishing.state import LIVE_OR_UNKNOWN, PENDING, move_many
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 MAX_IMAGES = 10
@@ -59,9 +60,6 @@ def _content_changed(post: Post, actor: User, action: str, data: dict[str, objec
     """Images are content: a change sends an approved post back to draft."""
     if post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
         raise ValidationError(_("Part of this post is already published or being published."))
-    from civicdesk.publishing.models import PublicationState as S
-    from civicdesk.publishing.state import PENDING, move_many
-
     if post.status != PostStatus.DRAFT:
         post.revision += 1
         post.status = PostStatus.DRAFT

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -23,7 +24,7 @@ from civicdesk.connectors.base import Capability
 from civicdesk.connectors.registry import limitation, supports
 from civicdesk.organizations.access import Perm, User, require
 from civicdesk.organizations.audit import audit
-from civicdesk.organizations.models import Brand, Channel
+from civicdesk.organizations.models import Brand, Channel, Membership
 from civicdesk.publishing.checks import blocking_reasons, post_findings, publishes_in
 from civicdesk.publishing.models import (
     Approval,
@@ -36,6 +37,7 @@ from civicdesk.publishing.models import (
 )
 from civicdesk.publishing.models import PublicationState as S
 from civicdesk.publishing.state import LIVE_OR_UNKNOWN, PENDING, can_move, move, move_many
+from civicdesk.publishing.tasks import remove_publication
 from civicdesk.rules import Finding
 
 MAX_TEXT = 100_000
@@ -277,10 +279,6 @@ def approvals_needed(post: Post) -> int:
 
 def _is_named_approver(user_id: int, post: Post, name: str) -> bool:
     """The policy names an approver by user name or by business area (e.g. "legal")."""
-    from django.contrib.auth import get_user_model
-
-    from civicdesk.organizations.models import Membership
-
     if get_user_model().objects.filter(pk=user_id, username__iexact=name).exists():
         return True
     return Membership.objects.filter(
@@ -401,8 +399,6 @@ def publication_retry(*, publication: Publication, actor: User,
 @transaction.atomic
 def publication_remove(*, publication: Publication, actor: User) -> Publication:
     """Take a published post down from its platform (the record stays in Civic Desk)."""
-    from civicdesk.publishing.tasks import remove_publication
-
     publication = Publication.objects.select_for_update().select_related(
         "post__brand", "channel").get(pk=publication.pk)
     require(actor, publication.post.brand, Perm.PUBLISH_CONTROL)

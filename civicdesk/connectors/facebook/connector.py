@@ -43,6 +43,7 @@ from civicdesk.connectors.meta.shapes import (
     ShapeError,
     count_of,
     id_of,
+    list_of,
     object_of,
     text_of,
     time_of,
@@ -360,8 +361,6 @@ def _summary_count(body: Mapping[str, Any], edge: str) -> int | None:
 
 def _latest_values(body: Mapping[str, Any]) -> dict[str, int]:
     """For period series (days_28): the latest value of each metric, not their sum."""
-    from civicdesk.connectors.meta.shapes import list_of
-
     result: dict[str, int] = {}
     for entry in list_of(body.get("data"), "data"):
         name = entry.get("name")

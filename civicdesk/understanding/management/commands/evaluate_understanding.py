@@ -9,7 +9,15 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from civicdesk.understanding import datasets, models, training
+from civicdesk.understanding import (
+    calibration,
+    datasets,
+    models,
+    multilingual,
+    training,
+    understand,
+    understand_batch,
+)
 
 
 class Command(BaseCommand):
@@ -41,18 +49,12 @@ class Command(BaseCommand):
         )
         for table in tables:
             self.stdout.write(training.format_table(table))
-        from civicdesk.understanding import calibration
-
         self.stdout.write(
             calibration.format_reliability(calibration.evaluate(options["data"], options["models"]))
         )
-        from civicdesk.understanding import multilingual
-
         if multilingual.django_locale_root() is not None:
             self.stdout.write(multilingual.format_report(multilingual.evaluate_without_prior()))
         if not options["no_throughput"]:
-            from civicdesk.understanding import understand, understand_batch
-
             texts = [ex.text for rows in datasets.load(options["data"]).values() for ex in rows][
                 :4000
             ]
