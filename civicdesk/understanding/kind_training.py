@@ -145,3 +145,41 @@ def train(messages: list[labelset.LabelledMessage], log=print) -> tuple[dict, di
     }
     log(f"kind model: trained in {time.perf_counter() - t0:.1f}s, thresholds {thresholds}")
     return arrays, meta
+
+
+def evaluate(data, heads) -> list:
+    """Per-kind precision/recall/F1 and urgency accuracy of the installed models on the held-out
+    part of the labelled set, with and without the authored messages (empty without a model)."""
+    from .pipeline import understand_batch
+    from .training import _table
+
+    if kinds.from_heads(heads) is None:
+        return []
+    held = [m for m in labelset.load(data) if labelset.held_out(m)]
+    tables = []
+    for name, rows in (
+        ("held-out part, data sets and authored", held),
+        ("held-out part, data sets only", [m for m in held if m.source != labelset.AUTHORED]),
+    ):
+        if not rows:
+            continue
+        t0 = time.perf_counter()
+        out = understand_batch([m.text for m in rows], models_dir=heads.path.parent)
+        seconds = time.perf_counter() - t0
+        note = f"{len(rows)} labelled messages the model did not train on"
+        gold = [m.kind for m in rows]
+        tables.append(
+            _table("labelled set", f"kind ({name})", gold, [u.kind for u in out], seconds, note)
+        )
+        tables.append(
+            _table(
+                "labelled set",
+                f"urgency ({name})",
+                [m.urgency for m in rows],
+                [u.urgency for u in out],
+                seconds,
+                note,
+                list(URGENCIES),
+            )
+        )
+    return tables

@@ -541,6 +541,9 @@ def evaluate(data_dir: Path | str, models_dir: Path | str | None = None) -> list
         tables.append(
             _table(name, what, [ex.label for ex in rows], pred, time.perf_counter() - t0, note)
         )
+    from . import kind_training
+
+    tables.extend(kind_training.evaluate(data, heads))
     return tables
 
 

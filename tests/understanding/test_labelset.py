@@ -1,0 +1,49 @@
+"""The labelled set: ids and labels only for data set rows, authored messages kept apart."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+
+import pytest
+
+from civicdesk.understanding import datasets, labelset
+from civicdesk.understanding.types import KINDS, URGENCIES
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (labelset.LABELS_DIR / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_data_set_rows_carry_no_text():
+    rows = _rows("messages.csv")
+    assert set(rows[0]) == {"source", "id", "kind", "urgency", "language", "group", "method"}
+    assert {r["kind"] for r in rows} <= set(KINDS)
+    assert {r["urgency"] for r in rows} <= set(URGENCIES)
+    assert {r["source"] for r in rows} <= set(labelset.SOURCES) - {labelset.AUTHORED}
+
+
+def test_authored_messages_cover_the_kinds_the_data_lacks():
+    messages = labelset.authored()
+    assert {m.source for m in messages} == {labelset.AUTHORED}
+    per = Counter((m.kind, m.language) for m in messages)
+    for kind in ("question", "praise", "suggestion", "help_request", "emergency"):
+        for language in ("en", "fr", "es"):
+            assert per[(kind, language)] >= 15, (kind, language)
+
+
+def test_agreement_sample_was_labelled_twice():
+    rows = _rows("agreement.csv")
+    assert len(rows) == 300
+    assert all(r["first_kind"] in KINDS and r["second_kind"] in KINDS for r in rows)
+
+
+@pytest.mark.research_data
+def test_every_row_resolves_against_the_data(shared_data):
+    data = datasets.load(shared_data)
+    loaded = labelset.load(data, include_authored=False)
+    assert len(loaded) == len(_rows("messages.csv"))
+    per = Counter(m.kind for m in loaded)
+    for kind in ("complaint", "emergency", "spam", "rumour", "other", "help_request"):
+        assert per[kind] >= 150, per
