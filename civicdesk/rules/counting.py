@@ -105,10 +105,12 @@ def bluesky_facets(
     facets = []
     for entity in sorted([*urls, *mentions, *hashtags], key=lambda e: e.start):
         if entity.kind == "url":
-            uri = entity.text if "://" in entity.text else "https://" + entity.text
+            uri = entity.text if entity.text.startswith("http") else "https://" + entity.text
             feature, value = "app.bsky.richtext.facet#link", uri
         elif entity.kind == "mention":
             feature, value = "app.bsky.richtext.facet#mention", entity.text[1:]
+        elif entity.text.startswith("$"):
+            feature, value = "app.bsky.richtext.facet#tag", entity.text.upper()  # a cashtag
         else:
             feature, value = "app.bsky.richtext.facet#tag", entity.text[1:]
         facets.append(Facet(offsets[entity.start], offsets[entity.end], feature, value))

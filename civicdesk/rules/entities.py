@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import regex
 
+from .bluesky_text import extract_bluesky
 from .types import Entity
 from .x_entities import MASTODON_LINKS, extract_x, find_urls
 
@@ -46,13 +47,10 @@ _URL_BARE = regex.compile(
 )
 _TRAILING_PUNCTUATION = ".,;:!?'\"*…»”’"
 
-# Mentions and hashtags, one grammar a family of platforms.
-_X_MENTION = regex.compile(r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠][A-Za-z0-9_]{1,15}(?![A-Za-z0-9_@＠])")
+# Mentions and hashtags, one grammar a family of platforms (X's and Bluesky's have their own
+# modules, x_entities and bluesky_text).
 _FEDI_MENTION = regex.compile(
     r"(?<![\w/@.])@[A-Za-z0-9_]+(?:[.\-]+[A-Za-z0-9_]+)*(?:@[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?)?"
-)
-_BSKY_MENTION = regex.compile(
-    r"(?<![^\s(])@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]"
 )
 _EXNET_MENTION = regex.compile(r"(?<![A-Za-z0-9_@])@[A-Za-z0-9_]{1,30}")
 _WHOLE_TOKEN_LINK = regex.compile(r"https?://\S+", regex.IGNORECASE)
@@ -63,7 +61,6 @@ _WORD_TAG = regex.compile(
     r"(?<![\w&#＃])[#＃](?=[\p{M}\p{N}_\u200c\u200d\u00b7]*+\p{L})"
     r"[\p{L}\p{M}\p{N}_\u200c\u200d\u00b7]++(?![#＃]|://)"
 )
-_BSKY_TAG = regex.compile(r"(?<!\S)[#＃](?!\ufe0f|\u20e3)[^\s\u00ad\u2060\u200a-\u200d\u20e2]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +70,11 @@ class Grammar:
     bare_domains: bool  # does "example.org" become a link without "https://"?
     mention: regex.Pattern[str]
     hashtag: regex.Pattern[str]
-    bluesky_tags: bool = False
     # A link is the whole run of non-space characters after "http(s)://" (the exercise network).
     whole_token_links: bool = False
 
 
 GRAMMARS: dict[str, Grammar] = {
-    "x": Grammar(True, _X_MENTION, _WORD_TAG),
-    "bluesky": Grammar(True, _BSKY_MENTION, _BSKY_TAG, bluesky_tags=True),
     "mastodon": Grammar(False, _FEDI_MENTION, _WORD_TAG),
     "exnet": Grammar(False, _EXNET_MENTION, _WORD_TAG, whole_token_links=True),
     "threads": Grammar(True, _META_MENTION, _WORD_TAG),
@@ -193,12 +187,6 @@ def extract_hashtags(text: str, grammar: Grammar, urls: list[Entity]) -> list[En
     found = []
     for match in grammar.hashtag.finditer(text):
         start, end = match.span()
-        if grammar.bluesky_tags:
-            while end > start + 1 and regex.match(r"\p{P}", text[end - 1]):
-                end -= 1
-            body = text[start + 1 : end]
-            if not body or body.isdigit() or len(body) > 64:
-                continue
         if _outside(start, spans):
             found.append(Entity("hashtag", text[start:end], start, end))
     return found
@@ -208,6 +196,8 @@ def extract(text: str, platform: str) -> tuple[list[Entity], list[Entity], list[
     """(urls, mentions, hashtags) in ``text`` as ``platform`` sees them."""
     if platform == "x":
         return extract_x(text)
+    if platform == "bluesky":
+        return extract_bluesky(text)
     grammar = GRAMMARS.get(platform, DEFAULT_GRAMMAR)
     if platform == "mastodon":
         urls = find_urls(text, MASTODON_LINKS)

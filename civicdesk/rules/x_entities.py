@@ -78,10 +78,15 @@ class LinkGrammar:
 
 @cache
 def _domain() -> regex.Pattern[str]:
+    # Labels of at most 63 characters and hosts of at most 127 labels: longer ones fail IDNA
+    # anyway, and the bounds keep a hostile run of dots from costing quadratic time.
     c = _DOMAIN_CHAR
-    sub = rf"(?:(?:{c}(?:[_\-]|{c})*)?{c}\.)"
-    name = rf"(?:(?:{c}(?:-|{c})*)?{c}\.)"
-    return regex.compile(rf"{sub}*{name}{_tld_pattern()}", regex.VERSION0)
+    sub = rf"(?:(?:{c}(?:[_\-]|{c}){{0,61}})?{c}\.)"
+    name = rf"(?:(?:{c}(?:-|{c}){{0,61}})?{c}\.)"
+    return regex.compile(rf"{sub}{{0,126}}{name}{_tld_pattern()}", regex.VERSION0)
+
+
+_HOST_RUN = regex.compile(rf"(?:{_DOMAIN_CHAR}|[._\-])+")
 
 
 @cache
@@ -89,9 +94,7 @@ def _ascii_domain() -> regex.Pattern[str]:
     return regex.compile(rf"(?:[A-Za-z0-9\-_{_LATIN_ACCENTS}]+\.)+{_tld_pattern()}")
 
 
-_PATH_X = regex.compile(
-    rf"[A-Za-z\p{{Cyrillic}}0-9!*';:=+,.$/%#\[\]\p{{Pd}}_~&|@{_LATIN_ACCENTS}]"
-)
+_PATH_X = regex.compile(rf"[A-Za-z\p{{Cyrillic}}0-9!*';:=+,.$/%#\[\]\p{{Pd}}_~&|@{_LATIN_ACCENTS}]")
 _PATH_END_X = regex.compile(rf"[A-Za-z\p{{Cyrillic}}0-9=_#/+\-{_LATIN_ACCENTS}]")
 _QUERY_X = regex.compile(r"[A-Za-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@]")
 _QUERY_END = regex.compile(r"[A-Za-z0-9_&=#/\-]")
@@ -106,9 +109,7 @@ X_LINKS = LinkGrammar(
 # Mastodon counts links with twitter-text's grammar as it patches it: more schemes, any
 # non-space character in a path, and no link without a scheme.
 MASTODON_LINKS = LinkGrammar(
-    protocol=regex.compile(
-        r"(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://", regex.IGNORECASE
-    ),
+    protocol=regex.compile(r"(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://", regex.IGNORECASE),
     bare_domains=False,
     path_char=regex.compile(r"[^\p{White_Space}<>()?]"),
     path_end=regex.compile(r"""[^\p{White_Space}()?!*"'「」<>;:=,.$%\[\]~&|@]"""),
@@ -194,8 +195,16 @@ def find_urls(text: str, grammar: LinkGrammar = X_LINKS) -> list[Entity]:
         protocol = grammar.protocol.match(text, i)
         domain = domain_re.match(text, protocol.end()) if protocol else None
         if domain is None:
+            if not grammar.bare_domains:
+                i += 1
+                continue
+            if i > 0 and text[i - 1] in "-_./":
+                # A link without a scheme never starts here; skip the host it would have taken.
+                run = _HOST_RUN.match(text, i)
+                resume = i = run.end() if run else i + 1
+                continue
             protocol = None
-            domain = domain_re.match(text, i) if grammar.bare_domains else None
+            domain = domain_re.match(text, i)
         if domain is None:
             i += 1
             continue
@@ -210,8 +219,6 @@ def find_urls(text: str, grammar: LinkGrammar = X_LINKS) -> list[Entity]:
         resume = i = end
         url = text[domain.start() if protocol is None else protocol.start() : end]
         if protocol is None:
-            if domain.start() > 0 and text[domain.start() - 1] in "-_./":
-                continue
             last: Entity | None = None
             for ascii in _ascii_domain().finditer(domain.group()):
                 if _valid_host(len(url), ascii.group(), protocol=False):
