@@ -97,6 +97,7 @@ def saml_idp(tmp: Path) -> Iterator[SamlIdP]:
     from saml2.config import IdPConfig
     from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NameID
     from saml2.server import Server
+    from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
     key, cert = key_and_certificate(tmp, "idp")
     port = free_port()
@@ -156,7 +157,7 @@ def saml_idp(tmp: Path) -> Iterator[SamlIdP]:
             srv = server()
             request = srv.parse_authn_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT)
             message = request.message
-            email = idp.identity.get("email", [""])[0]
+            email = idp.identity.get("mail", [""])[0]
             response = srv.create_authn_response(
                 {k: v for k, v in idp.identity.items()},
                 in_response_to=message.id,
@@ -169,6 +170,9 @@ def saml_idp(tmp: Path) -> Iterator[SamlIdP]:
                 },
                 sign_assertion=True,
                 sign_response=True,
+                # SHA-1 signatures are refused by the service provider, as they should be.
+                sign_alg=SIG_RSA_SHA256,
+                digest_alg=DIGEST_SHA256,
             )
             binding = srv.apply_binding(
                 BINDING_HTTP_POST,
