@@ -66,10 +66,20 @@ def run_child(label: str, database_url: str | None, args: argparse.Namespace) ->
         env.pop("DATABASE_URL", None)
         if database_url:
             env["DATABASE_URL"] = database_url
-        command = [sys.executable, str(Path(__file__).resolve()), "--child",
-                   "--messages", str(args.messages), "--requests", str(args.requests)]
-        print(f"{label}: seeding {args.messages:,} messages and timing the screens…",
-              file=sys.stderr, flush=True)
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--child",
+            "--messages",
+            str(args.messages),
+            "--requests",
+            str(args.requests),
+        ]
+        print(
+            f"{label}: seeding {args.messages:,} messages and timing the screens…",
+            file=sys.stderr,
+            flush=True,
+        )
         out = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)
         if out.returncode != 0:
             raise SystemExit(f"{label}: the benchmark failed")
@@ -80,9 +90,11 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
     labels = list(results)
     first = results[labels[0]]
     print()
-    print(f"Seeded: {first['messages']:,} messages in {first['conversations']:,} conversations, "
-          f"{first['snapshots']:,} metric snapshots, {first['posts']:,} posts, "
-          f"{CHANNELS} channels; {first['requests']} requests a screen.")
+    print(
+        f"Seeded: {first['messages']:,} messages in {first['conversations']:,} conversations, "
+        f"{first['snapshots']:,} metric snapshots, {first['posts']:,} posts, "
+        f"{CHANNELS} channels; {first['requests']} requests a screen."
+    )
     for label in labels:
         seed = results[label]["seed_seconds"]
         print(f"  {label} seeding (s): " + ", ".join(f"{k} {v:.0f}" for k, v in seed.items()))
@@ -142,8 +154,12 @@ def child(*, messages: int, requests: int) -> dict[str, Any]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = Path(os.environ["CIVICDESK_DATA_DIR"]) / "server.log"
-    server = subprocess.Popen([*CLI, "serve", "--port", str(port), "--threads", "4"],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    server = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--threads", "4"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )
     try:
         screens, targets = time_screens(base, world, requests=requests, rng=rng)
     except Exception:
@@ -152,8 +168,13 @@ def child(*, messages: int, requests: int) -> dict[str, Any]:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return {**world["figures"], "requests": requests, "seed_seconds": seed_seconds,
-            "screens": screens, "targets": targets}
+    return {
+        **world["figures"],
+        "requests": requests,
+        "seed_seconds": seed_seconds,
+        "screens": screens,
+        "targets": targets,
+    }
 
 
 def free_port() -> int:
@@ -175,8 +196,10 @@ def load(table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) ->
                     copy.write_row(row)
                     n += 1
             return n
-        sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
-               f"VALUES ({', '.join('%s' for _ in columns)})")
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('%s' for _ in columns)})"
+        )
         iterator = iter(rows)
         while batch := list(islice(iterator, 50_000)):
             cursor.executemany(sql, batch)
@@ -205,21 +228,27 @@ def seed(*, messages: int, rng: random.Random, seconds: dict[str, float]) -> dic
 
     sqlite = connection.vendor == "sqlite"
     now = datetime.now(UTC).replace(microsecond=0)
+
     # SQLite keeps naive UTC text, as Django writes it; PostgreSQL takes the datetime.
     def ts(value: datetime) -> Any:
         return str(value.replace(tzinfo=None)) if sqlite else value
 
-    organization = org.organization_create(name="Bench City", time_zone="UTC",
-                                           official_languages=["en", "fr"])
-    brands = [org.brand_create(organization=organization, name=name, purpose="Benchmarks")
-              for name in ("City Hall", "Transit")]
-    channels = [org.channel_create(brand=brands[n % 2], platform="exnet",
-                                   handle=f"bench{n}", display_name=f"Bench {n}")
-                for n in range(CHANNELS)]
+    organization = org.organization_create(
+        name="Bench City", time_zone="UTC", official_languages=["en", "fr"]
+    )
+    brands = [
+        org.brand_create(organization=organization, name=name, purpose="Benchmarks")
+        for name in ("City Hall", "Transit")
+    ]
+    channels = [
+        org.channel_create(
+            brand=brands[n % 2], platform="exnet", handle=f"bench{n}", display_name=f"Bench {n}"
+        )
+        for n in range(CHANNELS)
+    ]
     user = User.objects.create_user("bench-manager", password=PASSWORD)
     # A manager of one brand: sees half the channels, so the permission filter works.
-    org.membership_grant(user=user, organization=organization, role=Role.MANAGER,
-                         brand=brands[0])
+    org.membership_grant(user=user, organization=organization, role=Role.MANAGER, brand=brands[0])
     channel_ids = [c.pk for c in channels]
     visible = {c.pk for c in channels if c.brand_id == brands[0].pk}
 
@@ -238,13 +267,36 @@ def seed(*, messages: int, rng: random.Random, seconds: dict[str, float]) -> dic
     counters.remove_triggers(connection)
     with transaction.atomic():
         first_author = 1 + _max_id("inbox_author")
-        timed(seconds, "authors", lambda: load(
-            "inbox_author",
-            ["id", "organization_id", "platform", "remote_id", "handle", "display_name",
-             "first_seen_at", "last_seen_at"],
-            ((first_author + n, organization.pk, "exnet", f"u{n}", f"person{n}",
-              f"Person {n}", ts(now), ts(now)) for n in range(authors)),
-        ))
+        timed(
+            seconds,
+            "authors",
+            lambda: load(
+                "inbox_author",
+                [
+                    "id",
+                    "organization_id",
+                    "platform",
+                    "remote_id",
+                    "handle",
+                    "display_name",
+                    "first_seen_at",
+                    "last_seen_at",
+                ],
+                (
+                    (
+                        first_author + n,
+                        organization.pk,
+                        "exnet",
+                        f"u{n}",
+                        f"person{n}",
+                        f"Person {n}",
+                        ts(now),
+                        ts(now),
+                    )
+                    for n in range(authors)
+                ),
+            ),
+        )
         first_conversation = 1 + _max_id("inbox_conversation")
         # Older conversations first, as they would have been created.
         last_at = sorted(now - timedelta(seconds=rng.randrange(year)) for _ in range(conversations))
@@ -253,15 +305,37 @@ def seed(*, messages: int, rng: random.Random, seconds: dict[str, float]) -> dic
         def conversation_rows() -> Iterator[tuple[Any, ...]]:
             for n, at in enumerate(last_at):
                 status = "closed" if at < old and rng.random() < 0.7 else "open"
-                yield (first_conversation + n, channel_ids[n % CHANNELS], f"t{n}", False,
-                       status, "", ts(at), ts(at), 0)
+                yield (
+                    first_conversation + n,
+                    channel_ids[n % CHANNELS],
+                    f"t{n}",
+                    False,
+                    status,
+                    "",
+                    ts(at),
+                    ts(at),
+                    0,
+                )
 
-        timed(seconds, "conversations", lambda: load(
-            "inbox_conversation",
-            ["id", "channel_id", "remote_id", "is_direct", "status", "business_area",
-             "last_message_at", "created_at", "unread_count"],
-            conversation_rows(),
-        ))
+        timed(
+            seconds,
+            "conversations",
+            lambda: load(
+                "inbox_conversation",
+                [
+                    "id",
+                    "channel_id",
+                    "remote_id",
+                    "is_direct",
+                    "status",
+                    "business_area",
+                    "last_message_at",
+                    "created_at",
+                    "unread_count",
+                ],
+                conversation_rows(),
+            ),
+        )
         recent = now - timedelta(days=7)
         kinds = list(KINDS)
         kind_weights = [30 if k == "question" else 15 if k == "complaint" else 3 for k in kinds]
@@ -273,36 +347,83 @@ def seed(*, messages: int, rng: random.Random, seconds: dict[str, float]) -> dic
             for m in range(messages):
                 c = m % conversations
                 at = last_at[c] - timedelta(minutes=7 * (m // conversations))
-                status = "new" if at > recent or rng.random() < 0.03 else (
-                    "replied" if rng.random() < 0.6 else "done")
-                yield (first_message + m, channel_ids[c % CHANNELS], first_conversation + c,
-                       first_author + rng.randrange(authors), f"m{m}", "comment",
-                       f"Is Highway {m % 99} open tonight? Message {m}", "", "", ts(at),
-                       ts(at), status, rng.choice(("en", "en", "fr")),
-                       rng.choices(kinds, kind_weights)[0], "{}",
-                       rng.choices(list(urgency_weights), list(urgency_weights.values()))[0],
-                       "[]", "[]", ts(at))
+                status = (
+                    "new"
+                    if at > recent or rng.random() < 0.03
+                    else ("replied" if rng.random() < 0.6 else "done")
+                )
+                yield (
+                    first_message + m,
+                    channel_ids[c % CHANNELS],
+                    first_conversation + c,
+                    first_author + rng.randrange(authors),
+                    f"m{m}",
+                    "comment",
+                    f"Is Highway {m % 99} open tonight? Message {m}",
+                    "",
+                    "",
+                    ts(at),
+                    ts(at),
+                    status,
+                    rng.choice(("en", "en", "fr")),
+                    rng.choices(kinds, kind_weights)[0],
+                    "{}",
+                    rng.choices(list(urgency_weights), list(urgency_weights.values()))[0],
+                    "[]",
+                    "[]",
+                    ts(at),
+                )
 
-        timed(seconds, "messages", lambda: load(
-            "inbox_inboundmessage",
-            ["id", "channel_id", "conversation_id", "author_id", "remote_id", "kind", "text",
-             "url", "in_reply_to_remote_id", "sent_at", "received_at", "status", "language",
-             "category", "category_scores", "urgency", "urgency_reasons", "personal_data",
-             "understood_at"],
-            message_rows(),
-        ))
+        timed(
+            seconds,
+            "messages",
+            lambda: load(
+                "inbox_inboundmessage",
+                [
+                    "id",
+                    "channel_id",
+                    "conversation_id",
+                    "author_id",
+                    "remote_id",
+                    "kind",
+                    "text",
+                    "url",
+                    "in_reply_to_remote_id",
+                    "sent_at",
+                    "received_at",
+                    "status",
+                    "language",
+                    "category",
+                    "category_scores",
+                    "urgency",
+                    "urgency_reasons",
+                    "personal_data",
+                    "understood_at",
+                ],
+                message_rows(),
+            ),
+        )
 
         def make_posts() -> list[Publication]:
             made = Post.objects.bulk_create(
-                [Post(brand=brands[n % 2], author=user, title=f"Bench post {n}",
-                      status=PostStatus.APPROVED,
-                      scheduled_at=now + timedelta(seconds=rng.randrange(-year, year // 12)))
-                 for n in range(posts)],
+                [
+                    Post(
+                        brand=brands[n % 2],
+                        author=user,
+                        title=f"Bench post {n}",
+                        status=PostStatus.APPROVED,
+                        scheduled_at=now + timedelta(seconds=rng.randrange(-year, year // 12)),
+                    )
+                    for n in range(posts)
+                ],
                 batch_size=5000,
             )
             variants = PostVariant.objects.bulk_create(
-                [PostVariant(post=p, language="en", text=f"{p.title}: the bridge reopens.")
-                 for p in made], batch_size=5000,
+                [
+                    PostVariant(post=p, language="en", text=f"{p.title}: the bridge reopens.")
+                    for p in made
+                ],
+                batch_size=5000,
             )
             through = Post.channels.through
             publications: list[Publication] = []
@@ -312,12 +433,17 @@ def seed(*, messages: int, rng: random.Random, seconds: dict[str, float]) -> dic
                 for channel in rng.sample(mine, 2):
                     links.append(through(post_id=post.pk, channel_id=channel.pk))
                     past = post.scheduled_at <= now
-                    publications.append(Publication(
-                        post=post, variant=variant, channel=channel,
-                        state=S.PUBLISHED if past else S.SCHEDULED,
-                        scheduled_at=post.scheduled_at, next_attempt_at=post.scheduled_at,
-                        published_at=post.scheduled_at if past else None,
-                    ))
+                    publications.append(
+                        Publication(
+                            post=post,
+                            variant=variant,
+                            channel=channel,
+                            state=S.PUBLISHED if past else S.SCHEDULED,
+                            scheduled_at=post.scheduled_at,
+                            next_attempt_at=post.scheduled_at,
+                            published_at=post.scheduled_at if past else None,
+                        )
+                    )
             through.objects.bulk_create(links, batch_size=5000)
             return Publication.objects.bulk_create(publications, batch_size=5000)
 
@@ -328,8 +454,20 @@ def seed(*, messages: int, rng: random.Random, seconds: dict[str, float]) -> dic
             account = snapshots // 10
             for n in range(account):
                 at = now - timedelta(hours=n // CHANNELS)
-                yield (channel_ids[n % CHANNELS], None, ts(at), 10_000 + n % 977, 50 * n % 9973,
-                       None, n % 301, None, None, None, None, None)
+                yield (
+                    channel_ids[n % CHANNELS],
+                    None,
+                    ts(at),
+                    10_000 + n % 977,
+                    50 * n % 9973,
+                    None,
+                    n % 301,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                )
             published = [p for p in publications if p.published_at]
             per = max(1, (snapshots - account) // max(1, len(published)))
             n = 0
@@ -338,16 +476,44 @@ def seed(*, messages: int, rng: random.Random, seconds: dict[str, float]) -> dic
                     if n >= snapshots - account:
                         return
                     at = publication.published_at + timedelta(hours=h)
-                    yield (publication.channel_id, publication.pk, ts(at), None, 40 * h, 30 * h,
-                           None, 3 * h, h, h // 2, h // 10, None)
+                    yield (
+                        publication.channel_id,
+                        publication.pk,
+                        ts(at),
+                        None,
+                        40 * h,
+                        30 * h,
+                        None,
+                        3 * h,
+                        h,
+                        h // 2,
+                        h // 10,
+                        None,
+                    )
                     n += 1
 
-        timed(seconds, "snapshots", lambda: load(
-            "analytics_metricsnapshot",
-            ["channel_id", "publication_id", "captured_at", "followers", "impressions",
-             "reach", "engagements", "likes", "reposts", "replies", "clicks", "video_views"],
-            snapshot_rows(),
-        ))
+        timed(
+            seconds,
+            "snapshots",
+            lambda: load(
+                "analytics_metricsnapshot",
+                [
+                    "channel_id",
+                    "publication_id",
+                    "captured_at",
+                    "followers",
+                    "impressions",
+                    "reach",
+                    "engagements",
+                    "likes",
+                    "reposts",
+                    "replies",
+                    "clicks",
+                    "video_views",
+                ],
+                snapshot_rows(),
+            ),
+        )
         timed(seconds, "recount", counters.recount)
     counters.install_triggers(connection)
     if not sqlite:
@@ -358,12 +524,14 @@ def seed(*, messages: int, rng: random.Random, seconds: dict[str, float]) -> dic
     from civicdesk.inbox.models import Conversation, InboundMessage
 
     visible_conversations = list(
-        Conversation.objects.filter(channel_id__in=visible).order_by("?")
+        Conversation.objects.filter(channel_id__in=visible)
+        .order_by("?")
         .values_list("pk", flat=True)[:500]
     )
     visible_authors = list(
         InboundMessage.objects.filter(conversation_id__in=visible_conversations[:200])
-        .values_list("author_id", flat=True).distinct()[:500]
+        .values_list("author_id", flat=True)
+        .distinct()[:500]
     )
     return {
         "user": user.username,
@@ -393,8 +561,10 @@ def _reset_sequences(tables: list[str]) -> None:
 
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                           f"(SELECT MAX(id) FROM {table}))")
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT MAX(id) FROM {table}))"
+            )
 
 
 def _analyze() -> None:
@@ -405,8 +575,9 @@ def _analyze() -> None:
         cursor.execute("ANALYZE")
 
 
-def time_screens(base: str, world: dict[str, Any], *, requests: int,
-                 rng: random.Random) -> tuple[dict[str, tuple[float, float]], dict[str, float]]:
+def time_screens(
+    base: str, world: dict[str, Any], *, requests: int, rng: random.Random
+) -> tuple[dict[str, tuple[float, float]], dict[str, float]]:
     import httpx
 
     client = httpx.Client(base_url=base, timeout=60)
@@ -419,9 +590,15 @@ def time_screens(base: str, world: dict[str, Any], *, requests: int,
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
-    client.post("/login/", data={"username": world["user"], "password": PASSWORD,
-                                 "csrfmiddlewaretoken": client.cookies["csrftoken"]},
-                headers={"Referer": f"{base}/login/"})
+    client.post(
+        "/login/",
+        data={
+            "username": world["user"],
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": client.cookies["csrftoken"],
+        },
+        headers={"Referer": f"{base}/login/"},
+    )
     assert "sessionid" in client.cookies, "login failed"
 
     def fetch(url: str) -> str:
@@ -462,8 +639,11 @@ def time_screens(base: str, world: dict[str, Any], *, requests: int,
             fetch(target)
             times.append((time.perf_counter() - began) * 1000)
         results[name] = (percentile(times, 0.5), percentile(times, 0.95))
-        print(f"  {name}: p50 {results[name][0]:.1f} ms, p95 {results[name][1]:.1f} ms",
-              file=sys.stderr, flush=True)
+        print(
+            f"  {name}: p50 {results[name][0]:.1f} ms, p95 {results[name][1]:.1f} ms",
+            file=sys.stderr,
+            flush=True,
+        )
     return results, {name: target for name, (_, target) in screens.items()}
 
 

@@ -63,8 +63,9 @@ def wait_http(url: str, timeout: float = 60) -> None:
 
 
 def setup(channels: int) -> tuple[object, list[Channel], User, User]:
-    org = org_services.organization_create(name=f"Bench {time.time_ns()}", time_zone="UTC",
-                                           official_languages=["en"])
+    org = org_services.organization_create(
+        name=f"Bench {time.time_ns()}", time_zone="UTC", official_languages=["en"]
+    )
     brand = org_services.brand_create(organization=org, name="Bench", purpose="Benchmarks")
     author = User.objects.create_user(f"author{time.time_ns()}")
     approver = User.objects.create_user(f"approver{time.time_ns()}")
@@ -74,18 +75,30 @@ def setup(channels: int) -> tuple[object, list[Channel], User, User]:
     for n in range(channels):
         handle = f"b{n}_{time.time_ns() % 10**8}"
         _, token = net.create_account(handle=handle)
-        made.append(org_services.channel_create(brand=brand, platform="exnet", handle=handle,
-                                                credentials={"token": token}))
+        made.append(
+            org_services.channel_create(
+                brand=brand, platform="exnet", handle=handle, credentials={"token": token}
+            )
+        )
     return brand, made, author, approver
 
 
-def schedule(brand: object, channels: list[Channel], author: User, approver: User, *,
-             posts: int, start: object, spread: float) -> list[int]:
+def schedule(
+    brand: object,
+    channels: list[Channel],
+    author: User,
+    approver: User,
+    *,
+    posts: int,
+    start: object,
+    spread: float,
+) -> list[int]:
     ids = []
     for n in range(posts):
         at = start + timedelta(seconds=spread * n / max(1, posts))
-        draft = pub_services.Draft(title=f"Bench {n}", texts={"en": f"Bench post {n}"},
-                                   channels=channels, scheduled_at=at)
+        draft = pub_services.Draft(
+            title=f"Bench {n}", texts={"en": f"Bench post {n}"}, channels=channels, scheduled_at=at
+        )
         post = pub_services.post_create(brand=brand, actor=author, draft=draft)
         pub_services.post_submit(post=post, actor=author)
         pub_services.post_approve(post=post, actor=approver)
@@ -94,14 +107,22 @@ def schedule(brand: object, channels: list[Channel], author: User, approver: Use
 
 
 def run_workers(count: int, until_done: list[int], timeout: float) -> float:
-    procs = [subprocess.Popen([*CLI, "worker", "--interval", "0.2", "--worker-id", f"bench{n}"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for n in range(count)]
+    procs = [
+        subprocess.Popen(
+            [*CLI, "worker", "--interval", "0.2", "--worker-id", f"bench{n}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n in range(count)
+    ]
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not Publication.objects.filter(post_id__in=until_done).exclude(
-                    state__in=[S.PUBLISHED, S.FAILED, S.MISSED]).exists():
+            if (
+                not Publication.objects.filter(post_id__in=until_done)
+                .exclude(state__in=[S.PUBLISHED, S.FAILED, S.MISSED])
+                .exists()
+            ):
                 break
             time.sleep(0.1)
         return time.monotonic()
@@ -125,8 +146,11 @@ def main() -> None:
     from django.conf import settings
 
     settings.EXNET_BASE_URL = os.environ["EXNET_BASE_URL"]
-    server = subprocess.Popen([*CLI, "serve", "--port", str(port), "--threads", "16"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--threads", "16"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     figures: dict[str, float | str] = {}
     try:
         wait_http(f"{base}/exnet/")
@@ -148,9 +172,11 @@ def main() -> None:
         ready_in = (start - timezone.now()).total_seconds()
         figures["lateness_setup_margin_s"] = ready_in
         run_workers(2, posts, timeout=900)
-        attempts = PublicationAttempt.objects.filter(
-            publication__post_id__in=posts, outcome="published"
-        ).annotate(sched=F("publication__scheduled_at")).values_list("started_at", "sched")
+        attempts = (
+            PublicationAttempt.objects.filter(publication__post_id__in=posts, outcome="published")
+            .annotate(sched=F("publication__scheduled_at"))
+            .values_list("started_at", "sched")
+        )
         lateness = [(a - s).total_seconds() for a, s in attempts]
         figures["lateness_n"] = len(lateness)
         figures["lateness_p50_s"] = statistics.median(lateness) if lateness else float("nan")
@@ -161,8 +187,11 @@ def main() -> None:
         account = NetAccount.objects.get(handle=channel.handle)
         public, _ = net.create_account(handle=f"public{time.time_ns() % 10**8}", simulated=True)
         for n in range(3000):
-            net.send_direct_message(sender=public, recipient=account,
-                                    text=f"Is Highway {n % 99} open tonight? Message {n}")
+            net.send_direct_message(
+                sender=public,
+                recipient=account,
+                text=f"Is Highway {n % 99} open tonight? Message {n}",
+            )
         before = InboundMessage.objects.count()
         began = time.monotonic()
         ingest_channel(channel.pk, max_pages=1000, page_size=200)

@@ -284,8 +284,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
     "loggers": {
-        "civicdesk": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"),
-                      "propagate": False},
+        "civicdesk": {
+            "handlers": ["console"],
+            "level": env_str("LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
     },
 }
 

@@ -24,15 +24,27 @@ urlpatterns = [
     # above; the address-to-provider step of the sign-in page and the settings screen here.
     path("sso/find/", sso_views.sso_find, name="sso-find"),
     path("settings/<int:org_pk>/sso/", settings_sso.settings_sso, name="settings-sso"),
-    path("settings/<int:org_pk>/sso/<str:protocol>/new/", settings_sso.settings_sso_provider,
-         name="settings-sso-provider-add"),
-    path("settings/<int:org_pk>/sso/<str:protocol>/<int:pk>/",
-         settings_sso.settings_sso_provider, name="settings-sso-provider-edit"),
-    path("settings/<int:org_pk>/sso/providers/<int:pk>/remove/",
-         settings_sso.settings_sso_remove, name="settings-sso-provider-remove"),
+    path(
+        "settings/<int:org_pk>/sso/<str:protocol>/new/",
+        settings_sso.settings_sso_provider,
+        name="settings-sso-provider-add",
+    ),
+    path(
+        "settings/<int:org_pk>/sso/<str:protocol>/<int:pk>/",
+        settings_sso.settings_sso_provider,
+        name="settings-sso-provider-edit",
+    ),
+    path(
+        "settings/<int:org_pk>/sso/providers/<int:pk>/remove/",
+        settings_sso.settings_sso_remove,
+        name="settings-sso-provider-remove",
+    ),
     # Bluesky's authorization servers read who we are from here (atproto OAuth).
-    path("oauth/bluesky/client-metadata.json",
-         login_not_required(bluesky_oauth.client_metadata_view), name="bluesky-client-metadata"),
+    path(
+        "oauth/bluesky/client-metadata.json",
+        login_not_required(bluesky_oauth.client_metadata_view),
+        name="bluesky-client-metadata",
+    ),
     path("exnet/", include("civicdesk.exnet.urls")),
     path("policy/", include("civicdesk.policies.urls")),
     path("", include("civicdesk.pages.urls")),

@@ -37,53 +37,75 @@ def make_user(*, username: str | None = None, password: str = PASSWORD) -> Abstr
 
 
 def make_organization(
-    *, name: str | None = None, time_zone: str = "Europe/Paris",
+    *,
+    name: str | None = None,
+    time_zone: str = "Europe/Paris",
     languages: tuple[str, ...] = ("en", "fr"),
 ) -> Organization:
     """An organization; use "America/Vancouver" to test a zone west of UTC."""
     return org_services.organization_create(
-        name=name or f"Organization {next(_seq)}", time_zone=time_zone,
+        name=name or f"Organization {next(_seq)}",
+        time_zone=time_zone,
         official_languages=list(languages),
     )
 
 
-def make_brand(*, organization: Organization, name: str | None = None,
-               approval_tiers: int = 1) -> Brand:
+def make_brand(
+    *, organization: Organization, name: str | None = None, approval_tiers: int = 1
+) -> Brand:
     return org_services.brand_create(
-        organization=organization, name=name or f"Brand {next(_seq)}",
-        purpose="Tell the public what the service does.", approval_tiers=approval_tiers,
+        organization=organization,
+        name=name or f"Brand {next(_seq)}",
+        purpose="Tell the public what the service does.",
+        approval_tiers=approval_tiers,
     )
 
 
 def make_channel(
-    *, brand: Brand, handle: str | None = None, platform: str = "exnet",
-    languages: list[str] | None = None, api_base_url: str = "", token: str = "",
+    *,
+    brand: Brand,
+    handle: str | None = None,
+    platform: str = "exnet",
+    languages: list[str] | None = None,
+    api_base_url: str = "",
+    token: str = "",
 ) -> Channel:
     """A channel; ``token`` and ``api_base_url`` point it at a running exercise network."""
     return org_services.channel_create(
-        brand=brand, platform=platform, handle=handle or f"desk{next(_seq)}",
-        languages=languages or [], api_base_url=api_base_url,
+        brand=brand,
+        platform=platform,
+        handle=handle or f"desk{next(_seq)}",
+        languages=languages or [],
+        api_base_url=api_base_url,
         credentials={"token": token} if token else {},
     )
 
 
-def grant(*, user: AbstractBaseUser, organization: Organization, role: str,
-          brand: Brand | None = None) -> Membership:
+def grant(
+    *, user: AbstractBaseUser, organization: Organization, role: str, brand: Brand | None = None
+) -> Membership:
     """Give ``user`` a role on one brand, or on every brand of the organization."""
-    return org_services.membership_grant(user=user, organization=organization, role=role,
-                                         brand=brand)
+    return org_services.membership_grant(
+        user=user, organization=organization, role=role, brand=brand
+    )
 
 
-def make_member(*, organization: Organization, role: str, brand: Brand | None = None,
-                username: str | None = None) -> AbstractBaseUser:
+def make_member(
+    *,
+    organization: Organization,
+    role: str,
+    brand: Brand | None = None,
+    username: str | None = None,
+) -> AbstractBaseUser:
     user = make_user(username=username)
     grant(user=user, organization=organization, role=role, brand=brand)
     return user
 
 
 def make_pillar(*, organization: Organization, slug: str = "news", name: str = "News") -> Pillar:
-    return Pillar.objects.get_or_create(organization=organization, slug=slug,
-                                        defaults={"name": name})[0]
+    return Pillar.objects.get_or_create(
+        organization=organization, slug=slug, defaults={"name": name}
+    )[0]
 
 
 def make_campaign(*, organization: Organization, name: str = "Summer safety") -> Campaign:
@@ -91,16 +113,20 @@ def make_campaign(*, organization: Organization, name: str = "Summer safety") ->
 
 
 def make_post(
-    *, brand: Brand, author: AbstractBaseUser, title: str | None = None,
-    texts: dict[str, str] | None = None, channels: list[Channel] | None = None,
-    scheduled_at: datetime | None = None, pillar: Pillar | None = None,
+    *,
+    brand: Brand,
+    author: AbstractBaseUser,
+    title: str | None = None,
+    texts: dict[str, str] | None = None,
+    channels: list[Channel] | None = None,
+    scheduled_at: datetime | None = None,
+    pillar: Pillar | None = None,
     campaign: Campaign | None = None,
 ) -> Post:
     """A draft through ``post_create``; ``author`` needs the compose permission."""
     draft = publishing.Draft(
         title=title or f"Post {next(_seq)}",
-        texts=texts or {"en": "The bridge reopens on Monday.",
-                        "fr": "Le pont rouvre lundi."},
+        texts=texts or {"en": "The bridge reopens on Monday.", "fr": "Le pont rouvre lundi."},
         channels=channels if channels is not None else list(brand.channels.all()),
         scheduled_at=scheduled_at,
         pillar=pillar,
@@ -116,32 +142,51 @@ def approve_post(*, post: Post, author: AbstractBaseUser, approver: AbstractBase
 
 
 def make_message(
-    *, channel: Channel, text: str, author_handle: str = "citizen",
-    author_name: str = "", author_remote_id: str | None = None,
-    conversation: Conversation | None = None, sent_at: datetime | None = None,
-    category: str = "question", urgency: str = "medium", language: str = "en",
-    personal_data: list[dict[str, Any]] | None = None, kind: str = "comment",
+    *,
+    channel: Channel,
+    text: str,
+    author_handle: str = "citizen",
+    author_name: str = "",
+    author_remote_id: str | None = None,
+    conversation: Conversation | None = None,
+    sent_at: datetime | None = None,
+    category: str = "question",
+    urgency: str = "medium",
+    language: str = "en",
+    personal_data: list[dict[str, Any]] | None = None,
+    kind: str = "comment",
 ) -> InboundMessage:
     """An inbound message as if ingested and understood (``personal_data``: start/end/kind)."""
     org_id = channel.brand.organization_id
     author, _ = Author.objects.get_or_create(
-        organization_id=org_id, platform=channel.platform,
+        organization_id=org_id,
+        platform=channel.platform,
         remote_id=author_remote_id or f"a-{author_handle}",
         defaults={"handle": author_handle, "display_name": author_name},
     )
     sent_at = sent_at or timezone.now() - timedelta(minutes=5)
     if conversation is None:
         conversation = Conversation.objects.create(
-            channel=channel, remote_id=f"c{next(_seq)}", last_message_at=sent_at,
+            channel=channel,
+            remote_id=f"c{next(_seq)}",
+            last_message_at=sent_at,
             is_direct=kind == "direct",
         )
     elif conversation.last_message_at < sent_at:
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=sent_at)
     return InboundMessage.objects.create(
-        channel=channel, conversation=conversation, author=author,
-        remote_id=f"m{next(_seq)}", kind=kind, text=text, sent_at=sent_at,
-        category=category, urgency=urgency, language=language,
-        personal_data=personal_data or [], understood_at=timezone.now(),
+        channel=channel,
+        conversation=conversation,
+        author=author,
+        remote_id=f"m{next(_seq)}",
+        kind=kind,
+        text=text,
+        sent_at=sent_at,
+        category=category,
+        urgency=urgency,
+        language=language,
+        personal_data=personal_data or [],
+        understood_at=timezone.now(),
     )
 
 
@@ -181,11 +226,16 @@ def make_world(*, time_zone: str = "Europe/Paris", prefix: str = "") -> World:
     other_channel = make_channel(brand=other, handle=f"{prefix}transit{next(_seq)}")
 
     def member(role: str, on: Brand | None, name: str) -> Any:
-        return make_member(organization=org, role=role, brand=on,
-                           username=f"{prefix}{name}{next(_seq)}")
+        return make_member(
+            organization=org, role=role, brand=on, username=f"{prefix}{name}{next(_seq)}"
+        )
 
     return World(
-        org=org, brand=brand, other_brand=other, channel=channel, channel2=channel2,
+        org=org,
+        brand=brand,
+        other_brand=other,
+        channel=channel,
+        channel2=channel2,
         other_channel=other_channel,
         admin=member(Role.ADMIN, None, "admin"),
         manager=member(Role.MANAGER, None, "manager"),

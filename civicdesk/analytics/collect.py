@@ -47,18 +47,28 @@ def collect_channel(channel_id: int, *, now: datetime | None = None) -> CollectR
             if connector.supports(Capability.POST_METRICS):
                 recent = dict(
                     Publication.objects.filter(
-                        channel=channel, state=PublicationState.PUBLISHED,
+                        channel=channel,
+                        state=PublicationState.PUBLISHED,
                         published_at__gte=now - POST_TRACKING_WINDOW,
-                    ).exclude(remote_id="").values_list("remote_id", "pk")
+                    )
+                    .exclude(remote_id="")
+                    .values_list("remote_id", "pk")
                 )
                 ids = list(recent)
                 for start in range(0, len(ids), 100):
-                    metrics = connector.fetch_post_metrics(ids[start:start + 100])
-                    MetricSnapshot.objects.bulk_create([
-                        MetricSnapshot(channel=channel, publication_id=recent[m.remote_id],
-                                       captured_at=now, **_values(m))
-                        for m in metrics if m.remote_id in recent
-                    ])
+                    metrics = connector.fetch_post_metrics(ids[start : start + 100])
+                    MetricSnapshot.objects.bulk_create(
+                        [
+                            MetricSnapshot(
+                                channel=channel,
+                                publication_id=recent[m.remote_id],
+                                captured_at=now,
+                                **_values(m),
+                            )
+                            for m in metrics
+                            if m.remote_id in recent
+                        ]
+                    )
                     report.posts += len(metrics)
     except ConnectorError as error:
         report.error = str(error)

@@ -8,8 +8,17 @@ from civicdesk.organizations.models import Channel
 from civicdesk.publishing.models import Publication
 
 # Counts a platform may report. A missing value (None) means "not reported", never zero.
-METRICS = ("followers", "impressions", "reach", "engagements", "likes", "reposts", "replies",
-           "clicks", "video_views")
+METRICS = (
+    "followers",
+    "impressions",
+    "reach",
+    "engagements",
+    "likes",
+    "reposts",
+    "replies",
+    "clicks",
+    "video_views",
+)
 
 
 class MetricSnapshot(models.Model):

@@ -78,9 +78,15 @@ class AuthFlow:
     # feed): the client made here is the guarded one (core/outbound.py).
     typed_address: ClassVar[bool] = False
 
-    def __init__(self, *, app: Mapping[str, str] | None = None, base_url: str = "",
-                 auth_base_url: str = "", client: httpx.Client | None = None,
-                 timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        app: Mapping[str, str] | None = None,
+        base_url: str = "",
+        auth_base_url: str = "",
+        client: httpx.Client | None = None,
+        timeout: float = 10.0,
+    ) -> None:
         self.app = dict(app or {})
         self.base_url = base_url.rstrip("/")
         self.auth_base_url = auth_base_url.rstrip("/")
@@ -96,8 +102,9 @@ class AuthFlow:
     def start(self, *, redirect_uri: str, state: str) -> AuthStart:
         raise NotImplementedError
 
-    def finish(self, *, redirect_uri: str, params: Mapping[str, str],
-               pending: Mapping[str, str]) -> list[ConnectedAccount]:
+    def finish(
+        self, *, redirect_uri: str, params: Mapping[str, str], pending: Mapping[str, str]
+    ) -> list[ConnectedAccount]:
         """Turn the callback's query parameters (or the form's fields) into accounts."""
         raise NotImplementedError
 

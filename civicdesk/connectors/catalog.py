@@ -65,6 +65,4 @@ def platform_apps(read: Callable[[str], str]) -> dict[str, dict[str, str]]:
 
 def platform_api_urls(read: Callable[[str], str]) -> dict[str, str]:
     """Each platform's API address when it is not the platform's own (a peer, a proxy)."""
-    return {
-        spec.slug: read(spec.env("API_URL")) for spec in SPECS.values() if spec.settings_prefix
-    }
+    return {spec.slug: read(spec.env("API_URL")) for spec in SPECS.values() if spec.settings_prefix}

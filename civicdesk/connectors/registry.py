@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 # Platform slug -> dotted path of its connector class. One sub-package per platform.
 CONNECTORS: dict[str, str] = {slug: spec.connector for slug, spec in SPECS.items()}
 
+
 def connector_class(platform: str) -> type[Connector]:
     try:
         path = CONNECTORS[platform]

@@ -57,8 +57,13 @@ def refresh_channel(channel_id: int, *, force: bool = False) -> Channel:
                 :500
             ]
             channel.save(update_fields=["health", "health_detail"])
-            audit(organization=channel.brand.organization_id, actor=None,
-                  action="channel.auth_refused", target=channel, data={"error": str(error)})
+            audit(
+                organization=channel.brand.organization_id,
+                actor=None,
+                action="channel.auth_refused",
+                target=channel,
+                data={"error": str(error)},
+            )
             return channel
         except ConnectorError as error:
             # Temporary: keep the old token and try again on the next sweep.
@@ -70,11 +75,22 @@ def refresh_channel(channel_id: int, *, force: bool = False) -> Channel:
         channel.auth_refreshed_at = timezone.now()
         if channel.health == ChannelHealth.NEEDS_RECONNECTING:
             channel.health, channel.health_detail = ChannelHealth.OK, ""
-        channel.save(update_fields=["credentials_encrypted", "auth_expires_at",
-                                    "auth_refreshed_at", "health", "health_detail"])
-        audit(organization=channel.brand.organization_id, actor=None,
-              action="channel.auth_refreshed", target=channel,
-              data={"expires_at": channel.auth_expires_at})
+        channel.save(
+            update_fields=[
+                "credentials_encrypted",
+                "auth_expires_at",
+                "auth_refreshed_at",
+                "health",
+                "health_detail",
+            ]
+        )
+        audit(
+            organization=channel.brand.organization_id,
+            actor=None,
+            action="channel.auth_refreshed",
+            target=channel,
+            data={"expires_at": channel.auth_expires_at},
+        )
     return channel
 
 
@@ -101,9 +117,11 @@ def warn_expiring(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     horizon = now + timedelta(days=settings.TOKEN_EXPIRY_WARNING_DAYS)
     warned = 0
-    for channel in Channel.objects.filter(is_active=True, health=ChannelHealth.OK).filter(
-        Q(auth_expires_at__lte=horizon) | Q(credentials_encrypted__gt="")
-    ).select_related("brand__organization"):
+    for channel in (
+        Channel.objects.filter(is_active=True, health=ChannelHealth.OK)
+        .filter(Q(auth_expires_at__lte=horizon) | Q(credentials_encrypted__gt=""))
+        .select_related("brand__organization")
+    ):
         credentials = channel.get_credentials()
         # Some sign-ins end at a fixed time whatever the refreshes (atproto public clients).
         ends = credentials_expire_at({"expires_at": credentials.get("session_expires_at", "")})
@@ -119,12 +137,18 @@ def warn_expiring(*, now: datetime | None = None) -> int:
         channel.health = ChannelHealth.NEEDS_RECONNECTING if expired else ChannelHealth.DEGRADED
         when = timezone.localtime(ends, channel.brand.organization.tz)
         channel.health_detail = (
-            "The authorization has expired: reconnect the account." if expired else
-            f"The authorization expires on {when:%d %b %Y at %H:%M}: reconnect before then."
+            "The authorization has expired: reconnect the account."
+            if expired
+            else f"The authorization expires on {when:%d %b %Y at %H:%M}: reconnect before then."
         )
         channel.save(update_fields=["health", "health_detail"])
-        audit(organization=channel.brand.organization_id, actor=None,
-              action="channel.auth_expiring", target=channel, data={"expires_at": ends})
+        audit(
+            organization=channel.brand.organization_id,
+            actor=None,
+            action="channel.auth_expiring",
+            target=channel,
+            data={"expires_at": ends},
+        )
         warned += 1
     return warned
 

@@ -34,55 +34,101 @@ def organization_create(
     )
     org.full_clean()
     org.save()
-    audit(organization=org, actor=actor, action="organization.create", target=org,
-          data={"name": name, "time_zone": time_zone, "languages": official_languages})
+    audit(
+        organization=org,
+        actor=actor,
+        action="organization.create",
+        target=org,
+        data={"name": name, "time_zone": time_zone, "languages": official_languages},
+    )
     return org
 
 
 @transaction.atomic
 def brand_create(
-    *, organization: Organization, name: str, purpose: str, approval_tiers: int = 1,
+    *,
+    organization: Organization,
+    name: str,
+    purpose: str,
+    approval_tiers: int = 1,
     actor: User | None = None,
 ) -> Brand:
-    brand = Brand(organization=organization, name=name, slug=slugify(name)[:80],
-                  purpose=purpose, approval_tiers=approval_tiers)
+    brand = Brand(
+        organization=organization,
+        name=name,
+        slug=slugify(name)[:80],
+        purpose=purpose,
+        approval_tiers=approval_tiers,
+    )
     brand.full_clean()
     brand.save()
-    audit(organization=organization, actor=actor, action="brand.create", target=brand,
-          data={"name": name, "approval_tiers": approval_tiers})
+    audit(
+        organization=organization,
+        actor=actor,
+        action="brand.create",
+        target=brand,
+        data={"name": name, "approval_tiers": approval_tiers},
+    )
     return brand
 
 
 @transaction.atomic
 def channel_create(
-    *, brand: Brand, platform: str, handle: str, display_name: str = "",
-    languages: list[str] | None = None, credentials: dict[str, str] | None = None,
-    api_base_url: str = "", actor: User | None = None,
+    *,
+    brand: Brand,
+    platform: str,
+    handle: str,
+    display_name: str = "",
+    languages: list[str] | None = None,
+    credentials: dict[str, str] | None = None,
+    api_base_url: str = "",
+    actor: User | None = None,
 ) -> Channel:
-    channel = Channel(brand=brand, platform=platform, handle=handle,
-                      display_name=display_name or handle, languages=languages or [],
-                      api_base_url=api_base_url)
+    channel = Channel(
+        brand=brand,
+        platform=platform,
+        handle=handle,
+        display_name=display_name or handle,
+        languages=languages or [],
+        api_base_url=api_base_url,
+    )
     channel.set_credentials(credentials or {})
     channel.full_clean()
     channel.save()
     # Never the credentials themselves in the log.
-    audit(organization=brand.organization_id, actor=actor, action="channel.create",
-          target=channel, data={"platform": platform, "handle": handle, "brand": brand.pk})
+    audit(
+        organization=brand.organization_id,
+        actor=actor,
+        action="channel.create",
+        target=channel,
+        data={"platform": platform, "handle": handle, "brand": brand.pk},
+    )
     return channel
 
 
 @transaction.atomic
 def membership_grant(
-    *, user: User, organization: Organization, role: str, brand: Brand | None = None,
-    business_area: str = "", actor: User | None = None,
+    *,
+    user: User,
+    organization: Organization,
+    role: str,
+    brand: Brand | None = None,
+    business_area: str = "",
+    actor: User | None = None,
 ) -> Membership:
     membership, _ = Membership.objects.update_or_create(
-        user=user, organization=organization, brand=brand,
+        user=user,
+        organization=organization,
+        brand=brand,
         defaults={"role": role, "business_area": business_area},
     )
-    audit(organization=organization, actor=actor, action="membership.grant", target=membership,
-          data={"user": user.get_username(), "role": role,
-                "brand": brand.pk if brand else None})
+    audit(
+        organization=organization,
+        actor=actor,
+        action="membership.grant",
+        target=membership,
+        data={"user": user.get_username(), "role": role, "brand": brand.pk if brand else None},
+    )
     return membership
 
 
@@ -97,9 +143,13 @@ def publishing_pause(
     org.publishing_paused = paused
     org.publishing_paused_reason = reason[:300] if paused else ""
     org.save(update_fields=["publishing_paused", "publishing_paused_reason"])
-    audit(organization=org, actor=actor,
-          action="publishing.pause" if paused else "publishing.resume", target=org,
-          data={"reason": reason})
+    audit(
+        organization=org,
+        actor=actor,
+        action="publishing.pause" if paused else "publishing.resume",
+        target=org,
+        data={"reason": reason},
+    )
     return org
 
 
@@ -111,8 +161,13 @@ def brand_add(
     require_org_admin(actor, organization)
     if Brand.objects.filter(organization=organization, slug=slugify(name)[:80]).exists():
         raise ValidationError(_("This organization already has a brand of that name."))
-    return brand_create(organization=organization, name=name, purpose=purpose,
-                        approval_tiers=approval_tiers, actor=actor)
+    return brand_create(
+        organization=organization,
+        name=name,
+        purpose=purpose,
+        approval_tiers=approval_tiers,
+        actor=actor,
+    )
 
 
 def _locked_brand(brand: Brand, actor: User) -> Brand:
@@ -129,8 +184,13 @@ def brand_update(*, brand: Brand, name: str, purpose: str, actor: User) -> Brand
     brand.name, brand.purpose = name.strip(), purpose.strip()
     brand.full_clean()
     brand.save(update_fields=["name", "purpose"])
-    audit(organization=brand.organization_id, actor=actor, action="brand.update", target=brand,
-          data={"before": before, "after": {"name": brand.name, "purpose": brand.purpose}})
+    audit(
+        organization=brand.organization_id,
+        actor=actor,
+        action="brand.update",
+        target=brand,
+        data={"before": before, "after": {"name": brand.name, "purpose": brand.purpose}},
+    )
     return brand
 
 
@@ -143,8 +203,13 @@ def brand_set_approval_tiers(*, brand: Brand, approval_tiers: int, actor: User) 
     before = brand.approval_tiers
     brand.approval_tiers = approval_tiers
     brand.save(update_fields=["approval_tiers"])
-    audit(organization=brand.organization_id, actor=actor, action="brand.approval_tiers",
-          target=brand, data={"before": before, "after": approval_tiers})
+    audit(
+        organization=brand.organization_id,
+        actor=actor,
+        action="brand.approval_tiers",
+        target=brand,
+        data={"before": before, "after": approval_tiers},
+    )
     return brand
 
 
@@ -158,16 +223,25 @@ def brand_archive(*, brand: Brand, archived: bool = True, actor: User) -> Brand:
     stopped = 0
     if archived:
         stopped = brand.channels.filter(is_active=True).update(is_active=False)
-    audit(organization=brand.organization_id, actor=actor,
-          action="brand.archive" if archived else "brand.unarchive", target=brand,
-          data={"channels_stopped": stopped})
+    audit(
+        organization=brand.organization_id,
+        actor=actor,
+        action="brand.archive" if archived else "brand.unarchive",
+        target=brand,
+        data={"channels_stopped": stopped},
+    )
     return brand
 
 
 @transaction.atomic
 def organization_update(
-    *, organization: Organization, name: str, time_zone: str, official_languages: list[str],
-    logo: File | None = None, actor: User,
+    *,
+    organization: Organization,
+    name: str,
+    time_zone: str,
+    official_languages: list[str],
+    logo: File | None = None,
+    actor: User,
 ) -> Organization:
     """Change the organization's name, time zone, languages or logo."""
     require_org_admin(actor, organization)
@@ -179,7 +253,16 @@ def organization_update(
         fields.append("logo")
     org.full_clean()
     org.save(update_fields=fields)
-    audit(organization=org, actor=actor, action="organization.update", target=org,
-          data={"name": name, "time_zone": time_zone, "languages": official_languages,
-                "logo": org.logo.name if logo is not None else None})
+    audit(
+        organization=org,
+        actor=actor,
+        action="organization.update",
+        target=org,
+        data={
+            "name": name,
+            "time_zone": time_zone,
+            "languages": official_languages,
+            "logo": org.logo.name if logo is not None else None,
+        },
+    )
     return org

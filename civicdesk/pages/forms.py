@@ -41,7 +41,8 @@ class ComposeForm(forms.Form):
     campaign = forms.ModelChoiceField(queryset=Campaign.objects.none(), required=False)
     link = forms.URLField(required=False, assume_scheme="https")
     scheduled_at = forms.CharField(
-        required=False, label=_("Scheduled time"),
+        required=False,
+        label=_("Scheduled time"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
@@ -64,7 +65,8 @@ class ComposeForm(forms.Form):
         self.languages = post_languages(brand)
         for lang in self.languages:
             self.fields[f"text_{lang}"] = forms.CharField(
-                required=False, label=language_name(lang),
+                required=False,
+                label=language_name(lang),
                 widget=forms.Textarea(attrs={"rows": 5, "lang": lang}),
             )
             for channel in self.channel_list:
@@ -99,7 +101,8 @@ class ComposeForm(forms.Form):
         data = self.cleaned_data
         overrides = {
             (lang, channel.pk): data.get(f"override_{lang}_{channel.pk}") or ""
-            for lang in self.languages for channel in self.channel_list
+            for lang in self.languages
+            for channel in self.channel_list
             if (data.get(f"override_{lang}_{channel.pk}") or "").strip()
         }
         return Draft(
@@ -152,8 +155,9 @@ class PauseForm(forms.Form):
 
 class ReplyForm(forms.Form):
     message = forms.IntegerField(widget=forms.HiddenInput)
-    text = forms.CharField(max_length=10_000, widget=forms.Textarea(attrs={"rows": 4}),
-                           label=_("Your reply"))
+    text = forms.CharField(
+        max_length=10_000, widget=forms.Textarea(attrs={"rows": 4}), label=_("Your reply")
+    )
 
 
 class CorrectionForm(forms.Form):

@@ -63,9 +63,14 @@ class Preview:
 
 
 def build_preview(
-    *, organization: Organization, channels: Sequence[Channel], texts: Mapping[str, str],
-    overrides: Mapping[tuple[str, int], str], language_names: Mapping[str, str],
-    other_channels: Sequence[Channel] = (), post: Post | None = None,
+    *,
+    organization: Organization,
+    channels: Sequence[Channel],
+    texts: Mapping[str, str],
+    overrides: Mapping[tuple[str, int], str],
+    language_names: Mapping[str, str],
+    other_channels: Sequence[Channel] = (),
+    post: Post | None = None,
     reader_language: str | None = None,
 ) -> Preview:
     """One card per channel and language the channel publishes in, with its own wording.
@@ -77,14 +82,21 @@ def build_preview(
     by_pk = {str(c.pk): c for c in channels}
     items = [
         PreviewItem(
-            channel=by_pk[v.channel or ""], language=v.language,
+            channel=by_pk[v.channel or ""],
+            language=v.language,
             language_name=language_names.get(v.language, v.language),
-            text=v.text, measurement=measure(v.text, v.platform),
+            text=v.text,
+            measurement=measure(v.text, v.platform),
         )
         for v in variants
     ]
-    findings = findings_for(organization=organization, channels=channels, variants=variants,
-                            other_channels=other_channels, language=reader_language)
+    findings = findings_for(
+        organization=organization,
+        channels=channels,
+        variants=variants,
+        other_channels=other_channels,
+        language=reader_language,
+    )
     general: list[Finding] = []
     for finding in findings:
         own = [i for i in items if str(i.channel.pk) == finding.channel]

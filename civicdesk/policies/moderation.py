@@ -87,8 +87,7 @@ def _record_hide(
     title = clause.title_in(language)
     if ModerationKind.HIDE not in clause.actions:
         raise ValidationError(
-            _("The policy's clause “%(title)s” does not allow hiding a message.")
-            % {"title": title}
+            _("The policy's clause “%(title)s” does not allow hiding a message.") % {"title": title}
         )
     if message.status == MessageStatus.HIDDEN:
         raise ValidationError(_("This message is already hidden."))
@@ -159,8 +158,7 @@ def cannot_hide_reason(channel: Channel, kind: str) -> str | None:
     if kind not in ON_OUR_POSTS:
         return f"a {kind} is not under one of our posts, so {platform} cannot hide it for us"
     if not supports(channel, Capability.HIDE):
-        return (limitation(channel, Capability.HIDE)
-                or f"{platform} does not let us hide comments")
+        return limitation(channel, Capability.HIDE) or f"{platform} does not let us hide comments"
     return None
 
 

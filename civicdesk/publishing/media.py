@@ -20,8 +20,12 @@ from civicdesk.publishing.state import LIVE_OR_UNKNOWN, PENDING, move_many
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 MAX_IMAGES = 10
 MAX_ALT_TEXT = 1500
-FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
-           "GIF": ("image/gif", "gif"), "WEBP": ("image/webp", "webp")}
+FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "GIF": ("image/gif", "gif"),
+    "WEBP": ("image/webp", "webp"),
+}
 # Decompression bombs: refuse images larger than this many pixels.
 MAX_PIXELS = 50_000_000
 
@@ -37,10 +41,16 @@ def inspect_image(data: bytes) -> tuple[str, str, int, int]:
             if width * height > MAX_PIXELS:
                 raise ValidationError(_("The image has too many pixels."))
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError) as exc:
-        raise ValidationError(_("That file is not an image we can use (JPEG, PNG, GIF or "
-                              "WebP).")) from exc
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
+        raise ValidationError(
+            _("That file is not an image we can use (JPEG, PNG, GIF or WebP).")
+        ) from exc
     if kind not in FORMATS:
         raise ValidationError(_("Use a JPEG, PNG, GIF or WebP image."))
     content_type, extension = FORMATS[kind]
@@ -64,15 +74,21 @@ def _content_changed(post: Post, actor: User, action: str, data: dict[str, objec
         post.revision += 1
         post.status = PostStatus.DRAFT
         post.save(update_fields=["revision", "status", "updated_at"])
-        move_many(post.publications.all(), S.DRAFT, sources=PENDING,
-                  status_reason="The images changed; approve again.")
-    audit(organization=post.brand.organization_id, actor=actor, action=action, target=post,
-          data=data)
+        move_many(
+            post.publications.all(),
+            S.DRAFT,
+            sources=PENDING,
+            status_reason="The images changed; approve again.",
+        )
+    audit(
+        organization=post.brand.organization_id, actor=actor, action=action, target=post, data=data
+    )
 
 
 @transaction.atomic
-def media_attach(*, post: Post, actor: User, data: bytes, filename: str,
-                 alt_texts: Mapping[str, str]) -> PostMedia:
+def media_attach(
+    *, post: Post, actor: User, data: bytes, filename: str, alt_texts: Mapping[str, str]
+) -> PostMedia:
     post = Post.objects.select_for_update().select_related("brand").get(pk=post.pk)
     require(actor, post.brand, Perm.COMPOSE)
     if post.media.count() >= MAX_IMAGES:
@@ -80,13 +96,23 @@ def media_attach(*, post: Post, actor: User, data: bytes, filename: str,
             _("A post can carry at most %(count)s images.") % {"count": MAX_IMAGES}
         )
     content_type, extension, width, height = inspect_image(data)
-    item = PostMedia(post=post, content_type=content_type, size=len(data), width=width,
-                     height=height, alt_texts=_alt_texts(alt_texts),
-                     position=post.media.count())
+    item = PostMedia(
+        post=post,
+        content_type=content_type,
+        size=len(data),
+        width=width,
+        height=height,
+        alt_texts=_alt_texts(alt_texts),
+        position=post.media.count(),
+    )
     item.file.save(f"post{post.pk}.{extension}", ContentFile(data), save=False)
     item.save()
-    _content_changed(post, actor, "post.media_attach",
-                     {"media": item.pk, "bytes": len(data), "name": filename[:100]})
+    _content_changed(
+        post,
+        actor,
+        "post.media_attach",
+        {"media": item.pk, "bytes": len(data), "name": filename[:100]},
+    )
     return item
 
 

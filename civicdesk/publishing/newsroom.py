@@ -50,13 +50,17 @@ def import_feed(channel_id: int) -> FeedReport:
     except ConnectorError as error:
         report.error = str(error)
         Channel.objects.filter(pk=channel.pk).update(
-            health=ChannelHealth.DEGRADED, health_detail=f"Feed: {error}"[:500])
+            health=ChannelHealth.DEGRADED, health_detail=f"Feed: {error}"[:500]
+        )
         return report
     finally:
         connector.close()
     Channel.objects.filter(pk=channel.pk).update(
-        inbound_cursor=validators[:500], inbound_checked_at=timezone.now(),
-        health=ChannelHealth.OK, health_detail="")
+        inbound_cursor=validators[:500],
+        inbound_checked_at=timezone.now(),
+        health=ChannelHealth.OK,
+        health_detail="",
+    )
     if feed is None:
         return report
     report.items = len(feed.items)
@@ -67,29 +71,48 @@ def import_feed(channel_id: int) -> FeedReport:
         recent = [i for i in fresh if i.published_at and i.published_at >= cutoff]
         for item in fresh:
             if item not in recent[:FIRST_READ_MAX]:
-                FeedItem.objects.get_or_create(channel=channel, guid=item.guid, defaults={
-                    "title": item.title[:500], "link": item.link,
-                    "published_at": item.published_at})
+                FeedItem.objects.get_or_create(
+                    channel=channel,
+                    guid=item.guid,
+                    defaults={
+                        "title": item.title[:500],
+                        "link": item.link,
+                        "published_at": item.published_at,
+                    },
+                )
         fresh = recent[:FIRST_READ_MAX]
     targets = channels_that(
         Capability.PUBLISH, channel.brand.channels.filter(is_active=True).exclude(pk=channel.pk)
     )
     author = channel.connected_by
     org = channel.brand.organization
-    language = feed.language if feed.language in org.official_languages else (
-        org.official_languages[0] if org.official_languages else "en")
+    language = (
+        feed.language
+        if feed.language in org.official_languages
+        else (org.official_languages[0] if org.official_languages else "en")
+    )
     for item in fresh:
         try:
             with transaction.atomic():
                 record = FeedItem.objects.create(
-                    channel=channel, guid=item.guid, title=item.title[:500], link=item.link,
-                    published_at=item.published_at)
+                    channel=channel,
+                    guid=item.guid,
+                    title=item.title[:500],
+                    link=item.link,
+                    published_at=item.published_at,
+                )
                 if author is None or not targets:
                     continue  # remembered, but nobody to draft for or nowhere to post
-                post = post_create(brand=channel.brand, actor=author, draft=Draft(
-                    title=f"Newsroom: {item.title}"[:200] or "Newsroom item",
-                    texts={language: draft_text(item)}, channels=targets,
-                    link=item.link))
+                post = post_create(
+                    brand=channel.brand,
+                    actor=author,
+                    draft=Draft(
+                        title=f"Newsroom: {item.title}"[:200] or "Newsroom item",
+                        texts={language: draft_text(item)},
+                        channels=targets,
+                        link=item.link,
+                    ),
+                )
                 record.post = post
                 record.save(update_fields=["post"])
                 report.drafts += 1

@@ -111,8 +111,12 @@ def _build_variants(post: Post, draft: Draft) -> None:
     for publication in post.publications.select_related("variant"):
         key = (publication.channel_id, publication.variant.language)
         variant = publication.variant
-        if key in wanted and wanted[key] == (variant.text, variant.channel_id is not None) \
-                and variant.link == draft.link and key not in kept:
+        if (
+            key in wanted
+            and wanted[key] == (variant.text, variant.channel_id is not None)
+            and variant.link == draft.link
+            and key not in kept
+        ):
             kept[key] = publication
     post.publications.exclude(pk__in=[p.pk for p in kept.values()]).delete()
     post.variants.exclude(pk__in=[p.variant_id for p in kept.values()]).delete()
@@ -122,26 +126,32 @@ def _build_variants(post: Post, draft: Draft) -> None:
         if (channel_id, lang) in kept:
             continue
         if is_own:
-            variant = PostVariant.objects.create(post=post, language=lang,
-                                                 channel=channels[channel_id], text=text,
-                                                 link=draft.link)
+            variant = PostVariant.objects.create(
+                post=post, language=lang, channel=channels[channel_id], text=text, link=draft.link
+            )
         else:
             if lang not in base:
-                base[lang] = PostVariant.objects.create(post=post, language=lang, text=text,
-                                                        link=draft.link)
+                base[lang] = PostVariant.objects.create(
+                    post=post, language=lang, text=text, link=draft.link
+                )
             variant = base[lang]
         publications.append(
-            Publication(post=post, variant=variant, channel=channels[channel_id],
-                        scheduled_at=post.scheduled_at,
-                        next_attempt_at=post.scheduled_at)
+            Publication(
+                post=post,
+                variant=variant,
+                channel=channels[channel_id],
+                scheduled_at=post.scheduled_at,
+                next_attempt_at=post.scheduled_at,
+            )
         )
     Publication.objects.bulk_create(publications)
     # A text none of the chosen accounts publishes is kept all the same: the checks ask for
     # an account in that language, and adding it later must not mean writing the text again.
     for lang, text in texts.items():
         if lang not in base:
-            base[lang] = PostVariant.objects.create(post=post, language=lang, text=text,
-                                                    link=draft.link)
+            base[lang] = PostVariant.objects.create(
+                post=post, language=lang, text=text, link=draft.link
+            )
 
 
 @transaction.atomic
@@ -153,14 +163,26 @@ def post_create(*, brand: Brand, actor: User, draft: Draft) -> Post:
         )
     _validate(brand, draft)
     post = Post.objects.create(
-        brand=brand, author=actor, title=draft.title.strip()[:200], pillar=draft.pillar,
-        campaign=draft.campaign, scheduled_at=draft.scheduled_at,
+        brand=brand,
+        author=actor,
+        title=draft.title.strip()[:200],
+        pillar=draft.pillar,
+        campaign=draft.campaign,
+        scheduled_at=draft.scheduled_at,
     )
     post.channels.set(draft.channels)
     _build_variants(post, draft)
-    audit(organization=brand.organization_id, actor=actor, action="post.create", target=post,
-          data={"title": post.title, "languages": sorted(draft.texts),
-                "channels": [c.pk for c in draft.channels]})
+    audit(
+        organization=brand.organization_id,
+        actor=actor,
+        action="post.create",
+        target=post,
+        data={
+            "title": post.title,
+            "languages": sorted(draft.texts),
+            "channels": [c.pk for c in draft.channels],
+        },
+    )
     return post
 
 
@@ -169,9 +191,7 @@ def _lock(post: Post) -> Post:
 
 
 def _content_of(post: Post) -> tuple[object, ...]:
-    variants = sorted(
-        (v.language, v.channel_id, v.text, v.link) for v in post.variants.all()
-    )
+    variants = sorted((v.language, v.channel_id, v.text, v.link) for v in post.variants.all())
     return (tuple(variants), tuple(sorted(post.channels.values_list("pk", flat=True))))
 
 
@@ -201,17 +221,30 @@ def post_update(*, post: Post, actor: User, draft: Draft) -> Post:
         post.revision += 1
         post.status = PostStatus.DRAFT
         # Any approval is void: every publication still to go out is a draft again.
-        move_many(post.publications.all(), S.DRAFT, sources=PENDING,
-                  scheduled_at=post.scheduled_at, next_attempt_at=post.scheduled_at,
-                  status_reason="Edited; approve again.")
+        move_many(
+            post.publications.all(),
+            S.DRAFT,
+            sources=PENDING,
+            scheduled_at=post.scheduled_at,
+            next_attempt_at=post.scheduled_at,
+            status_reason="Edited; approve again.",
+        )
     else:
         # Same content: keep the workflow state, only the time moves.
         _restore_states(post)
     post.save()
-    audit(organization=post.brand.organization_id, actor=actor, action="post.update",
-          target=post, data={"revision": post.revision, "content_changed": content_changed,
-                             "scheduled_at": post.scheduled_at,
-                             "previous_scheduled_at": old_time})
+    audit(
+        organization=post.brand.organization_id,
+        actor=actor,
+        action="post.update",
+        target=post,
+        data={
+            "revision": post.revision,
+            "content_changed": content_changed,
+            "scheduled_at": post.scheduled_at,
+            "previous_scheduled_at": old_time,
+        },
+    )
     return post
 
 
@@ -224,9 +257,14 @@ def _restore_states(post: Post) -> None:
     else:
         state = S.DRAFT
     sources = [s for s in PENDING | {S.CANCELLED} if s == state or can_move(s, state)]
-    move_many(post.publications.all(), state, sources=sources,
-              scheduled_at=post.scheduled_at, next_attempt_at=post.scheduled_at,
-              status_reason="")
+    move_many(
+        post.publications.all(),
+        state,
+        sources=sources,
+        scheduled_at=post.scheduled_at,
+        next_attempt_at=post.scheduled_at,
+        status_reason="",
+    )
 
 
 def time_already_past(at: datetime | None, *, now: datetime | None = None) -> bool:
@@ -258,17 +296,24 @@ def post_submit(*, post: Post, actor: User) -> Post:
     require(actor, post.brand, Perm.COMPOSE)
     if post.status != PostStatus.DRAFT:
         raise ValidationError(_("Only a draft can be submitted for approval."))
-    _refuse_past_time(post, gettext(
-        "The scheduled time has already passed, so the post would be missed: choose a new "
-        "time before submitting it for approval."))
-    _refuse_blocking(post, gettext(
-        "This post cannot be submitted for approval until it is fixed:"))
+    _refuse_past_time(
+        post,
+        gettext(
+            "The scheduled time has already passed, so the post would be missed: choose a new "
+            "time before submitting it for approval."
+        ),
+    )
+    _refuse_blocking(post, gettext("This post cannot be submitted for approval until it is fixed:"))
     post.status = PostStatus.IN_REVIEW
     post.save(update_fields=["status", "updated_at"])
-    move_many(post.publications.all(), S.IN_REVIEW, sources=[S.DRAFT, S.MISSED],
-              status_reason="")
-    audit(organization=post.brand.organization_id, actor=actor, action="post.submit",
-          target=post, data={"revision": post.revision})
+    move_many(post.publications.all(), S.IN_REVIEW, sources=[S.DRAFT, S.MISSED], status_reason="")
+    audit(
+        organization=post.brand.organization_id,
+        actor=actor,
+        action="post.submit",
+        target=post,
+        data={"revision": post.revision},
+    )
     return post
 
 
@@ -281,21 +326,34 @@ def _is_named_approver(user_id: int, post: Post, name: str) -> bool:
     """The policy names an approver by user name or by business area (e.g. "legal")."""
     if get_user_model().objects.filter(pk=user_id, username__iexact=name).exists():
         return True
-    return Membership.objects.filter(
-        user_id=user_id, organization_id=post.brand.organization_id, business_area__iexact=name
-    ).filter(Q(brand=post.brand) | Q(brand__isnull=True)).exists()
+    return (
+        Membership.objects.filter(
+            user_id=user_id, organization_id=post.brand.organization_id, business_area__iexact=name
+        )
+        .filter(Q(brand=post.brand) | Q(brand__isnull=True))
+        .exists()
+    )
 
 
 def named_approvers_missing(post: Post, findings: Sequence[Finding] | None = None) -> list[str]:
     """Approvers the policy requires for words in this post who have not approved it yet."""
-    required = sorted({
-        f.data.get("approver", "") for f in (post_findings(post) if findings is None else findings)
-        if f.code == "words.needs_approval" and f.data.get("approver")
-    })
-    approvers = list(post.approvals.filter(revision=post.revision, approved=True)
-                     .values_list("approver_id", flat=True))
-    return [name for name in required
-            if not any(_is_named_approver(uid, post, name) for uid in approvers)]
+    required = sorted(
+        {
+            f.data.get("approver", "")
+            for f in (post_findings(post) if findings is None else findings)
+            if f.code == "words.needs_approval" and f.data.get("approver")
+        }
+    )
+    approvers = list(
+        post.approvals.filter(revision=post.revision, approved=True).values_list(
+            "approver_id", flat=True
+        )
+    )
+    return [
+        name
+        for name in required
+        if not any(_is_named_approver(uid, post, name) for uid in approvers)
+    ]
 
 
 @transaction.atomic
@@ -306,9 +364,13 @@ def post_approve(*, post: Post, actor: User, comment: str = "") -> Post:
         raise ValidationError(_("Only a post in review can be approved."))
     if post.author_id == actor.pk:
         raise PermissionDenied(_("No one approves their own post."))
-    _refuse_past_time(post, gettext(
-        "The scheduled time has already passed, so the post would be missed: it needs a new "
-        "time before it can be approved."))
+    _refuse_past_time(
+        post,
+        gettext(
+            "The scheduled time has already passed, so the post would be missed: it needs a new "
+            "time before it can be approved."
+        ),
+    )
     # The post's findings once: they decide both whether it may be approved and who must.
     findings = post_findings(post)
     _refuse_blocking(post, gettext("This post cannot be approved until it is fixed:"), findings)
@@ -316,24 +378,39 @@ def post_approve(*, post: Post, actor: User, comment: str = "") -> Post:
     if current.filter(approver_id=actor.pk).exists():
         raise PermissionDenied(_("You have already approved this version; another approver must."))
     tier = current.count() + 1
-    Approval.objects.create(post=post, approver=actor, tier=tier, revision=post.revision,
-                            approved=True, comment=comment[:5000])
+    Approval.objects.create(
+        post=post,
+        approver=actor,
+        tier=tier,
+        revision=post.revision,
+        approved=True,
+        comment=comment[:5000],
+    )
     if tier >= post.brand.approval_tiers and not named_approvers_missing(post, findings):
         post.status = PostStatus.APPROVED
         post.save(update_fields=["status", "updated_at"])
         _arm(post)
-    audit(organization=post.brand.organization_id, actor=actor, action="post.approve",
-          target=post, data={"revision": post.revision, "tier": tier,
-                             "of": post.brand.approval_tiers})
+    audit(
+        organization=post.brand.organization_id,
+        actor=actor,
+        action="post.approve",
+        target=post,
+        data={"revision": post.revision, "tier": tier, "of": post.brand.approval_tiers},
+    )
     return post
 
 
 def _arm(post: Post) -> None:
     """Approved publications with a time become scheduled; without one, they wait."""
     target = S.SCHEDULED if post.scheduled_at else S.APPROVED
-    move_many(post.publications.all(), target, sources=[S.IN_REVIEW, S.APPROVED, S.MISSED],
-              scheduled_at=post.scheduled_at, next_attempt_at=post.scheduled_at,
-              status_reason="")
+    move_many(
+        post.publications.all(),
+        target,
+        sources=[S.IN_REVIEW, S.APPROVED, S.MISSED],
+        scheduled_at=post.scheduled_at,
+        next_attempt_at=post.scheduled_at,
+        status_reason="",
+    )
 
 
 @transaction.atomic
@@ -346,14 +423,29 @@ def post_send_back(*, post: Post, actor: User, comment: str) -> Post:
         raise ValidationError(_("Say what needs to change."))
     if post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
         raise ValidationError(_("Part of this post is already being published."))
-    Approval.objects.create(post=post, approver=actor, tier=0, revision=post.revision,
-                            approved=False, comment=comment[:5000])
+    Approval.objects.create(
+        post=post,
+        approver=actor,
+        tier=0,
+        revision=post.revision,
+        approved=False,
+        comment=comment[:5000],
+    )
     post.status = PostStatus.DRAFT
     post.save(update_fields=["status", "updated_at"])
-    move_many(post.publications.all(), S.DRAFT, sources=PENDING,
-              status_reason=f"Sent back: {comment}"[:500])
-    audit(organization=post.brand.organization_id, actor=actor, action="post.send_back",
-          target=post, data={"revision": post.revision, "comment": comment})
+    move_many(
+        post.publications.all(),
+        S.DRAFT,
+        sources=PENDING,
+        status_reason=f"Sent back: {comment}"[:500],
+    )
+    audit(
+        organization=post.brand.organization_id,
+        actor=actor,
+        action="post.send_back",
+        target=post,
+        data={"revision": post.revision, "comment": comment},
+    )
     return post
 
 
@@ -366,52 +458,79 @@ def post_cancel(*, post: Post, actor: User) -> Post:
         # Once approved, another person's post is withdrawn only by someone who controls
         # publishing, not by any author.
         require(actor, post.brand, Perm.PUBLISH_CONTROL)
-    cancelled = move_many(post.publications.all(), S.CANCELLED, sources=PENDING,
-                          status_reason="The post was deleted.")
+    cancelled = move_many(
+        post.publications.all(), S.CANCELLED, sources=PENDING, status_reason="The post was deleted."
+    )
     if not post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
         post.status = PostStatus.CANCELLED
         post.save(update_fields=["status", "updated_at"])
-    audit(organization=post.brand.organization_id, actor=actor, action="post.cancel",
-          target=post, data={"cancelled_publications": cancelled})
+    audit(
+        organization=post.brand.organization_id,
+        actor=actor,
+        action="post.cancel",
+        target=post,
+        data={"cancelled_publications": cancelled},
+    )
     return post
 
 
 @transaction.atomic
-def publication_retry(*, publication: Publication, actor: User,
-                      at: datetime | None = None) -> Publication:
+def publication_retry(
+    *, publication: Publication, actor: User, at: datetime | None = None
+) -> Publication:
     """Send a failed or missed publication again, now or at a new time."""
-    publication = Publication.objects.select_for_update().select_related(
-        "post__brand").get(pk=publication.pk)
+    publication = (
+        Publication.objects.select_for_update().select_related("post__brand").get(pk=publication.pk)
+    )
     require(actor, publication.post.brand, Perm.PUBLISH_CONTROL)
     if publication.post.status != PostStatus.APPROVED:
         raise ValidationError(_("Only an approved post can be sent again."))
     if publication.state not in (S.FAILED, S.MISSED):
         raise ValidationError(_("Only a failed or missed publication can be sent again."))
     when = at or timezone.now()
-    if not move(publication, S.SCHEDULED, scheduled_at=when, next_attempt_at=when,
-                attempts=0, status_reason="Sent again by hand."):
+    if not move(
+        publication,
+        S.SCHEDULED,
+        scheduled_at=when,
+        next_attempt_at=when,
+        attempts=0,
+        status_reason="Sent again by hand.",
+    ):
         raise ValidationError(_("This publication changed meanwhile; reload and try again."))
-    audit(organization=publication.post.brand.organization_id, actor=actor,
-          action="publication.retry", target=publication, data={"at": when})
+    audit(
+        organization=publication.post.brand.organization_id,
+        actor=actor,
+        action="publication.retry",
+        target=publication,
+        data={"at": when},
+    )
     return publication
 
 
 @transaction.atomic
 def publication_remove(*, publication: Publication, actor: User) -> Publication:
     """Take a published post down from its platform (the record stays in Civic Desk)."""
-    publication = Publication.objects.select_for_update().select_related(
-        "post__brand", "channel").get(pk=publication.pk)
+    publication = (
+        Publication.objects.select_for_update()
+        .select_related("post__brand", "channel")
+        .get(pk=publication.pk)
+    )
     require(actor, publication.post.brand, Perm.PUBLISH_CONTROL)
     if publication.state != S.PUBLISHED:
         raise ValidationError(_("Only a published post can be removed from its platform."))
     channel = publication.channel
     if not supports(channel, Capability.DELETE):
-        raise ValidationError(limitation(channel, Capability.DELETE)
-                              or f"{channel.get_platform_display()} does not allow this "
-                                 "from Civic Desk.")
+        raise ValidationError(
+            limitation(channel, Capability.DELETE)
+            or f"{channel.get_platform_display()} does not allow this from Civic Desk."
+        )
     move(publication, S.DELETING, status_reason="Being removed from the platform.")
-    audit(organization=publication.post.brand.organization_id, actor=actor,
-          action="publication.remove", target=publication,
-          data={"remote_id": publication.remote_id, "channel": publication.channel_id})
+    audit(
+        organization=publication.post.brand.organization_id,
+        actor=actor,
+        action="publication.remove",
+        target=publication,
+        data={"remote_id": publication.remote_id, "channel": publication.channel_id},
+    )
     transaction.on_commit(partial(remove_publication.enqueue, publication.pk))
     return publication

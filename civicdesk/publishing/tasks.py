@@ -35,17 +35,25 @@ def remove_publication(publication_id: int, attempt: int = 1) -> str:
         _ledger(publication, started, AttemptOutcome.DELETE_FAILED, str(error))
         if attempt < MAX_REMOVE_ATTEMPTS:
             delay = backoff_delay(attempt, base=10, cap=900, retry_after=error.retry_after)
-            transaction.on_commit(lambda: remove_publication.using(
-                run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
-                publication_id, attempt + 1))
+            transaction.on_commit(
+                lambda: remove_publication.using(
+                    run_after=timezone.now() + timedelta(seconds=delay)
+                ).enqueue(publication_id, attempt + 1)
+            )
             return "retrying"
-        move(publication, S.PUBLISHED,
-             status_reason=f"Could not remove it from the platform: {error}"[:500])
+        move(
+            publication,
+            S.PUBLISHED,
+            status_reason=f"Could not remove it from the platform: {error}"[:500],
+        )
         return "failed"
     except ConnectorError as error:
         _ledger(publication, started, AttemptOutcome.DELETE_FAILED, str(error))
-        move(publication, S.PUBLISHED,
-             status_reason=f"Could not remove it from the platform: {error}"[:500])
+        move(
+            publication,
+            S.PUBLISHED,
+            status_reason=f"Could not remove it from the platform: {error}"[:500],
+        )
         return "failed"
     _ledger(publication, started, AttemptOutcome.DELETED, "")
     move(publication, S.DELETED, status_reason="Removed from the platform.")

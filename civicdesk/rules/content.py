@@ -159,8 +159,9 @@ def check_language_set(
     """
     if channels is None:
         channels = [
-            ChannelDraft(key=platform, platform=platform,
-                         name=platform_names.get(platform, platform))
+            ChannelDraft(
+                key=platform, platform=platform, name=platform_names.get(platform, platform)
+            )
             for platform in dict.fromkeys(v.platform for v in variants)
         ]
     by_channel: dict[str, list[VariantDraft]] = defaultdict(list)
@@ -168,11 +169,18 @@ def check_language_set(
         by_channel[_channel_key(variant)].append(variant)
     known = {channel.key for channel in channels}
     # A version on an account the caller did not describe still counts as one of the post's.
-    channels = [*channels, *(
-        ChannelDraft(key=key, platform=group[0].platform,
-                     name=platform_names.get(group[0].platform, group[0].platform))
-        for key, group in by_channel.items() if key not in known
-    )]
+    channels = [
+        *channels,
+        *(
+            ChannelDraft(
+                key=key,
+                platform=group[0].platform,
+                name=platform_names.get(group[0].platform, group[0].platform),
+            )
+            for key, group in by_channel.items()
+            if key not in known
+        ),
+    ]
 
     def present(language: str) -> bool:
         return any(_same_language(language, v.language) for v in variants)
@@ -193,45 +201,74 @@ def check_language_set(
             offered = [c.name for c in other_channels if c.languages and _publishes(c, language)]
             offered += [c.name for c in other_channels if not c.languages]
             if offered:
-                whole.add("languages.missing", wording="languages.missing_account",
-                          missing=language, missing_name=name, accounts=", ".join(offered))
+                whole.add(
+                    "languages.missing",
+                    wording="languages.missing_account",
+                    missing=language,
+                    missing_name=name,
+                    accounts=", ".join(offered),
+                )
             else:
-                whole.add("languages.missing", wording="languages.missing_no_account",
-                          missing=language, missing_name=name)
+                whole.add(
+                    "languages.missing",
+                    wording="languages.missing_no_account",
+                    missing=language,
+                    missing_name=name,
+                )
     findings += whole.findings
 
     for channel in channels:
         group = by_channel.get(channel.key, [])
-        report = Reporter(policy, None, channel.platform, channel.name,
-                          message_language=message_language, channel=channel.key)
+        report = Reporter(
+            policy,
+            None,
+            channel.platform,
+            channel.name,
+            message_language=message_language,
+            channel=channel.key,
+        )
         if not group:
             if channel.languages and not any(
                 _publishes(channel, language) for language in missing_overall
             ):
-                report.add("languages.channel_empty",
-                           languages=",".join(channel.languages),
-                           languages_names=language_list(channel.languages, reader))
+                report.add(
+                    "languages.channel_empty",
+                    languages=",".join(channel.languages),
+                    languages_names=language_list(channel.languages, reader),
+                )
             findings += report.findings
             continue
         seen: list[str] = []
         for variant in group:
             if any(_same_language(variant.language, other) for other in seen):
-                report.add("languages.duplicate", language=variant.language,
-                           language_name=language_name(variant.language, reader))
+                report.add(
+                    "languages.duplicate",
+                    language=variant.language,
+                    language_name=language_name(variant.language, reader),
+                )
             seen.append(variant.language)
         if rules.require_all_official:
             # A language the post has elsewhere but not on an account that publishes it.
             for language in official:
-                if (present(language) and _publishes(channel, language)
-                        and not any(_same_language(language, v.language) for v in group)):
-                    report.add("languages.missing", wording="languages.missing_on_channel",
-                               missing=language, missing_name=language_name(language, reader))
+                if (
+                    present(language)
+                    and _publishes(channel, language)
+                    and not any(_same_language(language, v.language) for v in group)
+                ):
+                    report.add(
+                        "languages.missing",
+                        wording="languages.missing_on_channel",
+                        missing=language,
+                        missing_name=language_name(language, reader),
+                    )
         if any(v.text.strip() or v.media for v in group):
             for variant in group:
                 if not variant.text.strip() and not variant.media:
-                    report.add("languages.empty_variant",
-                               language=variant.language,
-                               language_name=language_name(variant.language, reader))
+                    report.add(
+                        "languages.empty_variant",
+                        language=variant.language,
+                        language_name=language_name(variant.language, reader),
+                    )
         if rules.require_paired and len({v.scheduled_at for v in group}) > 1:
             report.add("languages.not_paired")
         findings += report.findings

@@ -43,8 +43,13 @@ def _platform_findings(variant: VariantDraft, rules: PlatformRules, report: Repo
         report.add("platform.empty")
     if measurement.length > rules.max_length and rules.splits_threads:
         # Platforms with threads take a long text as several posts, each answering the last.
-        report.add("platform.thread", overflow_start(text, rules), len(text),
-                   limit=rules.max_length, parts=len(split_thread(text, rules.slug)))
+        report.add(
+            "platform.thread",
+            overflow_start(text, rules),
+            len(text),
+            limit=rules.max_length,
+            parts=len(split_thread(text, rules.slug)),
+        )
     elif measurement.length > rules.max_length:
         report.add(
             "platform.too_long",
@@ -106,8 +111,14 @@ def check_variant(
         rules = None
     name = rules.name if rules else variant.platform
     slug = rules.slug if rules else variant.platform
-    report = Reporter(policy, variant.language, slug, name, message_language=message_language,
-                      channel=variant.channel)
+    report = Reporter(
+        policy,
+        variant.language,
+        slug,
+        name,
+        message_language=message_language,
+        channel=variant.channel,
+    )
     if rules is None:
         report.add("platform.unknown", platform=variant.platform)
     else:
@@ -150,7 +161,14 @@ def check_post(
         findings += check_variant(variant, policy, message_language=message_language)
     official = list(official_languages) or list(policy.languages.official)
     names = {slug: platform_limits(slug).name for slug in PLATFORMS}
-    findings += check_language_set(variants, official, policy.languages, policy, names,
-                                   message_language=message_language, channels=channels,
-                                   other_channels=other_channels)
+    findings += check_language_set(
+        variants,
+        official,
+        policy.languages,
+        policy,
+        names,
+        message_language=message_language,
+        channels=channels,
+        other_channels=other_channels,
+    )
     return findings

@@ -68,8 +68,13 @@ class Reporter:
         return self.message_language or self.language
 
     def add(
-        self, code: str, start: int | None = None, end: int | None = None, *,
-        wording: str | None = None, **values: object
+        self,
+        code: str,
+        start: int | None = None,
+        end: int | None = None,
+        *,
+        wording: str | None = None,
+        **values: object,
     ) -> None:
         """Record a finding ``code``; ``wording`` picks another sentence for the same rule
         (say, which fix the author needs) while the severity stays the rule's."""

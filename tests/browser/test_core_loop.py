@@ -83,7 +83,8 @@ def test_compose_approve_publish_reply(live_server, page, shot) -> None:  # noqa
     page.click("button:has-text('Approve')")
     page.wait_for_selector("text=Approved.")
     assert set(Publication.objects.filter(post=post).values_list("state", flat=True)) == {
-        "scheduled"}
+        "scheduled"
+    }
     shot("post_detail_scheduled")
 
     # The worker's turn: the time has come (within the window) and it publishes.
@@ -113,7 +114,8 @@ def test_compose_approve_publish_reply(live_server, page, shot) -> None:  # noqa
     page.goto(f"{base}/inbox/")
     page.wait_for_selector("text=accessible?")
     assert "<script>" not in page.content().split("</head>")[1].replace(
-        "<script src=", "")  # only the vendored htmx script tag is markup
+        "<script src=", ""
+    )  # only the vendored htmx script tag is markup
     shot("inbox")
     page.click("a.conversation-link")
     page.wait_for_url(f"**/inbox/c/{message.conversation_id}/")

@@ -39,27 +39,33 @@ def desk(db: Any) -> Desk:
     org = org_services.organization_create(
         name="Ministry of Roads", time_zone="America/Vancouver", official_languages=["en"]
     )
-    brand = org_services.brand_create(organization=org, name="Road Watch",
-                                      purpose="Timely road information.")
-    channel = org_services.channel_create(brand=brand, platform="exnet", handle="roadwatch",
-                                          credentials={"token": "t"})
+    brand = org_services.brand_create(
+        organization=org, name="Road Watch", purpose="Timely road information."
+    )
+    channel = org_services.channel_create(
+        brand=brand, platform="exnet", handle="roadwatch", credentials={"token": "t"}
+    )
     people = {}
     for role in (Role.AUTHOR, Role.APPROVER, Role.MANAGER):
         user = User.objects.create_user(f"{role}", password="x")
         org_services.membership_grant(user=user, organization=org, role=role, brand=brand)
         people[role] = user
-    org_services.membership_grant(user=people[Role.MANAGER], organization=org,
-                                  role=Role.MANAGER, brand=None)
-    return Desk(org, brand, channel, people[Role.AUTHOR], people[Role.APPROVER],
-                people[Role.MANAGER])
+    org_services.membership_grant(
+        user=people[Role.MANAGER], organization=org, role=Role.MANAGER, brand=None
+    )
+    return Desk(
+        org, brand, channel, people[Role.AUTHOR], people[Role.APPROVER], people[Role.MANAGER]
+    )
 
 
-def approved_post(desk: Desk, *, at_offset: timedelta = timedelta(seconds=-1),
-                  texts: dict[str, str] | None = None) -> Post:
+def approved_post(
+    desk: Desk, *, at_offset: timedelta = timedelta(seconds=-1), texts: dict[str, str] | None = None
+) -> Post:
     draft = pub_services.Draft(
-        title="Highway 1 closure", texts=texts or {"en": "Highway 1 is closed.",
-                                                     "fr": "L'autoroute 1 est fermée."},
-        channels=[desk.channel], scheduled_at=timezone.now() + max(at_offset, timedelta(0)),
+        title="Highway 1 closure",
+        texts=texts or {"en": "Highway 1 is closed.", "fr": "L'autoroute 1 est fermée."},
+        channels=[desk.channel],
+        scheduled_at=timezone.now() + max(at_offset, timedelta(0)),
     )
     post = pub_services.post_create(brand=desk.brand, actor=desk.author, draft=draft)
     pub_services.post_submit(post=post, actor=desk.author)
@@ -80,8 +86,13 @@ class FakeConnector(Connector):
     platform = "exnet"
     capabilities = frozenset(Capability)
 
-    def __init__(self, *, publish: Callable[[OutboundPost], PublishResult] | None = None,
-                 pages: list[InboundPage] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        publish: Callable[[OutboundPost], PublishResult] | None = None,
+        pages: list[InboundPage] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._publish = publish
         self.pages = pages or []

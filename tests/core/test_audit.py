@@ -24,8 +24,7 @@ def test_chain_verifies(desk: Desk) -> None:
 
 
 def test_changed_event_is_named(desk: Desk) -> None:
-    events = [audit(organization=desk.org, actor=None, action="a", data={"n": n})
-              for n in range(4)]
+    events = [audit(organization=desk.org, actor=None, action="a", data={"n": n}) for n in range(4)]
     AuditEvent.objects.filter(pk=events[1].pk).update(data={"n": 99})
     report = verify_chain(desk.org)
     assert report.first_broken == events[1].sequence

@@ -22,10 +22,13 @@ from .conftest import Desk, FakeConnector
 def _msg(n: int, *, kind: MessageKind = MessageKind.COMMENT, text: str = "") -> RemoteMessage:
     thread = "" if kind == MessageKind.DIRECT else "post1"
     return RemoteMessage(
-        remote_id=f"m{n}", kind=kind, text=text or f"Is the bridge open? #{n}",
+        remote_id=f"m{n}",
+        kind=kind,
+        text=text or f"Is the bridge open? #{n}",
         author=RemoteAuthor(remote_id=f"a{n % 3}", handle=f"person{n % 3}"),
         created_at=datetime(2026, 1, 1, 12, n % 60, tzinfo=UTC),
-        root_post_remote_id=thread, conversation_remote_id=thread,
+        root_post_remote_id=thread,
+        conversation_remote_id=thread,
     )
 
 

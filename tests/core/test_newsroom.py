@@ -26,8 +26,10 @@ def rss(*items: tuple[str, str, datetime]) -> str:
         f"<description>&lt;p&gt;Details&lt;/p&gt;</description></item>"
         for guid, title, when in items
     )
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Newsroom</title>'
-            f"<link>https://gov.test/</link><language>en-ca</language>{body}</channel></rss>")
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Newsroom</title>'
+        f"<link>https://gov.test/</link><language>en-ca</language>{body}</channel></rss>"
+    )
 
 
 ATOM = """<?xml version="1.0" encoding="utf-8"?>
@@ -61,20 +63,26 @@ def test_hostile_or_wrong_documents_are_refused(content: str) -> None:
 @pytest.fixture
 def feed_channel(desk: Desk, httpserver: HTTPServer) -> Any:
     url = httpserver.url_for("/news.xml")
-    return org_services.channel_create(brand=desk.brand, platform="newsroom",
-                                       handle="gov.test", credentials={"feed_url": url},
-                                       api_base_url=url)
+    return org_services.channel_create(
+        brand=desk.brand,
+        platform="newsroom",
+        handle="gov.test",
+        credentials={"feed_url": url},
+        api_base_url=url,
+    )
 
 
-def test_new_items_become_drafts_once(desk: Desk, feed_channel: Any,
-                                      httpserver: HTTPServer) -> None:
+def test_new_items_become_drafts_once(
+    desk: Desk, feed_channel: Any, httpserver: HTTPServer
+) -> None:
     feed_channel.connected_by = desk.author
     feed_channel.save()
     now = timezone.now()
     old = now - timedelta(days=40)
     httpserver.expect_request("/news.xml").respond_with_data(
         rss(("old", "Old news", old), ("n1", "Bridge inspection", now)),
-        content_type="application/rss+xml")
+        content_type="application/rss+xml",
+    )
     report = import_feed(feed_channel.pk)
     assert report.drafts == 1  # the archive is remembered, not drafted
     post = Post.objects.get(title__startswith="Newsroom")
@@ -83,26 +91,35 @@ def test_new_items_become_drafts_once(desk: Desk, feed_channel: Any,
     assert list(post.channels.all()) == [desk.channel]
     httpserver.clear()
     httpserver.expect_request("/news.xml").respond_with_data(
-        rss(("n2", "Ferry schedule", now), ("n1", "Bridge inspection", now),
-            ("old", "Old news", old)), content_type="application/rss+xml")
+        rss(
+            ("n2", "Ferry schedule", now),
+            ("n1", "Bridge inspection", now),
+            ("old", "Old news", old),
+        ),
+        content_type="application/rss+xml",
+    )
     assert import_feed(feed_channel.pk).drafts == 1
     assert FeedItem.objects.filter(channel=feed_channel).count() == 3
     assert import_feed(feed_channel.pk).drafts == 0
 
 
-def test_unchanged_feed_is_not_read_again(desk: Desk, feed_channel: Any,
-                                          httpserver: HTTPServer) -> None:
+def test_unchanged_feed_is_not_read_again(
+    desk: Desk, feed_channel: Any, httpserver: HTTPServer
+) -> None:
     httpserver.expect_request("/news.xml", headers={"If-None-Match": '"v1"'}).respond_with_data(
-        "", status=304)
+        "", status=304
+    )
     httpserver.expect_request("/news.xml").respond_with_data(
-        rss(), content_type="application/rss+xml", headers={"ETag": '"v1"'})
+        rss(), content_type="application/rss+xml", headers={"ETag": '"v1"'}
+    )
     import_feed(feed_channel.pk)
     assert import_feed(feed_channel.pk).items == 0
     assert len(httpserver.log) == 2
 
 
-def test_broken_feed_marks_the_channel(desk: Desk, feed_channel: Any,
-                                       httpserver: HTTPServer) -> None:
+def test_broken_feed_marks_the_channel(
+    desk: Desk, feed_channel: Any, httpserver: HTTPServer
+) -> None:
     httpserver.expect_request("/news.xml").respond_with_data(BOMB)
     report = import_feed(feed_channel.pk)
     feed_channel.refresh_from_db()
@@ -112,12 +129,14 @@ def test_broken_feed_marks_the_channel(desk: Desk, feed_channel: Any,
 def test_connect_form_checks_the_address(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/news.xml").respond_with_data(ATOM)
     flow = NewsroomAuthFlow()
-    [account] = flow.finish(redirect_uri="", params={"feed_url": httpserver.url_for(
-        "/news.xml")}, pending={})
+    [account] = flow.finish(
+        redirect_uri="", params={"feed_url": httpserver.url_for("/news.xml")}, pending={}
+    )
     assert account.display_name == "Salle de presse"
     with pytest.raises(RejectedError):
         flow.finish(redirect_uri="", params={"feed_url": "file:///etc/passwd"}, pending={})
     httpserver.expect_request("/nothing").respond_with_data("hello")
     with pytest.raises(RejectedError):
-        flow.finish(redirect_uri="", params={"feed_url": httpserver.url_for("/nothing")},
-                    pending={})
+        flow.finish(
+            redirect_uri="", params={"feed_url": httpserver.url_for("/nothing")}, pending={}
+        )

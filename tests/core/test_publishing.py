@@ -95,6 +95,7 @@ def test_publish_success_writes_ledger(desk: Desk, fake_platform: FakeConnector)
 def _raise(error: Exception):  # noqa: ANN202
     def publish(post: OutboundPost) -> PublishResult:
         raise error
+
     return publish
 
 
@@ -109,8 +110,7 @@ def test_retryable_backs_off(desk: Desk, fake_platform: FakeConnector) -> None:
     assert attempt.outcome == AttemptOutcome.RETRYABLE and attempt.http_status == 429
 
 
-def test_retry_past_window_is_missed(desk: Desk, fake_platform: FakeConnector,
-                                     settings) -> None:  # noqa: ANN001
+def test_retry_past_window_is_missed(desk: Desk, fake_platform: FakeConnector, settings) -> None:  # noqa: ANN001
     settings.PUBLISH_MISSED_AFTER_SECONDS = 60
     fake_platform._publish = _raise(RetryableError("busy", retry_after=600))
     post = approved_post(desk, texts={"en": "Only English."})
@@ -118,8 +118,9 @@ def test_retry_past_window_is_missed(desk: Desk, fake_platform: FakeConnector,
     assert post.publications.get().state == S.MISSED
 
 
-def test_overdue_is_missed_not_sent_late(desk: Desk, fake_platform: FakeConnector,
-                                         settings) -> None:  # noqa: ANN001
+def test_overdue_is_missed_not_sent_late(
+    desk: Desk, fake_platform: FakeConnector, settings
+) -> None:  # noqa: ANN001
     settings.PUBLISH_MISSED_AFTER_SECONDS = 60
     fake_platform._publish = _ok
     post = approved_post(desk, at_offset=timedelta(minutes=-5), texts={"en": "Late."})
@@ -166,8 +167,9 @@ def test_unknown_outcome_is_checked_never_blindly_retried(
     assert outcomes == [AttemptOutcome.OUTCOME_UNKNOWN, AttemptOutcome.CHECK_FOUND]
 
 
-def test_unknown_outcome_not_found_is_sent_again(desk: Desk, fake_platform: FakeConnector,
-                                                 settings) -> None:  # noqa: ANN001
+def test_unknown_outcome_not_found_is_sent_again(
+    desk: Desk, fake_platform: FakeConnector, settings
+) -> None:  # noqa: ANN001
     fake_platform._publish = _raise(OutcomeUnknownError("timed out before it was taken"))
     post = approved_post(desk, texts={"en": "Bridge open."})
     publisher.publish_due(worker="w")
@@ -176,7 +178,8 @@ def test_unknown_outcome_not_found_is_sent_again(desk: Desk, fake_platform: Fake
     pub = post.publications.get()
     assert pub.state == S.UNCONFIRMED and pub.last_sent_at is not None
     assert pub.next_attempt_at >= pub.last_sent_at + timedelta(
-        seconds=settings.CONNECTOR_TIMEOUT_SECONDS)
+        seconds=settings.CONNECTOR_TIMEOUT_SECONDS
+    )
     # Once the connector's timeout has passed since it was sent, "not there" is the answer.
     publisher.check_unconfirmed(worker="w", now=pub.next_attempt_at)
     pub.refresh_from_db()
@@ -197,8 +200,12 @@ def test_stale_claim_becomes_unconfirmed(desk: Desk) -> None:
 
 def test_not_approved_in_time_is_missed_with_reason(desk: Desk, settings) -> None:  # noqa: ANN001
     settings.PUBLISH_MISSED_AFTER_SECONDS = 60
-    draft = pub_services.Draft(title="t", texts={"en": "x"}, channels=[desk.channel],
-                               scheduled_at=timezone.now() + timedelta(minutes=5))
+    draft = pub_services.Draft(
+        title="t",
+        texts={"en": "x"},
+        channels=[desk.channel],
+        scheduled_at=timezone.now() + timedelta(minutes=5),
+    )
     post = pub_services.post_create(brand=desk.brand, actor=desk.author, draft=draft)
     pub_services.post_submit(post=post, actor=desk.author)
     # Its time passes while it waits in review.
@@ -213,8 +220,12 @@ def test_not_approved_in_time_is_missed_with_reason(desk: Desk, settings) -> Non
 def test_no_self_approval_and_tiers(desk: Desk) -> None:
     desk.brand.approval_tiers = 2
     desk.brand.save()
-    draft = pub_services.Draft(title="t", texts={"en": "x"}, channels=[desk.channel],
-                               scheduled_at=timezone.now() + timedelta(hours=1))
+    draft = pub_services.Draft(
+        title="t",
+        texts={"en": "x"},
+        channels=[desk.channel],
+        scheduled_at=timezone.now() + timedelta(hours=1),
+    )
     post = pub_services.post_create(brand=desk.brand, actor=desk.author, draft=draft)
     pub_services.post_submit(post=post, actor=desk.author)
     with pytest.raises(PermissionDenied):
@@ -231,14 +242,16 @@ def test_no_self_approval_and_tiers(desk: Desk) -> None:
 def test_edit_after_approval_resets_and_time_change_rearms(desk: Desk) -> None:
     post = approved_post(desk, at_offset=timedelta(hours=2), texts={"en": "x"})
     later = timezone.now() + timedelta(hours=3)
-    same = pub_services.Draft(title=post.title, texts={"en": "x"}, channels=[desk.channel],
-                              scheduled_at=later)
+    same = pub_services.Draft(
+        title=post.title, texts={"en": "x"}, channels=[desk.channel], scheduled_at=later
+    )
     post = pub_services.post_update(post=post, actor=desk.author, draft=same)
     pub = post.publications.get()
     assert post.status == PostStatus.APPROVED and pub.state == S.SCHEDULED
     assert pub.next_attempt_at == later
-    changed = pub_services.Draft(title=post.title, texts={"en": "y"}, channels=[desk.channel],
-                                 scheduled_at=later)
+    changed = pub_services.Draft(
+        title=post.title, texts={"en": "y"}, channels=[desk.channel], scheduled_at=later
+    )
     post = pub_services.post_update(post=post, actor=desk.author, draft=changed)
     assert post.status == PostStatus.DRAFT and post.revision == 2
     assert post.publications.get().state == S.DRAFT
@@ -254,14 +267,20 @@ def test_cancel_cancels_pending(desk: Desk) -> None:
 
 def test_validation_errors(desk: Desk) -> None:
     with pytest.raises(ValidationError):
-        pub_services.post_create(brand=desk.brand, actor=desk.author, draft=pub_services.Draft(
-            title="", texts={"en": " "}, channels=[]))
+        pub_services.post_create(
+            brand=desk.brand,
+            actor=desk.author,
+            draft=pub_services.Draft(title="", texts={"en": " "}, channels=[]),
+        )
 
 
 def test_blocking_finding_prevents_approval(desk: Desk) -> None:
-    draft = pub_services.Draft(title="t", texts={"en": "Bad \ufffe character."},
-                               channels=[desk.channel],
-                               scheduled_at=timezone.now() + timedelta(hours=1))
+    draft = pub_services.Draft(
+        title="t",
+        texts={"en": "Bad \ufffe character."},
+        channels=[desk.channel],
+        scheduled_at=timezone.now() + timedelta(hours=1),
+    )
     post = pub_services.post_create(brand=desk.brand, actor=desk.author, draft=draft)
     with pytest.raises(ValidationError, match="cannot be submitted"):
         pub_services.post_submit(post=post, actor=desk.author)
@@ -297,16 +316,26 @@ def test_words_needing_a_named_approver(desk: Desk, monkeypatch: pytest.MonkeyPa
     from civicdesk.rules import default_policy, policy_from_yaml, policy_to_yaml
 
     text = policy_to_yaml(default_policy()).replace(
-        "approvals: []", "approvals:\n- id: legal\n  topic: legal proceedings\n"
-        "  approver: legal\n  terms: [lawsuit]")
+        "approvals: []",
+        "approvals:\n- id: legal\n  topic: legal proceedings\n"
+        "  approver: legal\n  terms: [lawsuit]",
+    )
     policy = policy_from_yaml(text)
     monkeypatch.setattr(checks, "policy_for", lambda organization: policy)
     counsel = User.objects.create_user("counsel")
-    membership_grant(user=counsel, organization=desk.org, role="approver", brand=desk.brand,
-                     business_area="Legal")
-    draft = pub_services.Draft(title="t", texts={"en": "The lawsuit was settled today."},
-                               channels=[desk.channel],
-                               scheduled_at=timezone.now() + timedelta(hours=1))
+    membership_grant(
+        user=counsel,
+        organization=desk.org,
+        role="approver",
+        brand=desk.brand,
+        business_area="Legal",
+    )
+    draft = pub_services.Draft(
+        title="t",
+        texts={"en": "The lawsuit was settled today."},
+        channels=[desk.channel],
+        scheduled_at=timezone.now() + timedelta(hours=1),
+    )
     post = pub_services.post_create(brand=desk.brand, actor=desk.author, draft=draft)
     pub_services.post_submit(post=post, actor=desk.author)
     post = pub_services.post_approve(post=post, actor=desk.approver)
@@ -316,22 +345,31 @@ def test_words_needing_a_named_approver(desk: Desk, monkeypatch: pytest.MonkeyPa
     assert post.status == PostStatus.APPROVED
 
 
-def test_edit_keeps_the_ledger_of_unchanged_publications(desk: Desk,
-                                                         fake_platform: FakeConnector) -> None:
+def test_edit_keeps_the_ledger_of_unchanged_publications(
+    desk: Desk, fake_platform: FakeConnector
+) -> None:
     fake_platform._publish = _raise(RejectedError("refused for now", status=422))
     post = approved_post(desk, texts={"en": "Ferry schedule changes on Monday."})
     publisher.publish_due(worker="w")
     failed = post.publications.get()
     assert failed.state == S.FAILED and failed.attempts_log.count() == 1
     later = timezone.now() + timedelta(hours=1)
-    same = pub_services.Draft(title=post.title, texts={"en": "Ferry schedule changes on Monday."},
-                              channels=[desk.channel], scheduled_at=later)
+    same = pub_services.Draft(
+        title=post.title,
+        texts={"en": "Ferry schedule changes on Monday."},
+        channels=[desk.channel],
+        scheduled_at=later,
+    )
     post = pub_services.post_update(post=post, actor=desk.author, draft=same)
     kept = post.publications.get()
     assert kept.pk == failed.pk and kept.attempts_log.count() == 1  # nothing lost
     assert kept.idempotency_key == failed.idempotency_key
-    changed = pub_services.Draft(title=post.title, texts={"en": "Ferry schedule changes Tuesday."},
-                                 channels=[desk.channel], scheduled_at=later)
+    changed = pub_services.Draft(
+        title=post.title,
+        texts={"en": "Ferry schedule changes Tuesday."},
+        channels=[desk.channel],
+        scheduled_at=later,
+    )
     post = pub_services.post_update(post=post, actor=desk.author, draft=changed)
     assert post.publications.get().variant.text == "Ferry schedule changes Tuesday."
     assert post.status == PostStatus.DRAFT

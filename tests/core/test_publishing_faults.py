@@ -58,10 +58,12 @@ def settle(worker: str = "w") -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("kind", "params", "expected"), FAULTS,
-                         ids=[f"{k}-{p}" for k, p, _ in FAULTS])
-def test_fault_then_exactly_once(desk: Desk, net_channel: Any, kind: str,
-                                 params: dict[str, Any], expected: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("kind", "params", "expected"), FAULTS, ids=[f"{k}-{p}" for k, p, _ in FAULTS]
+)
+def test_fault_then_exactly_once(
+    desk: Desk, net_channel: Any, kind: str, params: dict[str, Any], expected: set[str]
+) -> None:
     inject_fault(net_channel, kind, operation="create_post", count=1, **params)
     post = approved_post(desk, texts={"en": f"Highway update under {kind}."})
     settle()
@@ -104,13 +106,15 @@ def test_thread_interrupted_is_completed_once(desk: Desk, net_channel: Any) -> N
     assert parts.thread
     # A worker sent the first part and died: the outcome is unknown.
     net.create_post(account=net_channel, text=parts.text, client_ref=parts.idempotency_key)
-    Publication.objects.filter(pk=pub.pk).update(state=S.UNCONFIRMED,
-                                                 next_attempt_at=timezone.now())
+    Publication.objects.filter(pk=pub.pk).update(
+        state=S.UNCONFIRMED, next_attempt_at=timezone.now()
+    )
     settle()
     pub.refresh_from_db()
     assert pub.state == S.PUBLISHED, pub.status_reason
-    texts = list(NetPost.objects.filter(account=net_channel).order_by("pk")
-                 .values_list("text", flat=True))
+    texts = list(
+        NetPost.objects.filter(account=net_channel).order_by("pk").values_list("text", flat=True)
+    )
     assert texts == [parts.text, *parts.thread]
 
 

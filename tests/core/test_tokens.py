@@ -40,8 +40,9 @@ def flow(monkeypatch: pytest.MonkeyPatch) -> type[FakeFlow]:
 
 def _expiring(desk: Desk, *, minutes: float, refresh: str = "r1") -> Channel:
     when = (timezone.now() + timedelta(minutes=minutes)).isoformat()
-    desk.channel.set_credentials({"access_token": "a1", "refresh_token": refresh,
-                                  "expires_at": when})
+    desk.channel.set_credentials(
+        {"access_token": "a1", "refresh_token": refresh, "expires_at": when}
+    )
     desk.channel.save()
     return desk.channel
 
@@ -74,8 +75,10 @@ def test_refused_refresh_needs_reconnecting(desk: Desk, flow: type[FakeFlow]) ->
 
 def test_refreshed_just_before_use(desk: Desk, flow: type[FakeFlow]) -> None:
     _expiring(desk, minutes=2)
-    flow.answer = {"access_token": "fresh",
-                   "expires_at": (timezone.now() + timedelta(hours=2)).isoformat()}
+    flow.answer = {
+        "access_token": "fresh",
+        "expires_at": (timezone.now() + timedelta(hours=2)).isoformat(),
+    }
     connector = registry.connector_for(desk.channel)
     assert connector.credentials["access_token"] == "fresh"
 
@@ -91,15 +94,15 @@ def test_expiring_without_refresh_warns(desk: Desk, flow: type[FakeFlow]) -> Non
 
 def test_rate_limit_holds_the_channel(desk: Desk, settings: Any) -> None:
     approved_post(desk)
-    tokens.note_rate_limit(desk.channel, RetryableError("slow down", status=429,
-                                                        retry_after=120))
+    tokens.note_rate_limit(desk.channel, RetryableError("slow down", status=429, retry_after=120))
     assert publisher.claim_due(worker="w") == []
     later = timezone.now() + timedelta(seconds=121)
     assert len(publisher.claim_due(worker="w", now=later)) == 2
 
 
-def test_platform_concurrency_cap(desk: Desk, settings: Any,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_platform_concurrency_cap(
+    desk: Desk, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings.PUBLISH_WORKERS_EXPECTED = 1
     from civicdesk.connectors.exnet.connector import ExnetConnector
 
@@ -110,12 +113,14 @@ def test_platform_concurrency_cap(desk: Desk, settings: Any,
     assert publisher.claim_due(worker="w2") == []  # the one in flight fills the cap
 
 
-def test_fixed_end_of_sign_in_warns_even_with_refresh_token(desk: Desk,
-                                                            flow: type[FakeFlow]) -> None:
+def test_fixed_end_of_sign_in_warns_even_with_refresh_token(
+    desk: Desk, flow: type[FakeFlow]
+) -> None:
     ends = (timezone.now() + timedelta(days=3)).isoformat()
     later = (timezone.now() + timedelta(hours=2)).isoformat()
-    desk.channel.set_credentials({"access_token": "a", "refresh_token": "r",
-                                  "expires_at": later, "session_expires_at": ends})
+    desk.channel.set_credentials(
+        {"access_token": "a", "refresh_token": "r", "expires_at": later, "session_expires_at": ends}
+    )
     desk.channel.save()
     tokens.warn_expiring()
     desk.channel.refresh_from_db()

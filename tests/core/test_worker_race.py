@@ -36,9 +36,21 @@ def worker_env(**extra: str) -> dict[str, str]:
 
 def start_worker(name: str, *, seconds: float, **env: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "civicdesk.cli", "worker", "--interval", "0.1",
-         "--stop-after", str(seconds), "--worker-id", name],
-        env=worker_env(**env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "civicdesk.cli",
+            "worker",
+            "--interval",
+            "0.1",
+            "--stop-after",
+            str(seconds),
+            "--worker-id",
+            name,
+        ],
+        env=worker_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -52,8 +64,12 @@ def test_two_workers_publish_each_exactly_once(desk: Desk, live_server: Any) -> 
     desk.channel.save()
     at = timezone.now() + timedelta(seconds=4)
     for n in range(POSTS):
-        draft = pub_services.Draft(title=f"Update {n}", texts={"en": f"Road update number {n}."},
-                                   channels=[desk.channel], scheduled_at=at)
+        draft = pub_services.Draft(
+            title=f"Update {n}",
+            texts={"en": f"Road update number {n}."},
+            channels=[desk.channel],
+            scheduled_at=at,
+        )
         post = pub_services.post_create(brand=desk.brand, actor=desk.author, draft=draft)
         pub_services.post_submit(post=post, actor=desk.author)
         pub_services.post_approve(post=post, actor=desk.approver)

@@ -31,8 +31,13 @@ def world(db: Any, settings: Any, tmp_path: Any) -> World:
 
 def test_attach_describe_and_send(world: World) -> None:
     post = make_post(brand=world.brand, author=world.author)
-    item = post_media.media_attach(post=post, actor=world.author, data=png(), filename="a.png",
-                                   alt_texts={"en": "A red square", "fr": "Un carré rouge"})
+    item = post_media.media_attach(
+        post=post,
+        actor=world.author,
+        data=png(),
+        filename="a.png",
+        alt_texts={"en": "A red square", "fr": "Un carré rouge"},
+    )
     assert (item.width, item.height, item.content_type) == (40, 30, "image/png")
     publication = post.publications.select_related("variant", "post").first()
     outbound = outbound_for(publication)
@@ -40,24 +45,28 @@ def test_attach_describe_and_send(world: World) -> None:
     assert sent.data == png() and sent.alt_text == item.alt_text(publication.variant.language)
 
 
-@pytest.mark.parametrize("data", [b"<svg onload=alert(1)>", b"GIF89a" + b"\0" * 10, b"",
-                                  b"%PDF-1.4 not an image"])
+@pytest.mark.parametrize(
+    "data", [b"<svg onload=alert(1)>", b"GIF89a" + b"\0" * 10, b"", b"%PDF-1.4 not an image"]
+)
 def test_not_an_image_is_refused(world: World, data: bytes) -> None:
     post = make_post(brand=world.brand, author=world.author)
     with pytest.raises(ValidationError):
-        post_media.media_attach(post=post, actor=world.author, data=data, filename="x.png",
-                                alt_texts={})
+        post_media.media_attach(
+            post=post, actor=world.author, data=data, filename="x.png", alt_texts={}
+        )
     assert not PostMedia.objects.exists()
 
 
 def test_missing_alt_text_is_found_and_change_resets_approval(world: World) -> None:
     post = make_post(brand=world.brand, author=world.author)
-    item = post_media.media_attach(post=post, actor=world.author, data=png(), filename="a.png",
-                                   alt_texts={})
+    item = post_media.media_attach(
+        post=post, actor=world.author, data=png(), filename="a.png", alt_texts={}
+    )
     codes = {finding.code for finding in post_findings(post)}
     assert "accessibility.alt_text_missing" in codes
-    post_media.media_describe(media=item, actor=world.author,
-                              alt_texts={"en": "A red square", "fr": "Un carré rouge"})
+    post_media.media_describe(
+        media=item, actor=world.author, alt_texts={"en": "A red square", "fr": "Un carré rouge"}
+    )
     approve_post(post=post, author=world.author, approver=world.approver)
     post.refresh_from_db()
     assert post.status == PostStatus.APPROVED
@@ -71,8 +80,7 @@ def test_pages_upload_view_and_permissions(client: Client, world: World) -> None
     client.force_login(world.author)
     upload = io.BytesIO(png())
     upload.name = "photo.png"
-    client.post(f"/posts/{post.pk}/media/", {"image": upload, "alt_en": "Red",
-                                              "alt_fr": "Rouge"})
+    client.post(f"/posts/{post.pk}/media/", {"image": upload, "alt_en": "Red", "alt_fr": "Rouge"})
     item = PostMedia.objects.get()
     page = client.get(f"/posts/{post.pk}/")
     assert b"Red" in page.content
@@ -86,8 +94,7 @@ def test_pages_upload_view_and_permissions(client: Client, world: World) -> None
     assert client.get(f"/posts/{post.pk}/media/{item.pk}/file/").status_code == 302
 
 
-def test_public_media_serves_only_hashed_names(client: Client, world: World,
-                                               settings: Any) -> None:
+def test_public_media_serves_only_hashed_names(client: Client, world: World, settings: Any) -> None:
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 

@@ -32,43 +32,75 @@ def setup(world: World) -> dict:
     failed = approved.publications.first()
     Publication.objects.filter(pk=failed.pk).update(state=PublicationState.FAILED)
     message = make_message(channel=world.channel, text="Is the pool open?")
-    return {"post": post, "in_review": in_review, "approved": approved, "failed": failed,
-            "message": message}
+    return {
+        "post": post,
+        "in_review": in_review,
+        "approved": approved,
+        "failed": failed,
+        "message": message,
+    }
 
 
 def cases(world: World, s: dict) -> dict[str, Case]:
     post, msg = s["post"], s["message"]
     convo = msg.conversation_id
     b = world.brand.pk
-    return {c.view: c for c in [
-        Case("post-new", "get", f"/posts/new/?brand={b}", {}),
-        Case("post-preview", "post", f"/posts/preview/?brand={b}",
-             {"channels": [world.channel.pk], "text_en": "Hello"}),
-        Case("post-detail", "get", f"/posts/{post.pk}/", {}),
-        Case("post-edit", "get", f"/posts/{post.pk}/edit/", {}),
-        Case("post-submit", "post", f"/posts/{post.pk}/submit/", {}),
-        Case("post-approve", "post", f"/posts/{s['in_review'].pk}/approve/", {}),
-        Case("post-send-back", "post", f"/posts/{s['in_review'].pk}/send-back/",
-             {"comment": "Shorter please"}),
-        Case("post-cancel", "post", f"/posts/{post.pk}/cancel/", {}),
-        Case("publication-retry", "post",
-             f"/posts/{s['approved'].pk}/publications/{s['failed'].pk}/retry/", {}),
-        Case("publishing-switch", "post", f"/publishing/{world.org.pk}/switch/",
-             {"paused": "on", "reason": "Storm"}),
-        Case("conversation", "get", f"/inbox/c/{convo}/", {}),
-        Case("conversation-reply", "post", f"/inbox/c/{convo}/reply/",
-             {"message": msg.pk, "text": "Yes, from 9am."}),
-        Case("conversation-status", "post", f"/inbox/c/{convo}/status/", {"status": "closed"}),
-        Case("message-correct", "post", f"/inbox/m/{msg.pk}/correct/",
-             {"field": "urgency", "value": "high"}),
-        Case("author", "get", f"/inbox/authors/{msg.author_id}/", {}),
-        Case("audit", "get", "/audit/", {}),
-        # Lists scoped to the visitor: checked for leaks in test_lists_show_only_own_brands.
-        Case("dashboard", "get", "/", {}),
-        Case("posts", "get", "/posts/", {}),
-        Case("inbox", "get", "/inbox/", {}),
-        Case("channels", "get", "/channels/", {}),
-    ]}
+    return {
+        c.view: c
+        for c in [
+            Case("post-new", "get", f"/posts/new/?brand={b}", {}),
+            Case(
+                "post-preview",
+                "post",
+                f"/posts/preview/?brand={b}",
+                {"channels": [world.channel.pk], "text_en": "Hello"},
+            ),
+            Case("post-detail", "get", f"/posts/{post.pk}/", {}),
+            Case("post-edit", "get", f"/posts/{post.pk}/edit/", {}),
+            Case("post-submit", "post", f"/posts/{post.pk}/submit/", {}),
+            Case("post-approve", "post", f"/posts/{s['in_review'].pk}/approve/", {}),
+            Case(
+                "post-send-back",
+                "post",
+                f"/posts/{s['in_review'].pk}/send-back/",
+                {"comment": "Shorter please"},
+            ),
+            Case("post-cancel", "post", f"/posts/{post.pk}/cancel/", {}),
+            Case(
+                "publication-retry",
+                "post",
+                f"/posts/{s['approved'].pk}/publications/{s['failed'].pk}/retry/",
+                {},
+            ),
+            Case(
+                "publishing-switch",
+                "post",
+                f"/publishing/{world.org.pk}/switch/",
+                {"paused": "on", "reason": "Storm"},
+            ),
+            Case("conversation", "get", f"/inbox/c/{convo}/", {}),
+            Case(
+                "conversation-reply",
+                "post",
+                f"/inbox/c/{convo}/reply/",
+                {"message": msg.pk, "text": "Yes, from 9am."},
+            ),
+            Case("conversation-status", "post", f"/inbox/c/{convo}/status/", {"status": "closed"}),
+            Case(
+                "message-correct",
+                "post",
+                f"/inbox/m/{msg.pk}/correct/",
+                {"field": "urgency", "value": "high"},
+            ),
+            Case("author", "get", f"/inbox/authors/{msg.author_id}/", {}),
+            Case("audit", "get", "/audit/", {}),
+            # Lists scoped to the visitor: checked for leaks in test_lists_show_only_own_brands.
+            Case("dashboard", "get", "/", {}),
+            Case("posts", "get", "/posts/", {}),
+            Case("inbox", "get", "/inbox/", {}),
+            Case("channels", "get", "/channels/", {}),
+        ]
+    }
 
 
 # view -> (the allowed member, a member whose role lacks the permission or None)
@@ -114,8 +146,9 @@ def test_allowed_member(client: Client, world: World, setup: dict, view: str) ->
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("view", sorted(v for v in ROLES if v not in SCOPED))
-def test_member_of_another_brand_gets_404(client: Client, world: World, setup: dict,
-                                          view: str) -> None:
+def test_member_of_another_brand_gets_404(
+    client: Client, world: World, setup: dict, view: str
+) -> None:
     client.force_login(world.other_member)
     assert call(client, cases(world, setup)[view]).status_code == 404
 
@@ -129,15 +162,15 @@ def test_outsider_gets_404(client: Client, world: World, setup: dict, view: str)
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("view", sorted(v for v, (_, lacking) in ROLES.items() if lacking))
-def test_member_without_the_permission_gets_403(client: Client, world: World, setup: dict,
-                                                view: str) -> None:
+def test_member_without_the_permission_gets_403(
+    client: Client, world: World, setup: dict, view: str
+) -> None:
     client.force_login(getattr(world, ROLES[view][1]))
     assert call(client, cases(world, setup)[view]).status_code == 403
 
 
 @pytest.mark.django_db
-def test_anonymous_is_sent_to_login_everywhere(client: Client, world: World,
-                                                setup: dict) -> None:
+def test_anonymous_is_sent_to_login_everywhere(client: Client, world: World, setup: dict) -> None:
     for case in cases(world, setup).values():
         response = call(client, case)
         assert response.status_code == 302, case.view
@@ -163,8 +196,9 @@ def test_lists_show_only_own_brands(client: Client, world: World, setup: dict) -
 
 
 @pytest.mark.django_db
-def test_author_cannot_approve_own_post_and_sees_why(client: Client, world: World,
-                                                     setup: dict) -> None:
+def test_author_cannot_approve_own_post_and_sees_why(
+    client: Client, world: World, setup: dict
+) -> None:
     client.force_login(world.author)
     page = client.get(f"/posts/{setup['in_review'].pk}/").content.decode()
     assert "No one approves their own post" in page

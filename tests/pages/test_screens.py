@@ -30,11 +30,15 @@ NASTY_NAME = "<img src=x onerror=alert('n')>Ève\u200b"
 
 @pytest.mark.django_db
 def test_public_text_is_escaped_everywhere(client: Client, world: World) -> None:
-    message = make_message(channel=world.channel, text=NASTY, author_handle="mal<b>ory",
-                           author_name=NASTY_NAME)
+    message = make_message(
+        channel=world.channel, text=NASTY, author_handle="mal<b>ory", author_name=NASTY_NAME
+    )
     client.force_login(world.responder)
-    for url in ("/inbox/", f"/inbox/c/{message.conversation_id}/",
-                f"/inbox/authors/{message.author_id}/"):
+    for url in (
+        "/inbox/",
+        f"/inbox/c/{message.conversation_id}/",
+        f"/inbox/authors/{message.author_id}/",
+    ):
         body = client.get(url).content.decode()
         assert "<script>alert(1)" not in body, url
         assert "<img src=x" not in body, url
@@ -50,13 +54,19 @@ def test_personal_data_is_masked_before_escaping(client: Client, world: World) -
     start = text.index("+33")
     email = text.index("jo@")
     message = make_message(
-        channel=world.channel, text=text,
-        personal_data=[{"start": start, "end": start + 17, "kind": "phone"},
-                       {"start": email, "end": email + 14, "kind": "email"}],
+        channel=world.channel,
+        text=text,
+        personal_data=[
+            {"start": start, "end": start + 17, "kind": "phone"},
+            {"start": email, "end": email + 14, "kind": "email"},
+        ],
     )
     client.force_login(world.responder)
-    for url in ("/inbox/", f"/inbox/c/{message.conversation_id}/",
-                f"/inbox/authors/{message.author_id}/"):
+    for url in (
+        "/inbox/",
+        f"/inbox/c/{message.conversation_id}/",
+        f"/inbox/authors/{message.author_id}/",
+    ):
         body = client.get(url).content.decode()
         assert "12 34 56" not in body and "jo@example.org" not in body, url
         assert "[phone hidden]" in body, url
@@ -66,8 +76,13 @@ def test_personal_data_is_masked_before_escaping(client: Client, world: World) -
 
 def test_mask_handles_overlaps_and_bad_spans() -> None:
     text = "abcdefghij"
-    spans = [{"start": 2, "end": 5, "kind": "phone"}, {"start": 4, "end": 7, "kind": "card"},
-             {"start": 50, "end": 60}, {"start": "x"}, "junk"]
+    spans = [
+        {"start": 2, "end": 5, "kind": "phone"},
+        {"start": 4, "end": 7, "kind": "card"},
+        {"start": 50, "end": 60},
+        {"start": "x"},
+        "junk",
+    ]
     assert mask_personal_data(text, spans) == "ab[phone hidden][card hidden]hij"
     assert mask_personal_data(text, None) == text
 
@@ -76,8 +91,7 @@ def test_local_time_input_is_read_in_the_organization_zone() -> None:
     paris = ZoneInfo("Europe/Paris")
     assert parse_local_time("2025-07-01T09:30", paris) == datetime(2025, 7, 1, 7, 30, tzinfo=UTC)
     # Clocks go back: 02:30 happens twice; the first (summer time) is taken.
-    assert parse_local_time("2025-10-26T02:30", paris) == datetime(2025, 10, 26, 0, 30,
-                                                                   tzinfo=UTC)
+    assert parse_local_time("2025-10-26T02:30", paris) == datetime(2025, 10, 26, 0, 30, tzinfo=UTC)
     with pytest.raises(ValidationError):
         parse_local_time("2025-03-30T02:30", paris)  # skipped when clocks go forward
     assert parse_local_time("", paris) is None
@@ -92,12 +106,19 @@ def test_compose_saves_a_post_scheduled_in_the_org_zone(client: Client) -> None:
     page = client.get(f"/posts/new/?brand={world.brand.pk}").content.decode()
     assert 'name="text_en"' in page and 'name="text_fr"' in page
     assert 'hx-trigger="input changed delay:300ms' in page
-    response = client.post(f"/posts/new/?brand={world.brand.pk}", {
-        "title": "Snow clearing", "channels": [world.channel.pk, world.channel2.pk],
-        "text_en": "Snow crews are out.", "text_fr": "Les équipes de déneigement sont là.",
-        f"override_en_{world.channel2.pk}": "Snow crews out tonight.",
-        "pillar": pillar.pk, "campaign": campaign.pk, "scheduled_at": "2030-01-15T08:00",
-    })
+    response = client.post(
+        f"/posts/new/?brand={world.brand.pk}",
+        {
+            "title": "Snow clearing",
+            "channels": [world.channel.pk, world.channel2.pk],
+            "text_en": "Snow crews are out.",
+            "text_fr": "Les équipes de déneigement sont là.",
+            f"override_en_{world.channel2.pk}": "Snow crews out tonight.",
+            "pillar": pillar.pk,
+            "campaign": campaign.pk,
+            "scheduled_at": "2030-01-15T08:00",
+        },
+    )
     assert response.status_code == 302
     post = Post.objects.get(title="Snow clearing")
     assert post.scheduled_at == datetime(2030, 1, 15, 16, 0, tzinfo=UTC)
@@ -113,8 +134,10 @@ def test_compose_saves_a_post_scheduled_in_the_org_zone(client: Client) -> None:
 @pytest.mark.django_db
 def test_compose_shows_errors_instead_of_failing(client: Client, world: World) -> None:
     client.force_login(world.author)
-    response = client.post(f"/posts/new/?brand={world.brand.pk}", {
-        "title": "", "text_en": "", "scheduled_at": "2025-03-30T02:30"})
+    response = client.post(
+        f"/posts/new/?brand={world.brand.pk}",
+        {"title": "", "text_en": "", "scheduled_at": "2025-03-30T02:30"},
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "Write the post in at least one language." in body
@@ -126,8 +149,11 @@ def test_preview_measures_each_channel_and_language(client: Client, world: World
     client.force_login(world.author)
     response = client.post(
         f"/posts/preview/?brand={world.brand.pk}",
-        {"channels": [world.channel.pk, world.channel2.pk], "text_en": "x" * 510,
-         "text_fr": "<b>Bonjour</b> #a #b #c"},
+        {
+            "channels": [world.channel.pk, world.channel2.pk],
+            "text_en": "x" * 510,
+            "text_fr": "<b>Bonjour</b> #a #b #c",
+        },
         headers={"HX-Request": "true", "Accept-Language": "fr"},
     )
     body = response.content.decode()
@@ -143,8 +169,9 @@ def test_preview_measures_each_channel_and_language(client: Client, world: World
 
 @pytest.mark.django_db
 def test_workflow_buttons_and_messages(client: Client, world: World) -> None:
-    post = make_post(brand=world.brand, author=world.author,
-                     scheduled_at=timezone.now() + timedelta(days=1))
+    post = make_post(
+        brand=world.brand, author=world.author, scheduled_at=timezone.now() + timedelta(days=1)
+    )
     client.force_login(world.author)
     client.post(f"/posts/{post.pk}/submit/")
     # Submitting twice is refused with a message, not an error page.
@@ -167,8 +194,11 @@ def test_workflow_buttons_and_messages(client: Client, world: World) -> None:
 @pytest.mark.django_db
 def test_pause_switch_shows_who_and_why(client: Client, world: World) -> None:
     client.force_login(world.manager)
-    response = client.post(f"/publishing/{world.org.pk}/switch/",
-                           {"paused": "on", "reason": "Flood emergency"}, follow=True)
+    response = client.post(
+        f"/publishing/{world.org.pk}/switch/",
+        {"paused": "on", "reason": "Flood emergency"},
+        follow=True,
+    )
     body = response.content.decode()
     assert "All posts of" in body and "Flood emergency" in body
     assert world.manager.get_username() in body
@@ -208,8 +238,7 @@ def test_reply_correct_close(client: Client, world: World) -> None:
     assert reply.state == "queued"
     page = client.get(f"/inbox/c/{convo}/").content.decode()
     assert "Yes, 9 to 5." in page and "Queued" in page and 'hx-trigger="every 3s"' in page
-    Reply.objects.filter(pk=reply.pk).update(state="sent",
-                                             remote_url="https://exnet.example/p/1")
+    Reply.objects.filter(pk=reply.pk).update(state="sent", remote_url="https://exnet.example/p/1")
     page = client.get(f"/inbox/c/{convo}/", headers={"HX-Request": "true"}).content.decode()
     assert "https://exnet.example/p/1" in page and "every 3s" not in page
     client.post(f"/inbox/m/{message.pk}/correct/", {"field": "category", "value": "complaint"})
@@ -228,21 +257,30 @@ def test_audit_log_verifies_the_chain(client: Client, world: World) -> None:
 
 def _populate(world: World, n: int) -> None:
     for i in range(n):
-        post = make_post(brand=world.brand, author=world.author, title=f"P{i}",
-                         scheduled_at=timezone.now() + timedelta(hours=i + 1))
+        post = make_post(
+            brand=world.brand,
+            author=world.author,
+            title=f"P{i}",
+            scheduled_at=timezone.now() + timedelta(hours=i + 1),
+        )
         if i % 2:
             approve_post(post=post, author=world.author, approver=world.approver)
-        first = make_message(channel=world.channel, text=f"Question {i}",
-                             author_handle=f"person{i}")
-        make_message(channel=world.channel, text=f"Follow-up {i}",
-                     conversation=first.conversation, author_handle=f"person{i}")
+        first = make_message(
+            channel=world.channel, text=f"Question {i}", author_handle=f"person{i}"
+        )
+        make_message(
+            channel=world.channel,
+            text=f"Follow-up {i}",
+            conversation=first.conversation,
+            author_handle=f"person{i}",
+        )
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url,most", [("/", 14), ("/posts/", 12), ("/inbox/", 12)])
-def test_hot_pages_have_a_fixed_query_count(client: Client, world: World,
-                                            django_assert_max_num_queries, url: str,
-                                            most: int) -> None:
+def test_hot_pages_have_a_fixed_query_count(
+    client: Client, world: World, django_assert_max_num_queries, url: str, most: int
+) -> None:
     from civicdesk.analytics.models import MetricSnapshot
 
     _populate(world, 12)

@@ -14,8 +14,10 @@ def test_pages_forbid_inline_scripts(client: Client, db: Any) -> None:
     client.force_login(world.manager)
     response = client.get("/")
     policy = response["Content-Security-Policy"]
-    assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split(
-        "script-src")[1].split(";")[0]
+    assert (
+        "script-src 'self'" in policy
+        and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    )
     assert "frame-ancestors 'none'" in policy
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -34,5 +36,6 @@ def test_bluesky_client_metadata_is_public(client: Client, db: Any) -> None:
     document = response.json()
     assert document["client_id"].endswith("/oauth/bluesky/client-metadata.json")
     assert document["dpop_bound_access_tokens"] is True
-    assert any(uri.endswith("/channels/connect/bluesky/callback/")
-               for uri in document["redirect_uris"])
+    assert any(
+        uri.endswith("/channels/connect/bluesky/callback/") for uri in document["redirect_uris"]
+    )

@@ -164,21 +164,29 @@ def test_an_unusable_upload_is_refused_with_a_clear_message(
 # Each hostile document, and the reason it is refused: a reason, not a wall-clock limit,
 # shows the document was stopped by the right check rather than merely fast enough.
 HOSTILE = [
-    ("name: !!python/object/apply:os.system ['touch /tmp/civicdesk-pwned']\n",
-     "could not determine a constructor"),
+    (
+        "name: !!python/object/apply:os.system ['touch /tmp/civicdesk-pwned']\n",
+        "could not determine a constructor",
+    ),
     ("!!python/object:civicdesk.rules.Policy {name: x}\n", "could not determine a constructor"),
     ("name: !!python/name:os.system\n", "could not determine a constructor"),
     # A billion laughs: each level repeats the one before ten times.
-    ("accessibility:\n  acronyms:\n    - &a [x, x, x, x, x, x, x, x, x, x]\n"
-     + "".join(f"    - &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8)),
-     "expected a text"),
-    ("accessibility:\n  acronyms: &l ["
-     + ", ".join(["A"] * 1000)
-     + "]\n"
-     + "links:\n  own_domains: ["
-     + ", ".join(["*l"] * 300)
-     + "]\n",
-     "expected a text"),
+    (
+        "accessibility:\n  acronyms:\n    - &a [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"    - &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8)
+        ),
+        "expected a text",
+    ),
+    (
+        "accessibility:\n  acronyms: &l ["
+        + ", ".join(["A"] * 1000)
+        + "]\n"
+        + "links:\n  own_domains: ["
+        + ", ".join(["*l"] * 300)
+        + "]\n",
+        "expected a text",
+    ),
     ("[" * 5000 + "]" * 5000, "nested too deeply"),
 ]
 

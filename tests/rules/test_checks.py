@@ -352,8 +352,9 @@ def test_messages_speak_the_authors_language() -> None:
     from civicdesk.rules import check_post, default_policy
 
     variant = VariantDraft("x", "fr", "TOUT EST FERMÉ AUJOURD'HUI sur la route.")
-    english = check_post([variant], default_policy(), official_languages=["fr"],
-                         message_language="en")
+    english = check_post(
+        [variant], default_policy(), official_languages=["fr"], message_language="en"
+    )
     french = check_post([variant], default_policy(), official_languages=["fr"])
     assert english and french
     assert {f.code for f in english} == {f.code for f in french}

@@ -90,8 +90,9 @@ class BlueskyAuthFlow(AuthFlow):
         **_other: str,
     ) -> AuthStart:
         if app_password.strip():
-            return self._start_with_app_password(redirect_uri, state, identifier, server,
-                                                 app_password)
+            return self._start_with_app_password(
+                redirect_uri, state, identifier, server, app_password
+            )
         identifier = identifier.strip().lstrip("@")
         given_server = identity.server_url(server)
         expected_did, handle, pds = "", "", given_server
@@ -165,9 +166,14 @@ class BlueskyAuthFlow(AuthFlow):
             pending={},
             params={"identifier": identifier, "app_password": password, "server": server},
         )
-        packed = json.dumps({"remote_id": account.remote_id, "handle": account.handle,
-                             "credentials": dict(account.credentials),
-                             "api_base_url": account.api_base_url})
+        packed = json.dumps(
+            {
+                "remote_id": account.remote_id,
+                "handle": account.handle,
+                "credentials": dict(account.credentials),
+                "api_base_url": account.api_base_url,
+            }
+        )
         joiner = "&" if "?" in redirect_uri else "?"
         return AuthStart(
             url=f"{redirect_uri}{joiner}{urlencode({'state': state})}",
@@ -181,8 +187,9 @@ class BlueskyAuthFlow(AuthFlow):
     ) -> list[ConnectedAccount]:
         if not pending.get("mode") and params.get("app_password"):
             # Called as a plain form (app password): no redirect happened.
-            return self.app_passwords.finish(redirect_uri=redirect_uri, params=params,
-                                             pending=pending)
+            return self.app_passwords.finish(
+                redirect_uri=redirect_uri, params=params, pending=pending
+            )
         expected_state = pending.get("state", "")
         if not expected_state or not secrets.compare_digest(
             str(params.get("state", "")), expected_state
@@ -194,8 +201,7 @@ class BlueskyAuthFlow(AuthFlow):
             raise RejectedError("nothing was started for this sign-in")
         if params.get("error"):
             raise RejectedError(
-                "Bluesky did not give access: "
-                f"{params.get('error_description') or params['error']}"
+                f"Bluesky did not give access: {params.get('error_description') or params['error']}"
             )
         if params.get("iss", "") != pending["issuer"]:
             raise RejectedError("the answer does not come from the server the sign-in went to")
@@ -222,7 +228,8 @@ class BlueskyAuthFlow(AuthFlow):
             self._revoke_quietly(key, pending, data)
             raise RejectedError("the sign-in was for another account than the handle given")
         if not expected and (
-            not found.pds or oauth.authorization_server_of(self.client, found.pds)
+            not found.pds
+            or oauth.authorization_server_of(self.client, found.pds)
             != pending["issuer"].rstrip("/")
         ):
             self._revoke_quietly(key, pending, data)
@@ -240,9 +247,7 @@ class BlueskyAuthFlow(AuthFlow):
             "dpop_private_key": pending["dpop_private_key"],
             # A public client's sign-in ends after this, refreshes or not: the channel's
             # admins are warned ahead (connectors/tokens.py).
-            "session_expires_at": (
-                datetime.now(UTC) + PUBLIC_CLIENT_SESSION
-            ).isoformat(),
+            "session_expires_at": (datetime.now(UTC) + PUBLIC_CLIENT_SESSION).isoformat(),
         } | _token_credentials(data)
         return [
             ConnectedAccount(
@@ -267,8 +272,11 @@ class BlueskyAuthFlow(AuthFlow):
             self.client,
             key,
             credentials["token_endpoint"],
-            {"grant_type": "refresh_token", "refresh_token": token,
-             "client_id": credentials.get("client_id", "")},
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": token,
+                "client_id": credentials.get("client_id", ""),
+            },
         )
         if data["sub"] != credentials.get("did"):
             raise AuthExpiredError("the refreshed token is for another account; reconnect")
@@ -283,13 +291,19 @@ class BlueskyAuthFlow(AuthFlow):
         if not endpoint or not token or not credentials.get("dpop_private_key"):
             return
         try:
-            oauth.revoke_token(self.client, _key_of(credentials, endpoint), endpoint, token,
-                               credentials.get("client_id", ""))
+            oauth.revoke_token(
+                self.client,
+                _key_of(credentials, endpoint),
+                endpoint,
+                token,
+                credentials.get("client_id", ""),
+            )
         except ConnectorError:
             pass  # best effort: the tokens expire on their own
 
-    def _revoke_quietly(self, key: DpopKey, pending: Mapping[str, str],
-                        data: Mapping[str, Any]) -> None:
+    def _revoke_quietly(
+        self, key: DpopKey, pending: Mapping[str, str], data: Mapping[str, Any]
+    ) -> None:
         endpoint = pending.get("revocation_endpoint", "")
         token = str(data.get("refresh_token") or data.get("access_token") or "")
         if endpoint and token:

@@ -134,8 +134,12 @@ class BlueskyConnector(HttpConnector):
         for attempt in (1, 2):
             proof = key.proof(method, url, access_token=token)
             response = super().request(
-                method, url, write=write, expected=(*expected, 400, 401),
-                headers=extra | {"DPoP": proof}, **kwargs,
+                method,
+                url,
+                write=write,
+                expected=(*expected, 400, 401),
+                headers=extra | {"DPoP": proof},
+                **kwargs,
             )
             changed = key.remember_nonce(response)
             if response.status_code in expected:

@@ -85,9 +85,7 @@ class DpopKey:
     def thumbprint(self) -> str:
         """The JWK thumbprint (RFC 7638) the server records as the token's ``jkt``."""
         jwk = self.public_jwk()
-        canonical = json.dumps(
-            {k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":")
-        )
+        canonical = json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"))
         return b64url(hashlib.sha256(canonical.encode()).digest())
 
     def proof(
@@ -113,9 +111,7 @@ class DpopKey:
             claims["nonce"] = nonce
         if access_token:
             claims["ath"] = token_hash(access_token)
-        signing_input = (
-            f"{b64url(_json(header))}.{b64url(_json(claims))}".encode()
-        )
+        signing_input = f"{b64url(_json(header))}.{b64url(_json(claims))}".encode()
         der = self.private_key.sign(signing_input, ec.ECDSA(hashes.SHA256()))
         r, s = decode_dss_signature(der)
         signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
@@ -162,9 +158,7 @@ def send(
     response: httpx.Response | None = None
     for _attempt in range(2):
         proof = key.proof(method, url, access_token=access_token)
-        response = client.request(
-            method, url, headers=(headers or {}) | {"DPoP": proof}, **kwargs
-        )
+        response = client.request(method, url, headers=(headers or {}) | {"DPoP": proof}, **kwargs)
         changed = key.remember_nonce(response)
         if not (changed and asks_for_nonce(response)):
             break

@@ -124,8 +124,11 @@ def authorization_server(client: httpx.Client, issuer: str) -> AuthServer:
     if str(data.get("issuer", "")).rstrip("/") != issuer.rstrip("/"):
         raise RejectedError("the authorization server's metadata names another issuer")
     endpoints = {}
-    for name in ("pushed_authorization_request_endpoint", "authorization_endpoint",
-                 "token_endpoint"):
+    for name in (
+        "pushed_authorization_request_endpoint",
+        "authorization_endpoint",
+        "token_endpoint",
+    ):
         value = data.get(name)
         if not isinstance(value, str) or not value:
             raise RejectedError(f"the authorization server has no {name}")
@@ -182,8 +185,14 @@ def revoke_token(
     client: httpx.Client, key: dpop.DpopKey, endpoint: str, token: str, client_id: str
 ) -> None:
     """RFC 7009 revocation; best effort (the caller decides what a failure means)."""
-    _post(client, key, endpoint, {"token": token, "client_id": client_id}, "the revocation",
-          expect_json=False)
+    _post(
+        client,
+        key,
+        endpoint,
+        {"token": token, "client_id": client_id},
+        "the revocation",
+        expect_json=False,
+    )
 
 
 def _post(
@@ -243,8 +252,9 @@ def _get_json(client: httpx.Client, url: str, what: str) -> dict[str, Any]:
     if response.status_code == 404:
         raise RejectedError(f"{what} does not offer OAuth sign-in", status=404)
     if response.status_code != 200:
-        raise RetryableError(f"{what} answered HTTP {response.status_code}",
-                             status=response.status_code)
+        raise RetryableError(
+            f"{what} answered HTTP {response.status_code}", status=response.status_code
+        )
     try:
         data = response.json()
     except ValueError:

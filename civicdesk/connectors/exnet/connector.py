@@ -102,7 +102,8 @@ class ExnetConnector(HttpConnector):
         for number, part in enumerate(post.thread, start=2):
             try:
                 result = self._create(
-                    "/posts", {"text": part, "in_reply_to": previous},
+                    "/posts",
+                    {"text": part, "in_reply_to": previous},
                     idempotency_key=f"{post.idempotency_key}:{number}",
                 )
             except ConnectorError as error:
@@ -111,8 +112,12 @@ class ExnetConnector(HttpConnector):
                 ) from error
             previous = result.remote_id
             ids.append(result.remote_id)
-        return PublishResult(remote_id=first.remote_id, url=first.url,
-                             published_at=first.published_at, thread_remote_ids=tuple(ids))
+        return PublishResult(
+            remote_id=first.remote_id,
+            url=first.url,
+            published_at=first.published_at,
+            thread_remote_ids=tuple(ids),
+        )
 
     def reply(self, target: ReplyTarget, text: str, *, idempotency_key: str) -> PublishResult:
         if target.kind == MessageKind.DIRECT:

@@ -70,19 +70,22 @@ METRICS = MetricTable(
     retired={
         "engagements": "post_engaged_users was retired on 2024-03-14 for all API versions",
         "post_impressions": "post_impressions was retired on 2025-11-15; views "
-                            "(post_media_view) replace it",
+        "(post_media_view) replace it",
         "post_impressions_unique": "retired by 2025-06-15; post_total_media_view_unique "
-                                   "replaces it",
+        "replaces it",
         "page_impressions": "page_impressions was retired on 2025-11-15; page_media_view "
-                            "replaces it",
-        "page_fans": "page_fans (Page likes) was retired on 2025-11-15; followers_count "
-                     "is used",
+        "replaces it",
+        "page_fans": "page_fans (Page likes) was retired on 2025-11-15; followers_count is used",
         "video_views": "not collected: the Page video insights are not read",
     },
 )
 
-POST_INSIGHTS = ("post_media_view", "post_total_media_view_unique", "post_clicks",
-                 "post_reactions_like_total")
+POST_INSIGHTS = (
+    "post_media_view",
+    "post_total_media_view_unique",
+    "post_clicks",
+    "post_reactions_like_total",
+)
 PAGE_INSIGHTS = ("page_media_view", "page_total_media_view_unique", "page_post_engagements")
 COMMENT_FIELDS = "id,message,created_time,from{id,name},parent{id},permalink_url"
 # How far back the first inbox read looks, and how many recent posts it scans.
@@ -96,11 +99,19 @@ class FacebookConnector(GraphConnector):
     platform: ClassVar[str] = "facebook"
     default_base_url: ClassVar[str] = f"https://graph.facebook.com/{GRAPH_VERSION}"
     metrics: ClassVar[MetricTable | None] = METRICS
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({
-        Capability.PUBLISH, Capability.DELETE, Capability.INBOX, Capability.DIRECT_MESSAGES,
-        Capability.REPLY, Capability.POST_METRICS, Capability.ACCOUNT_METRICS,
-        Capability.MEDIA, Capability.HIDE,
-    })
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.PUBLISH,
+            Capability.DELETE,
+            Capability.INBOX,
+            Capability.DIRECT_MESSAGES,
+            Capability.REPLY,
+            Capability.POST_METRICS,
+            Capability.ACCOUNT_METRICS,
+            Capability.MEDIA,
+            Capability.HIDE,
+        }
+    )
     limitations: ClassVar[Mapping[Capability, str]] = {
         Capability.THREADS: "Facebook Pages have no threads: publish the text as one post.",
         Capability.DIRECT_MESSAGES: (
@@ -109,7 +120,7 @@ class FacebookConnector(GraphConnector):
             "Suite."
         ),
         Capability.MEDIA: "Photos are supported; videos must be published from Meta "
-                          "Business Suite.",
+        "Business Suite.",
     }
 
     @property
@@ -131,8 +142,13 @@ class FacebookConnector(GraphConnector):
             data = {"message": _message(post), "published": "true"}
             if item.alt_text:
                 data["alt_text_custom"] = item.alt_text
-            body = self.call("POST", f"/{self.page_id}/photos", write=True, data=data,
-                             files={"source": (item.filename, item.data, item.content_type)})
+            body = self.call(
+                "POST",
+                f"/{self.page_id}/photos",
+                write=True,
+                data=data,
+                files={"source": (item.filename, item.data, item.content_type)},
+            )
             return self._result(body, key="post_id", fallback="id")
         data = {"message": post.text}
         if post.link:
@@ -150,20 +166,28 @@ class FacebookConnector(GraphConnector):
             if item.alt_text:
                 data["alt_text_custom"] = item.alt_text
             try:
-                body = self.call("POST", f"/{self.page_id}/photos", write=True, data=data,
-                                 files={"source": (item.filename, item.data, item.content_type)})
+                body = self.call(
+                    "POST",
+                    f"/{self.page_id}/photos",
+                    write=True,
+                    data=data,
+                    files={"source": (item.filename, item.data, item.content_type)},
+                )
                 ids.append(id_of(body.get("id"), "photo id"))
             except OutcomeUnknownError as exc:
-                raise RetryableError(f"a photo upload did not finish ({exc.message}); "
-                                     "nothing was posted", status=exc.status) from None
+                raise RetryableError(
+                    f"a photo upload did not finish ({exc.message}); nothing was posted",
+                    status=exc.status,
+                ) from None
             except ShapeError as exc:
                 raise RetryableError(f"unexpected answer to a photo upload: {exc}") from None
         return ids
 
     def reply(self, target: ReplyTarget, text: str, *, idempotency_key: str) -> PublishResult:
         if target.kind == MessageKind.DIRECT:
-            return send_direct_message(self, page_id=self.page_id,
-                                       recipient_id=target.author_remote_id, text=text)
+            return send_direct_message(
+                self, page_id=self.page_id, recipient_id=target.author_remote_id, text=text
+            )
         # Facebook nests comments two levels deep: an answer to a reply joins its thread.
         parent = target.remote_id
         if target.kind == MessageKind.REPLY and target.conversation_remote_id:
@@ -175,11 +199,11 @@ class FacebookConnector(GraphConnector):
         self.call("DELETE", f"/{remote_id}", write=True)
 
     def hide(self, remote_id: str, *, hidden: bool = True) -> None:
-        self.call("POST", f"/{remote_id}", write=True,
-                  data={"is_hidden": "true" if hidden else "false"})
+        self.call(
+            "POST", f"/{remote_id}", write=True, data={"is_hidden": "true" if hidden else "false"}
+        )
 
-    def _result(self, body: Mapping[str, Any], *, key: str,
-                fallback: str = "") -> PublishResult:
+    def _result(self, body: Mapping[str, Any], *, key: str, fallback: str = "") -> PublishResult:
         value = body.get(key)
         if value is None and fallback:
             value = body.get(fallback)
@@ -199,11 +223,16 @@ class FacebookConnector(GraphConnector):
         """
         wanted = _message(post) if len(post.media) == 1 else post.text
         if not wanted.strip():
-            raise RejectedError("a Facebook post without text cannot be recognised after an "
-                                "interrupted attempt; check the Page and mark it by hand")
+            raise RejectedError(
+                "a Facebook post without text cannot be recognised after an "
+                "interrupted attempt; check the Page and mark it by hand"
+            )
         since = datetime.now(UTC) - CHECK_WINDOW
-        params = {"fields": "id,message,created_time,permalink_url", "limit": 25,
-                  "since": int(since.timestamp())}
+        params = {
+            "fields": "id,message,created_time,permalink_url",
+            "limit": 25,
+            "since": int(since.timestamp()),
+        }
         try:
             for item in self.listing(f"/{self.page_id}/published_posts", params, max_pages=2):
                 if text_of(item.get("message"), "message").strip() == wanted.strip():
@@ -224,24 +253,32 @@ class FacebookConnector(GraphConnector):
         try:
             messages = self._comments_since(since, own)
             if self.credentials.get("messaging", "on") != "off":
-                messages += fetch_direct_messages(self, page_id=self.page_id,
-                                                  platform="messenger", own_ids=own,
-                                                  since=since)
+                messages += fetch_direct_messages(
+                    self, page_id=self.page_id, platform="messenger", own_ids=own, since=since
+                )
         except ShapeError as exc:
             raise RetryableError(f"unexpected inbox answer: {exc}") from None
         return page_of(messages, limit=limit, since=since)
 
     def _comments_since(self, since: datetime, own: set[str]) -> list[RemoteMessage]:
         found: list[RemoteMessage] = []
-        posts = self.listing(f"/{self.page_id}/feed",
-                             {"fields": "id,updated_time", "limit": RECENT_POSTS}, max_pages=1)
+        posts = self.listing(
+            f"/{self.page_id}/feed",
+            {"fields": "id,updated_time", "limit": RECENT_POSTS},
+            max_pages=1,
+        )
         for post in list(posts):
             post_id = id_of(post.get("id"), "post id")
             updated = post.get("updated_time")
             if updated is not None and time_of(updated, "updated_time") < since:
                 continue
-            params = {"fields": COMMENT_FIELDS, "filter": "stream", "order": "chronological",
-                      "since": int(since.timestamp()), "limit": 100}
+            params = {
+                "fields": COMMENT_FIELDS,
+                "filter": "stream",
+                "order": "chronological",
+                "since": int(since.timestamp()),
+                "limit": 100,
+            }
             for item in self.listing(f"/{post_id}/comments", params):
                 message = self._comment(item, post_id)
                 if message.author.remote_id not in own and message.created_at >= since:
@@ -254,10 +291,12 @@ class FacebookConnector(GraphConnector):
         parent_id = id_of(object_of(parent, "parent").get("id"), "parent.id") if parent else ""
         sender = item.get("from")
         if isinstance(sender, dict):
-            author = RemoteAuthor(remote_id=id_of(sender.get("id"), "from.id"),
-                                  handle=text_of(sender.get("name"), "from.name")
-                                  or id_of(sender.get("id"), "from.id"),
-                                  display_name=text_of(sender.get("name"), "from.name"))
+            author = RemoteAuthor(
+                remote_id=id_of(sender.get("id"), "from.id"),
+                handle=text_of(sender.get("name"), "from.name")
+                or id_of(sender.get("id"), "from.id"),
+                display_name=text_of(sender.get("name"), "from.name"),
+            )
         else:
             # Meta withholds the author of some comments (privacy settings, no consent).
             author = RemoteAuthor(remote_id=f"unknown:{comment_id}", handle="Facebook user")
@@ -278,33 +317,42 @@ class FacebookConnector(GraphConnector):
         results = []
         for remote_id in remote_ids:
             try:
-                counts = self.read(f"/{remote_id}", fields=(
-                    "shares,comments.summary(true).limit(0),reactions.summary(true).limit(0)"))
+                counts = self.read(
+                    f"/{remote_id}",
+                    fields=(
+                        "shares,comments.summary(true).limit(0),reactions.summary(true).limit(0)"
+                    ),
+                )
             except RejectedError as exc:
                 if is_missing_object(exc):
                     continue  # deleted on Facebook: no metrics any more
                 raise
             insights = self._insights(f"/{remote_id}/insights", POST_INSIGHTS, period="lifetime")
             try:
-                results.append(PostMetrics(
-                    remote_id=remote_id,
-                    impressions=insights.get("post_media_view"),
-                    reach=insights.get("post_total_media_view_unique"),
-                    clicks=insights.get("post_clicks"),
-                    likes=insights.get("post_reactions_like_total"),
-                    replies=_summary_count(counts, "comments"),
-                    # Graph leaves "shares" out of a post nobody has shared.
-                    reposts=count_of(object_of(counts.get("shares") or {"count": 0},
-                                               "shares").get("count"), "shares.count"),
-                ))
+                results.append(
+                    PostMetrics(
+                        remote_id=remote_id,
+                        impressions=insights.get("post_media_view"),
+                        reach=insights.get("post_total_media_view_unique"),
+                        clicks=insights.get("post_clicks"),
+                        likes=insights.get("post_reactions_like_total"),
+                        replies=_summary_count(counts, "comments"),
+                        # Graph leaves "shares" out of a post nobody has shared.
+                        reposts=count_of(
+                            object_of(counts.get("shares") or {"count": 0}, "shares").get("count"),
+                            "shares.count",
+                        ),
+                    )
+                )
             except ShapeError as exc:
                 raise RetryableError(f"unexpected metrics answer: {exc}") from None
         return results
 
     def fetch_account_metrics(self) -> AccountMetrics:
         page = self.read(f"/{self.page_id}", fields="followers_count,fan_count")
-        insights = self._insights(f"/{self.page_id}/insights", PAGE_INSIGHTS, period="days_28",
-                                  latest=True)
+        insights = self._insights(
+            f"/{self.page_id}/insights", PAGE_INSIGHTS, period="days_28", latest=True
+        )
         try:
             return AccountMetrics(
                 followers=count_of(page.get("followers_count"), "followers_count"),
@@ -315,8 +363,9 @@ class FacebookConnector(GraphConnector):
         except ShapeError as exc:
             raise RetryableError(f"unexpected metrics answer: {exc}") from None
 
-    def _insights(self, path: str, metrics: Sequence[str], *, period: str,
-                  latest: bool = False) -> dict[str, int]:
+    def _insights(
+        self, path: str, metrics: Sequence[str], *, period: str, latest: bool = False
+    ) -> dict[str, int]:
         """Insight values by name; a retired or inapplicable metric leaves them absent."""
         try:
             body = self.read(path, metric=",".join(metrics), period=period)

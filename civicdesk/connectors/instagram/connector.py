@@ -81,53 +81,78 @@ METRICS = MetricTable(
     },
     retired={
         "impressions": "Instagram's impressions was retired on 2025-04-21 (v22.0 earlier) "
-                       "for media created after 2024-07-01; views is recorded in its place",
+        "for media created after 2024-07-01; views is recorded in its place",
         "video_views": "video_views and plays were retired (plays on 2025-04-21); views "
-                       "covers every media type",
+        "covers every media type",
         "clicks": "Instagram reports no link clicks for posts",
     },
 )
 
-MEDIA_INSIGHTS = ("views", "reach", "likes", "comments", "saved", "shares",
-                  "total_interactions")
+MEDIA_INSIGHTS = ("views", "reach", "likes", "comments", "saved", "shares", "total_interactions")
 ACCOUNT_INSIGHTS = ("views", "reach", "total_interactions")
-COMMENT_FIELDS = ("id,text,timestamp,username,from{id,username},parent_id,"
-                  "replies{id,text,timestamp,username,from{id,username},parent_id}")
+COMMENT_FIELDS = (
+    "id,text,timestamp,username,from{id,username},parent_id,"
+    "replies{id,text,timestamp,username,from{id,username},parent_id}"
+)
 FIRST_LOOKBACK = timedelta(days=7)
 RECENT_MEDIA = 25
 MAX_CAROUSEL = 10
-TEXT_ONLY = ("Instagram needs an image: a post with text only cannot be published there. "
-             "Attach a photo (JPEG) to publish on Instagram.")
+TEXT_ONLY = (
+    "Instagram needs an image: a post with text only cannot be published there. "
+    "Attach a photo (JPEG) to publish on Instagram."
+)
 
 
 class InstagramConnector(GraphConnector):
     platform: ClassVar[str] = "instagram"
     default_base_url: ClassVar[str] = f"https://graph.facebook.com/{GRAPH_VERSION}"
     metrics: ClassVar[MetricTable | None] = METRICS
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({
-        Capability.PUBLISH, Capability.INBOX, Capability.DIRECT_MESSAGES, Capability.REPLY,
-        Capability.POST_METRICS, Capability.ACCOUNT_METRICS, Capability.MEDIA,
-        Capability.HIDE,
-    })
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.PUBLISH,
+            Capability.INBOX,
+            Capability.DIRECT_MESSAGES,
+            Capability.REPLY,
+            Capability.POST_METRICS,
+            Capability.ACCOUNT_METRICS,
+            Capability.MEDIA,
+            Capability.HIDE,
+        }
+    )
     limitations: ClassVar[Mapping[Capability, str]] = {
         Capability.PUBLISH: TEXT_ONLY,
-        Capability.DELETE: ("Instagram's API cannot delete posts: delete it in the Instagram "
-                            "app, then mark it deleted here."),
+        Capability.DELETE: (
+            "Instagram's API cannot delete posts: delete it in the Instagram "
+            "app, then mark it deleted here."
+        ),
         Capability.THREADS: "Instagram has no threads: the text goes into one caption.",
         Capability.DIRECT_MESSAGES: (
             "Instagram direct messages are read and answered through the linked Facebook "
             "Page, only within 24 hours of the person's last message, and only text."
         ),
-        Capability.MEDIA: ("Instagram takes JPEG images (up to 10 in a carousel) from a "
-                           "public address; videos and reels are not published from here."),
+        Capability.MEDIA: (
+            "Instagram takes JPEG images (up to 10 in a carousel) from a "
+            "public address; videos and reels are not published from here."
+        ),
     }
 
-    def __init__(self, *, media_url_builder: MediaUrlBuilder | None = None,
-                 base_url: str = "", credentials: Mapping[str, str] | None = None,
-                 handle: str = "", client: httpx.Client | None = None,
-                 timeout: float = 10.0) -> None:
-        super().__init__(base_url=base_url, credentials=credentials, handle=handle,
-                         client=client, timeout=timeout)
+    def __init__(
+        self,
+        *,
+        media_url_builder: MediaUrlBuilder | None = None,
+        base_url: str = "",
+        credentials: Mapping[str, str] | None = None,
+        handle: str = "",
+        client: httpx.Client | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        super().__init__(
+            base_url=base_url,
+            credentials=credentials,
+            handle=handle,
+            client=client,
+            timeout=timeout,
+        )
         self.media_url_builder = media_url_builder or site_media_url
 
     @property
@@ -153,21 +178,39 @@ class InstagramConnector(GraphConnector):
         self._check_quota()
         urls = [self._public_url(item) for item in images]
         if len(images) == 1:
-            container = create_container(self, f"/{self.ig_user_id}/media", {
-                "image_url": urls[0], "caption": caption, "alt_text": images[0].alt_text,
-            })
+            container = create_container(
+                self,
+                f"/{self.ig_user_id}/media",
+                {
+                    "image_url": urls[0],
+                    "caption": caption,
+                    "alt_text": images[0].alt_text,
+                },
+            )
         else:
             children = [
-                create_container(self, f"/{self.ig_user_id}/media", {
-                    "image_url": url, "is_carousel_item": "true", "alt_text": item.alt_text,
-                })
+                create_container(
+                    self,
+                    f"/{self.ig_user_id}/media",
+                    {
+                        "image_url": url,
+                        "is_carousel_item": "true",
+                        "alt_text": item.alt_text,
+                    },
+                )
                 for url, item in zip(urls, images, strict=True)
             ]
             for child in children:
                 wait_until_ready(self, child, field="status_code")
-            container = create_container(self, f"/{self.ig_user_id}/media", {
-                "media_type": "CAROUSEL", "children": ",".join(children), "caption": caption,
-            })
+            container = create_container(
+                self,
+                f"/{self.ig_user_id}/media",
+                {
+                    "media_type": "CAROUSEL",
+                    "children": ",".join(children),
+                    "caption": caption,
+                },
+            )
         wait_until_ready(self, container, field="status_code")
         media_id = publish_container(self, f"/{self.ig_user_id}/media_publish", container)
         return self._describe(media_id)
@@ -175,14 +218,16 @@ class InstagramConnector(GraphConnector):
     def _public_url(self, item: MediaItem) -> str:
         url = self.media_url_builder(item)
         if not url.startswith(("http://", "https://")):
-            raise UnsupportedError("Instagram needs the image at a public web address, and "
-                                   "none could be made for it")
+            raise UnsupportedError(
+                "Instagram needs the image at a public web address, and none could be made for it"
+            )
         return url
 
     def _check_quota(self) -> None:
         """Instagram allows a limited number of API posts per 24 hours (100 today)."""
-        body = self.read(f"/{self.ig_user_id}/content_publishing_limit",
-                         fields="quota_usage,config")
+        body = self.read(
+            f"/{self.ig_user_id}/content_publishing_limit", fields="quota_usage,config"
+        )
         try:
             entries = list_of(body.get("data"), "data")
             if not entries:
@@ -195,7 +240,9 @@ class InstagramConnector(GraphConnector):
         if usage is not None and total is not None and usage >= total:
             raise RetryableError(
                 f"Instagram's limit of {total} posts in 24 hours is reached for this account",
-                retry_after=3600, platform_code="content_publishing_limit")
+                retry_after=3600,
+                platform_code="content_publishing_limit",
+            )
 
     def _describe(self, media_id: str) -> PublishResult:
         """The permalink of a published post; the post stands even if this read fails."""
@@ -205,11 +252,11 @@ class InstagramConnector(GraphConnector):
                 remote_id=media_id,
                 url=text_of(body.get("permalink"), "permalink"),
                 published_at=time_of(body["timestamp"], "timestamp")
-                if body.get("timestamp") else None,
+                if body.get("timestamp")
+                else None,
             )
         except (ConnectorError, ShapeError) as exc:
-            logger.warning("instagram: published %s but could not read it back: %s",
-                           media_id, exc)
+            logger.warning("instagram: published %s but could not read it back: %s", media_id, exc)
             return PublishResult(remote_id=media_id)
 
     def delete(self, remote_id: str) -> None:
@@ -217,11 +264,14 @@ class InstagramConnector(GraphConnector):
 
     def reply(self, target: ReplyTarget, text: str, *, idempotency_key: str) -> PublishResult:
         if target.kind == MessageKind.DIRECT:
-            return send_direct_message(self, page_id=self._page_id(),
-                                       recipient_id=target.author_remote_id, text=text)
+            return send_direct_message(
+                self, page_id=self._page_id(), recipient_id=target.author_remote_id, text=text
+            )
         if target.kind == MessageKind.MENTION:
-            raise UnsupportedError("Instagram lets an account answer a mention only as a "
-                                   "comment on that post, in the Instagram app")
+            raise UnsupportedError(
+                "Instagram lets an account answer a mention only as a "
+                "comment on that post, in the Instagram app"
+            )
         # Instagram nests one level: an answer to a reply goes to its top comment.
         parent = target.remote_id
         if target.kind == MessageKind.REPLY and target.conversation_remote_id:
@@ -233,8 +283,7 @@ class InstagramConnector(GraphConnector):
             raise OutcomeUnknownError(f"unexpected answer to a reply: {exc}") from None
 
     def hide(self, remote_id: str, *, hidden: bool = True) -> None:
-        self.call("POST", f"/{remote_id}", write=True,
-                  data={"hide": "true" if hidden else "false"})
+        self.call("POST", f"/{remote_id}", write=True, data={"hide": "true" if hidden else "false"})
 
     def _page_id(self) -> str:
         value = self.credentials.get("page_id", "")
@@ -252,8 +301,10 @@ class InstagramConnector(GraphConnector):
         """
         caption = _caption(post)
         if not caption.strip():
-            raise RejectedError("an Instagram post without a caption cannot be recognised "
-                                "after an interrupted attempt; check the account by hand")
+            raise RejectedError(
+                "an Instagram post without a caption cannot be recognised "
+                "after an interrupted attempt; check the account by hand"
+            )
         params = {"fields": "id,caption,timestamp,permalink", "limit": 25}
         try:
             for item in self.listing(f"/{self.ig_user_id}/media", params, max_pages=2):
@@ -262,7 +313,8 @@ class InstagramConnector(GraphConnector):
                         remote_id=id_of(item.get("id"), "id"),
                         url=text_of(item.get("permalink"), "permalink"),
                         published_at=time_of(item["timestamp"], "timestamp")
-                        if item.get("timestamp") else None,
+                        if item.get("timestamp")
+                        else None,
                     )
         except ShapeError as exc:
             raise RetryableError(f"unexpected answer listing media: {exc}") from None
@@ -277,37 +329,46 @@ class InstagramConnector(GraphConnector):
             page_id = self.credentials.get("page_id", "")
             if page_id and self.credentials.get("messaging", "on") != "off":
                 messages += fetch_direct_messages(
-                    self, page_id=page_id, platform="instagram",
-                    own_ids=own_ids | {page_id}, since=since)
+                    self,
+                    page_id=page_id,
+                    platform="instagram",
+                    own_ids=own_ids | {page_id},
+                    since=since,
+                )
         except ShapeError as exc:
             raise RetryableError(f"unexpected inbox answer: {exc}") from None
         return page_of(messages, limit=limit, since=since)
 
     def _comments_since(self, since: datetime, own_ids: set[str]) -> list[RemoteMessage]:
         found = []
-        media = self.listing(f"/{self.ig_user_id}/media",
-                             {"fields": "id,timestamp,comments_count", "limit": RECENT_MEDIA},
-                             max_pages=1)
+        media = self.listing(
+            f"/{self.ig_user_id}/media",
+            {"fields": "id,timestamp,comments_count", "limit": RECENT_MEDIA},
+            max_pages=1,
+        )
         for item in list(media):
             media_id = id_of(item.get("id"), "media id")
             if not count_of(item.get("comments_count"), "comments_count"):
                 continue
-            for comment in self.listing(f"/{media_id}/comments",
-                                        {"fields": COMMENT_FIELDS, "limit": 50}):
+            for comment in self.listing(
+                f"/{media_id}/comments", {"fields": COMMENT_FIELDS, "limit": 50}
+            ):
                 top = self._comment(comment, media_id, parent_id="")
                 replies = comment.get("replies")
-                nested = list_of(object_of(replies, "replies").get("data"), "replies") \
-                    if replies else []
-                for message in [top] + [self._comment(r, media_id, parent_id=top.remote_id)
-                                        for r in nested]:
+                nested = (
+                    list_of(object_of(replies, "replies").get("data"), "replies") if replies else []
+                )
+                for message in [top] + [
+                    self._comment(r, media_id, parent_id=top.remote_id) for r in nested
+                ]:
                     mine = message.author.remote_id in own_ids or (
-                        self.handle and message.author.handle == self.handle)
+                        self.handle and message.author.handle == self.handle
+                    )
                     if not mine and message.created_at >= since:
                         found.append(message)
         return found
 
-    def _comment(self, item: Mapping[str, Any], media_id: str, *,
-                 parent_id: str) -> RemoteMessage:
+    def _comment(self, item: Mapping[str, Any], media_id: str, *, parent_id: str) -> RemoteMessage:
         comment_id = id_of(item.get("id"), "comment id")
         parent_id = text_of(item.get("parent_id"), "parent_id") or parent_id
         sender = item.get("from")
@@ -339,18 +400,21 @@ class InstagramConnector(GraphConnector):
             if created < since:
                 continue
             username = text_of(item.get("username"), "username")
-            found.append(RemoteMessage(
-                remote_id=f"tag:{media_id}",
-                kind=MessageKind.MENTION,
-                text=text_of(item.get("caption"), "caption"),
-                author=RemoteAuthor(remote_id=f"ig:{username}" if username
-                                    else f"unknown:{media_id}",
-                                    handle=username or "Instagram user"),
-                created_at=created,
-                conversation_remote_id=f"tag:{media_id}",
-                url=text_of(item.get("permalink"), "permalink"),
-                raw=dict(item),
-            ))
+            found.append(
+                RemoteMessage(
+                    remote_id=f"tag:{media_id}",
+                    kind=MessageKind.MENTION,
+                    text=text_of(item.get("caption"), "caption"),
+                    author=RemoteAuthor(
+                        remote_id=f"ig:{username}" if username else f"unknown:{media_id}",
+                        handle=username or "Instagram user",
+                    ),
+                    created_at=created,
+                    conversation_remote_id=f"tag:{media_id}",
+                    url=text_of(item.get("permalink"), "permalink"),
+                    raw=dict(item),
+                )
+            )
         return found
 
     def fetch_post_metrics(self, remote_ids: Sequence[str]) -> list[PostMetrics]:
@@ -369,23 +433,30 @@ class InstagramConnector(GraphConnector):
                     raise
             except ShapeError as exc:
                 raise RetryableError(f"unexpected insights answer: {exc}") from None
-            results.append(PostMetrics(
-                remote_id=remote_id,
-                impressions=values.get("views"),
-                reach=values.get("reach"),
-                likes=values.get("likes"),
-                replies=values.get("comments"),
-                reposts=values.get("shares"),
-                engagements=values.get("total_interactions"),
-            ))
+            results.append(
+                PostMetrics(
+                    remote_id=remote_id,
+                    impressions=values.get("views"),
+                    reach=values.get("reach"),
+                    likes=values.get("likes"),
+                    replies=values.get("comments"),
+                    reposts=values.get("shares"),
+                    engagements=values.get("total_interactions"),
+                )
+            )
         return results
 
     def fetch_account_metrics(self) -> AccountMetrics:
         body = self.read(f"/{self.ig_user_id}", fields="followers_count,follows_count,media_count")
         try:
-            values = insight_values(self.read(
-                f"/{self.ig_user_id}/insights", metric=",".join(ACCOUNT_INSIGHTS),
-                period="day", metric_type="total_value"))
+            values = insight_values(
+                self.read(
+                    f"/{self.ig_user_id}/insights",
+                    metric=",".join(ACCOUNT_INSIGHTS),
+                    period="day",
+                    metric_type="total_value",
+                )
+            )
         except RejectedError as exc:
             if not is_invalid_metric(exc):
                 raise

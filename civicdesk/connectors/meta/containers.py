@@ -29,8 +29,9 @@ def create_container(connector: GraphConnector, path: str, data: Mapping[str, An
         return id_of(body.get("id"), "container id")
     except OutcomeUnknownError as exc:
         raise RetryableError(
-            f"creating the media container did not finish ({exc.message}); nothing was "
-            "published", status=exc.status) from None
+            f"creating the media container did not finish ({exc.message}); nothing was published",
+            status=exc.status,
+        ) from None
     except ShapeError as exc:
         raise RetryableError(f"unexpected answer creating a container: {exc}") from None
 
@@ -38,8 +39,10 @@ def create_container(connector: GraphConnector, path: str, data: Mapping[str, An
 def wait_until_ready(connector: GraphConnector, container_id: str, *, field: str) -> None:
     """Poll the container's ``field`` (status_code on Instagram, status on Threads)."""
     for attempt in range(max(1, connector.poll_attempts)):
-        body = connector.read(f"/{container_id}", fields=f"{field},status"
-                              if field != "status" else "status,error_message")
+        body = connector.read(
+            f"/{container_id}",
+            fields=f"{field},status" if field != "status" else "status,error_message",
+        )
         status = body.get(field)
         if not isinstance(status, str):
             raise RetryableError(f"the container's {field} is missing")
@@ -47,12 +50,14 @@ def wait_until_ready(connector: GraphConnector, container_id: str, *, field: str
             return
         if status in FAILED:
             detail = body.get("error_message") or body.get("status") or status
-            raise RejectedError(f"{connector.platform} could not process the media: {detail}",
-                                platform_code=status)
+            raise RejectedError(
+                f"{connector.platform} could not process the media: {detail}", platform_code=status
+            )
         if attempt + 1 < connector.poll_attempts:
             time.sleep(connector.poll_interval)
-    raise RetryableError(f"{connector.platform} is still processing the media; trying later",
-                         retry_after=60)
+    raise RetryableError(
+        f"{connector.platform} is still processing the media; trying later", retry_after=60
+    )
 
 
 def publish_container(connector: GraphConnector, path: str, container_id: str) -> str:

@@ -162,9 +162,17 @@ class GraphConnector(HttpConnector):
             headers["Authorization"] = f"Bearer {self._token()}"
         return headers
 
-    def call(self, method: str, path: str, *, write: bool = False,
-             params: Mapping[str, Any] | None = None, data: Mapping[str, Any] | None = None,
-             json_body: Any = None, files: Any = None) -> Mapping[str, Any]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        write: bool = False,
+        params: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        files: Any = None,
+    ) -> Mapping[str, Any]:
         """One Graph call; returns the JSON object, or raises the right ConnectorError."""
         query = dict(params or {})
         if self.token_in_query:
@@ -189,8 +197,9 @@ class GraphConnector(HttpConnector):
     def read(self, path: str, **params: Any) -> Mapping[str, Any]:
         return self.call("GET", path, params=params)
 
-    def listing(self, path: str, params: Mapping[str, Any], *,
-                max_pages: int = 5) -> Iterator[Mapping[str, Any]]:
+    def listing(
+        self, path: str, params: Mapping[str, Any], *, max_pages: int = 5
+    ) -> Iterator[Mapping[str, Any]]:
         """Every item of a Graph list (``{"data": [...], "paging": ...}``), page by page."""
         query: Mapping[str, Any] | None = params
         for _ in range(max_pages):
@@ -223,46 +232,56 @@ class GraphConnector(HttpConnector):
             if error.code == 9 and retry_after is None:
                 retry_after = 3600.0  # a rolling 24-hour publishing quota
             raise RetryableError(
-                f"{self.platform} rate limit reached: {detail}", status=status,
-                retry_after=retry_after or RATE_LIMIT_FLOOR_SECONDS, platform_code=code,
+                f"{self.platform} rate limit reached: {detail}",
+                status=status,
+                retry_after=retry_after or RATE_LIMIT_FLOOR_SECONDS,
+                platform_code=code,
             )
         if error.code in AUTH_CODES:
             raise AuthExpiredError(
                 f"{self.platform} no longer accepts this channel's authorization: {detail}",
-                status=status, platform_code=code,
+                status=status,
+                platform_code=code,
             )
         if error.code == 10 and error.subcode in MESSAGING_WINDOW_SUBCODES:
             raise RejectedError(
                 "This person last wrote more than 24 hours ago: Meta allows a Page or "
                 "account to answer a private message only within 24 hours of it.",
-                status=status, platform_code=code,
+                status=status,
+                platform_code=code,
             )
         if error.code == 10 or (error.code is not None and 200 <= error.code <= 299):
             raise RejectedError(
                 f"The connected account has not given Civic Desk the permission this needs "
                 f"on {self.platform}; reconnect it and accept every permission asked. "
-                f"({detail})", status=status, platform_code=code,
+                f"({detail})",
+                status=status,
+                platform_code=code,
             )
         if error.code in SERVICE_CODES or error.transient:
             if write:
                 raise OutcomeUnknownError(
                     f"{self.platform} reported a temporary error during a write: {detail}",
-                    status=status, platform_code=code,
+                    status=status,
+                    platform_code=code,
                 )
             raise RetryableError(
-                f"{self.platform} is temporarily unavailable: {detail}", status=status,
+                f"{self.platform} is temporarily unavailable: {detail}",
+                status=status,
                 retry_after=parse_retry_after(response.headers.get("retry-after")),
                 platform_code=code,
             )
         if error.code == 506:
             raise RejectedError(
                 f"{self.platform} refused a duplicate of a recent post: {detail}",
-                status=status, platform_code=code,
+                status=status,
+                platform_code=code,
             )
         if status >= 500:
             super().raise_for_response(response, write=write)
-        raise RejectedError(f"{self.platform} refused the request: {detail}", status=status,
-                            platform_code=code)
+        raise RejectedError(
+            f"{self.platform} refused the request: {detail}", status=status, platform_code=code
+        )
 
 
 def is_missing_object(error: RejectedError) -> bool:

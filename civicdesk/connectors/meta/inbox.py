@@ -28,8 +28,9 @@ def encode_cursor(when: datetime) -> str:
     return f"{PREFIX}{int(when.timestamp())}"
 
 
-def page_of(messages: list[RemoteMessage], *, limit: int,
-            since: datetime | None = None) -> InboundPage:
+def page_of(
+    messages: list[RemoteMessage], *, limit: int, since: datetime | None = None
+) -> InboundPage:
     """The oldest ``limit`` messages, and the cursor at the newest second they reach.
 
     Messages sharing that second all go into the page (even past ``limit``), and a page
@@ -46,9 +47,13 @@ def page_of(messages: list[RemoteMessage], *, limit: int,
 
     count = min(len(ordered), max(1, limit))
     start = int(since.timestamp()) if since else None
-    while count < len(ordered) and (second(count) == second(count - 1)
-                                    or second(count - 1) == start):
+    while count < len(ordered) and (
+        second(count) == second(count - 1) or second(count - 1) == start
+    ):
         count += 1
     taken = ordered[:count]
-    return InboundPage(messages=taken, next_cursor=encode_cursor(taken[-1].created_at),
-                       has_more=count < len(ordered))
+    return InboundPage(
+        messages=taken,
+        next_cursor=encode_cursor(taken[-1].created_at),
+        has_more=count < len(ordered),
+    )

@@ -64,13 +64,17 @@ class TokenCalls:
             error = GraphError(body)
             detail = error.message or error_detail(response)
             if response.status_code >= 500 or error.code in (1, 2, 4, 17, 32, 613):
-                raise RetryableError(f"{self.platform} is unavailable: {detail}",
-                                     status=response.status_code)
+                raise RetryableError(
+                    f"{self.platform} is unavailable: {detail}", status=response.status_code
+                )
             if error.code in (190, 102, 463, 467) or response.status_code == 401:
-                raise AuthExpiredError(f"{self.platform} refused the authorization: {detail}",
-                                       status=response.status_code)
-            raise RejectedError(f"{self.platform} refused the authorization: {detail}",
-                                status=response.status_code)
+                raise AuthExpiredError(
+                    f"{self.platform} refused the authorization: {detail}",
+                    status=response.status_code,
+                )
+            raise RejectedError(
+                f"{self.platform} refused the authorization: {detail}", status=response.status_code
+            )
         return body
 
 
@@ -87,59 +91,80 @@ class FacebookLoginFlow(TokenCalls, AuthFlow):
 
     def start(self, *, redirect_uri: str, state: str) -> AuthStart:
         verifier, challenge = pkce_pair()
-        query = urlencode({
-            "client_id": self.app.get("client_id", ""),
-            "redirect_uri": redirect_uri,
-            "state": state,
-            "response_type": "code",
-            "scope": ",".join(self.scopes),
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-        })
+        query = urlencode(
+            {
+                "client_id": self.app.get("client_id", ""),
+                "redirect_uri": redirect_uri,
+                "state": state,
+                "response_type": "code",
+                "scope": ",".join(self.scopes),
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            }
+        )
         dialog = self.auth_base_url or self.default_dialog_url
         return AuthStart(url=f"{dialog}?{query}", pending={"code_verifier": verifier})
 
-    def finish(self, *, redirect_uri: str, params: Mapping[str, str],
-               pending: Mapping[str, str]) -> list[ConnectedAccount]:
+    def finish(
+        self, *, redirect_uri: str, params: Mapping[str, str], pending: Mapping[str, str]
+    ) -> list[ConnectedAccount]:
         if params.get("error"):
             reason = params.get("error_description") or params.get("error_reason") or "denied"
             raise RejectedError(f"Facebook Login was not completed: {reason}")
         code = params.get("code", "")
         if not code:
             raise RejectedError("Facebook Login returned without a code")
-        short = self._json("GET", f"{self.api}/oauth/access_token", params={
-            "client_id": self.app.get("client_id", ""),
-            "client_secret": self.app.get("client_secret", ""),
-            "redirect_uri": redirect_uri,
-            "code": code,
-            "code_verifier": pending.get("code_verifier", ""),
-        })
+        short = self._json(
+            "GET",
+            f"{self.api}/oauth/access_token",
+            params={
+                "client_id": self.app.get("client_id", ""),
+                "client_secret": self.app.get("client_secret", ""),
+                "redirect_uri": redirect_uri,
+                "code": code,
+                "code_verifier": pending.get("code_verifier", ""),
+            },
+        )
         user_token = _token(short)
-        long = self._json("GET", f"{self.api}/oauth/access_token", params={
-            "grant_type": "fb_exchange_token",
-            "client_id": self.app.get("client_id", ""),
-            "client_secret": self.app.get("client_secret", ""),
-            "fb_exchange_token": user_token,
-        })
-        user = {"user_access_token": _token(long),
-                "user_expires_at": expires_at_from(long.get("expires_in"))}
-        accounts = [account for page in self._pages(user["user_access_token"])
-                    if (account := self.account_for(page, user)) is not None]
+        long = self._json(
+            "GET",
+            f"{self.api}/oauth/access_token",
+            params={
+                "grant_type": "fb_exchange_token",
+                "client_id": self.app.get("client_id", ""),
+                "client_secret": self.app.get("client_secret", ""),
+                "fb_exchange_token": user_token,
+            },
+        )
+        user = {
+            "user_access_token": _token(long),
+            "user_expires_at": expires_at_from(long.get("expires_in")),
+        }
+        accounts = [
+            account
+            for page in self._pages(user["user_access_token"])
+            if (account := self.account_for(page, user)) is not None
+        ]
         if not accounts:
             raise RejectedError(self.no_accounts_message)
         return accounts
 
     no_accounts_message: ClassVar[str] = "no Facebook Page was shared with Civic Desk"
 
-    def account_for(self, page: Mapping[str, Any],
-                    user: Mapping[str, str]) -> ConnectedAccount | None:
+    def account_for(
+        self, page: Mapping[str, Any], user: Mapping[str, str]
+    ) -> ConnectedAccount | None:
         raise NotImplementedError
 
     def _pages(self, user_token: str) -> Iterator[Mapping[str, Any]]:
         params: Mapping[str, Any] | None = {"fields": self.page_fields, "limit": 100}
         for _ in range(10):
-            body = self._json("GET", f"{self.api}/me/accounts", params=params,
-                              headers={"Authorization": f"Bearer {user_token}"})
+            body = self._json(
+                "GET",
+                f"{self.api}/me/accounts",
+                params=params,
+                headers={"Authorization": f"Bearer {user_token}"},
+            )
             data = body.get("data")
             if not isinstance(data, list):
                 raise RetryableError("unexpected answer listing Pages: data is not a list")
@@ -159,8 +184,9 @@ class FacebookLoginFlow(TokenCalls, AuthFlow):
         if not token:
             return
         try:
-            self._json("DELETE", f"{self.api}/me/permissions",
-                       headers={"Authorization": f"Bearer {token}"})
+            self._json(
+                "DELETE", f"{self.api}/me/permissions", headers={"Authorization": f"Bearer {token}"}
+            )
         except ConnectorError:
             pass  # best effort: the person can also remove the app in their settings
 

@@ -32,8 +32,9 @@ from civicdesk.connectors.meta.shapes import (
 MESSAGE_FIELDS = "id,message,created_time,from"
 
 
-def fetch_direct_messages(connector: GraphConnector, *, page_id: str, platform: str,
-                          own_ids: set[str], since: datetime) -> list[RemoteMessage]:
+def fetch_direct_messages(
+    connector: GraphConnector, *, page_id: str, platform: str, own_ids: set[str], since: datetime
+) -> list[RemoteMessage]:
     """Messages from people (not from us) in conversations updated since ``since``."""
     params = {
         "platform": platform,
@@ -60,29 +61,38 @@ def fetch_direct_messages(connector: GraphConnector, *, page_id: str, platform: 
 def _direct(item: Mapping[str, Any], conversation_id: str) -> RemoteMessage:
     sender = object_of(item.get("from"), "from")
     handle = text_of(sender.get("username"), "from.username") or text_of(
-        sender.get("name"), "from.name")
+        sender.get("name"), "from.name"
+    )
     return RemoteMessage(
         remote_id=id_of(item.get("id"), "message id"),
         kind=MessageKind.DIRECT,
         text=text_of(item.get("message"), "message"),
-        author=RemoteAuthor(remote_id=id_of(sender.get("id"), "from.id"),
-                            handle=handle or id_of(sender.get("id"), "from.id"),
-                            display_name=text_of(sender.get("name"), "from.name")),
+        author=RemoteAuthor(
+            remote_id=id_of(sender.get("id"), "from.id"),
+            handle=handle or id_of(sender.get("id"), "from.id"),
+            display_name=text_of(sender.get("name"), "from.name"),
+        ),
         created_at=time_of(item.get("created_time"), "created_time"),
         conversation_remote_id=conversation_id,
         raw=dict(item),
     )
 
 
-def send_direct_message(connector: GraphConnector, *, page_id: str, recipient_id: str,
-                        text: str) -> PublishResult:
+def send_direct_message(
+    connector: GraphConnector, *, page_id: str, recipient_id: str, text: str
+) -> PublishResult:
     if not recipient_id:
         raise RejectedError("cannot tell whom to answer: the message has no author id")
-    body = connector.call("POST", f"/{page_id}/messages", write=True, json_body={
-        "recipient": {"id": recipient_id},
-        "messaging_type": "RESPONSE",
-        "message": {"text": text},
-    })
+    body = connector.call(
+        "POST",
+        f"/{page_id}/messages",
+        write=True,
+        json_body={
+            "recipient": {"id": recipient_id},
+            "messaging_type": "RESPONSE",
+            "message": {"text": text},
+        },
+    )
     try:
         return PublishResult(remote_id=id_of(body.get("message_id"), "message_id"))
     except ShapeError as exc:

@@ -29,7 +29,7 @@ class NewsroomConnector(HttpConnector):
     capabilities = frozenset()
     limitations: ClassVar = {
         Capability.PUBLISH: "A newsroom feed is a source, not a place to post: new items on "
-                            "the organization's site become draft posts for review.",
+        "the organization's site become draft posts for review.",
         Capability.INBOX: "A feed has no comments or messages.",
     }
 
@@ -55,14 +55,17 @@ class NewsroomConnector(HttpConnector):
             # The status names the problem; the body is the remote server's and is never shown.
             passing = fetched.status_code == 429 or fetched.status_code >= 500
             kind = RetryableError if passing else RejectedError
-            raise kind(gettext("the feed's server answered with an error"),
-                       status=fetched.status_code)
+            raise kind(
+                gettext("the feed's server answered with an error"), status=fetched.status_code
+            )
         try:
             feed = parse_feed(fetched.content)
         except FeedError:
             raise RetryableError(gettext("the address did not give an RSS or Atom feed")) from None
-        fresh = {"etag": fetched.headers.get("etag", ""),
-                 "modified": fetched.headers.get("last-modified", "")}
+        fresh = {
+            "etag": fetched.headers.get("etag", ""),
+            "modified": fetched.headers.get("last-modified", ""),
+        }
         return feed, json.dumps(fresh)
 
     def _get(self, url: str, headers: dict[str, str]) -> outbound.Fetched:

@@ -101,12 +101,22 @@ def _rss(channel: Element) -> Feed:
         media = item.find(f"{MEDIA}content")
         if not image and media is not None:
             image = _safe_url(media.get("url", ""))
-        items.append(FeedItem(guid=guid[:500], title=plain(_text(item, "title"), 500),
-                              link=link, summary=plain(_text(item, "description")),
-                              published_at=_date(_text(item, "pubDate")), image_url=image))
-    return Feed(title=plain(_text(channel, "title"), 200),
-                link=_safe_url(_text(channel, "link")),
-                language=_text(channel, "language")[:2].lower(), items=items)
+        items.append(
+            FeedItem(
+                guid=guid[:500],
+                title=plain(_text(item, "title"), 500),
+                link=link,
+                summary=plain(_text(item, "description")),
+                published_at=_date(_text(item, "pubDate")),
+                image_url=image,
+            )
+        )
+    return Feed(
+        title=plain(_text(channel, "title"), 200),
+        link=_safe_url(_text(channel, "link")),
+        language=_text(channel, "language")[:2].lower(),
+        items=items,
+    )
 
 
 def _atom(root: Element) -> Feed:
@@ -124,8 +134,19 @@ def _atom(root: Element) -> Feed:
             continue
         summary = _text(entry, f"{ATOM}summary") or _text(entry, f"{ATOM}content")
         published = _text(entry, f"{ATOM}published") or _text(entry, f"{ATOM}updated")
-        items.append(FeedItem(guid=guid[:500], title=plain(_text(entry, f"{ATOM}title"), 500),
-                              link=link, summary=plain(summary), published_at=_date(published)))
+        items.append(
+            FeedItem(
+                guid=guid[:500],
+                title=plain(_text(entry, f"{ATOM}title"), 500),
+                link=link,
+                summary=plain(summary),
+                published_at=_date(published),
+            )
+        )
     language = root.get("{http://www.w3.org/XML/1998/namespace}lang", "")[:2].lower()
-    return Feed(title=plain(_text(root, f"{ATOM}title"), 200), link=link_of(root),
-                language=language, items=items)
+    return Feed(
+        title=plain(_text(root, f"{ATOM}title"), 200),
+        link=link_of(root),
+        language=language,
+        items=items,
+    )

@@ -70,15 +70,16 @@ METRICS = MetricTable(
     retired={
         "reach": "Threads reports no reach",
         "engagements": "Threads reports likes, replies, reposts and quotes separately; "
-                       "quotes are not added to any of our counts",
+        "quotes are not added to any of our counts",
         "clicks": "Threads reports link clicks only per link, not per post",
     },
 )
 
 MEDIA_INSIGHTS = ("views", "likes", "replies", "reposts", "quotes", "shares")
 USER_INSIGHTS = ("views", "likes", "replies", "reposts", "quotes", "followers_count")
-REPLY_FIELDS = ("id,text,username,timestamp,permalink,replied_to,root_post,"
-                "is_reply_owned_by_me,hide_status")
+REPLY_FIELDS = (
+    "id,text,username,timestamp,permalink,replied_to,root_post,is_reply_owned_by_me,hide_status"
+)
 FIRST_LOOKBACK = timedelta(days=7)
 RECENT_POSTS = 10
 MAX_CAROUSEL = 20
@@ -89,23 +90,44 @@ class ThreadsConnector(GraphConnector):
     default_base_url: ClassVar[str] = "https://graph.threads.net/v1.0"
     token_in_query: ClassVar[bool] = True
     metrics: ClassVar[MetricTable | None] = METRICS
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({
-        Capability.PUBLISH, Capability.DELETE, Capability.INBOX, Capability.REPLY,
-        Capability.POST_METRICS, Capability.ACCOUNT_METRICS, Capability.MEDIA,
-        Capability.THREADS, Capability.HIDE,
-    })
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.PUBLISH,
+            Capability.DELETE,
+            Capability.INBOX,
+            Capability.REPLY,
+            Capability.POST_METRICS,
+            Capability.ACCOUNT_METRICS,
+            Capability.MEDIA,
+            Capability.THREADS,
+            Capability.HIDE,
+        }
+    )
     limitations: ClassVar[Mapping[Capability, str]] = {
         Capability.DIRECT_MESSAGES: "The Threads API gives no access to private messages.",
-        Capability.MEDIA: ("Threads takes JPEG or PNG images (up to 20) from a public "
-                           "address; videos are not published from here."),
+        Capability.MEDIA: (
+            "Threads takes JPEG or PNG images (up to 20) from a public "
+            "address; videos are not published from here."
+        ),
     }
 
-    def __init__(self, *, media_url_builder: MediaUrlBuilder | None = None,
-                 base_url: str = "", credentials: Mapping[str, str] | None = None,
-                 handle: str = "", client: httpx.Client | None = None,
-                 timeout: float = 10.0) -> None:
-        super().__init__(base_url=base_url, credentials=credentials, handle=handle,
-                         client=client, timeout=timeout)
+    def __init__(
+        self,
+        *,
+        media_url_builder: MediaUrlBuilder | None = None,
+        base_url: str = "",
+        credentials: Mapping[str, str] | None = None,
+        handle: str = "",
+        client: httpx.Client | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        super().__init__(
+            base_url=base_url,
+            credentials=credentials,
+            handle=handle,
+            client=client,
+            timeout=timeout,
+        )
         self.media_url_builder = media_url_builder or site_media_url
 
     @property
@@ -118,10 +140,14 @@ class ThreadsConnector(GraphConnector):
         text = _text(post)
         for part in (text, *post.thread):
             if not measure(part, "threads").fits:
-                raise RejectedError("a part of this post is longer than Threads' 500 "
-                                    "characters; split it into a thread")
-        if any(not item.content_type.startswith("image/") for item in post.media) or len(
-                post.media) > MAX_CAROUSEL:
+                raise RejectedError(
+                    "a part of this post is longer than Threads' 500 "
+                    "characters; split it into a thread"
+                )
+        if (
+            any(not item.content_type.startswith("image/") for item in post.media)
+            or len(post.media) > MAX_CAROUSEL
+        ):
             raise UnsupportedError(self.limitations[Capability.MEDIA])
         first = self._publish_one(text, media=post.media)
         later = []
@@ -131,51 +157,70 @@ class ThreadsConnector(GraphConnector):
             later.append(previous)
         return self._describe(first, later)
 
-    def _publish_one(self, text: str, *, media: Sequence[MediaItem] = (),
-                     reply_to: str = "") -> str:
+    def _publish_one(
+        self, text: str, *, media: Sequence[MediaItem] = (), reply_to: str = ""
+    ) -> str:
         path = f"/{self.user_id}/threads"
         extra = {"reply_to_id": reply_to} if reply_to else {}
         if not media:
-            container = create_container(self, path, {"media_type": "TEXT", "text": text,
-                                                       **extra})
+            container = create_container(self, path, {"media_type": "TEXT", "text": text, **extra})
         elif len(media) == 1:
-            container = create_container(self, path, {
-                "media_type": "IMAGE", "image_url": self._public_url(media[0]), "text": text,
-                "alt_text": media[0].alt_text, **extra})
+            container = create_container(
+                self,
+                path,
+                {
+                    "media_type": "IMAGE",
+                    "image_url": self._public_url(media[0]),
+                    "text": text,
+                    "alt_text": media[0].alt_text,
+                    **extra,
+                },
+            )
         else:
             children = [
-                create_container(self, path, {
-                    "media_type": "IMAGE", "image_url": self._public_url(item),
-                    "alt_text": item.alt_text, "is_carousel_item": "true"})
+                create_container(
+                    self,
+                    path,
+                    {
+                        "media_type": "IMAGE",
+                        "image_url": self._public_url(item),
+                        "alt_text": item.alt_text,
+                        "is_carousel_item": "true",
+                    },
+                )
                 for item in media
             ]
             for child in children:
                 wait_until_ready(self, child, field="status")
-            container = create_container(self, path, {
-                "media_type": "CAROUSEL", "children": ",".join(children), "text": text,
-                **extra})
+            container = create_container(
+                self,
+                path,
+                {"media_type": "CAROUSEL", "children": ",".join(children), "text": text, **extra},
+            )
         wait_until_ready(self, container, field="status")
         return publish_container(self, f"/{self.user_id}/threads_publish", container)
 
     def _public_url(self, item: MediaItem) -> str:
         url = self.media_url_builder(item)
         if not url.startswith(("http://", "https://")):
-            raise UnsupportedError("Threads needs the image at a public web address, and "
-                                   "none could be made for it")
+            raise UnsupportedError(
+                "Threads needs the image at a public web address, and none could be made for it"
+            )
         return url
 
     def _describe(self, remote_id: str, later: Sequence[str] = ()) -> PublishResult:
         try:
             body = self.read(f"/{remote_id}", fields="permalink,timestamp")
             return PublishResult(
-                remote_id=remote_id, thread_remote_ids=tuple(later),
+                remote_id=remote_id,
+                thread_remote_ids=tuple(later),
                 url=text_of(body.get("permalink"), "permalink"),
                 published_at=time_of(body["timestamp"], "timestamp")
-                if body.get("timestamp") else None,
+                if body.get("timestamp")
+                else None,
             )
         except (ConnectorError, ShapeError) as exc:
-            logger.warning("threads: published %s but could not read it back: %s",
-                           remote_id, exc)
+            logger.warning("threads: published %s but could not read it back: %s", remote_id, exc)
             return PublishResult(remote_id=remote_id, thread_remote_ids=tuple(later))
 
     def reply(self, target: ReplyTarget, text: str, *, idempotency_key: str) -> PublishResult:
@@ -191,8 +236,12 @@ class ThreadsConnector(GraphConnector):
             raise RejectedError("Threads did not delete the post")
 
     def hide(self, remote_id: str, *, hidden: bool = True) -> None:
-        self.call("POST", f"/{remote_id}/manage_reply", write=True,
-                  data={"hide": "true" if hidden else "false"})
+        self.call(
+            "POST",
+            f"/{remote_id}/manage_reply",
+            write=True,
+            data={"hide": "true" if hidden else "false"},
+        )
 
     # Reads
 
@@ -204,8 +253,10 @@ class ThreadsConnector(GraphConnector):
         """
         text = _text(post)
         if not text.strip():
-            raise RejectedError("a Threads post without text cannot be recognised after an "
-                                "interrupted attempt; check the profile by hand")
+            raise RejectedError(
+                "a Threads post without text cannot be recognised after an "
+                "interrupted attempt; check the profile by hand"
+            )
         params = {"fields": "id,text,timestamp,permalink", "limit": 25}
         try:
             for item in self.listing(f"/{self.user_id}/threads", params, max_pages=2):
@@ -214,7 +265,8 @@ class ThreadsConnector(GraphConnector):
                         remote_id=id_of(item.get("id"), "id"),
                         url=text_of(item.get("permalink"), "permalink"),
                         published_at=time_of(item["timestamp"], "timestamp")
-                        if item.get("timestamp") else None,
+                        if item.get("timestamp")
+                        else None,
                     )
         except ShapeError as exc:
             raise RetryableError(f"unexpected answer listing posts: {exc}") from None
@@ -231,8 +283,11 @@ class ThreadsConnector(GraphConnector):
 
     def _replies_since(self, since: datetime) -> list[RemoteMessage]:
         found = []
-        posts = self.listing(f"/{self.user_id}/threads",
-                             {"fields": "id,timestamp", "limit": RECENT_POSTS}, max_pages=1)
+        posts = self.listing(
+            f"/{self.user_id}/threads",
+            {"fields": "id,timestamp", "limit": RECENT_POSTS},
+            max_pages=1,
+        )
         for post in list(posts):
             post_id = id_of(post.get("id"), "post id")
             params = {"fields": REPLY_FIELDS, "reverse": "false", "limit": 100}
@@ -247,18 +302,22 @@ class ThreadsConnector(GraphConnector):
     def _reply(self, item: Mapping[str, Any], post_id: str) -> RemoteMessage:
         reply_id = id_of(item.get("id"), "reply id")
         replied_to = item.get("replied_to")
-        parent = id_of(object_of(replied_to, "replied_to").get("id"), "replied_to.id") \
-            if replied_to else post_id
+        parent = (
+            id_of(object_of(replied_to, "replied_to").get("id"), "replied_to.id")
+            if replied_to
+            else post_id
+        )
         root = item.get("root_post")
-        root_id = id_of(object_of(root, "root_post").get("id"), "root_post.id") \
-            if root else post_id
+        root_id = id_of(object_of(root, "root_post").get("id"), "root_post.id") if root else post_id
         username = text_of(item.get("username"), "username")
         return RemoteMessage(
             remote_id=reply_id,
             kind=MessageKind.COMMENT if parent == root_id else MessageKind.REPLY,
             text=text_of(item.get("text"), "text"),
-            author=RemoteAuthor(remote_id=f"threads:{username}" if username
-                                else f"unknown:{reply_id}", handle=username or "Threads user"),
+            author=RemoteAuthor(
+                remote_id=f"threads:{username}" if username else f"unknown:{reply_id}",
+                handle=username or "Threads user",
+            ),
             created_at=time_of(item.get("timestamp"), "timestamp"),
             in_reply_to_remote_id=parent,
             root_post_remote_id=root_id,
@@ -283,23 +342,30 @@ class ThreadsConnector(GraphConnector):
             if created < since:
                 continue
             username = text_of(item.get("username"), "username")
-            found.append(RemoteMessage(
-                remote_id=media_id, kind=MessageKind.MENTION,
-                text=text_of(item.get("text"), "text"),
-                author=RemoteAuthor(remote_id=f"threads:{username}" if username
-                                    else f"unknown:{media_id}",
-                                    handle=username or "Threads user"),
-                created_at=created, conversation_remote_id=media_id,
-                url=text_of(item.get("permalink"), "permalink"), raw=dict(item),
-            ))
+            found.append(
+                RemoteMessage(
+                    remote_id=media_id,
+                    kind=MessageKind.MENTION,
+                    text=text_of(item.get("text"), "text"),
+                    author=RemoteAuthor(
+                        remote_id=f"threads:{username}" if username else f"unknown:{media_id}",
+                        handle=username or "Threads user",
+                    ),
+                    created_at=created,
+                    conversation_remote_id=media_id,
+                    url=text_of(item.get("permalink"), "permalink"),
+                    raw=dict(item),
+                )
+            )
         return found
 
     def fetch_post_metrics(self, remote_ids: Sequence[str]) -> list[PostMetrics]:
         results = []
         for remote_id in remote_ids:
             try:
-                values = insight_values(self.read(f"/{remote_id}/insights",
-                                                  metric=",".join(MEDIA_INSIGHTS)))
+                values = insight_values(
+                    self.read(f"/{remote_id}/insights", metric=",".join(MEDIA_INSIGHTS))
+                )
             except RejectedError as exc:
                 if is_missing_object(exc):
                     continue
@@ -308,21 +374,27 @@ class ThreadsConnector(GraphConnector):
                 values = {}
             except ShapeError as exc:
                 raise RetryableError(f"unexpected insights answer: {exc}") from None
-            results.append(PostMetrics(
-                remote_id=remote_id, impressions=values.get("views"),
-                likes=values.get("likes"), replies=values.get("replies"),
-                reposts=values.get("reposts"),
-            ))
+            results.append(
+                PostMetrics(
+                    remote_id=remote_id,
+                    impressions=values.get("views"),
+                    likes=values.get("likes"),
+                    replies=values.get("replies"),
+                    reposts=values.get("reposts"),
+                )
+            )
         return results
 
     def fetch_account_metrics(self) -> AccountMetrics:
         try:
-            values = insight_values(self.read(f"/{self.user_id}/threads_insights",
-                                              metric=",".join(USER_INSIGHTS)))
+            values = insight_values(
+                self.read(f"/{self.user_id}/threads_insights", metric=",".join(USER_INSIGHTS))
+            )
         except ShapeError as exc:
             raise RetryableError(f"unexpected insights answer: {exc}") from None
-        return AccountMetrics(followers=values.get("followers_count"),
-                              impressions=values.get("views"))
+        return AccountMetrics(
+            followers=values.get("followers_count"), impressions=values.get("views")
+        )
 
     def check_health(self) -> ChannelHealth:
         try:

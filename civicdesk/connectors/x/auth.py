@@ -44,8 +44,14 @@ class XAuthFlow(AuthFlow):
     kind: ClassVar[str] = FlowKind.OAUTH2
     # tweet.moderate.write lets the inbox hide replies to our posts.
     scopes: ClassVar[tuple[str, ...]] = (
-        "tweet.read", "tweet.write", "users.read", "offline.access",
-        "dm.read", "dm.write", "media.write", "tweet.moderate.write",
+        "tweet.read",
+        "tweet.write",
+        "users.read",
+        "offline.access",
+        "dm.read",
+        "dm.write",
+        "media.write",
+        "tweet.moderate.write",
     )
     default_auth_base_url: ClassVar[str] = "https://x.com/i"
     default_base_url: ClassVar[str] = "https://api.x.com"
@@ -64,20 +70,25 @@ class XAuthFlow(AuthFlow):
 
     def start(self, *, redirect_uri: str, state: str) -> AuthStart:
         verifier, challenge = pkce_pair()
-        query = urlencode({
-            "response_type": "code",
-            "client_id": self.client_id,
-            "redirect_uri": redirect_uri,
-            "scope": " ".join(self.scopes),
-            "state": state,
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-        })
-        return AuthStart(url=f"{self.auth_base_url}/oauth2/authorize?{query}",
-                         pending={"code_verifier": verifier, "state": state})
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.client_id,
+                "redirect_uri": redirect_uri,
+                "scope": " ".join(self.scopes),
+                "state": state,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            }
+        )
+        return AuthStart(
+            url=f"{self.auth_base_url}/oauth2/authorize?{query}",
+            pending={"code_verifier": verifier, "state": state},
+        )
 
-    def finish(self, *, redirect_uri: str, params: Mapping[str, str],
-               pending: Mapping[str, str]) -> list[ConnectedAccount]:
+    def finish(
+        self, *, redirect_uri: str, params: Mapping[str, str], pending: Mapping[str, str]
+    ) -> list[ConnectedAccount]:
         if params.get("error"):
             reason = params.get("error_description") or params["error"]
             raise RejectedError(f"X did not authorize Civic Desk: {reason}")
@@ -86,20 +97,27 @@ class XAuthFlow(AuthFlow):
         code = params.get("code", "")
         if not code or not pending.get("code_verifier"):
             raise RejectedError("X sent no authorization code")
-        tokens = self._token({
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect_uri,
-            "code_verifier": pending["code_verifier"],
-        })
+        tokens = self._token(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "code_verifier": pending["code_verifier"],
+            }
+        )
         user = self._me(tokens["access_token"])
         credentials = tokens | {"user_id": user["id"]}
         if self.app.get("tier"):
             credentials["tier"] = self.app["tier"]
-        return [ConnectedAccount(
-            remote_id=user["id"], handle=user["username"], display_name=user["name"],
-            credentials=credentials, expires_at=credentials_expire_at(credentials),
-        )]
+        return [
+            ConnectedAccount(
+                remote_id=user["id"],
+                handle=user["username"],
+                display_name=user["name"],
+                credentials=credentials,
+                expires_at=credentials_expire_at(credentials),
+            )
+        ]
 
     def refresh(self, credentials: Mapping[str, str]) -> dict[str, str]:
         refresh_token = credentials.get("refresh_token", "")
@@ -115,8 +133,10 @@ class XAuthFlow(AuthFlow):
                 continue
             try:
                 response = self.client.post(
-                    f"{self.base_url}/2/oauth2/revoke", auth=self._basic(),
-                    data={"token": token, "token_type_hint": hint} | self._public_id())
+                    f"{self.base_url}/2/oauth2/revoke",
+                    auth=self._basic(),
+                    data={"token": token, "token_type_hint": hint} | self._public_id(),
+                )
                 if response.status_code >= 400:
                     logger.info("X refused to revoke a %s: HTTP %s", hint, response.status_code)
             except httpx.HTTPError as exc:
@@ -134,18 +154,24 @@ class XAuthFlow(AuthFlow):
 
     def _token(self, form: dict[str, str]) -> dict[str, str]:
         try:
-            response = self.client.post(f"{self.base_url}/2/oauth2/token", auth=self._basic(),
-                                        data=form | self._public_id(),
-                                        headers={"Accept": "application/json"})
+            response = self.client.post(
+                f"{self.base_url}/2/oauth2/token",
+                auth=self._basic(),
+                data=form | self._public_id(),
+                headers={"Accept": "application/json"},
+            )
         except httpx.HTTPError as exc:
             raise RetryableError(f"could not reach X's token endpoint: {exc}") from exc
         if response.status_code in (400, 401, 403):
             # invalid_grant: the code or refresh token is spent, expired or revoked.
-            raise AuthExpiredError(f"X refused the token request: {error_detail(response)}",
-                                   status=response.status_code)
+            raise AuthExpiredError(
+                f"X refused the token request: {error_detail(response)}",
+                status=response.status_code,
+            )
         if response.status_code != 200:
-            raise RetryableError(f"X's token endpoint failed: {error_detail(response)}",
-                                 status=response.status_code)
+            raise RetryableError(
+                f"X's token endpoint failed: {error_detail(response)}", status=response.status_code
+            )
         try:
             body = obj(response.json(), "the token answer")
             access_token = text(body.get("access_token"), "access_token")
@@ -154,8 +180,9 @@ class XAuthFlow(AuthFlow):
             refresh_token = text(body.get("refresh_token"), "refresh_token", optional=True)
             scope = text(body.get("scope"), "scope", optional=True)
         except (ValueError, ShapeError) as exc:
-            raise RetryableError(f"unexpected answer from X's token endpoint: {exc}",
-                                 status=response.status_code) from None
+            raise RetryableError(
+                f"unexpected answer from X's token endpoint: {exc}", status=response.status_code
+            ) from None
         return {
             "access_token": access_token,
             "refresh_token": refresh_token,
@@ -165,15 +192,18 @@ class XAuthFlow(AuthFlow):
 
     def _me(self, access_token: str) -> dict[str, str]:
         try:
-            response = self.client.get(f"{self.base_url}/2/users/me",
-                                       headers={"Authorization": f"Bearer {access_token}"})
+            response = self.client.get(
+                f"{self.base_url}/2/users/me", headers={"Authorization": f"Bearer {access_token}"}
+            )
         except httpx.HTTPError as exc:
             raise RetryableError(f"could not reach X to read the account: {exc}") from exc
         if response.status_code == 401:
             raise AuthExpiredError("X refused the new token", status=401)
         if response.status_code != 200:
-            raise RetryableError(f"X did not say which account this is: "
-                                 f"{error_detail(response)}", status=response.status_code)
+            raise RetryableError(
+                f"X did not say which account this is: {error_detail(response)}",
+                status=response.status_code,
+            )
         try:
             user = obj(obj(response.json(), "the answer").get("data"), "data")
             return {

@@ -129,22 +129,35 @@ class XConnector(HttpConnector):
         kind = problem_type(body)
         if status == 429 or kind == "usage-capped":
             if kind == "usage-capped":
-                raise RetryableError(f"X usage cap reached: {detail}", status=status,
-                                     retry_after=USAGE_CAP_RETRY_AFTER, platform_code=kind)
-            raise RetryableError(f"rate limited by X: {detail}", status=status,
-                                 retry_after=rate_limit_wait(response.headers),
-                                 platform_code=kind or None)
+                raise RetryableError(
+                    f"X usage cap reached: {detail}",
+                    status=status,
+                    retry_after=USAGE_CAP_RETRY_AFTER,
+                    platform_code=kind,
+                )
+            raise RetryableError(
+                f"rate limited by X: {detail}",
+                status=status,
+                retry_after=rate_limit_wait(response.headers),
+                platform_code=kind or None,
+            )
         if status == 403:
             if "duplicate content" in detail.lower():
-                raise RejectedError("X refuses a post identical to one already published",
-                                    status=status, platform_code="duplicate-content")
+                raise RejectedError(
+                    "X refuses a post identical to one already published",
+                    status=status,
+                    platform_code="duplicate-content",
+                )
             if kind == "client-forbidden" or "not permitted" in detail.lower():
-                raise UnsupportedError(f"X does not allow this for the app's access level: "
-                                       f"{detail}", status=status,
-                                       platform_code=kind or "forbidden")
+                raise UnsupportedError(
+                    f"X does not allow this for the app's access level: {detail}",
+                    status=status,
+                    platform_code=kind or "forbidden",
+                )
         if status == 401:
-            raise AuthExpiredError(f"X refused the authorization: {detail}", status=status,
-                                   platform_code=kind or None)
+            raise AuthExpiredError(
+                f"X refused the authorization: {detail}", status=status, platform_code=kind or None
+            )
         super().raise_for_response(response, write=write)
 
     # Writes
@@ -204,8 +217,9 @@ class XConnector(HttpConnector):
             user = obj(obj(body, "the answer").get("data"), "data")
             x_id(user.get("id"), "user id")
         except ShapeError as exc:
-            raise RetryableError(f"unexpected /2/users/me answer: {exc}",
-                                 status=response.status_code) from None
+            raise RetryableError(
+                f"unexpected /2/users/me answer: {exc}", status=response.status_code
+            ) from None
         return user
 
     def post_url(self, remote_id: str) -> str:

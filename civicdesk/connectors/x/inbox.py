@@ -89,8 +89,9 @@ def fetch_inbound(api: XConnector, cursor: str | None, *, limit: int) -> Inbound
     try:
         messages, done = _mention_page(api, state, limit)
     except UnsupportedError as exc:
-        raise UnsupportedError(TIER_SENTENCE, status=exc.status,
-                               platform_code=exc.platform_code) from exc
+        raise UnsupportedError(
+            TIER_SENTENCE, status=exc.status, platform_code=exc.platform_code
+        ) from exc
     has_more = not done
     if done and not dms_paused:
         state.p, has_more = "d", True
@@ -99,8 +100,9 @@ def fetch_inbound(api: XConnector, cursor: str | None, *, limit: int) -> Inbound
     return InboundPage(messages=messages, next_cursor=state.dump(), has_more=has_more)
 
 
-def _mention_page(api: XConnector, state: InboxCursor,
-                  limit: int) -> tuple[list[RemoteMessage], bool]:
+def _mention_page(
+    api: XConnector, state: InboxCursor, limit: int
+) -> tuple[list[RemoteMessage], bool]:
     own = api.own_id()
     params: dict[str, Any] = {
         "max_results": max(5, min(limit, 100)),
@@ -119,14 +121,14 @@ def _mention_page(api: XConnector, state: InboxCursor,
         users = users_by_id(body)
         tweets = [obj(t, "a post") for t in items(body.get("data"), "data")]
         ids = [x_id(t.get("id"), "post id") for t in tweets]
-        messages = [mention(t, users, own_id=own)
-                    for t in tweets if t.get("author_id") != own]
+        messages = [mention(t, users, own_id=own) for t in tweets if t.get("author_id") != own]
         token = obj(body.get("meta", {}), "meta").get("next_token")
         newest = max(ids, key=int, default="")
     except ShapeError as exc:
         # The whole page is refused, so the cursor stays put and nothing is skipped.
-        raise RetryableError(f"unexpected mentions page from X: {exc}",
-                             status=response.status_code) from None
+        raise RetryableError(
+            f"unexpected mentions page from X: {exc}", status=response.status_code
+        ) from None
     if not state.mt:
         state.mn = newest if newer(newest, state.ms) else state.ms
     # The very first read takes the newest page only: no backfill of old mentions.
@@ -162,21 +164,25 @@ def _dm_page(api: XConnector, state: InboxCursor, limit: int) -> InboundPage:
         events = [obj(e, "an event") for e in items(body.get("data"), "data")]
         ids = [x_id(e.get("id"), "event id") for e in events]
         fresh = [e for e, i in zip(events, ids, strict=True) if newer(i, state.ds)]
-        messages = [direct_message(e, users) for e in fresh
-                    if e.get("event_type", "MessageCreate") == "MessageCreate"
-                    and e.get("sender_id") != own]
+        messages = [
+            direct_message(e, users)
+            for e in fresh
+            if e.get("event_type", "MessageCreate") == "MessageCreate" and e.get("sender_id") != own
+        ]
         token = obj(body.get("meta", {}), "meta").get("next_token")
     except ShapeError as exc:
-        raise RetryableError(f"unexpected direct messages page from X: {exc}",
-                             status=response.status_code) from None
+        raise RetryableError(
+            f"unexpected direct messages page from X: {exc}", status=response.status_code
+        ) from None
     newest = max(ids, key=int, default="")
     if not state.dt:
         state.dn = newest if newer(newest, state.ds) else state.ds
     reached_seen = len(fresh) < len(events)
     if isinstance(token, str) and token and state.ds and not reached_seen:
         state.dt = token
-        return InboundPage(messages=messages, next_cursor=state.dump(),
-                           has_more=api.rate_limit.remaining != 0)
+        return InboundPage(
+            messages=messages, next_cursor=state.dump(), has_more=api.rate_limit.remaining != 0
+        )
     state.ds, state.dt, state.dn, state.p = state.dn or state.ds, "", "", "m"
     return InboundPage(messages=messages, next_cursor=state.dump(), has_more=False)
 
@@ -200,8 +206,9 @@ def author(user_id: str, users: Mapping[str, Mapping[str, Any]]) -> RemoteAuthor
         remote_id=user_id,
         handle=text(user.get("username"), "username", optional=True),
         display_name=text(user.get("name"), "name", optional=True),
-        followers=count(obj(metrics, "public_metrics") if metrics is not None else None,
-                        "followers_count"),
+        followers=count(
+            obj(metrics, "public_metrics") if metrics is not None else None, "followers_count"
+        ),
     )
 
 
@@ -214,8 +221,7 @@ def replied_to(tweet: Mapping[str, Any]) -> str:
     return ""
 
 
-def mention(tweet: Any, users: Mapping[str, Mapping[str, Any]], *,
-            own_id: str) -> RemoteMessage:
+def mention(tweet: Any, users: Mapping[str, Mapping[str, Any]], *, own_id: str) -> RemoteMessage:
     """One post from the mentions timeline.
 
     A reply straight to one of our posts is a comment on it; a reply to someone else

@@ -30,19 +30,27 @@ def upload(api: XConnector, item: MediaItem) -> str:
     # expires by itself, so media calls are retried freely (write=False).
     category = "tweet_gif" if item.content_type == "image/gif" else "tweet_image"
     response = api.request(
-        "POST", "/2/media/upload",
+        "POST",
+        "/2/media/upload",
         files={"media": (item.filename or "image", item.data, item.content_type)},
-        data={"media_category": category}, expected=(200, 201),
+        data={"media_category": category},
+        expected=(200, 201),
     )
     data = api.json_of(response)
     try:
-        media_id = x_id(obj(obj(data, "the answer").get("data"), "data").get("id"),
-                        "media id")
+        media_id = x_id(obj(obj(data, "the answer").get("data"), "data").get("id"), "media id")
     except ShapeError as exc:
-        raise RetryableError(f"unexpected answer to a media upload: {exc}",
-                             status=response.status_code) from None
+        raise RetryableError(
+            f"unexpected answer to a media upload: {exc}", status=response.status_code
+        ) from None
     if item.alt_text:
-        api.request("POST", "/2/media/metadata", expected=(200, 201), json={
-            "id": media_id, "metadata": {"alt_text": {"text": item.alt_text[:1000]}},
-        })
+        api.request(
+            "POST",
+            "/2/media/metadata",
+            expected=(200, 201),
+            json={
+                "id": media_id,
+                "metadata": {"alt_text": {"text": item.alt_text[:1000]}},
+            },
+        )
     return media_id

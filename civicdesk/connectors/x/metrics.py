@@ -39,7 +39,7 @@ def fetch_post_metrics(api: XConnector, remote_ids: Sequence[str]) -> list[PostM
     results: list[PostMetrics] = []
     ids = [path_id(remote_id) for remote_id in remote_ids]
     for start in range(0, len(ids), 100):
-        results.extend(_metrics_batch(api, ids[start:start + 100]))
+        results.extend(_metrics_batch(api, ids[start : start + 100]))
     return results
 
 
@@ -60,21 +60,24 @@ def account_metrics(user: Mapping[str, Any]) -> AccountMetrics:
 def _metrics_batch(api: XConnector, ids: list[str]) -> list[PostMetrics]:
     fields = "public_metrics,non_public_metrics,organic_metrics"
     try:
-        response = api.request("GET", "/2/tweets",
-                               params={"ids": ",".join(ids), "tweet.fields": fields})
+        response = api.request(
+            "GET", "/2/tweets", params={"ids": ",".join(ids), "tweet.fields": fields}
+        )
     except RejectedError as exc:
         if exc.status not in (400, 403):
             raise
         # Private metrics exist only for our own posts under 30 days old.
-        response = api.request("GET", "/2/tweets",
-                               params={"ids": ",".join(ids), "tweet.fields": "public_metrics"})
+        response = api.request(
+            "GET", "/2/tweets", params={"ids": ",".join(ids), "tweet.fields": "public_metrics"}
+        )
     body = api.json_of(response)
     try:
         body = obj(body, "the answer")
         return [_post_metrics(obj(t, "a post")) for t in items(body.get("data"), "data")]
     except ShapeError as exc:
-        raise RetryableError(f"unexpected metrics answer from X: {exc}",
-                             status=response.status_code) from None
+        raise RetryableError(
+            f"unexpected metrics answer from X: {exc}", status=response.status_code
+        ) from None
 
 
 def _post_metrics(tweet: Mapping[str, Any]) -> PostMetrics:
@@ -92,9 +95,11 @@ def _post_metrics(tweet: Mapping[str, Any]) -> PostMetrics:
     parts = (likes, reposts, replies, quotes)
     return PostMetrics(
         remote_id=remote_id,
-        impressions=(count(private, "impression_count")
-                     if count(private, "impression_count") is not None
-                     else count(public, "impression_count")),
+        impressions=(
+            count(private, "impression_count")
+            if count(private, "impression_count") is not None
+            else count(public, "impression_count")
+        ),
         engagements=None if None in parts else sum(p or 0 for p in parts),
         likes=likes,
         reposts=reposts,

@@ -58,15 +58,20 @@ def publish(api: XConnector, post: OutboundPost) -> PublishResult:
                 status=exc.status,
             ) from exc
         parts.append(previous)
-    return PublishResult(remote_id=root, url=api.post_url(root),
-                         published_at=id_time(root), thread_remote_ids=tuple(parts))
+    return PublishResult(
+        remote_id=root,
+        url=api.post_url(root),
+        published_at=id_time(root),
+        thread_remote_ids=tuple(parts),
+    )
 
 
 def reply(api: XConnector, target: ReplyTarget, text: str) -> PublishResult:
     if target.kind != MessageKind.DIRECT:
         remote_id = api._create_post(text, reply_to=path_id(target.remote_id))
-        return PublishResult(remote_id=remote_id, url=api.post_url(remote_id),
-                             published_at=id_time(remote_id))
+        return PublishResult(
+            remote_id=remote_id, url=api.post_url(remote_id), published_at=id_time(remote_id)
+        )
     if api.tier in FREE_TIERS:
         raise UnsupportedError(TIER_SENTENCE)
     conversation = target.conversation_remote_id
@@ -76,22 +81,24 @@ def reply(api: XConnector, target: ReplyTarget, text: str) -> PublishResult:
         path = f"/2/dm_conversations/with/{path_id(target.author_remote_id)}/messages"
     else:
         raise RejectedError("cannot tell whom to answer: no conversation or author id")
-    response = api.request("POST", path, write=True, json={"text": text},
-                           expected=(200, 201))
+    response = api.request("POST", path, write=True, json={"text": text}, expected=(200, 201))
     data = api.json_of(response, write=True)
     try:
-        event = x_id(obj(obj(data, "the answer").get("data"), "data").get("dm_event_id"),
-                     "dm_event_id")
+        event = x_id(
+            obj(obj(data, "the answer").get("data"), "data").get("dm_event_id"), "dm_event_id"
+        )
     except ShapeError as exc:
-        raise OutcomeUnknownError(f"unexpected answer to a direct message: {exc}",
-                                  status=response.status_code) from None
+        raise OutcomeUnknownError(
+            f"unexpected answer to a direct message: {exc}", status=response.status_code
+        ) from None
     return PublishResult(remote_id=event, published_at=id_time(event))
 
 
 def delete(api: XConnector, remote_id: str) -> None:
     try:
-        response = api.request("DELETE", f"/2/tweets/{path_id(remote_id)}", write=True,
-                               expected=(200,))
+        response = api.request(
+            "DELETE", f"/2/tweets/{path_id(remote_id)}", write=True, expected=(200,)
+        )
     except RejectedError as exc:
         if exc.status == 404:
             return  # already gone
@@ -102,30 +109,37 @@ def delete(api: XConnector, remote_id: str) -> None:
 
 
 def hide(api: XConnector, remote_id: str, *, hidden: bool) -> None:
-    response = api.request("PUT", f"/2/tweets/{path_id(remote_id)}/hidden", write=True,
-                           json={"hidden": hidden}, expected=(200,))
+    response = api.request(
+        "PUT",
+        f"/2/tweets/{path_id(remote_id)}/hidden",
+        write=True,
+        json={"hidden": hidden},
+        expected=(200,),
+    )
     state = _data(api.json_of(response, write=True)).get("hidden")
     if state is not hidden:
-        raise OutcomeUnknownError("X did not confirm the reply's hidden state",
-                                  status=response.status_code)
+        raise OutcomeUnknownError(
+            "X did not confirm the reply's hidden state", status=response.status_code
+        )
 
 
-def create_post(api: XConnector, text: str, *, reply_to: str = "",
-                media_ids: Sequence[str] = ()) -> str:
+def create_post(
+    api: XConnector, text: str, *, reply_to: str = "", media_ids: Sequence[str] = ()
+) -> str:
     """One post on X (a reply when ``reply_to`` is set); its id."""
     payload: dict[str, Any] = {"text": text}
     if reply_to:
         payload["reply"] = {"in_reply_to_tweet_id": reply_to}
     if media_ids:
         payload["media"] = {"media_ids": list(media_ids)}
-    response = api.request("POST", "/2/tweets", write=True, json=payload,
-                           expected=(200, 201))
+    response = api.request("POST", "/2/tweets", write=True, json=payload, expected=(200, 201))
     data = api.json_of(response, write=True)
     try:
         return x_id(obj(obj(data, "the answer").get("data"), "data").get("id"), "post id")
     except ShapeError as exc:
-        raise OutcomeUnknownError(f"unexpected answer to a new post: {exc}",
-                                  status=response.status_code) from None
+        raise OutcomeUnknownError(
+            f"unexpected answer to a new post: {exc}", status=response.status_code
+        ) from None
 
 
 def check_publication(api: XConnector, post: OutboundPost) -> PublishResult | None:
@@ -133,8 +147,9 @@ def check_publication(api: XConnector, post: OutboundPost) -> PublishResult | No
     try:
         mine = list(_recent_posts(api, since))
     except UnsupportedError as exc:
-        raise UnsupportedError(CHECK_SENTENCE, status=exc.status,
-                               platform_code=exc.platform_code) from exc
+        raise UnsupportedError(
+            CHECK_SENTENCE, status=exc.status, platform_code=exc.platform_code
+        ) from exc
     first = with_link(post.text, post.link)
     roots = [p for p in mine if not p["parent"] and same_text(first, p["text"])]
     if not roots:
@@ -149,10 +164,15 @@ def check_publication(api: XConnector, post: OutboundPost) -> PublishResult | No
         previous = min(found, key=lambda p: int(p["id"]))["id"]
         parts.append(previous)
     if len(parts) < len(post.thread):
-        logger.warning("X post %s: %d of %d thread parts found", root["id"],
-                       len(parts), len(post.thread))
-    return PublishResult(remote_id=root["id"], url=api.post_url(root["id"]),
-                         published_at=root["created_at"], thread_remote_ids=tuple(parts))
+        logger.warning(
+            "X post %s: %d of %d thread parts found", root["id"], len(parts), len(post.thread)
+        )
+    return PublishResult(
+        remote_id=root["id"],
+        url=api.post_url(root["id"]),
+        published_at=root["created_at"],
+        thread_remote_ids=tuple(parts),
+    )
 
 
 def _recent_posts(api: XConnector, since: datetime) -> Iterator[dict[str, Any]]:
@@ -179,8 +199,9 @@ def _recent_posts(api: XConnector, since: datetime) -> Iterator[dict[str, Any]]:
                 }
             token = obj(body.get("meta", {}), "meta").get("next_token")
         except ShapeError as exc:
-            raise RetryableError(f"unexpected answer listing recent posts: {exc}",
-                                 status=response.status_code) from None
+            raise RetryableError(
+                f"unexpected answer listing recent posts: {exc}", status=response.status_code
+            ) from None
         if not isinstance(token, str) or not token:
             return
         params["pagination_token"] = token

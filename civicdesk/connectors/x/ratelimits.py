@@ -26,8 +26,9 @@ class RateLimit:
 
     @classmethod
     def from_headers(cls, headers: httpx.Headers) -> RateLimit:
-        limit, remaining, reset = (_number(headers.get(f"x-rate-limit-{name}"))
-                                   for name in ("limit", "remaining", "reset"))
+        limit, remaining, reset = (
+            _number(headers.get(f"x-rate-limit-{name}")) for name in ("limit", "remaining", "reset")
+        )
         return cls(
             limit=int(limit) if limit is not None else None,
             remaining=int(remaining) if remaining is not None else None,

@@ -30,7 +30,13 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
             raise PermissionDenied(_("Only organization admins can read the audit log."))
         raise Http404(_("No such organization"))
     page = Paginator(audit_events(organization=org), 100).get_page(request.GET.get("page"))
-    return render(request, "pages/audit.html", {
-        "org": org, "organizations": administered, "page": page,
-        "chain": verify_chain(org),
-    })
+    return render(
+        request,
+        "pages/audit.html",
+        {
+            "org": org,
+            "organizations": administered,
+            "page": page,
+            "chain": verify_chain(org),
+        },
+    )

@@ -37,5 +37,6 @@ def channels(request: HtmxHttpRequest) -> HttpResponse:
         )
         channel.limitations = limitations_for(channel)
         channel.can_manage = channel.brand_id in manageable
-    return render(request, "pages/channels.html",
-                  {"channels": rows, "can_connect": bool(manageable)})
+    return render(
+        request, "pages/channels.html", {"channels": rows, "can_connect": bool(manageable)}
+    )

@@ -53,7 +53,8 @@ def channel_languages(channels: list[Channel]) -> dict[int, str]:
             labels[channel.pk] = gettext("every language")
         elif len(channel.languages) == 1:
             labels[channel.pk] = gettext("%(language)s only") % {
-                "language": language_name(channel.languages[0], reader)}
+                "language": language_name(channel.languages[0], reader)
+            }
         else:
             labels[channel.pk] = language_list(channel.languages, reader)
     return labels
@@ -71,10 +72,18 @@ def post_new(request: HtmxHttpRequest) -> HttpResponse:
         else:
             return redirect("post-detail", pk=post.pk)
     brands = _composable_brands(request)
-    return render(request, "pages/compose.html",
-                  {"form": form, "brand": brand, "brands": brands, "post": None,
-                   "org": brand.organization,
-                   "channel_languages": channel_languages(form.channel_list)})
+    return render(
+        request,
+        "pages/compose.html",
+        {
+            "form": form,
+            "brand": brand,
+            "brands": brands,
+            "post": None,
+            "org": brand.organization,
+            "channel_languages": channel_languages(form.channel_list),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -82,8 +91,7 @@ def post_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     post_for(request, pk, Perm.COMPOSE)
     post = post_detail(pk=pk)
     brand = post.brand
-    form = ComposeForm(request.POST or None, brand=brand,
-                       initial=ComposeForm.initial_for(post))
+    form = ComposeForm(request.POST or None, brand=brand, initial=ComposeForm.initial_for(post))
     if request.method == "POST" and form.is_valid():
         try:
             services.post_update(post=post, actor=request.user, draft=form.draft())
@@ -91,10 +99,18 @@ def post_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             form.add_service_errors(error)
         else:
             return redirect("post-detail", pk=post.pk)
-    return render(request, "pages/compose.html",
-                  {"form": form, "brand": brand, "brands": [brand], "post": post,
-                   "org": brand.organization,
-                   "channel_languages": channel_languages(form.channel_list)})
+    return render(
+        request,
+        "pages/compose.html",
+        {
+            "form": form,
+            "brand": brand,
+            "brands": [brand],
+            "post": post,
+            "org": brand.organization,
+            "channel_languages": channel_languages(form.channel_list),
+        },
+    )
 
 
 @require_POST
@@ -113,20 +129,32 @@ def post_preview(request: HtmxHttpRequest) -> HttpResponse:
     texts = {lang: request.POST.get(f"text_{lang}", "")[:100_000] for lang in languages}
     overrides = {
         (lang, c.pk): request.POST.get(f"override_{lang}_{c.pk}", "")[:100_000]
-        for lang in languages for c in channels
+        for lang in languages
+        for c in channels
     }
     reader = reader_language()
     preview = build_preview(
-        organization=brand.organization, channels=channels, texts=texts, overrides=overrides,
+        organization=brand.organization,
+        channels=channels,
+        texts=texts,
+        overrides=overrides,
         language_names={lang: language_name(lang, reader) for lang in languages},
         other_channels=[c for c in postable if c.pk not in channel_ids],
-        post=post, reader_language=reader,
+        post=post,
+        reader_language=reader,
     )
     try:
         at = parse_local_time(request.POST.get("scheduled_at", ""), brand.organization.tz)
     except ValidationError:
         at = None  # the form says what is wrong with it on saving
-    return render(request, "pages/compose.html#preview",
-                  {"items": preview.items, "general": preview.general,
-                   "blocking": preview.blocking, "time_past": services.time_already_past(at),
-                   "has_channels": bool(channels)})
+    return render(
+        request,
+        "pages/compose.html#preview",
+        {
+            "items": preview.items,
+            "general": preview.general,
+            "blocking": preview.blocking,
+            "time_past": services.time_already_past(at),
+            "has_channels": bool(channels),
+        },
+    )

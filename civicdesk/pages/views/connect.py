@@ -59,15 +59,21 @@ def platform_options() -> list[PlatformOption]:
             flow = auth_flow_class(slug)
             limits = list(dict.fromkeys(connector_class(slug).limitations.values()))
         except (ImportError, LookupError):
-            options.append(PlatformOption(slug, name, None, False,
-                                          "Not available in this installation.", []))
+            options.append(
+                PlatformOption(slug, name, None, False, "Not available in this installation.", [])
+            )
             continue
         ready, why_not = True, ""
-        if flow.kind == FlowKind.OAUTH2 and not settings.PLATFORM_APPS.get(slug, {}).get(
-                "client_id") and not flow.form_fields:
+        if (
+            flow.kind == FlowKind.OAUTH2
+            and not settings.PLATFORM_APPS.get(slug, {}).get("client_id")
+            and not flow.form_fields
+        ):
             ready = False
-            why_not = (f"Register an application with {name} and set "
-                       f"CIVICDESK_{slug.upper()}_CLIENT_ID and _CLIENT_SECRET first.")
+            why_not = (
+                f"Register an application with {name} and set "
+                f"CIVICDESK_{slug.upper()}_CLIENT_ID and _CLIENT_SECRET first."
+            )
         options.append(PlatformOption(slug, name, flow, ready, why_not, limits))
     return options
 
@@ -80,8 +86,11 @@ def connect_start_page(request: HtmxHttpRequest) -> HttpResponse:
     if brand is None:
         messages.error(request, _("You manage no brand, so you cannot connect accounts."))
         return redirect("channels")
-    return render(request, "pages/connect.html",
-                  {"brands": brands, "brand": brand, "options": platform_options()})
+    return render(
+        request,
+        "pages/connect.html",
+        {"brands": brands, "brand": brand, "options": platform_options()},
+    )
 
 
 def _callback_url(request: HtmxHttpRequest, platform: str) -> str:
@@ -109,8 +118,12 @@ def connect_begin(request: HtmxHttpRequest) -> HttpResponse:
         # Secrets typed into the form (an app password) are never parked in the session.
         secret = {f.name for f in flow.form_fields if f.secret}
         pending = dict(start.pending) | {k: v for k, v in fields.items() if k not in secret}
-        request.session[SESSION_KEY] = {"state": state, "brand": brand.pk, "platform": platform,
-                                        "pending": encrypt_json(pending)}
+        request.session[SESSION_KEY] = {
+            "state": state,
+            "brand": brand.pk,
+            "platform": platform,
+            "pending": encrypt_json(pending),
+        }
         return HttpResponseRedirect(start.url)
     except (ConnectorError, ValueError) as error:
         messages.error(
@@ -126,10 +139,14 @@ def connect_begin(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def connect_callback(request: HtmxHttpRequest, platform: str) -> HttpResponse:
     saved: dict[str, Any] = request.session.pop(SESSION_KEY, {}) or {}
-    if not saved or saved.get("platform") != platform or not secrets.compare_digest(
-            str(saved.get("state", "")), request.GET.get("state", "")):
-        messages.error(request, _("That sign-in could not be matched to one you started. "
-                                "Please start again."))
+    if (
+        not saved
+        or saved.get("platform") != platform
+        or not secrets.compare_digest(str(saved.get("state", "")), request.GET.get("state", ""))
+    ):
+        messages.error(
+            request, _("That sign-in could not be matched to one you started. Please start again.")
+        )
         return redirect("channels")
     brand = brand_for(request, int(saved["brand"]), Perm.MANAGE)
     if request.GET.get("error"):
@@ -140,9 +157,11 @@ def connect_callback(request: HtmxHttpRequest, platform: str) -> HttpResponse:
         return redirect("channels")
     flow = auth_flow_for(platform)
     try:
-        accounts = flow.finish(redirect_uri=_callback_url(request, platform),
-                               params=request.GET.dict(),
-                               pending=decrypt_json(str(saved["pending"])))
+        accounts = flow.finish(
+            redirect_uri=_callback_url(request, platform),
+            params=request.GET.dict(),
+            pending=decrypt_json(str(saved["pending"])),
+        )
     except (ConnectorError, ValueError) as error:
         messages.error(request, _("Connecting failed: %(error)s") % {"error": error})
         return redirect("channels")
@@ -151,14 +170,16 @@ def connect_callback(request: HtmxHttpRequest, platform: str) -> HttpResponse:
     return _connect_accounts(request, brand, platform, accounts)
 
 
-def _connect_accounts(request: HtmxHttpRequest, brand: Brand, platform: str,
-                      accounts: list[ConnectedAccount]) -> HttpResponse:
+def _connect_accounts(
+    request: HtmxHttpRequest, brand: Brand, platform: str, accounts: list[ConnectedAccount]
+) -> HttpResponse:
     if not accounts:
         messages.error(request, _("The platform gave access to no account we can use."))
         return redirect("channels")
     if len(accounts) == 1:
-        channel = channel_connect(brand=brand, platform=platform, account=accounts[0],
-                                  actor=request.user)
+        channel = channel_connect(
+            brand=brand, platform=platform, account=accounts[0], actor=request.user
+        )
         messages.success(
             request,
             _("Connected @%(handle)s to %(brand)s.")
@@ -167,23 +188,34 @@ def _connect_accounts(request: HtmxHttpRequest, brand: Brand, platform: str,
         return redirect("channels")
     # Several accounts (Facebook Pages, LinkedIn organizations): the person chooses.
     request.session[SESSION_KEY + ".choose"] = {
-        "brand": brand.pk, "platform": platform,
+        "brand": brand.pk,
+        "platform": platform,
         "accounts": encrypt_json({str(i): _pack(a) for i, a in enumerate(accounts)}),
     }
-    return render(request, "pages/connect_choose.html",
-                  {"brand": brand, "platform": Platform(platform).label,
-                   "accounts": list(enumerate(accounts))})
+    return render(
+        request,
+        "pages/connect_choose.html",
+        {
+            "brand": brand,
+            "platform": Platform(platform).label,
+            "accounts": list(enumerate(accounts)),
+        },
+    )
 
 
 def _pack(account: ConnectedAccount) -> str:
     import json
 
-    return json.dumps({"remote_id": account.remote_id, "handle": account.handle,
-                       "display_name": account.display_name,
-                       "credentials": dict(account.credentials),
-                       "api_base_url": account.api_base_url,
-                       "expires_at": account.expires_at.isoformat() if account.expires_at
-                       else ""})
+    return json.dumps(
+        {
+            "remote_id": account.remote_id,
+            "handle": account.handle,
+            "display_name": account.display_name,
+            "credentials": dict(account.credentials),
+            "api_base_url": account.api_base_url,
+            "expires_at": account.expires_at.isoformat() if account.expires_at else "",
+        }
+    )
 
 
 def _unpack(raw: str) -> ConnectedAccount:
@@ -192,8 +224,11 @@ def _unpack(raw: str) -> ConnectedAccount:
 
     data = json.loads(raw)
     return ConnectedAccount(
-        remote_id=data["remote_id"], handle=data["handle"], display_name=data["display_name"],
-        credentials=data["credentials"], api_base_url=data["api_base_url"],
+        remote_id=data["remote_id"],
+        handle=data["handle"],
+        display_name=data["display_name"],
+        credentials=data["credentials"],
+        api_base_url=data["api_base_url"],
         expires_at=datetime.fromisoformat(data["expires_at"]) if data["expires_at"] else None,
     )
 
@@ -208,8 +243,9 @@ def connect_choose(request: HtmxHttpRequest) -> HttpResponse:
     packed = decrypt_json(saved["accounts"])
     chosen = [packed[key] for key in request.POST.getlist("account") if key in packed]
     for raw in chosen:
-        channel_connect(brand=brand, platform=saved["platform"], account=_unpack(raw),
-                        actor=request.user)
+        channel_connect(
+            brand=brand, platform=saved["platform"], account=_unpack(raw), actor=request.user
+        )
     messages.success(
         request,
         ngettext(

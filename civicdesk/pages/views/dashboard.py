@@ -26,12 +26,16 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     # A fresh install's operator, in no organization yet, is led to create the first one.
     if request.user.is_superuser and not organizations_for(request.user).exists():
         return redirect("setup")
-    return render(request, "pages/dashboard.html", {
-        "brands": dashboard_figures(user=request.user),
-        "switches": publishing_switches(user=request.user),
-        "warnings": list(health_warnings(user=request.user)),
-        "period_days": PERIOD_DAYS,
-    })
+    return render(
+        request,
+        "pages/dashboard.html",
+        {
+            "brands": dashboard_figures(user=request.user),
+            "switches": publishing_switches(user=request.user),
+            "warnings": list(health_warnings(user=request.user)),
+            "period_days": PERIOD_DAYS,
+        },
+    )
 
 
 @require_POST
@@ -47,8 +51,9 @@ def publishing_switch(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
     paused = form.cleaned_data["paused"]
     run_action(
         request,
-        lambda: publishing_pause(organization=org, paused=paused,
-                                 reason=form.cleaned_data["reason"], actor=request.user),
+        lambda: publishing_pause(
+            organization=org, paused=paused, reason=form.cleaned_data["reason"], actor=request.user
+        ),
         f"All posts of {org} are stopped." if paused else f"Posts of {org} go out again.",
     )
     return redirect("dashboard")

@@ -29,10 +29,17 @@ def media_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     # Read at most one byte over the limit: the action gives the message.
     data = upload.read(MAX_IMAGE_BYTES + 1)
     languages = list(post.brand.organization.official_languages)
-    run_action(request, lambda: media_attach(post=post, actor=request.user, data=data,
-                                             filename=upload.name or "",
-                                             alt_texts=_alt_texts(request, languages)),
-               "Image added.")
+    run_action(
+        request,
+        lambda: media_attach(
+            post=post,
+            actor=request.user,
+            data=data,
+            filename=upload.name or "",
+            alt_texts=_alt_texts(request, languages),
+        ),
+        "Image added.",
+    )
     return redirect("post-detail", pk=pk)
 
 
@@ -45,9 +52,13 @@ def _media(request: HtmxHttpRequest, pk: int, media_pk: int, perm: Perm) -> Post
 def media_update(request: HtmxHttpRequest, pk: int, media_pk: int) -> HttpResponse:
     media = _media(request, pk, media_pk, Perm.COMPOSE)
     languages = list(media.post.brand.organization.official_languages)
-    run_action(request, lambda: media_describe(media=media, actor=request.user,
-                                               alt_texts=_alt_texts(request, languages)),
-               "Description saved.")
+    run_action(
+        request,
+        lambda: media_describe(
+            media=media, actor=request.user, alt_texts=_alt_texts(request, languages)
+        ),
+        "Description saved.",
+    )
     return redirect("post-detail", pk=pk)
 
 
@@ -65,4 +76,3 @@ def media_file(request: HtmxHttpRequest, pk: int, media_pk: int) -> FileResponse
     response["Content-Security-Policy"] = "default-src 'none'"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-

@@ -12,8 +12,13 @@ from django.views.decorators.http import require_GET
 
 # Only names the media builder makes: the SHA-256 of the bytes and an image extension.
 PUBLIC_NAME = re.compile(r"^[0-9a-f]{64}\.(?:jpg|jpeg|png|gif|webp)$")
-TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
-         "webp": "image/webp"}
+TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+}
 
 
 @login_not_required
@@ -21,8 +26,9 @@ TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "
 def public_media(request: HttpRequest, name: str) -> FileResponse:
     if not PUBLIC_NAME.match(name) or not default_storage.exists(f"public/{name}"):
         raise Http404(_("No such image"))
-    response = FileResponse(default_storage.open(f"public/{name}", "rb"),
-                            content_type=TYPES[name.rsplit(".", 1)[1]])
+    response = FileResponse(
+        default_storage.open(f"public/{name}", "rb"), content_type=TYPES[name.rsplit(".", 1)[1]]
+    )
     response["Content-Security-Policy"] = "default-src 'none'"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "public, max-age=86400, immutable"

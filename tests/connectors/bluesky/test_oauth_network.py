@@ -104,15 +104,21 @@ def test_full_authorization_gives_dpop_bound_tokens(
     assert refused.status_code in (400, 401)
 
 
-def test_connector_publishes_and_deletes_with_dpop(connected: ConnectedAccount,
-                                                   bsky_network: Network) -> None:
+def test_connector_publishes_and_deletes_with_dpop(
+    connected: ConnectedAccount, bsky_network: Network
+) -> None:
     creds = connected.credentials
-    with BlueskyConnector(base_url=connected.api_base_url, credentials=creds,
-                          handle=connected.handle, timeout=20) as api:
+    with BlueskyConnector(
+        base_url=connected.api_base_url, credentials=creds, handle=connected.handle, timeout=20
+    ) as api:
         assert api.uses_dpop
         assert api.check_health().ok
-        result = api.publish(OutboundPost(text="Library hours extended (OAuth).",
-                                          idempotency_key=f"pub-{secrets.token_hex(6)}"))
+        result = api.publish(
+            OutboundPost(
+                text="Library hours extended (OAuth).",
+                idempotency_key=f"pub-{secrets.token_hex(6)}",
+            )
+        )
         assert result.remote_id.startswith(f"at://{connected.remote_id}/app.bsky.feed.post/")
         assert get_record(bsky_network, result.remote_id) is not None
         api.delete(result.remote_id)
@@ -126,8 +132,12 @@ def test_connector_retries_once_with_the_pds_nonce(connected: ConnectedAccount) 
         seen.append(response)
 
     client = httpx.Client(timeout=20, event_hooks={"response": [note]})
-    api = BlueskyConnector(base_url=connected.api_base_url, credentials=connected.credentials,
-                           handle=connected.handle, client=client)
+    api = BlueskyConnector(
+        base_url=connected.api_base_url,
+        credentials=connected.credentials,
+        handle=connected.handle,
+        client=client,
+    )
     try:
         # A stale nonce, as after the server rotated it.
         api.dpop_key.nonces[dpop.origin(connected.api_base_url)] = "stale-nonce"
@@ -192,9 +202,7 @@ def test_a_refusal_on_the_consent_page_connects_nothing(
         flow.finish(redirect_uri=redirect_uri, params=params, pending=started.pending)
 
 
-def test_a_code_is_good_once(
-    officer: Account, redirect_uri: str, flow: BlueskyAuthFlow
-) -> None:
+def test_a_code_is_good_once(officer: Account, redirect_uri: str, flow: BlueskyAuthFlow) -> None:
     _, started = begin(flow, officer, redirect_uri)
     params = approve(started.url, officer.handle, officer.password)
     flow.finish(redirect_uri=redirect_uri, params=params, pending=started.pending)
@@ -208,18 +216,23 @@ def test_the_same_form_connects_with_an_app_password(
     from .conftest import app_password
 
     state = secrets.token_urlsafe(16)
-    started = flow.start(redirect_uri=redirect_uri, state=state, identifier=officer.handle,
-                         app_password=app_password(bsky_network, officer))
+    started = flow.start(
+        redirect_uri=redirect_uri,
+        state=state,
+        identifier=officer.handle,
+        app_password=app_password(bsky_network, officer),
+    )
     # No trip to the PDS's page: the "authorization URL" is our own callback.
     assert started.url == f"{redirect_uri}?state={state}"
     assert "app_password" not in started.pending
     params = dict(parse_qs(urlsplit(started.url).query, keep_blank_values=True))
-    [account] = flow.finish(redirect_uri=redirect_uri,
-                            params={k: v[0] for k, v in params.items()},
-                            pending=started.pending)
+    [account] = flow.finish(
+        redirect_uri=redirect_uri,
+        params={k: v[0] for k, v in params.items()},
+        pending=started.pending,
+    )
     assert account.remote_id == officer.did and "auth_mode" not in account.credentials
     with BlueskyConnector(base_url=account.api_base_url, credentials=account.credentials) as api:
         assert not api.uses_dpop and api.check_health().ok
     with pytest.raises(RejectedError, match="does not match"):
-        flow.finish(redirect_uri=redirect_uri, params={"state": "other"},
-                    pending=started.pending)
+        flow.finish(redirect_uri=redirect_uri, params={"state": "other"}, pending=started.pending)

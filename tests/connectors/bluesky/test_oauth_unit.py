@@ -49,8 +49,9 @@ def parts(proof: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def test_a_proof_names_the_request_and_binds_the_token() -> None:
     key = dpop.DpopKey.generate()
-    proof = key.proof("post", "https://pds.example/xrpc/x.y?z=1#f", access_token="tok-123",
-                      nonce="n-1")
+    proof = key.proof(
+        "post", "https://pds.example/xrpc/x.y?z=1#f", access_token="tok-123", nonce="n-1"
+    )
     header, claims = parts(proof)
     assert header["typ"] == "dpop+jwt" and header["alg"] == "ES256"
     assert header["jwk"] == key.public_jwk() and "d" not in header["jwk"]
@@ -72,7 +73,8 @@ def test_the_signature_verifies_with_the_public_key_only() -> None:
     der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
     jwk = parts(proof)[0]["jwk"]
     public = ec.EllipticCurvePublicNumbers(
-        int.from_bytes(b64d(jwk["x"]), "big"), int.from_bytes(b64d(jwk["y"]), "big"),
+        int.from_bytes(b64d(jwk["x"]), "big"),
+        int.from_bytes(b64d(jwk["y"]), "big"),
         ec.SECP256R1(),
     ).public_key()
     public.verify(der, f"{head}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))
@@ -111,15 +113,27 @@ class FakeAuthServer:
         self.token_answer: dict[str, Any] = {}
         self.requests: list[tuple[str, dict[str, str], dict[str, list[str]]]] = []
         server.expect_request("/xrpc/com.atproto.identity.resolveHandle").respond_with_json(
-            {"did": FAKE_DID})
-        server.expect_request(f"/{FAKE_DID}").respond_with_json({
-            "id": FAKE_DID, "alsoKnownAs": ["at://cityhall.example"],
-            "service": [{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer",
-                         "serviceEndpoint": self.url}]})
+            {"did": FAKE_DID}
+        )
+        server.expect_request(f"/{FAKE_DID}").respond_with_json(
+            {
+                "id": FAKE_DID,
+                "alsoKnownAs": ["at://cityhall.example"],
+                "service": [
+                    {
+                        "id": "#atproto_pds",
+                        "type": "AtprotoPersonalDataServer",
+                        "serviceEndpoint": self.url,
+                    }
+                ],
+            }
+        )
         server.expect_request("/.well-known/oauth-protected-resource").respond_with_json(
-            {"resource": self.url, "authorization_servers": [self.url]})
+            {"resource": self.url, "authorization_servers": [self.url]}
+        )
         server.expect_request("/.well-known/oauth-authorization-server").respond_with_handler(
-            lambda _: Response(json.dumps(self.metadata()), content_type="application/json"))
+            lambda _: Response(json.dumps(self.metadata()), content_type="application/json")
+        )
         for path in ("/oauth/par", "/oauth/token", "/oauth/revoke", "/xrpc/x.y"):
             server.expect_request(path, method="POST").respond_with_handler(self.handle)
 
@@ -140,17 +154,26 @@ class FakeAuthServer:
         headers = {"DPoP-Nonce": self.nonce}
         if claims.get("nonce") != self.nonce:
             if request.path.startswith("/xrpc/"):
-                return Response("", status=401, headers=headers | {
-                    "WWW-Authenticate": 'DPoP error="use_dpop_nonce"'})
-            return Response(json.dumps({"error": "use_dpop_nonce"}), status=400,
-                            headers=headers, content_type="application/json")
+                return Response(
+                    "",
+                    status=401,
+                    headers=headers | {"WWW-Authenticate": 'DPoP error="use_dpop_nonce"'},
+                )
+            return Response(
+                json.dumps({"error": "use_dpop_nonce"}),
+                status=400,
+                headers=headers,
+                content_type="application/json",
+            )
         if request.path == "/oauth/par":
             body = {"request_uri": "urn:ietf:params:oauth:request_uri:req-1", "expires_in": 299}
-            return Response(json.dumps(body), status=201, headers=headers,
-                            content_type="application/json")
+            return Response(
+                json.dumps(body), status=201, headers=headers, content_type="application/json"
+            )
         if request.path == "/oauth/token":
-            return Response(json.dumps(self.token_answer), headers=headers,
-                            content_type="application/json")
+            return Response(
+                json.dumps(self.token_answer), headers=headers, content_type="application/json"
+            )
         return Response("{}", headers=headers, content_type="application/json")
 
     def paths(self) -> list[str]:
@@ -158,8 +181,14 @@ class FakeAuthServer:
 
 
 def tokens(sub: str = FAKE_DID, **extra: Any) -> dict[str, Any]:
-    return {"access_token": "at-1", "token_type": "DPoP", "refresh_token": "rt-1",
-            "expires_in": 3600, "scope": "atproto transition:generic", "sub": sub} | extra
+    return {
+        "access_token": "at-1",
+        "token_type": "DPoP",
+        "refresh_token": "rt-1",
+        "expires_in": 3600,
+        "scope": "atproto transition:generic",
+        "sub": sub,
+    } | extra
 
 
 @pytest.fixture
@@ -172,8 +201,9 @@ def flow(fake: FakeAuthServer) -> BlueskyAuthFlow:
     return BlueskyAuthFlow(base_url=fake.url, app={"plc_url": fake.url})
 
 
-def test_par_retries_once_with_the_servers_nonce(fake: FakeAuthServer,
-                                                 flow: BlueskyAuthFlow) -> None:
+def test_par_retries_once_with_the_servers_nonce(
+    fake: FakeAuthServer, flow: BlueskyAuthFlow
+) -> None:
     started = flow.start(redirect_uri=REDIRECT, state="s-1", identifier="cityhall.example")
     assert fake.paths() == ["/oauth/par", "/oauth/par"]
     (_, first, form), (_, second, _) = fake.requests
@@ -185,22 +215,24 @@ def test_par_retries_once_with_the_servers_nonce(fake: FakeAuthServer,
     assert form["code_challenge"] == [challenge.decode()]
     assert started.pending["dpop_nonce"] == "nonce-1"
     assert parse_qs(urlsplit(started.url).query)["request_uri"] == [
-        "urn:ietf:params:oauth:request_uri:req-1"]
+        "urn:ietf:params:oauth:request_uri:req-1"
+    ]
 
 
-def test_finish_refuses_a_wrong_state_or_issuer(fake: FakeAuthServer,
-                                                flow: BlueskyAuthFlow) -> None:
+def test_finish_refuses_a_wrong_state_or_issuer(
+    fake: FakeAuthServer, flow: BlueskyAuthFlow
+) -> None:
     fake.token_answer = tokens()
     pending = flow.start(redirect_uri=REDIRECT, state="s-1", identifier="cityhall.example").pending
     good = {"state": "s-1", "iss": fake.issuer, "code": "c-1"}
     with pytest.raises(RejectedError, match="does not match"):
         flow.finish(redirect_uri=REDIRECT, params=good | {"state": "s-2"}, pending=pending)
     with pytest.raises(RejectedError, match="does not come from"):
-        flow.finish(redirect_uri=REDIRECT, params=good | {"iss": "https://evil.example"},
-                    pending=pending)
+        flow.finish(
+            redirect_uri=REDIRECT, params=good | {"iss": "https://evil.example"}, pending=pending
+        )
     with pytest.raises(RejectedError, match="does not come from"):
-        flow.finish(redirect_uri=REDIRECT, params={"state": "s-1", "code": "c-1"},
-                    pending=pending)
+        flow.finish(redirect_uri=REDIRECT, params={"state": "s-1", "code": "c-1"}, pending=pending)
     assert "/oauth/token" not in fake.paths()  # no code was spent on a bad answer
     [account] = flow.finish(redirect_uri=REDIRECT, params=good, pending=pending)
     assert account.remote_id == FAKE_DID and account.handle == "cityhall.example"
@@ -208,29 +240,39 @@ def test_finish_refuses_a_wrong_state_or_issuer(fake: FakeAuthServer,
     assert form["code_verifier"] == [pending["code_verifier"]] and form["code"] == ["c-1"]
 
 
-def test_finish_refuses_a_token_for_another_account(fake: FakeAuthServer,
-                                                    flow: BlueskyAuthFlow) -> None:
+def test_finish_refuses_a_token_for_another_account(
+    fake: FakeAuthServer, flow: BlueskyAuthFlow
+) -> None:
     fake.token_answer = tokens(sub=OTHER_DID)
     pending = flow.start(redirect_uri=REDIRECT, state="s-1", identifier="cityhall.example").pending
     with pytest.raises(RejectedError, match="another account"):
-        flow.finish(redirect_uri=REDIRECT, params={"state": "s-1", "iss": fake.issuer,
-                                                   "code": "c"}, pending=pending)
+        flow.finish(
+            redirect_uri=REDIRECT,
+            params={"state": "s-1", "iss": fake.issuer, "code": "c"},
+            pending=pending,
+        )
     assert fake.paths()[-1] == "/oauth/revoke"  # the stray token is given back
 
 
-@pytest.mark.parametrize("answer", [tokens(token_type="Bearer"), tokens(scope="openid"),
-                                    tokens(sub="cityhall.example")])
-def test_finish_refuses_tokens_unfit_for_atproto(fake: FakeAuthServer, flow: BlueskyAuthFlow,
-                                                 answer: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "answer", [tokens(token_type="Bearer"), tokens(scope="openid"), tokens(sub="cityhall.example")]
+)
+def test_finish_refuses_tokens_unfit_for_atproto(
+    fake: FakeAuthServer, flow: BlueskyAuthFlow, answer: dict[str, Any]
+) -> None:
     fake.token_answer = answer
     pending = flow.start(redirect_uri=REDIRECT, state="s-1", identifier="cityhall.example").pending
     with pytest.raises(RejectedError):
-        flow.finish(redirect_uri=REDIRECT, params={"state": "s-1", "iss": fake.issuer,
-                                                   "code": "c"}, pending=pending)
+        flow.finish(
+            redirect_uri=REDIRECT,
+            params={"state": "s-1", "iss": fake.issuer, "code": "c"},
+            pending=pending,
+        )
 
 
-def test_an_issuer_that_is_not_the_one_asked_is_refused(fake: FakeAuthServer,
-                                                        flow: BlueskyAuthFlow) -> None:
+def test_an_issuer_that_is_not_the_one_asked_is_refused(
+    fake: FakeAuthServer, flow: BlueskyAuthFlow
+) -> None:
     fake.issuer = "https://elsewhere.example"
     with pytest.raises(RejectedError, match="another issuer"):
         flow.start(redirect_uri=REDIRECT, state="s", identifier="cityhall.example")
@@ -241,8 +283,11 @@ def test_refresh_keeps_the_stored_refresh_token_when_none_comes(
 ) -> None:
     fake.token_answer = tokens()
     pending = flow.start(redirect_uri=REDIRECT, state="s-1", identifier="cityhall.example").pending
-    [account] = flow.finish(redirect_uri=REDIRECT, params={"state": "s-1", "iss": fake.issuer,
-                                                           "code": "c"}, pending=pending)
+    [account] = flow.finish(
+        redirect_uri=REDIRECT,
+        params={"state": "s-1", "iss": fake.issuer, "code": "c"},
+        pending=pending,
+    )
     fake.token_answer = tokens(access_token="at-2", refresh_token=None)
     fresh = flow.refresh(account.credentials)
     assert fresh["access_token"] == "at-2" and fresh["refresh_token"] == "rt-1"
@@ -256,8 +301,12 @@ def test_refresh_keeps_the_stored_refresh_token_when_none_comes(
 
 def test_connector_nonce_retry_and_proof_claims(fake: FakeAuthServer) -> None:
     key = dpop.DpopKey.generate()
-    creds = {"auth_mode": "oauth", "access_token": "at-1", "did": FAKE_DID,
-             "dpop_private_key": key.to_pem()}
+    creds = {
+        "auth_mode": "oauth",
+        "access_token": "at-1",
+        "did": FAKE_DID,
+        "dpop_private_key": key.to_pem(),
+    }
     with BlueskyConnector(base_url=fake.url, credentials=creds) as api:
         api.xrpc("POST", "x.y", write=True, json={"a": 1})
         api.xrpc("POST", "x.y", write=True, json={"a": 2})
@@ -275,7 +324,8 @@ def test_client_identity() -> None:
     client_id = oauth.client_id_for(callback)
     assert client_id == f"{site}/oauth/bluesky/client-metadata.json"
     assert oauth.client_id_for(callback, {"client_id": "https://x.example/c.json"}) == (
-        "https://x.example/c.json")
+        "https://x.example/c.json"
+    )
     doc = oauth.client_metadata(site + "/", callback)
     assert doc["client_id"] == client_id and doc["redirect_uris"] == [callback]
     assert doc["scope"] == "atproto transition:generic" and doc["dpop_bound_access_tokens"]

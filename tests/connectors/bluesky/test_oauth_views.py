@@ -32,8 +32,10 @@ def test_connect_a_bluesky_account_with_oauth_through_the_pages(
     person: Account = new_account(bsky_network, "clerk")
     client = Client(HTTP_HOST=HOST)
     client.force_login(world.admin)
-    started = client.post("/channels/connect/begin/", {
-        "brand": world.brand.pk, "platform": "bluesky", "identifier": person.handle})
+    started = client.post(
+        "/channels/connect/begin/",
+        {"brand": world.brand.pk, "platform": "bluesky", "identifier": person.handle},
+    )
     assert started.status_code == 302 and "/oauth/authorize?" in started["Location"]
     params = approve(started["Location"], person.handle, person.password)
     back = client.get(f"/channels/connect/bluesky/callback/?{urlencode(params)}")

@@ -22,8 +22,9 @@ SINCE_RECORDING = encode_cursor(datetime(2021, 7, 1, tzinfo=UTC))
 
 
 def test_publish_text_with_link(graph: FakeGraph, facebook: FacebookFake) -> None:
-    post = OutboundPost(text="Highway 1 is closed.", idempotency_key="k1",
-                        link="https://gov.example/roads")
+    post = OutboundPost(
+        text="Highway 1 is closed.", idempotency_key="k1", link="https://gov.example/roads"
+    )
     result = fb_connector(graph, facebook).publish(post)
     assert result.remote_id == facebook.posts[0]["id"]
     call = graph.made("POST", f"/{facebook.page_id}/feed")[0]
@@ -75,8 +76,9 @@ def test_delete(graph: FakeGraph, facebook: FacebookFake) -> None:
     assert facebook.posts == []
 
 
-def test_inbox_reads_recorded_comments_and_messenger(graph: FakeGraph,
-                                                     facebook: FacebookFake) -> None:
+def test_inbox_reads_recorded_comments_and_messenger(
+    graph: FakeGraph, facebook: FacebookFake
+) -> None:
     page = fb_connector(graph, facebook).fetch_inbound(SINCE_RECORDING, limit=100)
     comments = [m for m in page.messages if m.kind in (MessageKind.COMMENT, MessageKind.REPLY)]
     assert len(comments) == 15  # both recorded pages, followed through paging.next
@@ -94,8 +96,7 @@ def test_inbox_reads_recorded_comments_and_messenger(graph: FakeGraph,
     assert asked["filter"] == "stream" and asked["since"].isdigit()
 
 
-def test_inbox_pages_by_time_without_losing_any(graph: FakeGraph,
-                                                facebook: FacebookFake) -> None:
+def test_inbox_pages_by_time_without_losing_any(graph: FakeGraph, facebook: FacebookFake) -> None:
     connector = fb_connector(graph, facebook)
     seen: dict[str, object] = {}
     cursor: str | None = SINCE_RECORDING
@@ -111,15 +112,20 @@ def test_inbox_pages_by_time_without_losing_any(graph: FakeGraph,
 
 def test_reply_to_comment_reply_and_direct(graph: FakeGraph, facebook: FacebookFake) -> None:
     connector = fb_connector(graph, facebook)
-    connector.reply(ReplyTarget(remote_id="1_2", kind=MessageKind.COMMENT), "Thanks!",
-                    idempotency_key="r1")
-    connector.reply(ReplyTarget(remote_id="1_3", kind=MessageKind.REPLY,
-                                conversation_remote_id="1_2"), "Again", idempotency_key="r2")
-    assert [c.path.split("/")[2] for c in graph.made("POST", r"/[\d_]+/comments")] == \
-        ["1_2", "1_2"]
-    result = connector.reply(ReplyTarget(remote_id="m_1", kind=MessageKind.DIRECT,
-                                         author_remote_id="2711636948859886"), "Hello",
-                             idempotency_key="r3")
+    connector.reply(
+        ReplyTarget(remote_id="1_2", kind=MessageKind.COMMENT), "Thanks!", idempotency_key="r1"
+    )
+    connector.reply(
+        ReplyTarget(remote_id="1_3", kind=MessageKind.REPLY, conversation_remote_id="1_2"),
+        "Again",
+        idempotency_key="r2",
+    )
+    assert [c.path.split("/")[2] for c in graph.made("POST", r"/[\d_]+/comments")] == ["1_2", "1_2"]
+    result = connector.reply(
+        ReplyTarget(remote_id="m_1", kind=MessageKind.DIRECT, author_remote_id="2711636948859886"),
+        "Hello",
+        idempotency_key="r3",
+    )
     assert result.remote_id == "m_new1"
     assert facebook.sent[0]["recipient"] == {"id": "2711636948859886"}
     assert facebook.sent[0]["messaging_type"] == "RESPONSE"

@@ -30,11 +30,16 @@ def test_text_only_post_is_refused_plainly(graph: FakeGraph, instagram: Instagra
     assert not graph.calls
 
 
-def test_publish_two_steps_after_checking_the_container(graph: FakeGraph,
-                                                        instagram: InstagramFake) -> None:
+def test_publish_two_steps_after_checking_the_container(
+    graph: FakeGraph, instagram: InstagramFake
+) -> None:
     instagram.processing_polls = 2
-    post = OutboundPost(text="Bridge at dawn.", idempotency_key="k", media=(JPEG,),
-                        link="https://gov.example/bridge")
+    post = OutboundPost(
+        text="Bridge at dawn.",
+        idempotency_key="k",
+        media=(JPEG,),
+        link="https://gov.example/bridge",
+    )
     result = ig_connector(graph, instagram).publish(post)
     create = graph.made("POST", f"/{instagram.ig_id}/media")[0].form
     assert create["image_url"] == "https://media.example.org/public/bridge.jpg"
@@ -52,13 +57,15 @@ def test_still_processing_is_retryable(graph: FakeGraph, instagram: InstagramFak
     instagram.processing_polls = 50
     with pytest.raises(RetryableError, match="still processing"):
         ig_connector(graph, instagram).publish(
-            OutboundPost(text="x", idempotency_key="k", media=(JPEG,)))
+            OutboundPost(text="x", idempotency_key="k", media=(JPEG,))
+        )
     assert not graph.made("POST", f"/{instagram.ig_id}/media_publish")
 
 
 def test_carousel(graph: FakeGraph, instagram: InstagramFake) -> None:
     ig_connector(graph, instagram).publish(
-        OutboundPost(text="Two.", idempotency_key="k", media=(JPEG, JPEG)))
+        OutboundPost(text="Two.", idempotency_key="k", media=(JPEG, JPEG))
+    )
     forms = [c.form for c in graph.made("POST", f"/{instagram.ig_id}/media")]
     assert [f.get("is_carousel_item") for f in forms] == ["true", "true", None]
     assert forms[-1]["media_type"] == "CAROUSEL"
@@ -69,7 +76,8 @@ def test_publishing_limit_reached(graph: FakeGraph, instagram: InstagramFake) ->
     instagram.quota_usage = 25
     with pytest.raises(RetryableError) as caught:
         ig_connector(graph, instagram).publish(
-            OutboundPost(text="x", idempotency_key="k", media=(JPEG,)))
+            OutboundPost(text="x", idempotency_key="k", media=(JPEG,))
+        )
     assert caught.value.retry_after == 3600
     assert not graph.made("POST", f"/{instagram.ig_id}/media")
 
@@ -83,16 +91,16 @@ def test_check_publication_by_caption(graph: FakeGraph, instagram: InstagramFake
     assert found is not None and found.remote_id == published.remote_id
 
 
-def test_delete_is_unsupported_with_a_sentence(graph: FakeGraph,
-                                               instagram: InstagramFake) -> None:
+def test_delete_is_unsupported_with_a_sentence(graph: FakeGraph, instagram: InstagramFake) -> None:
     connector = ig_connector(graph, instagram)
     with pytest.raises(UnsupportedError, match="cannot delete posts"):
         connector.delete("17895731045244887")
     assert not connector.supports(Capability.DELETE)
 
 
-def test_inbox_comments_replies_mentions_and_dms(graph: FakeGraph,
-                                                 instagram: InstagramFake) -> None:
+def test_inbox_comments_replies_mentions_and_dms(
+    graph: FakeGraph, instagram: InstagramFake
+) -> None:
     from .fakes import FacebookFake
 
     FacebookFake(graph)  # the linked Page answers the Instagram conversations
@@ -112,16 +120,21 @@ def test_inbox_comments_replies_mentions_and_dms(graph: FakeGraph,
 
 def test_reply_and_hide(graph: FakeGraph, instagram: InstagramFake) -> None:
     connector = ig_connector(graph, instagram)
-    connector.reply(ReplyTarget(remote_id="17847314687296283", kind=MessageKind.REPLY,
-                                conversation_remote_id="17858154961981086"), "Thanks",
-                    idempotency_key="r")
+    connector.reply(
+        ReplyTarget(
+            remote_id="17847314687296283",
+            kind=MessageKind.REPLY,
+            conversation_remote_id="17858154961981086",
+        ),
+        "Thanks",
+        idempotency_key="r",
+    )
     assert instagram.replies == [("17858154961981086", "Thanks")]
     connector.hide("17858154961981086")
     assert instagram.hidden == {"17858154961981086": True}
 
 
-def test_metrics_from_the_recorded_insights(graph: FakeGraph,
-                                            instagram: InstagramFake) -> None:
+def test_metrics_from_the_recorded_insights(graph: FakeGraph, instagram: InstagramFake) -> None:
     connector = ig_connector(graph, instagram)
     [metrics] = connector.fetch_post_metrics(["17846368219941692"])
     # The recording reports impressions (retired) and reach: views is simply missing.

@@ -18,7 +18,8 @@ from .fakes import FakeGraph, ThreadsFake
 
 def test_publish_text_two_steps_token_in_query(graph: FakeGraph, threads: ThreadsFake) -> None:
     result = th_connector(graph, threads).publish(
-        OutboundPost(text="Ferry delayed.", idempotency_key="k"))
+        OutboundPost(text="Ferry delayed.", idempotency_key="k")
+    )
     create = graph.made("POST", f"/{threads.USER}/threads")[0]
     assert create.form == {"media_type": "TEXT", "text": "Ferry delayed."}
     assert create.args["access_token"] == threads.TOKEN
@@ -28,8 +29,10 @@ def test_publish_text_two_steps_token_in_query(graph: FakeGraph, threads: Thread
 
 def test_publish_a_thread_as_replies(graph: FakeGraph, threads: ThreadsFake) -> None:
     result = th_connector(graph, threads).publish(
-        OutboundPost(text="1/3 Storm update.", idempotency_key="k",
-                     thread=("2/3 Roads.", "3/3 Ferries.")))
+        OutboundPost(
+            text="1/3 Storm update.", idempotency_key="k", thread=("2/3 Roads.", "3/3 Ferries.")
+        )
+    )
     assert len(result.thread_remote_ids) == 2
     forms = [c.form for c in graph.made("POST", f"/{threads.USER}/threads")]
     assert forms[1]["reply_to_id"] == result.remote_id
@@ -38,7 +41,8 @@ def test_publish_a_thread_as_replies(graph: FakeGraph, threads: ThreadsFake) -> 
 
 def test_publish_image_with_alt_text(graph: FakeGraph, threads: ThreadsFake) -> None:
     th_connector(graph, threads).publish(
-        OutboundPost(text="Bridge.", idempotency_key="k", media=(JPEG,)))
+        OutboundPost(text="Bridge.", idempotency_key="k", media=(JPEG,))
+    )
     form = graph.made("POST", f"/{threads.USER}/threads")[0].form
     assert form["media_type"] == "IMAGE" and form["alt_text"] == JPEG.alt_text
     assert form["image_url"].startswith("https://")
@@ -74,8 +78,9 @@ def test_inbox_replies_and_mentions(graph: FakeGraph, threads: ThreadsFake) -> N
     assert {m.remote_id for m in again.messages} <= {m.remote_id for m in page.messages}
 
 
-def test_mentions_without_permission_do_not_stop_the_inbox(graph: FakeGraph,
-                                                           threads: ThreadsFake) -> None:
+def test_mentions_without_permission_do_not_stop_the_inbox(
+    graph: FakeGraph, threads: ThreadsFake
+) -> None:
     from .fakes import graph_error
 
     graph.fault("GET", f"/{threads.USER}/mentions", graph_error(10, "no permission"))
@@ -87,15 +92,20 @@ def test_mentions_without_permission_do_not_stop_the_inbox(graph: FakeGraph,
 
 def test_reply_hide_and_no_dms(graph: FakeGraph, threads: ThreadsFake) -> None:
     connector = th_connector(graph, threads)
-    connector.reply(ReplyTarget(remote_id="18000000000000001", kind=MessageKind.COMMENT),
-                    "Tomorrow at 6.", idempotency_key="r")
-    assert graph.made("POST", f"/{threads.USER}/threads")[0].form["reply_to_id"] == \
-        "18000000000000001"
+    connector.reply(
+        ReplyTarget(remote_id="18000000000000001", kind=MessageKind.COMMENT),
+        "Tomorrow at 6.",
+        idempotency_key="r",
+    )
+    assert (
+        graph.made("POST", f"/{threads.USER}/threads")[0].form["reply_to_id"] == "18000000000000001"
+    )
     connector.hide("18000000000000001")
     assert threads.hidden == {"18000000000000001": True}
     with pytest.raises(UnsupportedError, match="private messages"):
-        connector.reply(ReplyTarget(remote_id="x", kind=MessageKind.DIRECT), "hi",
-                        idempotency_key="r2")
+        connector.reply(
+            ReplyTarget(remote_id="x", kind=MessageKind.DIRECT), "hi", idempotency_key="r2"
+        )
 
 
 def test_metrics(graph: FakeGraph, threads: ThreadsFake) -> None:

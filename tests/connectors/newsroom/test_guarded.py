@@ -23,8 +23,10 @@ from tests.factories import World, make_world
 __all__ = ["filtered_port"]  # a fixture, used by name below
 
 SECRET = "SECRET-ADMIN-PANEL-0xC0FFEE"
-FEED = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Newsroom</title>'
-        "<link>https://gov.test/</link></channel></rss>")
+FEED = (
+    '<?xml version="1.0"?><rss version="2.0"><channel><title>Newsroom</title>'
+    "<link>https://gov.test/</link></channel></rss>"
+)
 
 
 @pytest.fixture
@@ -35,8 +37,11 @@ def world(db: None) -> World:
 def connect(client: Client, world: World, url: str) -> str:
     """Connect a feed as the brand's manager does; the page shown after, as text."""
     client.force_login(world.admin)
-    response = client.post("/channels/connect/begin/", {
-        "brand": world.brand.pk, "platform": "newsroom", "feed_url": url}, follow=True)
+    response = client.post(
+        "/channels/connect/begin/",
+        {"brand": world.brand.pk, "platform": "newsroom", "feed_url": url},
+        follow=True,
+    )
     assert response.status_code == 200
     return response.content.decode()
 
@@ -46,8 +51,11 @@ def test_a_loopback_feed_is_refused_and_never_fetched(
 ) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = []
     httpserver.expect_request("/news.xml").respond_with_data(FEED)
-    for url in (at(httpserver, "/news.xml"), httpserver.url_for("/news.xml"),
-                f"http://[::ffff:127.0.0.1]:{httpserver.port}/news.xml"):
+    for url in (
+        at(httpserver, "/news.xml"),
+        httpserver.url_for("/news.xml"),
+        f"http://[::ffff:127.0.0.1]:{httpserver.port}/news.xml",
+    ):
         page = connect(client, world, url)
         assert "not a public address" in page
     assert httpserver.log == []
@@ -59,20 +67,29 @@ def test_an_allowed_host_connects(
 ) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = [f"127.0.0.1:{httpserver.port}"]
     httpserver.expect_request("/news.xml").respond_with_data(
-        FEED, content_type="application/rss+xml")
+        FEED, content_type="application/rss+xml"
+    )
     connect(client, world, at(httpserver, "/news.xml"))
     assert Channel.objects.get(platform="newsroom").display_name == "Newsroom"
 
 
-@pytest.mark.parametrize(("status", "body", "problem"), [
-    (500, f"<h1>{SECRET}</h1>", "HTTP 500"),
-    (403, f'{{"error": "{SECRET}"}}', "HTTP 403"),
-    (200, f"<html><body>{SECRET}</body></html>", "did not give an RSS or Atom feed"),
-    (200, f"<rss><channel>{SECRET}", "did not give an RSS or Atom feed"),
-])
+@pytest.mark.parametrize(
+    ("status", "body", "problem"),
+    [
+        (500, f"<h1>{SECRET}</h1>", "HTTP 500"),
+        (403, f'{{"error": "{SECRET}"}}', "HTTP 403"),
+        (200, f"<html><body>{SECRET}</body></html>", "did not give an RSS or Atom feed"),
+        (200, f"<rss><channel>{SECRET}", "did not give an RSS or Atom feed"),
+    ],
+)
 def test_the_page_never_shows_what_the_server_answered(
-    client: Client, world: World, settings: Any, httpserver: HTTPServer,
-    status: int, body: str, problem: str,
+    client: Client,
+    world: World,
+    settings: Any,
+    httpserver: HTTPServer,
+    status: int,
+    body: str,
+    problem: str,
 ) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = [f"127.0.0.1:{httpserver.port}"]
     httpserver.expect_request("/news.xml").respond_with_data(body, status=status)
@@ -86,7 +103,8 @@ def test_a_redirect_to_a_private_address_is_refused(
 ) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = [f"127.0.0.1:{httpserver.port}"]
     httpserver.expect_request("/news.xml").respond_with_data(
-        SECRET, status=302, headers={"Location": f"http://localhost:{httpserver.port}/admin"})
+        SECRET, status=302, headers={"Location": f"http://localhost:{httpserver.port}/admin"}
+    )
     httpserver.expect_request("/admin").respond_with_data(SECRET)
     page = connect(client, world, at(httpserver, "/news.xml"))
     assert "localhost is not a public address" in page and SECRET not in page
@@ -98,9 +116,11 @@ def test_a_closed_port_and_a_filtered_one_look_the_same(
 ) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     settings.CONNECTOR_TIMEOUT_SECONDS = 0.5  # the filtered port never answers
-    pages = [connect(client, world, f"http://127.0.0.1:{port}/news.xml")
-             for port in (closed_port(), filtered_port)]
-    said = [page[page.index("did not accept this"):].split("<", 1)[0] for page in pages]
+    pages = [
+        connect(client, world, f"http://127.0.0.1:{port}/news.xml")
+        for port in (closed_port(), filtered_port)
+    ]
+    said = [page[page.index("did not accept this") :].split("<", 1)[0] for page in pages]
     assert said[0] == said[1]
     assert "could not connect to 127.0.0.1" in said[0]
 
@@ -125,8 +145,12 @@ def test_the_worker_refuses_a_feed_whose_name_now_points_inside(
     monkeypatch.setattr(outbound, "resolve", lambda host, port: ["10.1.2.3"])
     url = "https://news.city.example/feed.xml"
     channel = org_services.channel_create(
-        brand=world.brand, platform="newsroom", handle="news.city.example",
-        credentials={"feed_url": url}, api_base_url=url)
+        brand=world.brand,
+        platform="newsroom",
+        handle="news.city.example",
+        credentials={"feed_url": url},
+        api_base_url=url,
+    )
     report = import_feed(channel.pk)
     channel.refresh_from_db()
     assert "news.city.example is not a public address" in report.error

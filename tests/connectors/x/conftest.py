@@ -54,8 +54,17 @@ def x_prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("Prism is not installed (run scripts/setup --test with Node.js present)")
     port = free_port()
     log: Path = tmp_path_factory.mktemp("x-prism") / "prism.log"
-    args = [node22(), str(binary), "mock", str(spec), "-h", "127.0.0.1", "-p", str(port),
-            "--dynamic"]
+    args = [
+        node22(),
+        str(binary),
+        "mock",
+        str(spec),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "--dynamic",
+    ]
     with run_peer(args, ready_url=f"http://127.0.0.1:{port}/2/openapi.json", log=log):
         yield f"http://127.0.0.1:{port}"
 
@@ -70,16 +79,22 @@ def violations() -> Iterator[Violations]:
 @pytest.fixture
 def prism_connector(x_prism: str, violations: Violations) -> Iterator[XConnector]:
     client = httpx.Client(timeout=10, event_hooks={"response": [violations.hook]})
-    connector = XConnector(base_url=x_prism, credentials=TOKEN_CREDENTIALS, handle="civicdesk",
-                           client=client)
+    connector = XConnector(
+        base_url=x_prism, credentials=TOKEN_CREDENTIALS, handle="civicdesk", client=client
+    )
     yield connector
     client.close()
 
 
 def make_connector(url: str, *, timeout: float = 2.0, **credentials: Any) -> XConnector:
     client = httpx.Client(timeout=timeout)
-    connector = XConnector(base_url=url, credentials=TOKEN_CREDENTIALS | credentials,
-                           handle="civicdesk", client=client, timeout=timeout)
+    connector = XConnector(
+        base_url=url,
+        credentials=TOKEN_CREDENTIALS | credentials,
+        handle="civicdesk",
+        client=client,
+        timeout=timeout,
+    )
     connector._own_client = True  # closed with the connector
     return connector
 

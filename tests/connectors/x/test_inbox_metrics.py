@@ -22,17 +22,30 @@ SEEN_DM = "1880000000000000500"
 
 
 def user(uid: str, name: str, followers: int = 12) -> dict[str, Any]:
-    return {"id": uid, "username": name, "name": name.title(),
-            "public_metrics": {"followers_count": followers, "following_count": 1,
-                               "tweet_count": 3, "listed_count": 0}}
+    return {
+        "id": uid,
+        "username": name,
+        "name": name.title(),
+        "public_metrics": {
+            "followers_count": followers,
+            "following_count": 1,
+            "tweet_count": 3,
+            "listed_count": 0,
+        },
+    }
 
 
-def tweet(tid: str, author: str, text: str, *, conversation: str = "", to_user: str = "",
-          parent: str = "") -> dict[str, Any]:
-    data: dict[str, Any] = {"id": tid, "text": text, "author_id": author,
-                            "created_at": "2025-05-01T10:00:00.000Z",
-                            "conversation_id": conversation or tid,
-                            "edit_history_tweet_ids": [tid]}
+def tweet(
+    tid: str, author: str, text: str, *, conversation: str = "", to_user: str = "", parent: str = ""
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": tid,
+        "text": text,
+        "author_id": author,
+        "created_at": "2025-05-01T10:00:00.000Z",
+        "conversation_id": conversation or tid,
+        "edit_history_tweet_ids": [tid],
+    }
     if parent:
         data["in_reply_to_user_id"] = to_user
         data["referenced_tweets"] = [{"type": "replied_to", "id": parent}]
@@ -53,57 +66,108 @@ class FakeInbox:
             return Response_json({"meta": {"result_count": 0}})  # nothing newer
         users = {"includes": {"users": [user("11", "marie"), user("12", "omar")]}}
         if "pagination_token" not in args:
-            body = {"data": [
-                tweet("1880000000000000103", "11", "@roadwatch is Route 9 open?"),
-                tweet("1880000000000000102", "12", "@roadwatch @marie yes since noon",
-                      conversation="1880000000000000050", to_user="11",
-                      parent="1880000000000000090"),
-            ], "meta": {"result_count": 2, "newest_id": "1880000000000000103",
-                        "next_token": "b26v89c19zqg8o3fpzbkk"}} | users
+            body = {
+                "data": [
+                    tweet("1880000000000000103", "11", "@roadwatch is Route 9 open?"),
+                    tweet(
+                        "1880000000000000102",
+                        "12",
+                        "@roadwatch @marie yes since noon",
+                        conversation="1880000000000000050",
+                        to_user="11",
+                        parent="1880000000000000090",
+                    ),
+                ],
+                "meta": {
+                    "result_count": 2,
+                    "newest_id": "1880000000000000103",
+                    "next_token": "b26v89c19zqg8o3fpzbkk",
+                },
+            } | users
         else:
             assert args["pagination_token"] == "b26v89c19zqg8o3fpzbkk"
-            body = {"data": [
-                tweet("1880000000000000101", "11", "@roadwatch thanks!",
-                      conversation="1880000000000000050", to_user=OWN,
-                      parent="1880000000000000050"),
-                tweet("1880000000000000100", OWN, "@roadwatch our own reply, skipped",
-                      conversation="1880000000000000050", to_user="11",
-                      parent="1880000000000000101"),
-            ], "meta": {"result_count": 2, "newest_id": "1880000000000000101"}} | users
+            body = {
+                "data": [
+                    tweet(
+                        "1880000000000000101",
+                        "11",
+                        "@roadwatch thanks!",
+                        conversation="1880000000000000050",
+                        to_user=OWN,
+                        parent="1880000000000000050",
+                    ),
+                    tweet(
+                        "1880000000000000100",
+                        OWN,
+                        "@roadwatch our own reply, skipped",
+                        conversation="1880000000000000050",
+                        to_user="11",
+                        parent="1880000000000000101",
+                    ),
+                ],
+                "meta": {"result_count": 2, "newest_id": "1880000000000000101"},
+            } | users
         return Response_json(body)
 
     def dms(self, request: Request) -> Response:
         args = dict(request.args)
         self.dm_calls.append(args)
         if self.dm_status != 200:
-            return Response_json({"title": "Client Forbidden", "reason": "client-not-enrolled",
-                                  "type": "https://api.twitter.com/2/problems/client-forbidden",
-                                  "detail": "no access"}, status=self.dm_status)
+            return Response_json(
+                {
+                    "title": "Client Forbidden",
+                    "reason": "client-not-enrolled",
+                    "type": "https://api.twitter.com/2/problems/client-forbidden",
+                    "detail": "no access",
+                },
+                status=self.dm_status,
+            )
         assert args["event_types"] == "MessageCreate" and args["expansions"] == "sender_id"
         users = {"includes": {"users": [user("11", "marie"), user(OWN, "roadwatch")]}}
         conv = f"11-{OWN}"
 
         def event(eid: str, sender: str, text: str) -> dict[str, Any]:
-            return {"id": eid, "event_type": "MessageCreate", "text": text, "sender_id": sender,
-                    "dm_conversation_id": conv, "created_at": "2025-05-01T11:00:00.000Z"}
+            return {
+                "id": eid,
+                "event_type": "MessageCreate",
+                "text": text,
+                "sender_id": sender,
+                "dm_conversation_id": conv,
+                "created_at": "2025-05-01T11:00:00.000Z",
+            }
 
         if "pagination_token" not in args:
-            body = {"data": [event("1880000000000000603", "11", "Are you there?"),
-                             event("1880000000000000602", OWN, "Yes, how can we help?")],
-                    "meta": {"result_count": 2, "next_token": "18LAA5G1SL0NR5OG0G00ZZZZ"}}
+            body = {
+                "data": [
+                    event("1880000000000000603", "11", "Are you there?"),
+                    event("1880000000000000602", OWN, "Yes, how can we help?"),
+                ],
+                "meta": {"result_count": 2, "next_token": "18LAA5G1SL0NR5OG0G00ZZZZ"},
+            }
         else:
-            body = {"data": [event("1880000000000000601", "11", "My street flooded"),
-                             event(SEEN_DM, "11", "already stored")],
-                    "meta": {"result_count": 2, "next_token": "18LAA5G1SL0NR5OG0G01ZZZZ"}}
+            body = {
+                "data": [
+                    event("1880000000000000601", "11", "My street flooded"),
+                    event(SEEN_DM, "11", "already stored"),
+                ],
+                "meta": {"result_count": 2, "next_token": "18LAA5G1SL0NR5OG0G01ZZZZ"},
+            }
         return Response_json(body | users)
 
 
 def Response_json(body: Any, status: int = 200) -> Response:  # noqa: N802
     import json
 
-    return Response(json.dumps(body), status=status, content_type="application/json",
-                    headers={"x-rate-limit-limit": "450", "x-rate-limit-remaining": "440",
-                             "x-rate-limit-reset": "9999999999"})
+    return Response(
+        json.dumps(body),
+        status=status,
+        content_type="application/json",
+        headers={
+            "x-rate-limit-limit": "450",
+            "x-rate-limit-remaining": "440",
+            "x-rate-limit-reset": "9999999999",
+        },
+    )
 
 
 @pytest.fixture
@@ -133,10 +197,16 @@ def test_one_run_reads_mentions_then_direct_messages(xserver: Any, fake: FakeInb
     with make_connector(xserver.url_for("")) as connector:
         messages, cursors = walk(connector, start)
     by_id = {m.remote_id: m for m in messages}
-    assert list(by_id) == ["1880000000000000103", "1880000000000000102", "1880000000000000101",
-                           "1880000000000000603", "1880000000000000601"]  # ours left out
-    mention, reply, comment = (by_id[i] for i in ("1880000000000000103", "1880000000000000102",
-                                                  "1880000000000000101"))
+    assert list(by_id) == [
+        "1880000000000000103",
+        "1880000000000000102",
+        "1880000000000000101",
+        "1880000000000000603",
+        "1880000000000000601",
+    ]  # ours left out
+    mention, reply, comment = (
+        by_id[i] for i in ("1880000000000000103", "1880000000000000102", "1880000000000000101")
+    )
     assert mention.kind == MessageKind.MENTION
     assert reply.kind == MessageKind.REPLY and reply.in_reply_to_remote_id
     assert comment.kind == MessageKind.COMMENT
@@ -151,7 +221,12 @@ def test_one_run_reads_mentions_then_direct_messages(xserver: Any, fake: FakeInb
     assert middle.ms == SEEN_MENTION and middle.mt and middle.mn == "1880000000000000103"
     final = InboxCursor.parse(cursors[-1])
     assert (final.p, final.ms, final.ds, final.mt, final.dt) == (
-        "m", "1880000000000000103", "1880000000000000603", "", "")
+        "m",
+        "1880000000000000103",
+        "1880000000000000603",
+        "",
+        "",
+    )
     assert len(fake.dm_calls) == 2  # stopped at the first event already seen
 
 
@@ -168,10 +243,13 @@ def test_refused_direct_messages_do_not_starve_mentions(xserver: Any, fake: Fake
 
 
 def test_first_read_takes_the_newest_page_only(xserver: Any) -> None:
-    xserver.expect_request(f"/2/users/{OWN}/mentions").respond_with_json({
-        "data": [tweet("1880000000000000103", "11", "@roadwatch hello")],
-        "includes": {"users": [user("11", "marie")]},
-        "meta": {"result_count": 1, "next_token": "older"}})
+    xserver.expect_request(f"/2/users/{OWN}/mentions").respond_with_json(
+        {
+            "data": [tweet("1880000000000000103", "11", "@roadwatch hello")],
+            "includes": {"users": [user("11", "marie")]},
+            "meta": {"result_count": 1, "next_token": "older"},
+        }
+    )
     xserver.expect_request("/2/dm_events").respond_with_json({"meta": {"result_count": 0}})
     with make_connector(xserver.url_for("")) as connector:
         messages, cursors = walk(connector, "")
@@ -189,8 +267,13 @@ def test_an_unreadable_cursor_starts_over_safely() -> None:
 
 def test_mentions_refused_for_the_tier_are_unsupported(xserver: Any) -> None:
     xserver.expect_request(f"/2/users/{OWN}/mentions").respond_with_json(
-        {"title": "Forbidden", "detail": "You are not permitted to perform this action.",
-         "type": "about:blank"}, status=403)
+        {
+            "title": "Forbidden",
+            "detail": "You are not permitted to perform this action.",
+            "type": "about:blank",
+        },
+        status=403,
+    )
     with make_connector(xserver.url_for("")) as connector:
         with pytest.raises(UnsupportedError, match="paid tier"):
             connector.fetch_inbound(None)
@@ -200,37 +283,84 @@ def test_mentions_refused_for_the_tier_are_unsupported(xserver: Any) -> None:
 
 
 def test_post_metrics_mapping(xserver: Any) -> None:
-    public = {"retweet_count": 4, "reply_count": 2, "like_count": 30, "quote_count": 1,
-              "bookmark_count": 0, "impression_count": 900}
-    xserver.expect_request("/2/tweets").respond_with_json({"data": [
-        {"id": "1880000000000000001", "text": "a", "public_metrics": public,
-         "non_public_metrics": {"impression_count": 950, "url_link_clicks": 17,
-                                "user_profile_clicks": 3}},
-        {"id": "1880000000000000002", "text": "b",
-         "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 5}},
-    ], "errors": [{"resource_id": "1880000000000000003", "resource_type": "tweet",
-                   "title": "Not Found Error", "detail": "Could not find tweet",
-                   "type": "https://api.twitter.com/2/problems/resource-not-found"}]})
+    public = {
+        "retweet_count": 4,
+        "reply_count": 2,
+        "like_count": 30,
+        "quote_count": 1,
+        "bookmark_count": 0,
+        "impression_count": 900,
+    }
+    xserver.expect_request("/2/tweets").respond_with_json(
+        {
+            "data": [
+                {
+                    "id": "1880000000000000001",
+                    "text": "a",
+                    "public_metrics": public,
+                    "non_public_metrics": {
+                        "impression_count": 950,
+                        "url_link_clicks": 17,
+                        "user_profile_clicks": 3,
+                    },
+                },
+                {
+                    "id": "1880000000000000002",
+                    "text": "b",
+                    "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 5},
+                },
+            ],
+            "errors": [
+                {
+                    "resource_id": "1880000000000000003",
+                    "resource_type": "tweet",
+                    "title": "Not Found Error",
+                    "detail": "Could not find tweet",
+                    "type": "https://api.twitter.com/2/problems/resource-not-found",
+                }
+            ],
+        }
+    )
     with make_connector(xserver.url_for("")) as connector:
         own, other = connector.fetch_post_metrics(
-            ["1880000000000000001", "1880000000000000002", "1880000000000000003"])
+            ["1880000000000000001", "1880000000000000002", "1880000000000000003"]
+        )
     args = xserver.log[0][0].args
     assert args["ids"].count(",") == 2
     assert "non_public_metrics" in args["tweet.fields"]
-    assert (own.impressions, own.likes, own.reposts, own.replies, own.clicks,
-            own.engagements) == (950, 30, 4, 2, 17, 37)
+    assert (own.impressions, own.likes, own.reposts, own.replies, own.clicks, own.engagements) == (
+        950,
+        30,
+        4,
+        2,
+        17,
+        37,
+    )
     # Not reported is None: no impressions, no quotes (so no engagement sum), no clicks.
     assert (other.impressions, other.clicks, other.engagements, other.likes) == (
-        None, None, None, 5)
+        None,
+        None,
+        None,
+        5,
+    )
     assert own.reach is None and own.video_views is None
 
 
 def test_private_metrics_refused_falls_back_to_public(xserver: Any) -> None:
     xserver.expect_oneshot_request("/2/tweets").respond_with_json(
-        {"title": "Forbidden", "detail": "field-unauthorized"}, status=403)
-    xserver.expect_request("/2/tweets").respond_with_json({"data": [
-        {"id": "1880000000000000001", "text": "a",
-         "public_metrics": {"repost_count": 7, "like_count": 1}}]})
+        {"title": "Forbidden", "detail": "field-unauthorized"}, status=403
+    )
+    xserver.expect_request("/2/tweets").respond_with_json(
+        {
+            "data": [
+                {
+                    "id": "1880000000000000001",
+                    "text": "a",
+                    "public_metrics": {"repost_count": 7, "like_count": 1},
+                }
+            ]
+        }
+    )
     with make_connector(xserver.url_for("")) as connector:
         (metrics,) = connector.fetch_post_metrics(["1880000000000000001"])
     assert xserver.log[1][0].args["tweet.fields"] == "public_metrics"
@@ -238,10 +368,21 @@ def test_private_metrics_refused_falls_back_to_public(xserver: Any) -> None:
 
 
 def test_account_metrics_mapping(xserver: Any) -> None:
-    xserver.expect_request("/2/users/me").respond_with_json({"data": {
-        "id": OWN, "username": "roadwatch", "name": "Road Watch",
-        "public_metrics": {"followers_count": 5100, "following_count": 80,
-                           "tweet_count": 4000, "listed_count": 9}}})
+    xserver.expect_request("/2/users/me").respond_with_json(
+        {
+            "data": {
+                "id": OWN,
+                "username": "roadwatch",
+                "name": "Road Watch",
+                "public_metrics": {
+                    "followers_count": 5100,
+                    "following_count": 80,
+                    "tweet_count": 4000,
+                    "listed_count": 9,
+                },
+            }
+        }
+    )
     with make_connector(xserver.url_for("")) as connector:
         metrics = connector.fetch_account_metrics()
     assert xserver.log[0][0].args["user.fields"] == "public_metrics"

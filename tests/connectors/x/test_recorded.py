@@ -28,8 +28,13 @@ from civicdesk.connectors.x.inbox import InboxCursor
 from ..peers import contract
 from .conftest import make_connector
 
-SKIPPED_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "set-cookie",
-                   "connection"}
+SKIPPED_HEADERS = {
+    "content-encoding",
+    "content-length",
+    "transfer-encoding",
+    "set-cookie",
+    "connection",
+}
 
 
 def recorded(name: str) -> list[dict[str, Any]]:
@@ -41,21 +46,26 @@ def recorded(name: str) -> list[dict[str, Any]]:
         body = response["body"]["string"]
         if isinstance(body, bytes) and body[:2] == b"\x1f\x8b":
             body = gzip.decompress(body)
-        headers = {k: v[0] for k, v in response["headers"].items()
-                   if k.lower() not in SKIPPED_HEADERS}
-        found.append({"method": interaction["request"]["method"],
-                      "path": httpx.URL(interaction["request"]["uri"]).path,
-                      "status": response["status"]["code"], "headers": headers,
-                      "body": body if isinstance(body, bytes) else body.encode()})
+        headers = {
+            k: v[0] for k, v in response["headers"].items() if k.lower() not in SKIPPED_HEADERS
+        }
+        found.append(
+            {
+                "method": interaction["request"]["method"],
+                "path": httpx.URL(interaction["request"]["uri"]).path,
+                "status": response["status"]["code"],
+                "headers": headers,
+                "body": body if isinstance(body, bytes) else body.encode(),
+            }
+        )
     return found
 
 
-def serve(server: Any, interaction: dict[str, Any], *, path: str = "",
-          once: bool = False) -> None:
+def serve(server: Any, interaction: dict[str, Any], *, path: str = "", once: bool = False) -> None:
     expect = server.expect_oneshot_request if once else server.expect_request
     expect(path or interaction["path"], method=interaction["method"]).respond_with_response(
-        Response(interaction["body"], status=interaction["status"],
-                 headers=interaction["headers"]))
+        Response(interaction["body"], status=interaction["status"], headers=interaction["headers"])
+    )
 
 
 def test_create_and_delete_post(xserver: Any) -> None:
@@ -95,8 +105,7 @@ def test_post_metrics_without_reported_fields_are_none(xserver: Any) -> None:
     with make_connector(xserver.url_for("")) as connector:
         metrics = connector.fetch_post_metrics(["1293593516040269825", "1293595870563381249"])
     assert [m.remote_id for m in metrics] == ["1293593516040269825", "1293595870563381249"]
-    assert all(m.likes is None and m.impressions is None and m.engagements is None
-               for m in metrics)
+    assert all(m.likes is None and m.impressions is None and m.engagements is None for m in metrics)
 
 
 def test_check_publication_finds_a_post_despite_tco_links(xserver: Any) -> None:
@@ -104,11 +113,14 @@ def test_check_publication_finds_a_post_despite_tco_links(xserver: Any) -> None:
     # The recorded page, then an empty one for the page token it ends with.
     serve(xserver, timeline, path="/2/users/2244994945/tweets", once=True)
     xserver.expect_request("/2/users/2244994945/tweets").respond_with_json(
-        {"meta": {"result_count": 0}})
+        {"meta": {"result_count": 0}}
+    )
     sent = OutboundPost(
         text="whoa, it works\n\nnow everyone can mix GIFs, videos, and images in one Tweet, "
-             "available on iOS and Android", link="https://blog.example/mixed-media",
-        idempotency_key="k")
+        "available on iOS and Android",
+        link="https://blog.example/mixed-media",
+        idempotency_key="k",
+    )
     with make_connector(xserver.url_for("")) as connector:
         found = connector.check_publication(sent)
         assert found is not None and found.remote_id == "1577730467436138524"
@@ -122,13 +134,22 @@ def test_direct_message_replies(xserver: Any) -> None:
     serve(xserver, with_user)
     serve(xserver, in_conversation)
     with make_connector(xserver.url_for("")) as connector:
-        by_author = connector.reply(ReplyTarget(remote_id="1", kind=MessageKind.DIRECT,
-                                                author_remote_id="750362064426721281"),
-                                    "Testing 1", idempotency_key="a")
+        by_author = connector.reply(
+            ReplyTarget(
+                remote_id="1", kind=MessageKind.DIRECT, author_remote_id="750362064426721281"
+            ),
+            "Testing 1",
+            idempotency_key="a",
+        )
         by_conversation = connector.reply(
-            ReplyTarget(remote_id="1", kind=MessageKind.DIRECT,
-                        conversation_remote_id="750362064426721281-1072250532645998596"),
-            "Testing 2", idempotency_key="b")
+            ReplyTarget(
+                remote_id="1",
+                kind=MessageKind.DIRECT,
+                conversation_remote_id="750362064426721281-1072250532645998596",
+            ),
+            "Testing 2",
+            idempotency_key="b",
+        )
     assert by_author.remote_id == "1585800613253812228"
     assert by_conversation.remote_id == "1585800613752881156"
 
@@ -136,8 +157,11 @@ def test_direct_message_replies(xserver: Any) -> None:
 def test_recorded_dm_pages(xserver: Any) -> None:
     interactions = recorded("test_manage_and_lookup_direct_messages.yaml")
     empty = next(i for i in interactions if i["path"] == "/2/dm_events")
-    events = next(i for i in interactions if i["path"].endswith("/dm_events")
-                  and "conversations/7503" in i["path"])
+    events = next(
+        i
+        for i in interactions
+        if i["path"].endswith("/dm_events") and "conversations/7503" in i["path"]
+    )
     serve(xserver, empty)
     dm_phase = InboxCursor(p="d", ms="1", ds="1585800613253812220").dump()
     with make_connector(xserver.url_for("")) as connector:
@@ -161,10 +185,15 @@ def test_recorded_mentions_page(xserver: Any) -> None:
     # the authors in includes.users.
     for n, tweet in enumerate(body["data"]):
         tweet["author_id"] = str(1000 + n)
-    body["includes"] = {"users": [{"id": str(1000 + n), "username": f"user{n}", "name": "N"}
-                                  for n in range(len(body["data"]))]}
+    body["includes"] = {
+        "users": [
+            {"id": str(1000 + n), "username": f"user{n}", "name": "N"}
+            for n in range(len(body["data"]))
+        ]
+    }
     xserver.expect_request("/2/users/2244994945/mentions").respond_with_response(
-        Response(json.dumps(body), status=200, headers=mentions["headers"]))
+        Response(json.dumps(body), status=200, headers=mentions["headers"])
+    )
     with make_connector(xserver.url_for("")) as connector:
         page = connector.fetch_inbound(None)
     assert len(page.messages) == len(body["data"]) and page.has_more  # direct messages next
