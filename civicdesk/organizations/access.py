@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as Person
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -14,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from civicdesk.organizations.models import Brand, Channel, Membership, Organization, Role
 
-User = AbstractBaseUser | AnonymousUser
+# Whoever makes a request: a signed-in person (Django's user model) or nobody yet.
+User = Person | AnonymousUser
 
 
 class Perm(StrEnum):
