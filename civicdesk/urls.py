@@ -16,8 +16,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # Password reset and change, second factors, the list of one's sessions. Single sign-on
-    # (allauth.socialaccount: OpenID Connect, SAML) is mounted here too when added.
+    # Password reset and change, second factors, the list of one's sessions, and single
+    # sign-on (allauth.socialaccount: OpenID Connect, SAML).
     path("accounts/language/", account_views.account_language, name="account-language"),
     path("accounts/", include("allauth.urls")),
     # Single sign-on: allauth.socialaccount's /accounts/oidc/<id>/ and /accounts/saml/<id>/
