@@ -19,10 +19,12 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any, ClassVar
 
 import httpx
@@ -30,6 +32,18 @@ import httpx
 from civicdesk.core.outbound import AddressRefused, guarded_client
 
 logger = logging.getLogger(__name__)
+
+
+@cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """The TLS context every connector's client uses: building one reads the whole CA bundle
+    (milliseconds of CPU), and a context is safe to share between threads once made."""
+    return httpx.create_ssl_context()
+
+
+def platform_client(*, timeout: float) -> httpx.Client:
+    """A plain client to a platform's fixed address, on the shared TLS context."""
+    return httpx.Client(timeout=timeout, verify=shared_ssl_context())
 
 
 class ConnectorError(Exception):
@@ -253,7 +267,9 @@ class Connector:
         self.timeout = timeout
         self._own_client = client is None
         self.client = client or (
-            guarded_client(timeout=timeout) if self.typed_address else httpx.Client(timeout=timeout)
+            guarded_client(timeout=timeout)
+            if self.typed_address
+            else platform_client(timeout=timeout)
         )
 
     def close(self) -> None:

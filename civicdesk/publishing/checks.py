@@ -180,9 +180,13 @@ def blocking_reasons(post: Post, findings: Sequence[Finding] | None = None) -> l
     return seen
 
 
-def last_check(publication: Publication) -> list[str]:
-    """Blocking findings on one variant, just before it is sent."""
-    policy = policy_for(publication.channel.brand.organization)
+def last_check(publication: Publication, *, policy: Policy | None = None) -> list[str]:
+    """Blocking findings on one variant, just before it is sent.
+
+    ``policy``: the one in force, when the caller read it once for a batch of publications
+    (it is only read here, so the batch's sender threads may share it).
+    """
+    policy = policy or policy_for(publication.channel.brand.organization)
     return [
         f.message
         for f in check_variant(_draft(publication), policy, message_language=reader_language())

@@ -33,6 +33,12 @@ logger = logging.getLogger(__name__)
 # A worker sends to one platform over at most this many of its accounts' limits at once.
 PLATFORM_FANOUT = 4
 CHECK_EVERY = 1.0
+# A sender thread keeps its database connection while work keeps coming, and gives it back
+# once idle this long: reconnecting for every publication cost more than sending it.
+IDLE_CLOSE_SECONDS = 2.0
+# The claiming loop looks at its connection's health at most this often (each look is a
+# round trip), and at once after an error.
+TIDY_EVERY = 1.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,11 @@ class PublishEngine:
         self.report = publisher.PublishReport()
         self._last_check = 0.0
         self._last_recover = 0.0
+        self._last_tidy = 0.0
+        self._last_claim = 0.0
+        # While requests are in flight, claim once this many threads are free (or a poll has
+        # passed): claiming costs a handful of statements however many it takes.
+        self.claim_batch = max(1, self.threads // 4)
         self._stop_heartbeat = threading.Event()
 
     # Capacity -------------------------------------------------------------------------------
@@ -91,10 +102,14 @@ class PublishEngine:
     def step(self) -> int:
         """One pass: claim what fits and hand it to the senders; now and then, checks and
         recovery. Returns how many publications were claimed."""
-        close_old_connections()
+        if time.monotonic() - self._last_tidy >= TIDY_EVERY:
+            self._last_tidy = time.monotonic()
+            close_old_connections()
         claimed = 0
         free = self.free()
-        if free > 0:
+        now = time.monotonic()
+        if free > 0 and (free >= self.claim_batch or now - self._last_claim >= self.poll):
+            self._last_claim = now
             claims = publisher.claim(worker=self.worker, limit=free, accept=self._acceptor())
             if claims:
                 claims = publisher.with_publications(claims)
@@ -134,6 +149,7 @@ class PublishEngine:
                     claimed = self.step()
                 except Exception:  # noqa: BLE001 - log, wait, carry on (database restarts etc.)
                     logger.exception("publishing loop failed")
+                    self._last_tidy = 0.0  # look at the connection before the next pass
                     claimed = 0
                 if claimed and self.free() > 0:
                     continue  # more may be due right now
@@ -156,7 +172,12 @@ class PublishEngine:
     def _send_loop(self) -> None:
         try:
             while True:
-                item = self.work.get()
+                try:
+                    item = self.work.get(timeout=IDLE_CLOSE_SECONDS)
+                except queue.Empty:
+                    # Idle: give the database connection back (PostgreSQL counts them).
+                    connections.close_all()
+                    item = self.work.get()
                 if item is None:
                     return
                 try:
@@ -168,11 +189,10 @@ class PublishEngine:
                         )
                 except Exception:  # noqa: BLE001 - the lease runs out and a check decides
                     logger.exception("publishing %s failed", item)
+                    # A broken connection (a database restart) is dropped, not reused.
+                    close_old_connections()
                 finally:
                     self._done(item)
-                if self.work.empty():
-                    # Idle: give the database connection back (PostgreSQL counts them).
-                    connections.close_all()
         finally:
             connections.close_all()
 

@@ -39,17 +39,18 @@ from civicdesk.connectors.base import (
     PublishResult,
     RejectedError,
     RetryableError,
+    platform_client,
 )
 from civicdesk.connectors.registry import connector_class, connector_for
 from civicdesk.connectors.tokens import note_rate_limit
 from civicdesk.core.backoff import backoff_delay
 from civicdesk.organizations.models import Channel, ChannelHealth
-from civicdesk.publishing.checks import last_check
+from civicdesk.publishing.checks import last_check, policy_for
 from civicdesk.publishing.ledger import record_attempt
 from civicdesk.publishing.models import AttemptOutcome, Post, Publication
 from civicdesk.publishing.models import PublicationState as S
 from civicdesk.publishing.state import can_move, move, move_many
-from civicdesk.rules import THREAD_PLATFORMS, measure, split_thread
+from civicdesk.rules import THREAD_PLATFORMS, Policy, measure, split_thread
 
 logger = logging.getLogger(__name__)
 
@@ -82,16 +83,19 @@ class Claim:
     token: str
     channel_id: int
     platform: str
-    # Loaded for the whole batch at once, just after the claim (see ``claimed_publications``).
+    # Loaded for the whole batch at once, just after the claim (see ``with_publications``).
     publication: Publication | None = field(default=None, compare=False, repr=False)
+    # The organization's policy in force, read once for the batch; the last check only reads it.
+    policy: Policy | None = field(default=None, compare=False, repr=False)
 
 
 SENDING_RELATED = ("variant", "post", "channel", "channel__brand__organization")
 
 
 def with_publications(claims: list[Claim]) -> list[Claim]:
-    """The claims with their publications, loaded in one query (and one for the images):
-    a query a publication costs more than the rest of the work before sending."""
+    """The claims with their publications, loaded in one query (and one for the images), and
+    each organization's policy read once: a query (or a copy of the policy) a publication
+    costs more than the rest of the work before sending."""
     if not claims:
         return claims
     loaded = (
@@ -99,7 +103,19 @@ def with_publications(claims: list[Claim]) -> list[Claim]:
         .prefetch_related("post__media")
         .in_bulk([c.pk for c in claims])
     )
-    return [replace(c, publication=loaded.get(c.pk)) for c in claims]
+    policies: dict[int, Policy] = {}
+    for pub in loaded.values():
+        org = pub.channel.brand.organization
+        if org.pk not in policies:
+            policies[org.pk] = policy_for(org)
+    return [
+        replace(
+            c,
+            publication=(pub := loaded.get(c.pk)),
+            policy=policies[pub.channel.brand.organization_id] if pub else None,
+        )
+        for c in claims
+    ]
 
 
 def lease() -> timedelta:
@@ -157,7 +173,7 @@ def claim(
             return []
         ids = [pk for pk, _, _ in chosen]
         # The state condition makes the claim safe even without row locks (SQLite).
-        move_many(
+        moved = move_many(
             Publication.objects.filter(pk__in=ids),
             S.PUBLISHING,
             sources=[S.SCHEDULED],
@@ -166,11 +182,15 @@ def claim(
             claimed_at=now,
             lease_until=now + lease(),
         )
-        mine = dict(
-            Publication.objects.filter(
-                pk__in=ids, state=S.PUBLISHING, claim_token__startswith=prefix
-            ).values_list("pk", "claim_token")
-        )
+        if moved == len(ids):
+            # Every one moved, so every one carries this claim's token: no need to read them.
+            mine = {pk: f"{prefix}{pk}" for pk in ids}
+        else:
+            mine = dict(
+                Publication.objects.filter(
+                    pk__in=ids, state=S.PUBLISHING, claim_token__startswith=prefix
+                ).values_list("pk", "claim_token")
+            )
     return [
         Claim(pk, mine[pk], channel_id, platform)
         for pk, channel_id, platform in chosen
@@ -377,7 +397,7 @@ def publish_one(
         )
         report.missed += 1
         return pub.state
-    refused = last_check(pub)
+    refused = last_check(pub, policy=publication.policy if isinstance(publication, Claim) else None)
     if refused:
         settle(
             S.FAILED,
@@ -472,7 +492,7 @@ def _to_unconfirmed(
 
 
 def shared_client() -> httpx.Client:
-    return httpx.Client(timeout=settings.CONNECTOR_TIMEOUT_SECONDS)
+    return platform_client(timeout=settings.CONNECTOR_TIMEOUT_SECONDS)
 
 
 def publish_due(
