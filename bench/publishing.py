@@ -5,7 +5,9 @@ Two ``civicdesk worker`` processes, the exercise network served by a third; ever
 
 - lateness: 1,000 publications (100 posts x 10 channels) due within one minute; how late
   each successful publish finished against its scheduled time (p50, p99, max);
-- throughput: 1,000 publications due at once; publications finished per second.
+- throughput: 1,000 publications due at once; publications finished per second, and the
+  CPU time the workers and the server spent per publication meanwhile (Linux: /proc), the
+  figure that does not move when other programs share the machine.
 
 Run by bench/run.py, which gives each database a fresh process and data folder.
 """
@@ -148,6 +150,19 @@ def wait_done(posts: list[int], timeout: float) -> None:
         time.sleep(0.2)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time of the processes so far (Linux; nan elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -205,7 +220,10 @@ def main() -> None:
 
         # 2. Throughput: 1,000 publications due at once.
         posts, start = schedule(brand, channels, author, approver, spread=0, lead=3)
+        worker_pids = [proc.pid for proc in workers]
+        cpu_before = cpu_seconds(worker_pids), cpu_seconds([server.pid])
         wait_done(posts, timeout=900)
+        cpu_after = cpu_seconds(worker_pids), cpu_seconds([server.pid])
         done = Publication.objects.filter(post_id__in=posts, state=S.PUBLISHED).count()
         last = PublicationAttempt.objects.filter(publication__post_id__in=posts).aggregate(
             last=Max("finished_at")
@@ -213,6 +231,9 @@ def main() -> None:
         took = (last - start).total_seconds() if last else float("nan")
         figures["throughput_pubs"] = done
         figures["throughput_per_s"] = done / took if took > 0 else float("nan")
+        if done:
+            figures["worker_cpu_ms"] = (cpu_after[0] - cpu_before[0]) * 1000 / done
+            figures["server_cpu_ms"] = (cpu_after[1] - cpu_before[1]) * 1000 / done
     finally:
         for proc in workers:
             proc.terminate()

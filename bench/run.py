@@ -78,6 +78,8 @@ def publishing(latencies: list[float], databases: list[str]) -> None:
         ("  (publications due within one minute)", "lateness_n", "{:.0f}"),
         ("publications/s, 1,000 due at once", "throughput_per_s", "{:.1f}"),
         ("  (publications)", "throughput_pubs", "{:.0f}"),
+        ("workers' CPU ms a publication", "worker_cpu_ms", "{:.1f}"),
+        ("exercise network's CPU ms a publication", "server_cpu_ms", "{:.1f}"),
     ]
     table(rows, results)
 
