@@ -47,13 +47,6 @@ def _discover() -> dict[str, PlatformSpec]:
 SPECS: Mapping[str, PlatformSpec] = MappingProxyType(_discover())
 
 
-def spec_for(platform: str) -> PlatformSpec:
-    try:
-        return SPECS[platform]
-    except KeyError:
-        raise LookupError(f"no platform {platform!r}") from None
-
-
 def platform_apps(read: Callable[[str], str]) -> dict[str, dict[str, str]]:
     """Each platform's registered application, read with ``read`` (an environment reader)."""
     return {

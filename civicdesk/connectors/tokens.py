@@ -160,11 +160,6 @@ def ensure_fresh(channel: Channel) -> Channel:
     return channel
 
 
-def rate_limited_channels(*, now: datetime | None = None) -> Q:
-    """A filter for channels the platform asked us to leave alone for now."""
-    return Q(rate_limited_until__gt=now or timezone.now())
-
-
 def note_rate_limit(channel: Channel, error: ConnectorError) -> None:
     """Back off the whole channel until the platform's reset time."""
     if error.status != 429 and error.retry_after is None:

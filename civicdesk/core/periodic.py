@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civicdesk.core.models import PeriodicJob
@@ -56,22 +55,6 @@ def sync_jobs(wanted: Mapping[str, datetime], *, prefixes: tuple[str, ...] = ())
     ]
     if gone:
         PeriodicJob.objects.filter(name__in=gone).delete()
-
-
-def claim_periodic(name: str, every: timedelta, *, now: datetime | None = None) -> bool:
-    """True when this caller should run ``name`` now; the next run is pushed ``every`` later."""
-    now = now or timezone.now()
-    job = PeriodicJob.objects.filter(name=name).only("next_run_at").first()
-    if job is None:
-        try:
-            with transaction.atomic():
-                PeriodicJob.objects.create(name=name, next_run_at=now + every, last_started_at=now)
-            return True
-        except IntegrityError:
-            return False
-    if job.next_run_at > now:
-        return False
-    return take_job(name, job.next_run_at, every, now=now)
 
 
 def finish_periodic(name: str, *, error: str = "") -> None:
