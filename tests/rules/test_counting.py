@@ -178,8 +178,13 @@ class TestX:
         m = measure("Read (https://example.org/a_(b)). Then https://example.org/x.", "x")
         assert [e.text for e in m.urls] == ["https://example.org/a_(b)", "https://example.org/x"]
 
-    def test_short_country_domains_need_a_path(self) -> None:
-        assert measure("the end.It was", "x").urls == ()
+    def test_short_country_domains_link_without_a_path(self) -> None:
+        # twitter-text v3 ("Extract short URLs without protocol on ccTLD domains without
+        # path"): "it.so" and "foo.jp" are links, so a missing space after a full stop before
+        # a country code makes one too.
+        assert [e.text for e in measure("the end.It was", "x").urls] == ["end.It"]
+        assert measure("the end.It was", "x").length == len("the  was") + 23
+        assert measure("the end.Xy was", "x").urls == ()
         assert [e.text for e in measure("canada.ca/en", "x").urls] == ["canada.ca/en"]
         assert [e.text for e in measure("www.gov.uk", "x").urls] == ["www.gov.uk"]
         assert [e.text for e in measure("t.co", "x").urls] == ["t.co"]
