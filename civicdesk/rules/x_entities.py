@@ -201,7 +201,10 @@ def find_urls(text: str, grammar: LinkGrammar = X_LINKS) -> list[Entity]:
             if i > 0 and text[i - 1] in "-_./":
                 # A link without a scheme never starts here; skip the host it would have taken.
                 run = _HOST_RUN.match(text, i)
-                resume = i = run.end() if run else i + 1
+                if run is None:
+                    i += 1
+                else:
+                    resume = i = run.end()
                 continue
             protocol = None
             domain = domain_re.match(text, i)
