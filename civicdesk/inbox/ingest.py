@@ -28,6 +28,7 @@ from civicdesk.connectors.tokens import note_rate_limit
 from civicdesk.core.text import clean_text
 from civicdesk.inbox.models import Author, Conversation, ConversationStatus, InboundMessage
 from civicdesk.inbox.routing import route_messages
+from civicdesk.inbox.sla import set_due_for_messages
 from civicdesk.inbox.state import REOPENED_BY_MESSAGE, conversation_move
 from civicdesk.inbox.understanding import understand_messages
 from civicdesk.organizations.models import Channel, ChannelHealth
@@ -190,6 +191,7 @@ def ingest_channel(channel_id: int, *, max_pages: int = 20, page_size: int = 100
                 report.stored += len(new_ids)
                 understand_messages(new_ids)
                 route_messages(new_ids)
+                set_due_for_messages(new_ids)
                 if page.next_cursor is not None:
                     cursor = page.next_cursor[:500]
                 if not page.has_more:

@@ -72,6 +72,10 @@ class Conversation(models.Model):
     priority = models.CharField(max_length=10, choices=Priority.choices, blank=True)
     labels = models.JSONField(default=list, blank=True)
     is_spam = models.BooleanField(default=False)
+    # The response-time target (sla.py): when the public must have an answer by, and when
+    # that time passed unanswered (the breach, alerted once).
+    due_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
     # Its messages still new (unanswered, not done, not hidden). Kept by the database as
     # messages arrive or change status (see counters.py), so the inbox never counts.
     # A plain integer: were it ever to drift, a write must not fail on a CHECK.
@@ -91,6 +95,17 @@ class Conversation(models.Model):
             ),
             models.Index(
                 fields=["status", "-last_message_at", "-id"], name="conversation_status_activity"
+            ),
+            # An area's experts walk this one.
+            models.Index(
+                fields=["business_area", "-last_message_at", "-id"],
+                name="conversation_area_activity",
+            ),
+            # "Time left": open targets, soonest first; the breach sweep reads it too.
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(due_at__isnull=False, first_response_at__isnull=True),
+                name="conversation_due",
             ),
             # "Mine" and "someone's" in the inbox walk this one.
             models.Index(
@@ -346,3 +361,119 @@ class RoutingDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id}: {self.rule_name or 'no rule'}"
+
+
+class Note(models.Model):
+    """An internal note on a conversation, for the team only: never sent to the public."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.conversation_id} by {self.author_id}"
+
+
+class Notification(models.Model):
+    """Something in the app for one person: a colleague mentioned them, a target was missed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_notifications"
+    )
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20)  # mention, breach
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}: {self.text}"
+
+
+class ResponseTarget(models.Model):
+    """How fast the public must have a first answer, for a brand (or all) and a kind (or any).
+
+    Counted in the organization's business hours, or around the clock (an emergency).
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="response_targets"
+    )
+    brand = models.ForeignKey(
+        Brand, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("brand")
+    )
+    category = models.CharField(_("kind"), max_length=20, blank=True)
+    minutes = models.PositiveIntegerField(_("minutes"))
+    business_hours = models.BooleanField(_("counted in business hours"), default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "brand", "category"],
+                name="response_target_unique",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(condition=models.Q(minutes__gte=1), name="target_minutes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand or 'all'} {self.category or 'any'}: {self.minutes} min"
+
+
+class BusinessHours(models.Model):
+    """One opening interval of an organization on a weekday (0 Monday), in its time zone."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="business_hours"
+    )
+    weekday = models.PositiveSmallIntegerField()
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="hours_weekday"),
+            models.CheckConstraint(
+                condition=models.Q(opens__lt=models.F("closes")), name="hours_open_before_close"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday}: {self.opens}-{self.closes}"
+
+
+class Holiday(models.Model):
+    """A public holiday of an organization: no business hours that day."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="holidays"
+    )
+    day = models.DateField()
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day"], name="holiday_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicdesk.connectors.registry import reply_refusal
+from civicdesk.inbox.experts import is_expert_on
 from civicdesk.inbox.limits import measure_reply, reply_length_problem
 from civicdesk.inbox.models import (
     Conversation,
@@ -27,6 +28,7 @@ from civicdesk.inbox.models import (
     RoutingTrigger,
 )
 from civicdesk.inbox.routing import route_messages
+from civicdesk.inbox.sla import set_due_for_messages
 from civicdesk.inbox.state import can_move_conversation, conversation_move
 from civicdesk.inbox.tasks import send_reply
 from civicdesk.organizations.access import Perm, User, has_perm, require
@@ -300,7 +302,8 @@ def conversation_release(*, conversation: Conversation, actor: User) -> None:
 
 def presence_touch(*, conversation: Conversation, actor: User, writing: bool) -> None:
     """Note that ``actor`` has the conversation open now (and whether they are writing)."""
-    require(actor, conversation.channel.brand, Perm.VIEW)
+    if not is_expert_on(actor, conversation):
+        require(actor, conversation.channel.brand, Perm.VIEW)
     Presence.objects.update_or_create(
         conversation_id=conversation.pk,
         user_id=actor.pk,
@@ -336,6 +339,7 @@ def message_correct(*, message: InboundMessage, actor: User, field: str, value: 
     if field == "category":
         # The kind decides much of the routing: the rules look at the message again.
         route_messages([message.pk], trigger=RoutingTrigger.CORRECTION)
+        set_due_for_messages([message.pk])  # and the target that fits the kind
     audit(
         organization=message.channel.brand.organization_id,
         actor=actor,

@@ -9,11 +9,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
+from civicdesk.inbox.experts import areas_of, routed_to
 from civicdesk.inbox.models import (
     Author,
     ChannelInbox,
     Conversation,
     InboundMessage,
+    Note,
+    Notification,
     Reply,
     ReplyState,
 )
@@ -87,8 +90,17 @@ def conversations_for(*, user: User, filters: InboxFilters) -> QuerySet[Conversa
         # Inside the permission subquery, not as a join on the channel: the list then
         # still walks the activity index instead of sorting all of a brand's conversations.
         channels = channels.filter(brand_id=filters.brand)
+    visible = Q(channel__in=channels.values("pk"))
+    # An area's experts also see what is routed to their areas (and, without a role on
+    # the brand, only that). The filter is added only for them: the list of everyone else
+    # keeps walking the activity index.
+    routed = routed_to(areas_of(user))
+    if routed is not None:
+        if filters.brand:
+            routed &= Q(channel__brand_id=filters.brand)
+        visible |= routed
     conversations = (
-        Conversation.objects.filter(channel__in=channels.values("pk"))
+        Conversation.objects.filter(visible)
         .select_related("channel__brand__organization", "assigned_to")
         .annotate(
             # Kept by the database as messages arrive and change (inbox/counters.py).
@@ -166,6 +178,17 @@ def _cursor(conversation: Conversation) -> Cursor:
     return Cursor(at=conversation.last_message_at, pk=conversation.pk)
 
 
+def inbox_by_time_left(*, user: User, filters: InboxFilters, size: int = 50) -> InboxPage:
+    """The conversations still waiting for a first answer, the least time left first (the
+    partial "due" index); one page: what is most pressing is at its top."""
+    rows = list(
+        conversations_for(user=user, filters=filters)
+        .filter(due_at__isnull=False, first_response_at__isnull=True)
+        .order_by("due_at", "pk")[:size]
+    )
+    return InboxPage(conversations=rows)
+
+
 def attach_latest_messages(conversations: list[Conversation]) -> None:
     """Set ``latest`` on each conversation, in one query."""
     ids = [c.latest_message_id for c in conversations if c.latest_message_id]
@@ -175,10 +198,32 @@ def attach_latest_messages(conversations: list[Conversation]) -> None:
 
 
 def visible_conversation(*, user: User, pk: int) -> Conversation | None:
+    """The conversation, if it is on the user's channels or routed to one of their areas."""
+    visible = Q(channel__in=channels_for(user, Perm.VIEW))
+    routed = routed_to(areas_of(user))
+    if routed is not None:
+        visible |= routed
     return (
-        Conversation.objects.filter(pk=pk, channel__in=channels_for(user, Perm.VIEW))
+        Conversation.objects.filter(visible, pk=pk)
         .select_related("channel__brand__organization", "assigned_to")
         .first()
+    )
+
+
+def conversation_notes(*, conversation: Conversation) -> list[Note]:
+    return list(
+        Note.objects.filter(conversation=conversation)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+
+
+def unread_notifications(*, user: User, limit: int = 20) -> list[Notification]:
+    """What the app has to tell the person, newest first (read from a partial index)."""
+    return list(
+        Notification.objects.filter(user_id=user.pk, read_at__isnull=True)
+        .select_related("conversation")
+        .order_by("-created_at", "-pk")[:limit]
     )
 
 

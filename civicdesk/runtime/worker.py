@@ -34,6 +34,7 @@ from civicdesk.core.periodic import due_jobs, finish_periodic, sync_jobs, take_j
 from civicdesk.exnet.simulator import simulate
 from civicdesk.inbox.ingest import ingest_channel
 from civicdesk.inbox.models import Correction
+from civicdesk.inbox.sla import sweep_breaches
 from civicdesk.inbox.understanding import understand_pending
 from civicdesk.organizations.models import Channel
 from civicdesk.publishing import publisher
@@ -107,6 +108,7 @@ class DeskWorker:
             SYNC_JOB: (SYNC_EVERY, self.sync_jobs),
             "publishing.sweep_missed": (30.0, publisher.sweep_missed),
             "inbox.understand_pending": (60.0, understand_pending),
+            "inbox.sla_breaches": (60.0, sweep_breaches),
             "connectors.refresh_tokens": (300.0, refresh_sweep),
         }
         if settings.UNDERSTANDING_TRAINING_DATA:
@@ -125,6 +127,7 @@ class DeskWorker:
                 SYNC_JOB,
                 "publishing.sweep_missed",
                 "inbox.understand_pending",
+                "inbox.sla_breaches",
                 "connectors.refresh_tokens",
             )
         }

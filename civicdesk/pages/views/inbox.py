@@ -11,12 +11,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.connectors.base import Capability
 from civicdesk.connectors.registry import limitation, reply_refusal
-from civicdesk.inbox import services
+from civicdesk.inbox import notes, services
+from civicdesk.inbox.experts import is_expert_on
 from civicdesk.inbox.limits import measure_reply, reply_length_problem
 from civicdesk.inbox.models import (
     Author,
@@ -39,10 +41,13 @@ from civicdesk.pages.inbox_selectors import (
     InboxFilters,
     attach_latest_messages,
     author_messages,
+    conversation_notes,
     conversation_thread,
+    inbox_by_time_left,
     inbox_page,
     newest_reply_id,
     responders_for,
+    unread_notifications,
     visible_conversation,
 )
 from civicdesk.pages.views.common import HtmxHttpRequest, int_param, run_action
@@ -64,13 +69,17 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         category=_choice(get.get("category"), CATEGORY_CHOICES),
         urgency=_choice(get.get("urgency"), URGENCY_CHOICES),
     )
-    page = inbox_page(
-        user=request.user,
-        filters=filters,
-        before=Cursor.parse(get.get("before")),
-        after=Cursor.parse(get.get("after")),
-        size=PAGE_SIZE,
-    )
+    by_time_left = get.get("sort") == "due"
+    if by_time_left:
+        page = inbox_by_time_left(user=request.user, filters=filters, size=PAGE_SIZE)
+    else:
+        page = inbox_page(
+            user=request.user,
+            filters=filters,
+            before=Cursor.parse(get.get("before")),
+            after=Cursor.parse(get.get("after")),
+            size=PAGE_SIZE,
+        )
     attach_latest_messages(page.conversations)
     # The filters, without the place: "Newer" and "Older" add their own cursor.
     query = get.copy()
@@ -86,6 +95,9 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         "statuses": ConversationStatus.choices,
         "categories": CATEGORY_CHOICES,
         "urgencies": URGENCY_CHOICES,
+        "notifications": [] if request.htmx else unread_notifications(user=request.user),
+        "by_time_left": by_time_left,
+        "now": timezone.now(),
     }
     template = "pages/inbox.html#list" if request.htmx else "pages/inbox.html"
     return render(request, template, context)
@@ -179,13 +191,19 @@ def _conversation_context(
         ],
         "assignees": responders_for(brand=brand) if can_reply else [],
         "holds_it": convo.assigned_to_id == request.user.pk,
+        # The team's side: notes beside the reply box, the experts' areas.
+        "notes": conversation_notes(conversation=convo),
+        "may_note": can_reply or is_expert_on(request.user, convo),
+        "areas": list(brand.organization.business_areas.all()) if can_reply else [],
     }
 
 
 @require_GET
 def conversation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    # Seen through a channel of theirs or as an expert of the area it was routed to.
     convo = _conversation_or_404(request, pk)
-    require(request.user, convo.channel.brand, Perm.VIEW)
+    if not request.htmx:
+        notes.notifications_read(user=request.user, conversation=convo)
     # "Reply" on a message swaps in a reply box for it, keeping what was typed (with htmx).
     box = bool(request.htmx) and request.htmx.target == "reply-box"
     context = _conversation_context(
@@ -348,6 +366,45 @@ def conversation_presence(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "pages/conversation.html#presence",
         {"conversation": convo, "others": others},
     )
+
+
+@require_POST
+def conversation_note(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """An internal note for the team; never sent to the public."""
+    convo = _conversation_or_404(request, pk)
+    text = request.POST.get("text", "")
+    run_action(
+        request,
+        lambda: notes.note_create(conversation=convo, actor=request.user, text=text),
+        _("Note added for the team; the public does not see it."),
+    )
+    return redirect(f"{reverse('conversation', args=[pk])}#notes")
+
+
+@require_POST
+def conversation_ask_expert(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    convo = _conversation_or_404(request, pk)
+    require(request.user, convo.channel.brand, Perm.REPLY)
+    area = get_object_or_404(
+        convo.channel.brand.organization.business_areas, pk=int_param(request.POST.get("area"))
+    )
+    run_action(
+        request,
+        lambda: notes.conversation_ask_expert(conversation=convo, actor=request.user, area=area),
+        _("Sent to %(area)s; its experts see it now.") % {"area": area.name},
+    )
+    return redirect("conversation", pk=pk)
+
+
+@require_POST
+def conversation_hand_back(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    convo = _conversation_or_404(request, pk)
+    run_action(
+        request,
+        lambda: notes.conversation_hand_back(conversation=convo, actor=request.user),
+        _("Handed back to the responders."),
+    )
+    return redirect("conversation", pk=pk)
 
 
 @require_POST
