@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from civicdesk.analytics.models import MetricSnapshot
@@ -187,34 +187,105 @@ class PlanFilters:
     state: str | None = None
 
 
+PLAN_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class PlanCursor:
+    """Where a page of the plan ends: the last post's time (None: unscheduled) and id.
+
+    The plan runs by (scheduled_at, id), unscheduled drafts last, so the next page starts
+    just after this pair whatever was added or removed meanwhile.
+    """
+
+    scheduled_at: datetime | None
+    pk: int
+
+    def __str__(self) -> str:
+        at = self.scheduled_at.astimezone(UTC).isoformat() if self.scheduled_at else ""
+        return f"{at}~{self.pk}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> PlanCursor | None:
+        """The cursor in ``value``; None for a missing or unreadable one (the first page)."""
+        at, sep, pk = (value or "").rpartition("~")
+        if not sep or not pk.isdigit():
+            return None
+        if not at:
+            return cls(None, int(pk))
+        try:
+            when = datetime.fromisoformat(at)
+        except ValueError:
+            return None
+        return cls(when if when.tzinfo else when.replace(tzinfo=UTC), int(pk))
+
+    def after(self) -> Q:
+        """The posts that come after this one in the plan's order."""
+        if self.scheduled_at is None:
+            return Q(scheduled_at__isnull=True, pk__gt=self.pk)
+        return (
+            Q(scheduled_at__gt=self.scheduled_at)
+            | Q(scheduled_at=self.scheduled_at, pk__gt=self.pk)
+            | Q(scheduled_at__isnull=True)
+        )
+
+
+@dataclass(frozen=True)
+class PlanPage:
+    posts: list[Post]
+    # Where the next page starts; None on the last page.
+    next_cursor: PlanCursor | None
+
+
 def posts_plan(
-    *, user: User, filters: PlanFilters, past_days: int = 14, ahead_days: int = 90,
-    limit: int = 300,
-) -> list[Post]:
-    """Recent and upcoming posts (and unscheduled drafts) on the brands the user sees."""
+    *,
+    user: User,
+    filters: PlanFilters,
+    after: PlanCursor | None = None,
+    past_days: int = 14,
+    ahead_days: int = 90,
+    limit: int = PLAN_PAGE_SIZE,
+) -> PlanPage:
+    """One page of recent and upcoming posts (then unscheduled drafts) on the brands the user
+    sees, by time then id: a fixed number of queries whatever the number of posts."""
     now = timezone.now()
     posts = (
         Post.objects.filter(brand__in=brands_for(user, Perm.VIEW))
         .filter(
-            Q(scheduled_at__gte=now - timedelta(days=past_days),
-              scheduled_at__lte=now + timedelta(days=ahead_days))
+            Q(
+                scheduled_at__gte=now - timedelta(days=past_days),
+                scheduled_at__lte=now + timedelta(days=ahead_days),
+            )
             | Q(scheduled_at__isnull=True)
         )
         .select_related("brand__organization", "pillar", "campaign", "author")
         .prefetch_related(
-            Prefetch("publications",
-                     queryset=Publication.objects.select_related("channel", "variant")
-                     .order_by("channel__platform", "channel__handle", "variant__language"))
+            Prefetch(
+                "publications",
+                queryset=Publication.objects.select_related("channel", "variant").order_by(
+                    "channel__platform", "channel__handle", "variant__language"
+                ),
+            )
         )
     )
     if filters.brand:
         posts = posts.filter(brand_id=filters.brand)
+    # Exists, not a join: a join repeats the post once per matching publication.
     if filters.channel:
-        posts = posts.filter(publications__channel_id=filters.channel)
+        posts = posts.filter(
+            Exists(Publication.objects.filter(post=OuterRef("pk"), channel_id=filters.channel))
+        )
     if filters.state:
-        posts = posts.filter(publications__state=filters.state)
-    posts = posts.distinct().order_by(F("scheduled_at").asc(nulls_last=True), "-created_at")
-    return list(posts[:limit])
+        posts = posts.filter(
+            Exists(Publication.objects.filter(post=OuterRef("pk"), state=filters.state))
+        )
+    if after is not None:
+        posts = posts.filter(after.after())
+    page = list(posts.order_by(F("scheduled_at").asc(nulls_last=True), "pk")[: limit + 1])
+    if len(page) <= limit:
+        return PlanPage(page, None)
+    last = page[limit - 1]
+    return PlanPage(page[:limit], PlanCursor(last.scheduled_at, last.pk))
 
 
 def plan_days(posts: list[Post]) -> list[tuple[date | None, list[Post]]]:

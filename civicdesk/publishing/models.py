@@ -88,7 +88,11 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["-scheduled_at", "-created_at"]
-        indexes = [models.Index(fields=["brand", "status"])]
+        indexes = [
+            models.Index(fields=["brand", "status"]),
+            # The plan pages a brand's posts by (scheduled_at, id).
+            models.Index(fields=["brand", "scheduled_at", "id"], name="post_plan_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -8,7 +8,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.organizations.access import Perm, brands_for, channels_for, has_perm
 from civicdesk.pages.post_state import WAITING, overall_state, pauses
-from civicdesk.pages.selectors import PlanFilters, plan_days, post_detail, posts_plan
+from civicdesk.pages.selectors import (
+    PlanCursor,
+    PlanFilters,
+    plan_days,
+    post_detail,
+    posts_plan,
+)
 from civicdesk.pages.views.common import HtmxHttpRequest, int_param, post_for, run_action
 from civicdesk.publishing import services
 from civicdesk.publishing.checks import reader_language
@@ -25,14 +31,26 @@ def posts_list(request: HtmxHttpRequest) -> HttpResponse:
         channel=int_param(request.GET.get("channel")),
         state=state if state in PublicationState.values else None,
     )
-    plan = posts_plan(user=request.user, filters=filters)
-    paused = pauses({post.brand.organization for post in plan})
-    for post in plan:
-        post.overall = overall_state(post, list(post.publications.all()),
-                                     paused.get(post.brand.organization_id))
-    days = plan_days(plan)
+    after = PlanCursor.parse(request.GET.get("after"))
+    plan = posts_plan(user=request.user, filters=filters, after=after)
+    paused = pauses({post.brand.organization for post in plan.posts})
+    for post in plan.posts:
+        post.overall = overall_state(
+            post, list(post.publications.all()), paused.get(post.brand.organization_id)
+        )
+    days = plan_days(plan.posts)
+    query = request.GET.copy()
+    query.pop("after", None)
+    first_url = f"?{query.urlencode()}" if query else "?"
+    next_url = None
+    if plan.next_cursor is not None:
+        query["after"] = str(plan.next_cursor)
+        next_url = f"?{query.urlencode()}"
     context = {
         "days": days,
+        "paged": after is not None,
+        "first_url": first_url,
+        "next_url": next_url,
         "filters": filters,
         # Archived brands and their channels are not offered, here as everywhere.
         "brands": brands_for(request.user, Perm.VIEW).filter(archived_at=None).order_by("name"),
@@ -52,15 +70,18 @@ def post_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     is_author = post.author_id == user.pk
     publications = list(post.publications.all())
     locked = any(p.state in LIVE_OR_UNKNOWN for p in publications)
-    overall = overall_state(post, publications,
-                            pauses([brand.organization]).get(brand.organization_id))
+    overall = overall_state(
+        post, publications, pauses([brand.organization]).get(brand.organization_id)
+    )
     reader = reader_language()
     context = {
         "post": post,
         "overall": overall,
-        "language_names": {lang: language_name(lang, reader)
-                           for lang in {p.variant.language for p in publications}
-                           | {v.language for v in post.variants.all()}},
+        "language_names": {
+            lang: language_name(lang, reader)
+            for lang in {p.variant.language for p in publications}
+            | {v.language for v in post.variants.all()}
+        },
         "org": brand.organization,
         "publications": publications,
         "is_author": is_author,
@@ -81,8 +102,9 @@ def post_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def post_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     post = post_for(request, pk, Perm.COMPOSE)
-    run_action(request, lambda: services.post_submit(post=post, actor=request.user),
-               "Sent for approval.")
+    run_action(
+        request, lambda: services.post_submit(post=post, actor=request.user), "Sent for approval."
+    )
     return redirect("post-detail", pk=pk)
 
 
@@ -90,9 +112,11 @@ def post_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def post_approve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     post = post_for(request, pk, Perm.APPROVE)
     comment = request.POST.get("comment", "")
-    run_action(request,
-               lambda: services.post_approve(post=post, actor=request.user, comment=comment),
-               "Approved.")
+    run_action(
+        request,
+        lambda: services.post_approve(post=post, actor=request.user, comment=comment),
+        "Approved.",
+    )
     return redirect("post-detail", pk=pk)
 
 
@@ -100,17 +124,22 @@ def post_approve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def post_send_back(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     post = post_for(request, pk, Perm.APPROVE)
     comment = request.POST.get("comment", "")
-    run_action(request,
-               lambda: services.post_send_back(post=post, actor=request.user, comment=comment),
-               "Sent back to the author.")
+    run_action(
+        request,
+        lambda: services.post_send_back(post=post, actor=request.user, comment=comment),
+        "Sent back to the author.",
+    )
     return redirect("post-detail", pk=pk)
 
 
 @require_POST
 def post_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     post = post_for(request, pk, Perm.COMPOSE)
-    run_action(request, lambda: services.post_cancel(post=post, actor=request.user),
-               "The post was cancelled; nothing more of it will go out.")
+    run_action(
+        request,
+        lambda: services.post_cancel(post=post, actor=request.user),
+        "The post was cancelled; nothing more of it will go out.",
+    )
     return redirect("post-detail", pk=pk)
 
 
@@ -118,9 +147,11 @@ def post_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def publication_retry(request: HtmxHttpRequest, pk: int, publication_pk: int) -> HttpResponse:
     post = post_for(request, pk, Perm.PUBLISH_CONTROL)
     publication = get_object_or_404(Publication, pk=publication_pk, post=post)
-    run_action(request,
-               lambda: services.publication_retry(publication=publication, actor=request.user),
-               f"{publication.channel} will be tried again now.")
+    run_action(
+        request,
+        lambda: services.publication_retry(publication=publication, actor=request.user),
+        f"{publication.channel} will be tried again now.",
+    )
     return redirect("post-detail", pk=pk)
 
 
@@ -128,7 +159,9 @@ def publication_retry(request: HtmxHttpRequest, pk: int, publication_pk: int) ->
 def publication_remove(request: HtmxHttpRequest, pk: int, publication_pk: int) -> HttpResponse:
     post = post_for(request, pk, Perm.PUBLISH_CONTROL)
     publication = get_object_or_404(Publication, pk=publication_pk, post=post)
-    run_action(request, lambda: services.publication_remove(publication=publication,
-                                                            actor=request.user),
-               "Removing it from the platform; the record stays here.")
+    run_action(
+        request,
+        lambda: services.publication_remove(publication=publication, actor=request.user),
+        "Removing it from the platform; the record stays here.",
+    )
     return redirect("post-detail", pk=pk)
