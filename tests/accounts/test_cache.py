@@ -48,7 +48,7 @@ def test_failures_counted_in_another_process_lock_out_sign_in_here(
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
         check=False,
     )
     assert done.returncode == 0, done.stderr
