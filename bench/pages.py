@@ -315,6 +315,9 @@ def seed(*, messages: int, rng: random.Random, seconds: dict[str, float]) -> dic
                     ts(at),
                     ts(at),
                     0,
+                    False,
+                    "",
+                    "[]",
                 )
 
         timed(
@@ -332,6 +335,9 @@ def seed(*, messages: int, rng: random.Random, seconds: dict[str, float]) -> dic
                     "last_message_at",
                     "created_at",
                     "unread_count",
+                    "is_spam",
+                    "priority",
+                    "labels",
                 ],
                 conversation_rows(),
             ),
