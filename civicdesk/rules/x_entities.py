@@ -180,6 +180,13 @@ def _can_start_url(text: str, start: int, resume: int) -> bool:
     return bool(_DIRECTIONAL_CHAR.match(before)) or not _URL_PRECEDING_INVALID.match(before)
 
 
+def _host_at(text: str, pos: int, domain_re: regex.Pattern[str]) -> regex.Match[str] | None:
+    run = _HOST_RUN.match(text, pos)
+    if run is None or "." not in run.group():
+        return None  # checked first: the host pattern, with its long list of TLDs, is slow
+    return domain_re.match(text, pos)
+
+
 def find_urls(text: str, grammar: LinkGrammar = X_LINKS) -> list[Entity]:
     """Links in ``text`` as the grammar's platform finds them."""
     if "." not in text:
@@ -193,13 +200,13 @@ def find_urls(text: str, grammar: LinkGrammar = X_LINKS) -> list[Entity]:
             i += 1
             continue
         protocol = grammar.protocol.match(text, i)
-        domain = domain_re.match(text, protocol.end()) if protocol else None
+        domain = _host_at(text, protocol.end(), domain_re) if protocol else None
         if domain is None:
             if not grammar.bare_domains:
                 i += 1
                 continue
             if i > 0 and text[i - 1] in "-_./":
-                # A link without a scheme never starts here; skip the host it would have taken.
+                # A link without a scheme never starts here; skip the host it would take.
                 run = _HOST_RUN.match(text, i)
                 if run is None:
                     i += 1
@@ -207,7 +214,7 @@ def find_urls(text: str, grammar: LinkGrammar = X_LINKS) -> list[Entity]:
                     resume = i = run.end()
                 continue
             protocol = None
-            domain = domain_re.match(text, i)
+            domain = _host_at(text, i, domain_re)
         if domain is None:
             i += 1
             continue
