@@ -143,10 +143,10 @@ class Presence(models.Model):
 
 
 class MessageStatus(models.TextChoices):
-    NEW = "new", "New"
-    REPLIED = "replied", "Replied"
-    DONE = "done", "Done"
-    HIDDEN = "hidden", "Hidden"
+    NEW = "new", _("New")
+    REPLIED = "replied", _("Replied")
+    DONE = "done", _("Done")
+    HIDDEN = "hidden", _("Hidden")
 
 
 class InboundMessage(models.Model):
@@ -220,11 +220,11 @@ class ChannelDay(models.Model):
 
 
 class ReplyState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    UNCONFIRMED = "unconfirmed", _("Unconfirmed")
 
 
 class Reply(models.Model):

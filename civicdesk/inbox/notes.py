@@ -33,7 +33,7 @@ def _require_note(actor: User, conversation: Conversation) -> None:
         return
     if has_perm(actor, conversation.channel.brand, Perm.VIEW):
         raise PermissionDenied(_("Only those who answer, or the area's experts, write notes."))
-    raise Http404("No such conversation")
+    raise Http404(_("No such conversation"))
 
 
 def mentioned(text: str, organization_id: int) -> list[User]:
@@ -104,7 +104,7 @@ def conversation_hand_back(*, conversation: Conversation, actor: User) -> None:
     """The expert has answered the team: the conversation goes back to the responders."""
     conversation = _conversation(conversation)
     if not (is_expert_on(actor, conversation) or may_note(actor, conversation)):
-        raise Http404("No such conversation")
+        raise Http404(_("No such conversation"))
     moved = conversation_move(
         [conversation.pk], ConversationStatus.OPEN, sources={ConversationStatus.EXPERT}
     )

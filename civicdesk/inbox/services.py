@@ -330,7 +330,9 @@ def message_correct(*, message: InboundMessage, actor: User, field: str, value: 
     if allowed is None:
         raise ValidationError(_("Only the category and the urgency can be corrected."))
     if value not in allowed:
-        raise ValidationError(f"{value!r} is not a valid {field}.")
+        raise ValidationError(
+            _("%(value)s is not a valid %(field)s.") % {"value": repr(value), "field": field}
+        )
     old = getattr(message, field)
     correction = Correction.objects.create(
         message=message, field=field, old_value=old, new_value=value, corrected_by=actor

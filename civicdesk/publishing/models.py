@@ -61,10 +61,10 @@ class Campaign(models.Model):
 
 
 class PostStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    APPROVED = "approved", "Approved"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Post(models.Model):
@@ -164,19 +164,19 @@ class Approval(models.Model):
 
 
 class PublicationState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    APPROVED = "approved", "Approved"
-    SCHEDULED = "scheduled", "Scheduled"
-    PUBLISHING = "publishing", "Publishing"
-    PUBLISHED = "published", "Published"
-    FAILED = "failed", "Failed"
-    MISSED = "missed", "Missed"
-    UNCONFIRMED = "unconfirmed", "Unconfirmed"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHING = "publishing", _("Publishing")
+    PUBLISHED = "published", _("Published")
+    FAILED = "failed", _("Failed")
+    MISSED = "missed", _("Missed")
+    UNCONFIRMED = "unconfirmed", _("Unconfirmed")
+    CANCELLED = "cancelled", _("Cancelled")
     # Taken down from the platform after it was published (kept here for the record).
-    DELETING = "deleting", "Being removed"
-    DELETED = "deleted", "Removed from the platform"
+    DELETING = "deleting", _("Being removed")
+    DELETED = "deleted", _("Removed from the platform")
 
 
 class Publication(models.Model):
@@ -226,20 +226,20 @@ class Publication(models.Model):
 
 
 class AttemptOutcome(models.TextChoices):
-    PUBLISHED = "published", "Published"
-    RETRYABLE = "retryable", "Temporary failure"
-    AUTH_EXPIRED = "auth_expired", "Authorization expired"
-    REJECTED = "rejected", "Rejected by the platform"
-    OUTCOME_UNKNOWN = "outcome_unknown", "Outcome unknown"
-    CHECK_FOUND = "check_found", "Check: found on the platform"
-    CHECK_NOT_FOUND = "check_not_found", "Check: not on the platform"
-    CHECK_FAILED = "check_failed", "Check: could not ask the platform"
-    MISSED = "missed", "Missed its window"
-    ERROR = "error", "Internal error"
-    DELETED = "deleted", "Removed from the platform"
-    DELETE_FAILED = "delete_failed", "Could not remove it from the platform"
+    PUBLISHED = "published", _("Published")
+    RETRYABLE = "retryable", _("Temporary failure")
+    AUTH_EXPIRED = "auth_expired", _("Authorization expired")
+    REJECTED = "rejected", _("Rejected by the platform")
+    OUTCOME_UNKNOWN = "outcome_unknown", _("Outcome unknown")
+    CHECK_FOUND = "check_found", _("Check: found on the platform")
+    CHECK_NOT_FOUND = "check_not_found", _("Check: not on the platform")
+    CHECK_FAILED = "check_failed", _("Check: could not ask the platform")
+    MISSED = "missed", _("Missed its window")
+    ERROR = "error", _("Internal error")
+    DELETED = "deleted", _("Removed from the platform")
+    DELETE_FAILED = "delete_failed", _("Could not remove it from the platform")
     # The platform answered after this worker's claim had passed to someone else.
-    CLAIM_LOST = "claim_lost", "Answer came after the claim was lost"
+    CLAIM_LOST = "claim_lost", _("Answer came after the claim was lost")
 
 
 class PublicationAttempt(models.Model):

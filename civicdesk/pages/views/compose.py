@@ -36,7 +36,7 @@ def _default_brand(request: HtmxHttpRequest, *, editing: bool = False) -> Brand:
     if brand_id is not None:
         brand = brand_for(request, brand_id, Perm.COMPOSE)
         if brand.archived_at is not None and not editing:
-            raise Http404("Archived brand")
+            raise Http404(_("Archived brand"))
         return brand
     brand = _composable_brands(request).first()
     if brand is None:

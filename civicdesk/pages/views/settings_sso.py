@@ -84,10 +84,10 @@ def settings_sso_provider(
 ) -> HttpResponse:
     org = administered(request, org_pk)
     if protocol not in Protocol.values:
-        raise Http404("No such protocol")
+        raise Http404(_("No such protocol"))
     provider = _provider(org, pk)
     if provider is not None and provider.protocol != protocol:
-        raise Http404("No such provider")
+        raise Http404(_("No such provider"))
     form_class = OIDCForm if protocol == Protocol.OIDC else SAMLForm
     initial = form_class.initial_for(provider) if provider is not None else None
     form = form_class(request.POST or None, initial=initial)
