@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "civicdesk.understanding",
     "civicdesk.pages",
     "civicdesk.policies",
+    "civicdesk.incidents",
     "civicdesk.runtime",  # the worker, the server, the demo: above every other app
     "civicdesk.sso",
     # Sign-in: accounts (username or email, password reset, lockout), second factors (TOTP,

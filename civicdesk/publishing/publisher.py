@@ -118,6 +118,17 @@ def with_publications(claims: list[Claim]) -> list[Claim]:
     ]
 
 
+#: Publications held back besides the stop-all switch, as a condition over Publication
+#: (emergency mode installs one: an incident's brands wait while it is open). Asked once a claim.
+_claim_hold: Callable[[], Q] | None = None
+
+
+def set_claim_hold(hold: Callable[[], Q] | None) -> None:
+    """Install the function that says which publications must not be claimed (None: none)."""
+    global _claim_hold
+    _claim_hold = hold
+
+
 def lease() -> timedelta:
     return timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
 
@@ -149,6 +160,8 @@ def claim(
         .exclude(channel__brand__organization__publishing_paused=True)
         .exclude(channel__rate_limited_until__gt=now)
     )
+    if _claim_hold is not None:
+        due = due.exclude(_claim_hold())
     # An unlocked look first: an idle worker then never takes SQLite's write lock.
     if not due.exists():
         return []

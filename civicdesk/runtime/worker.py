@@ -36,6 +36,7 @@ from civicdesk.inbox.ingest import ingest_channel
 from civicdesk.inbox.models import Correction
 from civicdesk.inbox.sla import sweep_breaches
 from civicdesk.inbox.understanding import understand_pending
+from civicdesk.incidents.reminders import sweep_due_updates
 from civicdesk.organizations.models import Channel
 from civicdesk.publishing import publisher
 from civicdesk.publishing.engine import PublishEngine
@@ -109,6 +110,7 @@ class DeskWorker:
             "publishing.sweep_missed": (30.0, publisher.sweep_missed),
             "inbox.understand_pending": (60.0, understand_pending),
             "inbox.sla_breaches": (60.0, sweep_breaches),
+            "incidents.remind": (30.0, sweep_due_updates),
             "connectors.refresh_tokens": (300.0, refresh_sweep),
         }
         if settings.UNDERSTANDING_TRAINING_DATA:
@@ -128,6 +130,7 @@ class DeskWorker:
                 "publishing.sweep_missed",
                 "inbox.understand_pending",
                 "inbox.sla_breaches",
+                "incidents.remind",
                 "connectors.refresh_tokens",
             )
         }
