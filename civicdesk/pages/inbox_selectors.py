@@ -31,6 +31,9 @@ class InboxFilters:
     status: str | None = None
     category: str | None = None
     urgency: str | None = None
+    # "me", "nobody", or a person's id; both walk the (assignee, activity) index.
+    assignee: str | None = None
+    area: str | None = None  # a business area's name: the (area, activity) index
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -113,6 +116,14 @@ def conversations_for(*, user: User, filters: InboxFilters) -> QuerySet[Conversa
         conversations = conversations.filter(channel_id=filters.channel)
     if filters.status:
         conversations = conversations.filter(status=filters.status)
+    if filters.assignee == "nobody":
+        conversations = conversations.filter(assigned_to__isnull=True)
+    elif filters.assignee == "me":
+        conversations = conversations.filter(assigned_to_id=user.pk)
+    elif filters.assignee and filters.assignee.isdigit():
+        conversations = conversations.filter(assigned_to_id=int(filters.assignee))
+    if filters.area:
+        conversations = conversations.filter(business_area=filters.area)
     if filters.category:
         conversations = conversations.filter(
             Exists(

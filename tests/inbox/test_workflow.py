@@ -367,3 +367,27 @@ def test_the_presence_poll_says_who_is_writing(
     client.force_login(world.outsider)
     assert client.post(f"/inbox/c/{pk}/presence/").status_code == 404
     assert not InboundMessage.objects.filter(status=MessageStatus.REPLIED).exists()
+
+
+def test_the_inbox_filters_by_assignee_and_area(client: Client, world: World) -> None:
+    mine = make_message(channel=world.channel, text="Mine to answer")
+    theirs = make_message(channel=world.channel, text="Held by the manager")
+    free = make_message(channel=world.channel, text="Free for anyone")
+    services.conversation_take(conversation=mine.conversation, actor=world.responder)
+    services.conversation_take(conversation=theirs.conversation, actor=world.manager)
+    Conversation.objects.filter(pk=free.conversation_id).update(business_area="Roads")
+    client.force_login(world.responder)
+
+    def shown(query: str) -> set[str]:
+        page = client.get(f"/inbox/?{query}").content.decode()
+        return {m.text for m in (mine, theirs, free) if m.text in page}
+
+    assert shown("assignee=me") == {"Mine to answer"}
+    assert shown("assignee=nobody") == {"Free for anyone"}
+    assert shown(f"assignee={world.manager.pk}") == {"Held by the manager"}
+    assert shown("area=Roads") == {"Free for anyone"}
+    assert shown("assignee=somebody") == {
+        "Mine to answer",
+        "Held by the manager",
+        "Free for anyone",
+    }

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.connectors.base import Capability
@@ -53,6 +54,7 @@ from civicdesk.pages.inbox_selectors import (
 from civicdesk.pages.views.common import HtmxHttpRequest, int_param, run_action
 
 PAGE_SIZE = 50
+ASSIGNEE_CHOICES = [("me", gettext_lazy("Mine")), ("nobody", gettext_lazy("Nobody's"))]
 
 
 def _choice(value: str | None, choices: list[tuple[str, str]]) -> str | None:
@@ -68,6 +70,10 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         status=_choice(get.get("status"), ConversationStatus.choices),
         category=_choice(get.get("category"), CATEGORY_CHOICES),
         urgency=_choice(get.get("urgency"), URGENCY_CHOICES),
+        # "me", "nobody" or a person's id (only the conversations the user sees are listed).
+        assignee=_choice(get.get("assignee"), ASSIGNEE_CHOICES)
+        or (str(int_param(get.get("assignee")) or "") or None),
+        area=get.get("area", "")[:100] or None,
     )
     by_time_left = get.get("sort") == "due"
     if by_time_left:
@@ -97,6 +103,7 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         "urgencies": URGENCY_CHOICES,
         "notifications": [] if request.htmx else unread_notifications(user=request.user),
         "by_time_left": by_time_left,
+        "assignees": ASSIGNEE_CHOICES,
         "now": timezone.now(),
     }
     template = "pages/inbox.html#list" if request.htmx else "pages/inbox.html"
