@@ -250,8 +250,16 @@ def train(
 ) -> Path:
     """Train every head from the data sets (plus team corrections), fit the calibration maps of
     the kind scores (``calibration.fit``, training portions only) and write the artifact."""
+    from .kind_training import one_blas_thread
+
+    with one_blas_thread():
+        return _train(data_dir, out_dir, corrections, log, calibrate)
+
+
+def _train(data_dir, out_dir, corrections, log, calibrate: bool) -> Path:
     data = ds.load(data_dir)
     splits, seen = build_splits(data)
+    corrections = list(corrections)
     for text, fld, label in corrections:
         for head, row in correction_rows(text, fld, label):
             splits[head].train.append(row)
@@ -296,12 +304,10 @@ def train(
             f"trained {head}: {len(split.train)} rows, {len(labels)} labels, "
             f"{time.perf_counter() - t0:.1f}s"
         )
-    labelled = [m for m in labelset.load(data) if not labelset.held_out(m)]
-    if len({m.kind for m in labelled}) >= 2:
-        from . import kind_training
-
-        kind_arrays, meta["kind_model"] = kind_training.train(labelled, log)
+    kind_arrays, kind_meta = kind_model(data, corrections, log)
+    if kind_arrays:
         arrays.update(kind_arrays)
+        meta["kind_model"] = kind_meta
     if calibrate:
         from . import calibration
 
@@ -320,6 +326,41 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     path = out / ARTIFACT
     tmp = out / (ARTIFACT + ".tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
+    return path
+
+
+def kind_model(
+    data: dict[str, list[ds.Example]], corrections: Iterable[tuple[str, str, str]] = (), log=print
+) -> tuple[dict[str, np.ndarray], dict]:
+    """The kind and urgency models' arrays and meta, trained on the labelled set's training part
+    and the team's category corrections (empty when the rows hold fewer than two kinds)."""
+    from . import kind_training
+
+    labelled = [m for m in labelset.load(data) if not labelset.held_out(m)]
+    labelled += kind_training.corrections_as_messages(corrections)
+    if len({m.kind for m in labelled}) < 2:
+        return {}, {}
+    return kind_training.train(labelled, log)
+
+
+def replace_kind_model(data_dir: Path | str, models_dir: Path | str, log=print) -> Path:
+    """Refit only the kind and urgency models of the artifact in ``models_dir`` (the heads and
+    calibration maps do not depend on them), writing the artifact in place."""
+    data = ds.load(data_dir)
+    path = Path(models_dir) / ARTIFACT
+    with np.load(path) as npz:
+        arrays = {k: npz[k] for k in npz.files if k != "meta"}
+        meta = json.loads(bytes(npz["meta"]).decode())
+    kind_arrays, kind_meta = kind_model(data, (), log)
+    arrays = {
+        k: v for k, v in arrays.items() if not k.startswith(("extra.kind.", "extra.urgency."))
+    }
+    arrays.update(kind_arrays)
+    meta["kind_model"] = kind_meta
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    tmp = path.with_name(ARTIFACT + ".tmp.npz")
     np.savez_compressed(tmp, **arrays)
     tmp.replace(path)
     return path

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from civicdesk.inbox.models import Correction, InboundMessage
 from civicdesk.inbox.understanding import corrections_for, understand_messages
-from civicdesk.understanding import models, retrain, understand_batch
+from civicdesk.understanding import kind_training, models, retrain, understand_batch
 from civicdesk.understanding.organizations import installed_models_dir, models_dir
 from tests.conftest import RESEARCH_DATA
 from tests.factories import make_brand, make_channel, make_message, make_organization, make_user
@@ -31,6 +31,13 @@ def small_data(tmp_path_factory):
     return small_copy(
         RESEARCH_DATA, tmp_path_factory.mktemp("data"), ("spam", "constraint", "complaints")
     )
+
+
+@pytest.fixture(autouse=True)
+def quick_kind_model(monkeypatch):
+    """Retraining fits the kind model too: the cheap configuration keeps these tests quick
+    (the shipped settings are exercised by train-understanding and test_shipped_kinds)."""
+    monkeypatch.setattr(kind_training, "SETTINGS", kind_training.QUICK)
 
 
 @pytest.fixture

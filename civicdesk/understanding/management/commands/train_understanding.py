@@ -17,10 +17,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--out", default=str(models.MODELS_DIR), help="where to write heads.npz"
         )
+        parser.add_argument(
+            "--kind-only",
+            action="store_true",
+            help="refit only the kind and urgency models of the artifact already in --out",
+        )
 
     def handle(self, *args, **options):
         try:
-            path = training.train(options["data"], options["out"], log=self.stdout.write)
+            if options["kind_only"]:
+                path = training.replace_kind_model(
+                    options["data"], options["out"], log=self.stdout.write
+                )
+            else:
+                path = training.train(options["data"], options["out"], log=self.stdout.write)
         except datasets.DatasetError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"wrote {path} ({Path(path).stat().st_size / 1e6:.2f} MB)")
