@@ -71,6 +71,11 @@ def _belongs(reach: Reach) -> bool:
     return reach.is_member()
 
 
+def _runs_incidents(reach: Reach) -> bool:
+    # The incidents list is a member's; declaring needs control of publishing (views.incidents).
+    return reach.is_member()
+
+
 def _administers(reach: Reach) -> bool:
     # The audit log is for an organization's admins (views.audit.audit_log).
     return reach.administers_an_organization()
@@ -97,6 +102,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
         _everyone,
         frozenset({"channels", "channel-connect", "channel-connect-choose"}),
     ),
+    NavEntry("incidents", _("Incidents"), _runs_incidents, frozenset(), under_prefix="incident"),
     NavEntry("policy-home", _("Policy"), _belongs, frozenset(), under_prefix="policy"),
     NavEntry("audit", _("Audit log"), _administers, frozenset({"audit"})),
     # Every settings screen requires an org-wide admin (views.settings_common.administered).
