@@ -599,7 +599,7 @@ def time_screens(
     client.post(
         "/login/",
         data={
-            "username": world["user"],
+            "login": world["user"],
             "password": PASSWORD,
             "csrfmiddlewaretoken": client.cookies["csrftoken"],
         },
