@@ -92,7 +92,8 @@ def test_a_french_page_writes_dates_in_french(world: World) -> None:
     profile_language_set(user=world.author, language="fr")
     body = _signed_in(world.author).get("/posts/").content.decode()
     assert "Winter market" in body
-    assert f"{french_day}, {french_date}" in body
+    # The heading's order and punctuation are the translators' ("mardi 3 mars 2026").
+    assert french_day in body and french_date in body
     assert english_day not in body and english_month not in body
     # The same plan in English, for contrast.
     profile_language_set(user=world.author, language="en")
