@@ -138,7 +138,9 @@ def target_for(
 
 def due_at(*, since: datetime, target: ResponseTarget, calendar: Calendar) -> datetime:
     duration = timedelta(minutes=target.minutes)
-    if not target.business_hours:
+    # An organization that has not set its hours yet counts around the clock, rather than
+    # leaving every conversation without a due time.
+    if not target.business_hours or not any(calendar.hours.values()):
         return since + duration
     return add_business_time(since, duration, calendar)
 
