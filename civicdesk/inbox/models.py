@@ -80,6 +80,10 @@ class Conversation(models.Model):
     # messages arrive or change status (see counters.py), so the inbox never counts.
     # A plain integer: were it ever to drift, a write must not fail on a CHECK.
     unread_count = models.IntegerField(default=0, editable=False)
+    # Not columns: the inbox list's query annotates the id of the newest message, and
+    # attach_latest_messages (pages/inbox_selectors.py) sets the message itself.
+    latest_message_id: int | None
+    latest: InboundMessage | None
 
     class Meta:
         constraints = [
@@ -425,10 +429,17 @@ class ResponseTarget(models.Model):
 
     class Meta:
         constraints = [
+            # One target per brand and kind, and one per kind for all brands (brand empty):
+            # two partial constraints, which SQLite and PostgreSQL both enforce.
             models.UniqueConstraint(
                 fields=["organization", "brand", "category"],
+                condition=models.Q(brand__isnull=False),
                 name="response_target_unique",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "category"],
+                condition=models.Q(brand__isnull=True),
+                name="response_target_unique_all_brands",
             ),
             models.CheckConstraint(condition=models.Q(minutes__gte=1), name="target_minutes"),
         ]

@@ -94,7 +94,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='responsetarget',
-            constraint=models.UniqueConstraint(fields=('organization', 'brand', 'category'), name='response_target_unique', nulls_distinct=False),
+            constraint=models.UniqueConstraint(condition=models.Q(('brand__isnull', False)), fields=('organization', 'brand', 'category'), name='response_target_unique'),
+        ),
+        migrations.AddConstraint(
+            model_name='responsetarget',
+            constraint=models.UniqueConstraint(condition=models.Q(('brand__isnull', True)), fields=('organization', 'category'), name='response_target_unique_all_brands'),
         ),
         migrations.AddConstraint(
             model_name='responsetarget',
