@@ -18,15 +18,17 @@ class DeclareForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=IncidentKind.choices)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
     area = forms.CharField(label=_("Area"), max_length=200, required=False)
-    brands = forms.ModelMultipleChoiceField(label=_("Brands in scope"), queryset=None)
-    channels = forms.ModelMultipleChoiceField(
+    brands: Any = forms.ModelMultipleChoiceField(label=_("Brands in scope"), queryset=None)
+    channels: Any = forms.ModelMultipleChoiceField(
         label=_("Channels in scope (none chosen: all of the brands')"),
         queryset=None,
         required=False,
     )
     languages = forms.MultipleChoiceField(label=_("Languages"), choices=(), required=False)
-    duty_approver = forms.ModelChoiceField(label=_("Duty approver"), queryset=None, required=False)
-    on_duty = forms.ModelMultipleChoiceField(label=_("On duty"), queryset=None, required=False)
+    duty_approver: Any = forms.ModelChoiceField(
+        label=_("Duty approver"), queryset=None, required=False
+    )
+    on_duty: Any = forms.ModelMultipleChoiceField(label=_("On duty"), queryset=None, required=False)
     cadence_minutes = forms.IntegerField(
         label=_("An update every (minutes)"), min_value=5, max_value=24 * 60, initial=60
     )
@@ -53,8 +55,8 @@ class DeclareForm(forms.Form):
 
 
 class UpdateForm(forms.Form):
-    channels = forms.ModelMultipleChoiceField(label=_("Channels"), queryset=None)
-    template = forms.ModelChoiceField(
+    channels: Any = forms.ModelMultipleChoiceField(label=_("Channels"), queryset=None)
+    template: Any = forms.ModelChoiceField(
         label=_("Pre-approved template"), queryset=None, required=False
     )
     road = forms.CharField(label=_("{road}"), max_length=200, required=False)

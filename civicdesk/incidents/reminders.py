@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -48,7 +49,7 @@ def sweep_due_updates(*, now: datetime | None = None, limit: int = 100) -> int:
                 incident=incident, due_at=incident.next_update_due_at, mailed_to=addresses
             )
             if addresses:
-                transaction.on_commit(lambda i=incident, a=addresses: _mail(i, a))
+                transaction.on_commit(partial(_mail, incident, addresses))
         reminded += 1
     return reminded
 

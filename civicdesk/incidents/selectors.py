@@ -120,7 +120,7 @@ def crisis_type(message: InboundMessage) -> str:
 def incident_inbox(*, incident: Incident, limit: int = 100) -> list[InboundMessage]:
     """Messages on the scope still waiting for an answer, emergency reports and requests for
     help first, then by urgency, oldest first within a rank."""
-    messages = list(
+    messages: list[InboundMessage] = list(
         InboundMessage.objects.filter(
             channel__in=incident.channels.all(),
             status=MessageStatus.NEW,

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User as Person
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -50,10 +50,17 @@ class Declaration:
     channels: Sequence[Channel] = ()
     # Empty: the organization's official languages.
     languages: Sequence[str] = ()
-    on_duty: Sequence[AbstractBaseUser] = ()
-    duty_approver: AbstractBaseUser | None = None
+    on_duty: Sequence[Person] = ()
+    duty_approver: Person | None = None
     cadence_minutes: int = 60
     errors: dict[str, list[str]] = field(default_factory=dict, compare=False)
+
+
+def _person(actor: User) -> Person:
+    """The signed-in person acting (every action here has passed ``require`` already)."""
+    if not isinstance(actor, Person):
+        raise PermissionDenied(_("Sign in first."))
+    return actor
 
 
 def _require_all(actor: User, brands: Sequence[Brand], perm: Perm) -> None:
@@ -123,7 +130,7 @@ def incident_declare(
         languages=languages,
         duty_approver=declaration.duty_approver,
         cadence_minutes=declaration.cadence_minutes,
-        declared_by=actor,
+        declared_by=_person(actor),
         declared_at=now,
         next_update_due_at=now + timedelta(minutes=declaration.cadence_minutes),
     )
@@ -268,7 +275,7 @@ def template_save(
             kind=kind,
             name=name.strip()[:200],
             texts=texts,
-            created_by=actor,
+            created_by=_person(actor),
         )
     else:
         template = IncidentTemplate.objects.select_for_update().get(
@@ -412,7 +419,7 @@ def update_publish(
             field_values=dict(request.values) if template else {},
             approval=approval,
             approval_reason=str(why)[:300],
-            created_by=actor,
+            created_by=_person(actor),
             created_at=now,
         )
         if approval == UpdateApproval.TEMPLATE:

@@ -146,7 +146,8 @@ def incident_update_approve(request: HtmxHttpRequest, pk: int, update_pk: int) -
 def incident_close(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     incident = _incident_for(request, pk)
     reschedule: dict[int, datetime] = {}
-    for key, value in request.POST.items():
+    for key in request.POST:
+        value = request.POST.get(key, "")
         if key.startswith("reschedule_") and value.strip():
             at = parse_datetime(value)
             if at is None or not key.removeprefix("reschedule_").isdigit():
