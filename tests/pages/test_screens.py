@@ -158,13 +158,14 @@ def test_preview_measures_each_channel_and_language(client: Client, world: World
     )
     body = response.content.decode()
     assert "<html" not in body
-    # Over one post on a platform with threads: it becomes a thread, shown as such.
-    assert "510 / 500" in body and "a thread of 2 posts" in body
+    # Over one post on a platform with threads: it becomes a thread, shown as such (in the
+    # author's language, as the whole screen is).
+    assert "510 / 500" in body and "un fil de 2 publications" in body
     assert "&lt;b&gt;Bonjour&lt;/b&gt;" in body
     assert body.count("preview-card") == 4
     assert "au plus 2 mots-clics" in body  # the policy speaks the author's language
     # Two channels on one platform are not two versions of one language.
-    assert "There are two" not in body
+    assert "There are two" not in body and "Il y a deux" not in body
 
 
 @pytest.mark.django_db
