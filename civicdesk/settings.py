@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "civicdesk.pages",
     "civicdesk.policies",
     "civicdesk.incidents",
+    "civicdesk.exercises",
     "civicdesk.runtime",  # the worker, the server, the demo: above every other app
     "civicdesk.sso",
     # Sign-in: accounts (username or email, password reset, lockout), second factors (TOTP,
@@ -310,6 +311,8 @@ PUBLISH_LEASE_SECONDS = env_float("PUBLISH_LEASE_SECONDS", 30.0)
 PUBLISH_THREADS = env_int("PUBLISH_THREADS", 16)
 INGEST_INTERVAL_SECONDS = env_int("INGEST_INTERVAL_SECONDS", 30)
 METRICS_INTERVAL_SECONDS = env_int("METRICS_INTERVAL_SECONDS", 15 * 60)
+# How often each channel's platform is asked whether the account still works.
+CHANNEL_CHECK_INTERVAL_SECONDS = env_int("CHANNEL_CHECK_INTERVAL_SECONDS", 4 * 3600)
 CONNECTOR_TIMEOUT_SECONDS = env_float("CONNECTOR_TIMEOUT_SECONDS", 10.0)
 # Addresses people type (feeds, Mastodon and Bluesky servers) are never private, loopback or
 # link-local ones (core/outbound.py), except the hosts named here ("host" or "host:port",
