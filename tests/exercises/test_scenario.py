@@ -30,7 +30,7 @@ def test_a_good_scenario_loads_and_expands_in_time_order() -> None:
     # One a minute from minute 2.
     assert [a.at_seconds for a in emergencies] == [120, 180, 240]
     assert actions == expand(scenario)  # the seed makes it repeatable
-    assert all(a.at_seconds <= b.at_seconds for a, b in zip(actions, actions[1:]))
+    assert all(a.at_seconds <= b.at_seconds for a, b in zip(actions, actions[1:], strict=False))
 
 
 def test_every_problem_is_named_with_its_line() -> None:
@@ -79,13 +79,15 @@ def test_a_crisis_file_in_the_crisislex_layout_is_read_at_run_time(tmp_path: Pat
     data = tmp_path / "floods.csv"
     data.write_text(
         "Tweet ID,Tweet Text,Information Source,Information Type,Informativeness\n"
-        '1,"Road under water at the school, kids inside",Eyewitness,Affected individuals,Related and informative\n'
+        '1,"Road under water at the school, kids inside",Eyewitness,Affected individuals,'
+        "Related and informative\n"
         "2,Thoughts with everyone,Outsiders,Sympathy and support,Related - but not informative\n",
         encoding="utf-8",
     )
     text = SCENARIO.replace(
         "      bank: comment\n",
-        "      crisis_file:\n        path: floods.csv\n        information_type: Affected individuals\n",
+        "      crisis_file:\n        path: floods.csv\n"
+        "        information_type: Affected individuals\n",
     )
     scenario = load_scenario(text, base_dir=tmp_path)
     wave = scenario.timeline[-1].what
