@@ -85,6 +85,8 @@ class Post(models.Model):
     revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Not a column: the state the posts page shows for it (pages/post_state.py).
+    overall: object
 
     class Meta:
         ordering = ["-scheduled_at", "-created_at"]
@@ -177,6 +179,8 @@ class PublicationState(models.TextChoices):
     # Taken down from the platform after it was published (kept here for the record).
     DELETING = "deleting", _("Being removed")
     DELETED = "deleted", _("Removed from the platform")
+    # Not sent because another language of its set failed for good (see publishing/sets.py).
+    WITHHELD = "withheld", _("Withheld")
 
 
 class Publication(models.Model):

@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -45,6 +46,7 @@ from civicdesk.connectors.registry import connector_class, connector_for
 from civicdesk.connectors.tokens import note_rate_limit
 from civicdesk.core.backoff import backoff_delay
 from civicdesk.organizations.models import Channel, ChannelHealth
+from civicdesk.publishing import sets
 from civicdesk.publishing.checks import last_check, policy_for
 from civicdesk.publishing.ledger import record_attempt
 from civicdesk.publishing.models import AttemptOutcome, Post, Publication
@@ -111,8 +113,8 @@ def with_publications(claims: list[Claim]) -> list[Claim]:
     return [
         replace(
             c,
-            publication=(pub := loaded.get(c.pk)),
-            policy=policies[pub.channel.brand.organization_id] if pub else None,
+            publication=(found := loaded.get(c.pk)),
+            policy=policies[found.channel.brand.organization_id] if found else None,
         )
         for c in claims
     ]
@@ -165,50 +167,100 @@ def claim(
     # An unlocked look first: an idle worker then never takes SQLite's write lock.
     if not due.exists():
         return []
+    broken: set[int] = set()
     with transaction.atomic():
         candidates = due.order_by("next_attempt_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
             # PostgreSQL: skip rows another worker is claiming instead of queueing behind it.
             candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        rows = list(candidates.values_list("pk", "channel_id", "channel__platform")[: limit * 4])
+        rows = list(
+            candidates.values_list("pk", "channel_id", "channel__platform", "post_id")[: limit * 4]
+        )
         if not rows:
             return []
-        room = _room_per_channel({channel_id: platform for _, channel_id, platform in rows})
+        # A publication goes only with its whole language set (publishing/sets.py).
+        by_set = sets.sets_of(sets.members_of_posts({post_id for *_, post_id in rows}))
+        key_of = {m.pk: key for key, members in by_set.items() for m in members}
+        groups: list[list[sets.Member]] = []
+        seen: set[tuple[Any, ...]] = set()
+        for pk, *_ in rows:
+            key = key_of.get(pk)
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            members = by_set[key]
+            group = sets.claimable(members, now)
+            if group is not None:
+                groups.append(group)
+            elif sets.is_broken(members):
+                broken.add(members[0].post_id)
+        groups = _lockable(groups)
+        room = _room_per_channel({m.channel_id: m.platform for g in groups for m in g})
         chosen: list[tuple[int, int, str]] = []
-        for pk, channel_id, platform in rows:
-            if len(chosen) >= limit or room.get(channel_id, 0) <= 0:
+        for group in groups:
+            if chosen and len(chosen) + len(group) > limit:
                 continue
-            if accept is not None and not accept(channel_id, platform):
+            wanted = Counter(m.channel_id for m in group)
+            if any(room.get(channel_id, 0) < n for channel_id, n in wanted.items()):
                 continue
-            room[channel_id] -= 1
-            chosen.append((pk, channel_id, platform))
-        if not chosen:
-            return []
-        ids = [pk for pk, _, _ in chosen]
-        # The state condition makes the claim safe even without row locks (SQLite).
-        moved = move_many(
-            Publication.objects.filter(pk__in=ids),
-            S.PUBLISHING,
-            sources=[S.SCHEDULED],
-            claim_token=Concat(Value(prefix), Cast("pk", CharField())),
-            claimed_by=worker[:100],
-            claimed_at=now,
-            lease_until=now + lease(),
-        )
-        if moved == len(ids):
-            # Every one moved, so every one carries this claim's token: no need to read them.
-            mine = {pk: f"{prefix}{pk}" for pk in ids}
+            if accept is not None and not all(accept(m.channel_id, m.platform) for m in group):
+                continue
+            for channel_id, n in wanted.items():
+                room[channel_id] -= n
+            chosen.extend((m.pk, m.channel_id, m.platform) for m in group)
+        if chosen:
+            mine = _take(chosen, prefix=prefix, worker=worker, now=now)
         else:
-            mine = dict(
-                Publication.objects.filter(
-                    pk__in=ids, state=S.PUBLISHING, claim_token__startswith=prefix
-                ).values_list("pk", "claim_token")
-            )
+            mine = {}
+    if broken:
+        # A set broken by a bulk move (the missed sweep): withdraw what the others still hold.
+        sets.withdraw_broken_sets(broken)
     return [
         Claim(pk, mine[pk], channel_id, platform)
         for pk, channel_id, platform in chosen
         if pk in mine
     ]
+
+
+def _lockable(groups: list[list[sets.Member]]) -> list[list[sets.Member]]:
+    """PostgreSQL: only the sets whose every member this transaction could lock (another
+    worker may be claiming a member the first look did not lock)."""
+    if not connection.features.has_select_for_update_skip_locked:
+        return groups  # SQLite: this transaction is the only writer
+    wanted = [m.pk for g in groups for m in g if len(g) > 1]
+    if not wanted:
+        return groups
+    locked = set(
+        Publication.objects.filter(pk__in=wanted, state=S.SCHEDULED)
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)
+    )
+    return [g for g in groups if len(g) == 1 or all(m.pk in locked for m in g)]
+
+
+def _take(
+    chosen: list[tuple[int, int, str]], *, prefix: str, worker: str, now: datetime
+) -> dict[int, str]:
+    """Move the chosen publications to *publishing* with this claim's tokens."""
+    ids = [pk for pk, _, _ in chosen]
+    # The state condition makes the claim safe even without row locks (SQLite).
+    moved = move_many(
+        Publication.objects.filter(pk__in=ids),
+        S.PUBLISHING,
+        sources=[S.SCHEDULED],
+        claim_token=Concat(Value(prefix), Cast("pk", CharField())),
+        claimed_by=worker[:100],
+        claimed_at=now,
+        lease_until=now + lease(),
+    )
+    if moved == len(ids):
+        # Every one moved, so every one carries this claim's token: no need to read them.
+        return {pk: f"{prefix}{pk}" for pk in ids}
+    return dict(
+        Publication.objects.filter(
+            pk__in=ids, state=S.PUBLISHING, claim_token__startswith=prefix
+        ).values_list("pk", "claim_token")
+    )
 
 
 def _room_per_channel(platforms: dict[int, str]) -> dict[int, int]:
@@ -255,7 +307,7 @@ def media_items(post: Post, language: str) -> list[MediaItem]:
             data = handle.read()
         items.append(
             MediaItem(
-                filename=media.file.name.rsplit("/", 1)[-1],
+                filename=(media.file.name or "").rsplit("/", 1)[-1],
                 content_type=media.content_type,
                 data=data,
                 alt_text=media.alt_text(language),
@@ -382,22 +434,43 @@ def publish_one(
 
     Given a :class:`Claim`, every write is conditional on its token; given only an id, the
     claim stored on the row is taken as this caller's. ``client`` lets a batch share one HTTP
-    client (and its connections): making one costs more than a publication does.
+    client (and its connections): making one costs more than a publication does. A member of
+    a language set that failed for good stops the rest of its set (``sets``).
     """
+    pub, state = _publish_one(publication, worker=worker, report=report, client=client)
+    if pub is not None:
+        _after_settle(pub)
+    return state
+
+
+def _after_settle(pub: Publication) -> None:
+    """Once a member of a language set is settled: if the set is broken, withdraw the rest
+    (a member that went out after another failed is taken down too)."""
+    if pub.state in sets.BROKEN | {S.PUBLISHED} and not sets.may_stand_alone(pub):
+        sets.withdraw_broken_sets([pub.post_id])
+
+
+def _publish_one(
+    publication: int | Claim,
+    *,
+    worker: str,
+    report: PublishReport | None,
+    client: httpx.Client | None,
+) -> tuple[Publication | None, str]:
     report = report or PublishReport()
     pk = publication.pk if isinstance(publication, Claim) else publication
     loaded = publication.publication if isinstance(publication, Claim) else None
     pub = loaded or Publication.objects.select_related(*SENDING_RELATED).get(pk=pk)
     token = publication.token if isinstance(publication, Claim) else pub.claim_token
     if pub.state != S.PUBLISHING or pub.claim_token != token:
-        return pub.state
+        return None, pub.state
     started = timezone.now()
     settle = partial(_settle, pub, token=token, worker=worker, started=started)
     org = pub.channel.brand.organization
     if org.publishing_paused:
         # Nothing was sent: handing the claim back needs no ledger row.
         move(pub, S.SCHEDULED, token=token, **RELEASED, status_reason="Publishing is paused.")
-        return pub.state
+        return None, pub.state
     assert pub.scheduled_at is not None
     if started > pub.scheduled_at + missed_window():
         settle(
@@ -409,7 +482,7 @@ def publish_one(
             ),
         )
         report.missed += 1
-        return pub.state
+        return pub, pub.state
     refused = last_check(pub, policy=publication.policy if isinstance(publication, Claim) else None)
     if refused:
         settle(
@@ -419,7 +492,14 @@ def publish_one(
             status_reason=("Stopped by the last check before sending: " + "; ".join(refused))[:500],
         )
         report.failed += 1
-        return pub.state
+        return pub, pub.state
+    if not sets.may_stand_alone(pub) and sets.is_broken(sets.set_of(pub)):
+        # Another language of its set failed for good while this one waited its turn: nothing
+        # was sent, so the claim goes back and the set's withdrawal withholds it.
+        move(pub, S.SCHEDULED, token=token, **RELEASED)
+        sets.withdraw_broken_sets([pub.post_id])
+        pub.refresh_from_db(fields=["state", "status_reason"])
+        return None, pub.state
     outbound = outbound_for(pub)
     # Send only while the claim is still ours, and say when the request left: a check may
     # conclude "not there" only once a request sent then can no longer land.
@@ -428,7 +508,7 @@ def publish_one(
         attempts=F("attempts") + 1, last_sent_at=sent_at
     ):
         logger.info("publication %s: claim lost before sending; not sent", pub.pk)
-        return Publication.objects.values_list("state", flat=True).get(pk=pub.pk)
+        return None, Publication.objects.values_list("state", flat=True).get(pk=pub.pk)
     pub.attempts += 1
     pub.last_sent_at = sent_at
     try:
@@ -475,7 +555,7 @@ def publish_one(
             detail=f"remote id {result.remote_id}",
         )
         report.published += 1
-    return pub.state
+    return pub, pub.state
 
 
 def _published_fields(result: PublishResult) -> dict[str, Any]:
@@ -578,9 +658,19 @@ def send_may_still_land(pub: Publication, now: datetime) -> datetime | None:
 
 
 def check_one(publication_id: int, *, worker: str, now: datetime | None = None) -> str:
-    pub = Publication.objects.select_related("variant", "channel").get(pk=publication_id)
+    """Ask the platform whether an unconfirmed publication is there, and settle it; the rest
+    of its language set waits for this answer."""
+    pub = _check_one(publication_id, worker=worker, now=now)
+    _after_settle(pub)
+    return pub.state
+
+
+def _check_one(publication_id: int, *, worker: str, now: datetime | None) -> Publication:
+    pub = Publication.objects.select_related("variant", "channel__brand__organization").get(
+        pk=publication_id
+    )
     if pub.state != S.UNCONFIRMED:
-        return pub.state
+        return pub
     started = timezone.now()
     now = max(now or started, started)
     try:
@@ -592,7 +682,7 @@ def check_one(publication_id: int, *, worker: str, now: datetime | None = None) 
         )
         if isinstance(error, AuthExpiredError):
             _mark_channel(pub.channel, ChannelHealth.NEEDS_RECONNECTING, str(error))
-        return pub.state
+        return pub
     if found is not None:
         _settle(
             pub,
@@ -604,7 +694,7 @@ def check_one(publication_id: int, *, worker: str, now: datetime | None = None) 
             detail=f"remote id {found.remote_id}",
             **_published_fields(found),
         )
-        return pub.state
+        return pub
     with transaction.atomic():
         wait_until = send_may_still_land(pub, now)
         if wait_until is not None:
@@ -619,7 +709,7 @@ def check_one(publication_id: int, *, worker: str, now: datetime | None = None) 
             Publication.objects.filter(pk=pub.pk, state=S.UNCONFIRMED).update(
                 next_attempt_at=wait_until
             )
-            return pub.state
+            return pub
         _ledger(pub, worker=worker, started=started, outcome=AttemptOutcome.CHECK_NOT_FOUND)
         assert pub.scheduled_at is not None
         if started > pub.scheduled_at + missed_window():
@@ -637,7 +727,7 @@ def check_one(publication_id: int, *, worker: str, now: datetime | None = None) 
                 next_attempt_at=started,
                 status_reason="Not on the platform after all; sending again.",
             )
-    return pub.state
+    return pub
 
 
 def recover_stale_claims(*, now: datetime | None = None) -> int:
@@ -665,6 +755,10 @@ def sweep_missed(*, now: datetime | None = None) -> int:
     """Posts not approved, or not sent, within the window after their time are missed."""
     now = now or timezone.now()
     late = Publication.objects.filter(scheduled_at__lt=now - missed_window())
+    # The posts whose language sets this sweep may break, looked at before the moves.
+    posts = set(
+        late.filter(state__in=[S.DRAFT, S.IN_REVIEW, S.SCHEDULED]).values_list("post_id", flat=True)
+    )
     not_approved = move_many(
         late,
         S.MISSED,
@@ -680,4 +774,6 @@ def sweep_missed(*, now: datetime | None = None) -> int:
         status_reason="Not sent within the window after its time (publishing was paused "
         "or the platform unavailable).",
     )
+    if posts:
+        sets.withdraw_broken_sets(posts)
     return not_approved + not_sent

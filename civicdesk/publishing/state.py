@@ -19,10 +19,19 @@ from civicdesk.publishing.models import PublicationState as S
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.IN_REVIEW, S.CANCELLED, S.MISSED}),
     S.IN_REVIEW: frozenset({S.DRAFT, S.APPROVED, S.SCHEDULED, S.CANCELLED, S.MISSED}),
-    S.APPROVED: frozenset({S.SCHEDULED, S.DRAFT, S.CANCELLED, S.IN_REVIEW}),
+    S.APPROVED: frozenset({S.SCHEDULED, S.DRAFT, S.CANCELLED, S.IN_REVIEW, S.WITHHELD}),
     # A publication that lost its claim's answer may be live: a check must decide (UNCONFIRMED).
     S.SCHEDULED: frozenset(
-        {S.PUBLISHING, S.DRAFT, S.CANCELLED, S.MISSED, S.APPROVED, S.IN_REVIEW, S.UNCONFIRMED}
+        {
+            S.PUBLISHING,
+            S.DRAFT,
+            S.CANCELLED,
+            S.MISSED,
+            S.APPROVED,
+            S.IN_REVIEW,
+            S.UNCONFIRMED,
+            S.WITHHELD,
+        }
     ),
     S.PUBLISHING: frozenset({S.PUBLISHED, S.SCHEDULED, S.FAILED, S.UNCONFIRMED, S.MISSED}),
     S.UNCONFIRMED: frozenset({S.PUBLISHED, S.SCHEDULED, S.FAILED, S.MISSED}),
@@ -34,6 +43,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.MISSED: frozenset(
         {S.SCHEDULED, S.CANCELLED, S.DRAFT, S.IN_REVIEW, S.APPROVED, S.UNCONFIRMED}
     ),
+    # Another language of its set failed for good: not sent. Sending it again, or editing the
+    # post, puts it back like a failed one.
+    S.WITHHELD: frozenset({S.SCHEDULED, S.CANCELLED, S.DRAFT, S.IN_REVIEW, S.APPROVED}),
     S.PUBLISHED: frozenset({S.DELETING}),
     S.DELETING: frozenset({S.DELETED, S.PUBLISHED}),
     S.DELETED: frozenset(),
@@ -41,7 +53,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 # States in which the post may still change without touching a platform.
-PENDING = frozenset({S.DRAFT, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.MISSED, S.FAILED})
+PENDING = frozenset({S.DRAFT, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.MISSED, S.FAILED, S.WITHHELD})
 # States that mean "the platform may have it".
 LIVE_OR_UNKNOWN = frozenset({S.PUBLISHING, S.PUBLISHED, S.UNCONFIRMED, S.DELETING, S.DELETED})
 
