@@ -249,6 +249,10 @@ class Reply(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The saved reply it was written from, if any (the version then approved).
+    saved_reply = models.ForeignKey(
+        "SavedReplyVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -488,3 +492,75 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.name}"
+
+
+class SavedReply(models.Model):
+    """A reply the team keeps ready, for an organization's brand (or all its brands), with
+    one text per official language in each version. Responders use only the approved one."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="saved_replies"
+    )
+    brand = models.ForeignKey(
+        Brand, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("brand")
+    )
+    title = models.CharField(_("title"), max_length=120)
+    # The version responders may use now: the newest approved one.
+    approved = models.ForeignKey(
+        "SavedReplyVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Replies sent with it; counted with F() as each one is queued.
+    usage_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        indexes = [models.Index(fields=["organization", "brand"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SavedReplyState(models.TextChoices):
+    """Where a version stands; moved only through ``state.saved_reply_move``."""
+
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+    RETIRED = "retired", _("Retired")
+
+
+class SavedReplyVersion(models.Model):
+    """One wording of a saved reply; an edit makes a new draft version, approved on its own."""
+
+    saved_reply = models.ForeignKey(SavedReply, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    texts = models.JSONField(
+        default=dict
+    )  # language code → text with {name}, {case_number}, {link}
+    link = models.URLField(_("link"), max_length=500, blank=True)
+    state = models.CharField(
+        max_length=10, choices=SavedReplyState.choices, default=SavedReplyState.DRAFT
+    )
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["saved_reply", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["saved_reply", "number"], name="saved_reply_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.saved_reply_id} v{self.number} [{self.state}]"

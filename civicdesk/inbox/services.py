@@ -28,6 +28,7 @@ from civicdesk.inbox.models import (
     RoutingTrigger,
 )
 from civicdesk.inbox.routing import route_messages
+from civicdesk.inbox.saved_replies import count_use
 from civicdesk.inbox.sla import set_due_for_messages
 from civicdesk.inbox.state import can_move_conversation, conversation_move
 from civicdesk.inbox.tasks import send_reply
@@ -97,9 +98,16 @@ def _queue(
 
 
 def reply_create(
-    *, message: InboundMessage, actor: User, text: str, seen_reply: int | None = None
+    *,
+    message: InboundMessage,
+    actor: User,
+    text: str,
+    seen_reply: int | None = None,
+    saved_reply: int | None = None,
 ) -> Reply:
     """Answer ``message`` (any message of its conversation) on its platform.
+
+    ``saved_reply``: the saved reply the text was written from, counted as used once queued.
 
     ``seen_reply`` is the newest reply of the conversation the person had on screen (0 for
     none): if someone else has answered since, nothing is queued and ``ReplyCollision``
@@ -133,6 +141,10 @@ def reply_create(
             if other is not None:
                 raise ReplyCollision(other)
         reply = _queue(message=message, actor=actor, text=text)
+        if saved_reply:
+            version = count_use(saved_reply_id=saved_reply, brand=brand)
+            if version is not None:
+                Reply.objects.filter(pk=reply.pk).update(saved_reply=version)
         now = timezone.now()
         Conversation.objects.filter(pk=message.conversation_id, assigned_to__isnull=True).update(
             assigned_to_id=actor.pk, assigned_at=now

@@ -13,9 +13,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from civicdesk.inbox.models import Conversation, Reply
+from civicdesk.inbox.models import Conversation, Reply, SavedReplyVersion
 from civicdesk.inbox.models import ConversationStatus as C
 from civicdesk.inbox.models import ReplyState as S
+from civicdesk.inbox.models import SavedReplyState as V
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.QUEUED: frozenset({S.SENDING}),
@@ -98,3 +99,21 @@ def conversation_move(
         else Conversation.objects.filter(pk__in=list(conversations))
     )
     return rows.filter(status__in=allowed).update(status=target, **fields)
+
+
+# A saved reply's version: written as a draft, approved by an approver, retired when a newer
+# version is approved (or a newer draft replaces an unapproved one).
+SAVED_REPLY_TRANSITIONS: dict[str, frozenset[str]] = {
+    V.DRAFT: frozenset({V.APPROVED, V.RETIRED}),
+    V.APPROVED: frozenset({V.RETIRED}),
+    V.RETIRED: frozenset(),
+}
+
+
+def saved_reply_move(
+    versions: QuerySet[SavedReplyVersion], source: str, target: str, **fields: Any
+) -> int:
+    """Move the versions still in ``source`` to ``target``, in one conditional UPDATE."""
+    if target not in SAVED_REPLY_TRANSITIONS.get(source, frozenset()):
+        raise InvalidTransition(f"a saved reply cannot go from {source} to {target}")
+    return versions.filter(state=source).update(state=target, **fields)

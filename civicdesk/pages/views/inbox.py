@@ -4,6 +4,7 @@ status, who holds it and who has it open, refused replies sent again, an author'
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.connectors.base import Capability
 from civicdesk.connectors.registry import limitation, reply_refusal
-from civicdesk.inbox import notes, services
+from civicdesk.inbox import notes, saved_replies, services
 from civicdesk.inbox.experts import is_expert_on
 from civicdesk.inbox.limits import measure_reply, reply_length_problem
 from civicdesk.inbox.models import (
@@ -57,7 +58,7 @@ PAGE_SIZE = 50
 ASSIGNEE_CHOICES = [("me", gettext_lazy("Mine")), ("nobody", gettext_lazy("Nobody's"))]
 
 
-def _choice(value: str | None, choices: list[tuple[str, str]]) -> str | None:
+def _choice(value: str | None, choices: Sequence[tuple[str, object]]) -> str | None:
     return value if value in {c[0] for c in choices} else None
 
 
@@ -160,6 +161,7 @@ def _conversation_context(
     focus_reply: bool = False,
     before: Cursor | None = None,
     collision: Reply | None = None,
+    saved: int | None = None,
 ) -> dict[str, Any]:
     brand = convo.channel.brand
     thread, earlier = conversation_thread(conversation=convo, before=before)
@@ -167,6 +169,15 @@ def _conversation_context(
     reply_to = _reply_target(inbound, to)
     pending = any(a.reply.state in PENDING for e in thread for a in e.replies)
     can_reply = has_perm(request.user, brand, Perm.REPLY)
+    # Saved replies: offered in the author's language first; one inserted fills the box.
+    offers = saved_replies.offers_for(message=reply_to) if can_reply and reply_to else []
+    inserted = (
+        saved_replies.insertion(saved_reply_id=saved, message=reply_to)
+        if saved and offers
+        else None
+    )
+    if inserted is not None:
+        text, focus_reply = inserted, True
     return {
         **(_count(convo, text) if can_reply else {}),
         "focus_reply": focus_reply or bool(reply_error),
@@ -191,6 +202,8 @@ def _conversation_context(
         # The composer sends this back: a colleague's reply newer than it stops ours.
         "seen_reply": newest_reply_id(conversation=convo),
         "collision": collision,
+        "saved_offers": offers,
+        "saved_inserted": saved if inserted is not None else None,
         "next_statuses": [
             (value, label)
             for value, label in ConversationStatus.choices
@@ -220,6 +233,7 @@ def conversation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         text=request.GET.get("text", "")[: services.MAX_REPLY] if box else "",
         focus_reply=box,
         before=Cursor.parse(request.GET.get("before")),
+        saved=int_param(request.GET.get("saved")),
     )
     if request.htmx:
         template = "pages/conversation.html#reply-box" if box else "pages/conversation.html#thread"
@@ -244,6 +258,7 @@ def conversation_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             text=text,
             seen_reply=int_param(request.POST.get("seen")) or 0,
+            saved_reply=int_param(request.POST.get("saved")),
         )
     except services.ReplyCollision as collision:
         # Stopped: their reply is shown above the box, ours kept, to be sent or dropped.
