@@ -12,7 +12,8 @@ from civicdesk.sso import views as sso_views
 
 # The admin has no sign-in form of its own: it sends people to ours, with its lockout and
 # second step.
-admin.site.login = secure_admin_login(admin.site.login)
+# (django-stubs sees a method; Django's sites take an instance attribute in its place.)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("admin/", admin.site.urls),

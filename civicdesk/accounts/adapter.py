@@ -12,7 +12,7 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
@@ -37,7 +37,7 @@ class AccountAdapter(DefaultAccountAdapter):
         # People join an organization by invitation, never by signing themselves up.
         return False
 
-    def login(self, request: HttpRequest, user: AbstractBaseUser) -> None:
+    def login(self, request: HttpRequest, user: User) -> None:
         super().login(request, user)
         now = int(time.time())
         request.session[SIGNED_IN_AT] = now
@@ -81,7 +81,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_notification_mail(
         self,
         template_prefix: str,
-        user: AbstractBaseUser,
+        user: User,
         context: dict[str, Any] | None = None,
         email: str | None = None,
     ) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
@@ -33,12 +33,12 @@ def interface_languages() -> set[str]:
     return {code for code, _name in settings.LANGUAGES}
 
 
-def chosen_language(*, user: AbstractBaseUser) -> str:
+def chosen_language(*, user: User) -> str:
     """The language the person chose on their account screen, or "" (none chosen)."""
     return Profile.objects.filter(user=user).values_list("language", flat=True).first() or ""
 
 
-def organization_language(*, user: AbstractBaseUser) -> str:
+def organization_language(*, user: User) -> str:
     """The first official language of the person's first organization the interface speaks."""
     speaks = interface_languages()
     rows = (
@@ -54,7 +54,7 @@ def organization_language(*, user: AbstractBaseUser) -> str:
 
 
 @transaction.atomic
-def profile_language_set(*, user: AbstractBaseUser, language: str) -> Profile:
+def profile_language_set(*, user: User, language: str) -> Profile:
     """Record the person's interface language ("" to follow the browser) and audit it in
     each organization they belong to, like their sign-in events."""
     if language and language not in interface_languages():
@@ -82,7 +82,7 @@ def profile_language_set(*, user: AbstractBaseUser, language: str) -> Profile:
     return profile
 
 
-def remember(request: HttpRequest, *, user: AbstractBaseUser, chosen: str) -> dict[str, Any]:
+def remember(request: HttpRequest, *, user: User, chosen: str) -> dict[str, Any]:
     """Keep the decision in the session (after the account screen changed it, too)."""
     decided = {
         "user": user.pk,

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
@@ -41,11 +42,11 @@ class SessionPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            self._apply_time_limits(request)
+        if isinstance(user, User):  # signed in
+            self._apply_time_limits(request, user)
         return self.get_response(request)
 
-    def _apply_time_limits(self, request: HttpRequest) -> None:
+    def _apply_time_limits(self, request: HttpRequest, user: User) -> None:
         session = request.session
         now = int(time.time())
         # A session from before these limits (or a test's force_login) starts its clock now.
@@ -57,7 +58,7 @@ class SessionPolicyMiddleware:
             signin_event_record(
                 action="signout.expired",
                 request=request,
-                user=request.user,
+                user=user,
                 data={"reason": "idle" if idle else "absolute"},
             )
             logout(request)  # the next middleware sends the anonymous visitor to sign in

@@ -11,7 +11,7 @@ from typing import Any
 
 from allauth.mfa import signals
 from allauth.mfa.models import Authenticator
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from civicdesk.accounts.services import signin_event_record
@@ -27,31 +27,25 @@ def _kind(authenticator: Authenticator) -> str:
     return KIND.get(authenticator.type, str(authenticator.type))
 
 
-def _added(
-    *, request: HttpRequest, user: AbstractBaseUser, authenticator: Authenticator, **_: Any
-) -> None:
+def _added(*, request: HttpRequest, user: User, authenticator: Authenticator, **_: Any) -> None:
     kind = _kind(authenticator)
     # Recovery codes come into being as a set: "generated", whichever way it happened.
     verb = "generated" if kind == "recovery_codes" else "added"
     signin_event_record(action=f"mfa.{kind}.{verb}", request=request, user=user)
 
 
-def _removed(
-    *, request: HttpRequest, user: AbstractBaseUser, authenticator: Authenticator, **_: Any
-) -> None:
+def _removed(*, request: HttpRequest, user: User, authenticator: Authenticator, **_: Any) -> None:
     signin_event_record(action=f"mfa.{_kind(authenticator)}.removed", request=request, user=user)
 
 
-def _reset(
-    *, request: HttpRequest, user: AbstractBaseUser, authenticator: Authenticator, **_: Any
-) -> None:
+def _reset(*, request: HttpRequest, user: User, authenticator: Authenticator, **_: Any) -> None:
     signin_event_record(action=f"mfa.{_kind(authenticator)}.generated", request=request, user=user)
 
 
 def _failed(
     *,
     request: HttpRequest,
-    user: AbstractBaseUser,
+    user: User,
     authenticator: Authenticator,
     reauthentication: bool = False,
     **_: Any,

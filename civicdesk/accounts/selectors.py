@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from allauth.mfa.models import Authenticator
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from civicdesk.organizations.models import Membership
 
@@ -11,7 +11,7 @@ from civicdesk.organizations.models import Membership
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
-def mfa_required_for(*, user: AbstractBaseUser) -> bool:
+def mfa_required_for(*, user: User) -> bool:
     """Whether any organization the person belongs to requires a second factor of them."""
     rows = Membership.objects.filter(user=user).values_list(
         "role", "organization__mfa_required_for_all", "organization__mfa_required_roles"
@@ -19,5 +19,5 @@ def mfa_required_for(*, user: AbstractBaseUser) -> bool:
     return any(for_all or role in (roles or []) for role, for_all, roles in rows)
 
 
-def has_second_factor(*, user: AbstractBaseUser) -> bool:
+def has_second_factor(*, user: User) -> bool:
     return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()

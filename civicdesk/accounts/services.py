@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -20,8 +19,6 @@ from civicdesk.accounts.models import SignInEvent
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Membership
 
-User = get_user_model()
-
 
 def client_address(request: HttpRequest | None) -> str | None:
     """The client's address as the web server saw it (the proxy's own, behind one)."""
@@ -30,7 +27,7 @@ def client_address(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def user_for_identifier(identifier: str) -> AbstractBaseUser | None:
+def user_for_identifier(identifier: str) -> User | None:
     """The one person a typed username or email names, if exactly one."""
     if not identifier:
         return None
@@ -44,7 +41,7 @@ def signin_event_record(
     *,
     action: str,
     request: HttpRequest | None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     identifier: str = "",
     data: dict[str, Any] | None = None,
 ) -> SignInEvent:

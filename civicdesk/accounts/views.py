@@ -11,17 +11,17 @@ from django.views.decorators.http import require_http_methods
 
 from civicdesk.accounts.forms import LanguageForm
 from civicdesk.accounts.language import chosen_language, profile_language_set, remember
+from civicdesk.core.http import signed_in
 
 
 @require_http_methods(["GET", "POST"])
 def account_language(request: HttpRequest) -> HttpResponse:
-    form = LanguageForm(
-        request.POST or None, initial={"language": chosen_language(user=request.user)}
-    )
+    user = signed_in(request)
+    form = LanguageForm(request.POST or None, initial={"language": chosen_language(user=user)})
     if request.method == "POST" and form.is_valid():
         language = form.cleaned_data["language"]
-        profile_language_set(user=request.user, language=language)
-        remember(request, user=request.user, chosen=language)
+        profile_language_set(user=user, language=language)
+        remember(request, user=user, chosen=language)
         if language:
             # The confirmation already speaks the new language.
             translation.activate(language)

@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import httpx
 from django.conf import settings
@@ -25,6 +25,9 @@ from civicdesk.connectors.base import AuthExpiredError
 from civicdesk.connectors.catalog import SPECS
 from civicdesk.core.credentials import credentials_expire_at as credentials_expire_at
 from civicdesk.core.outbound import guarded_client
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class FlowKind:
@@ -37,9 +40,9 @@ class FlowKind:
 @dataclass(frozen=True)
 class FormField:
     name: str
-    label: str
+    label: StrOrPromise
     secret: bool = False
-    help: str = ""
+    help: StrOrPromise = ""
     required: bool = True
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import httpx
 
@@ -228,8 +228,16 @@ class MetricTable:
 
 @dataclass(frozen=True)
 class ChannelHealth:
+    """What the platform said when asked whether the account still works."""
+
     ok: bool
     detail: str = ""
+    # The platform refused the authorization: only reconnecting the account helps.
+    reconnect: bool = False
+
+    @classmethod
+    def failed(cls, error: Exception) -> ChannelHealth:
+        return cls(ok=False, detail=str(error), reconnect=isinstance(error, AuthExpiredError))
 
 
 class Connector:
@@ -276,7 +284,7 @@ class Connector:
         if self._own_client:
             self.client.close()
 
-    def __enter__(self) -> Connector:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -331,7 +339,8 @@ class Connector:
         raise UnsupportedError("this platform cannot be asked whether a post went out")
 
     def check_health(self) -> ChannelHealth:
-        return ChannelHealth(ok=True)
+        """Ask the platform whether the account still works (one cheap authenticated call)."""
+        raise UnsupportedError("this platform cannot be asked whether the account works")
 
     def _unsupported(self, capability: Capability) -> str:
         return self.channel_limitations(self.credentials).get(

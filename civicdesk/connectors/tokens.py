@@ -108,6 +108,22 @@ def refresh_sweep(*, now: datetime | None = None) -> int:
     return count
 
 
+def authorization_ending(channel: Channel, *, now: datetime) -> datetime | None:
+    """When the channel's authorization ends, if that is within the warning horizon and no
+    refresh will renew it; else None."""
+    horizon = now + timedelta(days=settings.TOKEN_EXPIRY_WARNING_DAYS)
+    credentials = channel.get_credentials()
+    # Some sign-ins end at a fixed time whatever the refreshes (atproto public clients).
+    ends = credentials_expire_at({"expires_at": credentials.get("session_expires_at", "")})
+    if ends is None:
+        if channel.auth_expires_at is None or channel.auth_expires_at > horizon:
+            return None
+        if credentials.get("refresh_token") and channel.auth_expires_at > now:
+            return None  # the sweep will renew it
+        return channel.auth_expires_at
+    return ends if ends <= horizon else None
+
+
 def warn_expiring(*, now: datetime | None = None) -> int:
     """Channels whose authorization ends soon and cannot be renewed here: warn the admins.
 
@@ -122,16 +138,8 @@ def warn_expiring(*, now: datetime | None = None) -> int:
         .filter(Q(auth_expires_at__lte=horizon) | Q(credentials_encrypted__gt=""))
         .select_related("brand__organization")
     ):
-        credentials = channel.get_credentials()
-        # Some sign-ins end at a fixed time whatever the refreshes (atproto public clients).
-        ends = credentials_expire_at({"expires_at": credentials.get("session_expires_at", "")})
+        ends = authorization_ending(channel, now=now)
         if ends is None:
-            if channel.auth_expires_at is None or channel.auth_expires_at > horizon:
-                continue
-            if credentials.get("refresh_token") and channel.auth_expires_at > now:
-                continue  # the sweep will renew it
-            ends = channel.auth_expires_at
-        elif ends > horizon:
             continue
         expired = ends <= now
         channel.health = ChannelHealth.NEEDS_RECONNECTING if expired else ChannelHealth.DEGRADED

@@ -63,7 +63,7 @@ def store_page(channel: Channel, page: InboundPage, *, expected_cursor: str) -> 
         if locked.inbound_cursor != expected_cursor:
             raise CursorMoved(channel.pk)
         new_ids = _store_messages(locked, page.messages)
-        fields = {"inbound_checked_at": timezone.now()}
+        fields: dict[str, object] = {"inbound_checked_at": timezone.now()}
         if page.next_cursor is not None:
             fields["inbound_cursor"] = page.next_cursor[:500]
         Channel.objects.filter(pk=channel.pk).update(**fields)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User as Person
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from civicdesk.inbox.experts import is_expert_on, may_note
 from civicdesk.inbox.models import Conversation, ConversationStatus, Note, Notification
 from civicdesk.inbox.state import can_move_conversation, conversation_move
-from civicdesk.organizations.access import Perm, User, has_perm, require
+from civicdesk.organizations.access import Perm, has_perm, require
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import BusinessArea, Membership
 
@@ -28,7 +29,7 @@ def _conversation(conversation: Conversation) -> Conversation:
     return Conversation.objects.select_related("channel__brand").get(pk=conversation.pk)
 
 
-def _require_note(actor: User, conversation: Conversation) -> None:
+def _require_note(actor: Person, conversation: Conversation) -> None:
     if may_note(actor, conversation):
         return
     if has_perm(actor, conversation.channel.brand, Perm.VIEW):
@@ -36,7 +37,7 @@ def _require_note(actor: User, conversation: Conversation) -> None:
     raise Http404(_("No such conversation"))
 
 
-def mentioned(text: str, organization_id: int) -> list[User]:
+def mentioned(text: str, organization_id: int) -> list[Person]:
     """The organization's members named ``@username`` in ``text``."""
     names = {m.rstrip(".") for m in MENTION.findall(text)}
     if not names:
@@ -47,7 +48,7 @@ def mentioned(text: str, organization_id: int) -> list[User]:
 
 
 @transaction.atomic
-def note_create(*, conversation: Conversation, actor: User, text: str) -> Note:
+def note_create(*, conversation: Conversation, actor: Person, text: str) -> Note:
     """Write an internal note; each colleague it mentions is notified in the app."""
     conversation = _conversation(conversation)
     _require_note(actor, conversation)
@@ -80,7 +81,9 @@ def note_create(*, conversation: Conversation, actor: User, text: str) -> Note:
 
 
 @transaction.atomic
-def conversation_ask_expert(*, conversation: Conversation, actor: User, area: BusinessArea) -> None:
+def conversation_ask_expert(
+    *, conversation: Conversation, actor: Person, area: BusinessArea
+) -> None:
     """Route the conversation to ``area`` and wait on its experts."""
     conversation = _conversation(conversation)
     require(actor, conversation.channel.brand, Perm.REPLY)
@@ -100,7 +103,7 @@ def conversation_ask_expert(*, conversation: Conversation, actor: User, area: Bu
 
 
 @transaction.atomic
-def conversation_hand_back(*, conversation: Conversation, actor: User) -> None:
+def conversation_hand_back(*, conversation: Conversation, actor: Person) -> None:
     """The expert has answered the team: the conversation goes back to the responders."""
     conversation = _conversation(conversation)
     if not (is_expert_on(actor, conversation) or may_note(actor, conversation)):
@@ -119,7 +122,7 @@ def conversation_hand_back(*, conversation: Conversation, actor: User) -> None:
     )
 
 
-def notifications_read(*, user: User, conversation: Conversation) -> int:
+def notifications_read(*, user: Person, conversation: Conversation) -> int:
     """The person opened the conversation: what told them about it is read."""
     return Notification.objects.filter(
         user_id=user.pk, conversation=conversation, read_at__isnull=True

@@ -8,6 +8,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User as Person
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -84,7 +85,7 @@ def _checked_text(*, message: InboundMessage, text: str) -> str:
 
 
 def _queue(
-    *, message: InboundMessage, actor: User, text: str, retry_of: Reply | None = None
+    *, message: InboundMessage, actor: Person, text: str, retry_of: Reply | None = None
 ) -> Reply:
     reply = Reply.objects.create(
         message=message,
@@ -100,7 +101,7 @@ def _queue(
 def reply_create(
     *,
     message: InboundMessage,
-    actor: User,
+    actor: Person,
     text: str,
     seen_reply: int | None = None,
     saved_reply: int | None = None,
@@ -160,7 +161,7 @@ def reply_create(
     return reply
 
 
-def reply_retry(*, reply: Reply, actor: User, text: str) -> Reply:
+def reply_retry(*, reply: Reply, actor: Person, text: str) -> Reply:
     """Send again, as a new attempt, a reply the platform refused, with its text edited.
 
     The refused reply stays as it was, with the platform's reason; the new one points to it.
@@ -209,7 +210,7 @@ def _locked(conversation: Conversation) -> Conversation:
 
 
 @transaction.atomic
-def conversation_set_status(*, conversation: Conversation, actor: User, status: str) -> None:
+def conversation_set_status(*, conversation: Conversation, actor: Person, status: str) -> None:
     """Move the conversation to ``status`` as its transition table allows."""
     require(actor, conversation.channel.brand, Perm.REPLY)
     if status not in ConversationStatus.values:
@@ -249,7 +250,9 @@ def _check_assignee(conversation: Conversation, assignee: User) -> None:
 
 
 @transaction.atomic
-def conversation_assign(*, conversation: Conversation, actor: User, assignee: User | None) -> None:
+def conversation_assign(
+    *, conversation: Conversation, actor: Person, assignee: Person | None
+) -> None:
     """Give the conversation to ``assignee`` (someone who may answer on its brand), or to
     nobody."""
     require(actor, conversation.channel.brand, Perm.REPLY)
@@ -275,11 +278,11 @@ def conversation_assign(*, conversation: Conversation, actor: User, assignee: Us
 
 
 @transaction.atomic
-def conversation_take(*, conversation: Conversation, actor: User) -> None:
+def conversation_take(*, conversation: Conversation, actor: Person) -> None:
     """The person says "I'm on it": they take a conversation nobody holds (or already theirs)."""
     require(actor, conversation.channel.brand, Perm.REPLY)
     current = _locked(conversation)
-    if current.assigned_to_id not in (None, actor.pk):
+    if current.assigned_to is not None and current.assigned_to.pk != actor.pk:
         raise ValidationError(
             _("%(name)s is already on it.") % {"name": current.assigned_to.get_username()},
             code="taken",
@@ -297,7 +300,7 @@ def conversation_take(*, conversation: Conversation, actor: User) -> None:
 
 
 @transaction.atomic
-def conversation_release(*, conversation: Conversation, actor: User) -> None:
+def conversation_release(*, conversation: Conversation, actor: Person) -> None:
     """The person holding the conversation lets it go back to the team."""
     require(actor, conversation.channel.brand, Perm.REPLY)
     current = _locked(conversation)
@@ -312,7 +315,7 @@ def conversation_release(*, conversation: Conversation, actor: User) -> None:
     )
 
 
-def presence_touch(*, conversation: Conversation, actor: User, writing: bool) -> None:
+def presence_touch(*, conversation: Conversation, actor: Person, writing: bool) -> None:
     """Note that ``actor`` has the conversation open now (and whether they are writing)."""
     if not is_expert_on(actor, conversation):
         require(actor, conversation.channel.brand, Perm.VIEW)
@@ -323,7 +326,7 @@ def presence_touch(*, conversation: Conversation, actor: User, writing: bool) ->
     )
 
 
-def presence_others(*, conversation: Conversation, actor: User) -> list[Presence]:
+def presence_others(*, conversation: Conversation, actor: Person) -> list[Presence]:
     """Who else has the conversation open, writers first."""
     since = timezone.now() - timedelta(seconds=PRESENCE_SECONDS)
     return list(
@@ -335,7 +338,9 @@ def presence_others(*, conversation: Conversation, actor: User) -> list[Presence
 
 
 @transaction.atomic
-def message_correct(*, message: InboundMessage, actor: User, field: str, value: str) -> Correction:
+def message_correct(
+    *, message: InboundMessage, actor: Person, field: str, value: str
+) -> Correction:
     """Keep a responder's correction of a category or urgency, and apply it."""
     require(actor, message.channel.brand, Perm.REPLY)
     allowed = {"category": KINDS, "urgency": URGENCIES}.get(field)

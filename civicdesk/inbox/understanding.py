@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Collection, Sequence
 
 from django.db import connection
+from django.db.models import Field
 from django.utils import timezone
 
 from civicdesk.inbox.models import Correction, InboundMessage
@@ -116,9 +117,16 @@ def _save_understanding(messages: Sequence[InboundMessage]) -> None:
     """One UPDATE statement run once per message (executemany). ``bulk_update`` builds a
     CASE per field and row, which cost more than understanding the messages did."""
     meta = InboundMessage._meta
-    fields = [meta.get_field(name) for name in UNDERSTOOD_FIELDS]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    fields: list[Field] = []
+    assigned: list[str] = []
+    for name in UNDERSTOOD_FIELDS:
+        field = meta.get_field(name)
+        assert isinstance(field, Field) and field.column, name  # plain columns of the table
+        fields.append(field)
+        assigned.append(f"{quote(field.column)} = %s")
+    assert meta.pk is not None and meta.pk.column
+    assignments = ", ".join(assigned)
     sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
     rows = [
         [f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields] + [m.pk]

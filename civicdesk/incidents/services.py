@@ -397,7 +397,7 @@ def update_publish(
     for brand_id, channels in by_brand.items():
         post = publishing.post_create(
             brand=brands[brand_id],
-            actor=actor,
+            actor=_person(actor),
             draft=publishing.Draft(
                 title=_("%(incident)s: update %(number)s")
                 % {"incident": incident.name, "number": number},
@@ -405,7 +405,7 @@ def update_publish(
                 channels=channels,
             ),
         )
-        publishing.post_submit(post=post, actor=actor)
+        publishing.post_submit(post=post, actor=_person(actor))
         approval, why = UpdateApproval.FAST_TRACK, reason
         if not reason and template is not None:
             why = _approve_by_template(post, template)
@@ -506,7 +506,9 @@ def update_approve(*, update: IncidentUpdate, actor: User) -> IncidentUpdate:
         raise PermissionDenied(_("Only the duty approver approves updates of this incident."))
     if update.approval != UpdateApproval.FAST_TRACK:
         raise ValidationError(_("This update is not waiting for approval."))
-    post = publishing.post_approve(post=update.post, actor=actor, comment=_("Incident fast track"))
+    post = publishing.post_approve(
+        post=update.post, actor=_person(actor), comment=_("Incident fast track")
+    )
     if post.status == PostStatus.APPROVED:
         update.approval = UpdateApproval.APPROVED
         update.save(update_fields=["approval"])

@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as Person
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -42,7 +43,7 @@ def _digest(event: AuditEvent) -> str:
 def audit(
     *,
     organization: Organization | int,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: Person | AnonymousUser | None,
     action: str,
     target: Any = None,
     data: dict[str, Any] | None = None,
@@ -60,7 +61,7 @@ def audit(
             .first()
         )
         sequence, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        real_actor = actor if actor is not None and actor.is_authenticated else None
+        real_actor = actor if isinstance(actor, Person) else None
         label = real_actor.get_username() if real_actor is not None else "system"
         event = AuditEvent(
             organization_id=org_id,

@@ -79,7 +79,8 @@ class Brand(models.Model):
 
 
 # One member a platform package (connectors/<platform>/platform.py): Platform.X == "x".
-Platform = models.TextChoices(
+# django-stubs types the functional API with plain values only; Django also takes (value, label).
+Platform = models.TextChoices(  # type: ignore[call-overload]
     "Platform", [(spec.slug.upper(), (spec.slug, spec.label)) for spec in SPECS.values()]
 )
 
@@ -123,6 +124,10 @@ class Channel(models.Model):
     remote_id = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Not columns: what the channels page works out for its rows.
+    network_url: str
+    limitations: list[str]
+    can_manage: bool
 
     class Meta:
         constraints = [

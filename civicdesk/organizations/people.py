@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User as Person
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -55,7 +55,7 @@ def _check_role(role: str) -> None:
         raise ValidationError(_("Choose a role."))
 
 
-def _require_member(organization: Organization, person: AbstractBaseUser) -> None:
+def _require_member(organization: Organization, person: Person) -> None:
     # Another organization's people are not ours to see: the same answer as for a stranger.
     if not Membership.objects.filter(organization=organization, user_id=person.pk).exists():
         raise PermissionDenied(
@@ -152,7 +152,7 @@ def invitation_for_token(token: str, *, now: datetime | None = None) -> Invitati
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, username: str, password: str) -> AbstractBaseUser:
+def invitation_accept(*, token: str, username: str, password: str) -> Person:
     """Create the invited person's account and role; the link works only this once."""
     UserModel = get_user_model()
     now = timezone.now()
@@ -217,7 +217,7 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
 def membership_set_role(
     *,
     organization: Organization,
-    person: AbstractBaseUser,
+    person: Person,
     brand: Brand | None,
     role: str,
     actor: User,
@@ -278,9 +278,7 @@ def membership_set_role(
 
 
 @transaction.atomic
-def person_deactivate(
-    *, organization: Organization, person: AbstractBaseUser, actor: User
-) -> AbstractBaseUser:
+def person_deactivate(*, organization: Organization, person: Person, actor: User) -> Person:
     """Take every role in this organization from someone; their account stops if it was only ours.
 
     A person who also belongs to another organization keeps their account there: one
@@ -323,7 +321,7 @@ def business_area_save(
     organization: Organization,
     name: str,
     languages: Sequence[str],
-    members: Sequence[AbstractBaseUser],
+    members: Sequence[Person],
     area: BusinessArea | None = None,
     actor: User,
 ) -> BusinessArea:

@@ -6,6 +6,7 @@ the audit log.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User as Person
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -109,7 +110,7 @@ def channel_create(
 @transaction.atomic
 def membership_grant(
     *,
-    user: User,
+    user: Person,
     organization: Organization,
     role: str,
     brand: Brand | None = None,
@@ -249,7 +250,7 @@ def organization_update(
     org.name, org.time_zone, org.official_languages = name, time_zone, official_languages
     fields = ["name", "time_zone", "official_languages"]
     if logo is not None:
-        org.logo = logo  # type: ignore[assignment]
+        org.logo = logo
         fields.append("logo")
     org.full_clean()
     org.save(update_fields=fields)

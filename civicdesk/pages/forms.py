@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicdesk.connectors.base import Capability
 from civicdesk.connectors.registry import channels_that, limitations_for
+from civicdesk.core.forms import field_of
 from civicdesk.inbox.models import ConversationStatus
 from civicdesk.organizations.models import Brand, Channel
 from civicdesk.pages.text import local_input_value, parse_local_time
@@ -53,14 +54,20 @@ class ComposeForm(forms.Form):
         active = brand.channels.filter(is_active=True)
         # Asked of each channel: an account's tier can narrow what its platform allows.
         self.channel_list = channels_that(Capability.PUBLISH, active)
-        self.fields["channels"].queryset = active.filter(pk__in=[c.pk for c in self.channel_list])
+        field_of(self, "channels", forms.ModelChoiceField).queryset = active.filter(
+            pk__in=[c.pk for c in self.channel_list]
+        )
         # Channels that take no posts (YouTube, a newsroom feed) are named, not offered.
         self.not_postable = [
             (channel, " ".join(limitations_for(channel)))
             for channel in active.exclude(pk__in=[c.pk for c in self.channel_list])
         ]
-        self.fields["pillar"].queryset = Pillar.objects.filter(organization=org)
-        self.fields["campaign"].queryset = Campaign.objects.filter(organization=org)
+        field_of(self, "pillar", forms.ModelChoiceField).queryset = Pillar.objects.filter(
+            organization=org
+        )
+        field_of(self, "campaign", forms.ModelChoiceField).queryset = Campaign.objects.filter(
+            organization=org
+        )
         self.fields["scheduled_at"].help_text = f"In {org.time_zone} time."
         self.languages = post_languages(brand)
         for lang in self.languages:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User as Person
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import get_language
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from civicdesk.connectors.base import Capability, ConnectorError
 from civicdesk.connectors.registry import connector_for, limitation, supports
 from civicdesk.inbox.models import InboundMessage, MessageStatus
-from civicdesk.organizations.access import Perm, User, require
+from civicdesk.organizations.access import Perm, require
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Channel, Organization
 from civicdesk.policies.models import ModerationAction, ModerationKind, PlatformResult
@@ -75,7 +76,7 @@ def _fresh_message(message: InboundMessage) -> InboundMessage:
 
 @transaction.atomic
 def _record_hide(
-    *, message: InboundMessage, actor: User, clause_id: str, language: str | None
+    *, message: InboundMessage, actor: Person, clause_id: str, language: str | None
 ) -> ModerationAction:
     message = _fresh_message(message)
     brand = message.channel.brand
@@ -122,7 +123,7 @@ def _record_hide(
 
 
 @transaction.atomic
-def _record_unhide(*, message: InboundMessage, actor: User) -> ModerationAction:
+def _record_unhide(*, message: InboundMessage, actor: Person) -> ModerationAction:
     message = _fresh_message(message)
     brand = message.channel.brand
     require(actor, brand, Perm.REPLY)
@@ -180,7 +181,7 @@ def _ask_platform(action: ModerationAction, message: InboundMessage, *, hidden: 
 
 
 def message_hide(
-    *, message: InboundMessage, actor: User, clause_id: str, language: str | None = None
+    *, message: InboundMessage, actor: Person, clause_id: str, language: str | None = None
 ) -> ModerationAction:
     """Hide a message under the policy clause ``clause_id``, here and on the platform if it can.
 
@@ -193,7 +194,7 @@ def message_hide(
     return action
 
 
-def message_unhide(*, message: InboundMessage, actor: User) -> ModerationAction:
+def message_unhide(*, message: InboundMessage, actor: Person) -> ModerationAction:
     """Show a hidden message again, here and on the platform if it can."""
     action = _record_unhide(message=message, actor=actor)
     _ask_platform(action, action.message, hidden=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.contrib.auth.models import User as Person
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -72,7 +73,7 @@ def validate_document(document: str) -> None:
 def _new_version(
     *,
     organization: Organization,
-    actor: User,
+    actor: Person,
     document: str,
     note: str,
     base_number: int | None,
@@ -132,7 +133,7 @@ def _label(number: int) -> str:
 def policy_save(
     *,
     organization: Organization,
-    actor: User,
+    actor: Person,
     yaml_text: str,
     note: str = "",
     base_number: int | None = None,
@@ -159,7 +160,7 @@ def policy_save(
 def policy_save_settings(
     *,
     organization: Organization,
-    actor: User,
+    actor: Person,
     policy: Policy,
     note: str = "",
     base_number: int | None = None,
@@ -185,7 +186,7 @@ def policy_save_settings(
     )
 
 
-def policy_restore(*, organization: Organization, actor: User, number: int) -> PolicyVersion:
+def policy_restore(*, organization: Organization, actor: Person, number: int) -> PolicyVersion:
     """A new version equal to version ``number`` (0: the shipped defaults)."""
     require_policy_admin(actor, organization)
     document = version_document(organization, number)
@@ -207,7 +208,7 @@ def policy_restore(*, organization: Organization, actor: User, number: int) -> P
 
 
 def policy_import(
-    *, organization: Organization, actor: User, upload: UploadedFile, note: str = ""
+    *, organization: Organization, actor: Person, upload: UploadedFile, note: str = ""
 ) -> PolicyVersion:
     """Save an uploaded .yaml or .yml file as the next version (256 kB at most, UTF-8)."""
     require_policy_admin(actor, organization)

@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civicdesk.core.http import HtmxHttpRequest
+from civicdesk.core.http import HtmxHttpRequest, signed_in
 from civicdesk.inbox.models import InboundMessage
 from civicdesk.organizations.access import (
     Perm,
@@ -93,7 +93,7 @@ def policy_save(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
     try:
         version = services.policy_save(
             organization=organization,
-            actor=request.user,
+            actor=signed_in(request),
             yaml_text=form.cleaned_data["document"],
             note=form.cleaned_data["note"],
             base_number=form.cleaned_data["base"],
@@ -120,7 +120,7 @@ def policy_form(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
         try:
             version = services.policy_save_settings(
                 organization=organization,
-                actor=request.user,
+                actor=signed_in(request),
                 policy=editor.policy(),
                 note=editor.settings.cleaned_data["note"],
                 base_number=editor.settings.cleaned_data["base"],
@@ -174,7 +174,7 @@ def policy_import(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
     try:
         version = services.policy_import(
             organization=organization,
-            actor=request.user,
+            actor=signed_in(request),
             upload=form.cleaned_data["file"],
             note=form.cleaned_data["note"],
         )
@@ -190,7 +190,7 @@ def policy_restore(request: HtmxHttpRequest, org_pk: int, number: int) -> HttpRe
     organization = _admin_organization(request, org_pk)
     try:
         version = services.policy_restore(
-            organization=organization, actor=request.user, number=number
+            organization=organization, actor=signed_in(request), number=number
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -248,10 +248,10 @@ def message_moderate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         try:
             if form.cleaned_data["action"] == ModerationKind.HIDE:
                 action = moderation.message_hide(
-                    message=message, actor=request.user, clause_id=form.cleaned_data["clause"]
+                    message=message, actor=signed_in(request), clause_id=form.cleaned_data["clause"]
                 )
             else:
-                action = moderation.message_unhide(message=message, actor=request.user)
+                action = moderation.message_unhide(message=message, actor=signed_in(request))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -13,6 +13,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User as Person
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.connectors.base import Capability
 from civicdesk.connectors.registry import limitation, supports
-from civicdesk.organizations.access import Perm, User, require
+from civicdesk.organizations.access import Perm, require
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Brand, Channel, Membership
 from civicdesk.publishing.checks import blocking_reasons, post_findings, publishes_in
@@ -155,7 +156,7 @@ def _build_variants(post: Post, draft: Draft) -> None:
 
 
 @transaction.atomic
-def post_create(*, brand: Brand, actor: User, draft: Draft) -> Post:
+def post_create(*, brand: Brand, actor: Person, draft: Draft) -> Post:
     require(actor, brand, Perm.COMPOSE)
     if brand.archived_at is not None:
         raise ValidationError(
@@ -196,7 +197,7 @@ def _content_of(post: Post) -> tuple[object, ...]:
 
 
 @transaction.atomic
-def post_update(*, post: Post, actor: User, draft: Draft) -> Post:
+def post_update(*, post: Post, actor: Person, draft: Draft) -> Post:
     """Edit a post. A change of content resets any approval; a change of time alone re-arms."""
     post = _lock(post)
     require(actor, post.brand, Perm.COMPOSE)
@@ -289,7 +290,7 @@ def _refuse_blocking(post: Post, sentence: str, findings: Sequence[Finding] | No
 
 
 @transaction.atomic
-def post_submit(*, post: Post, actor: User) -> Post:
+def post_submit(*, post: Post, actor: Person) -> Post:
     """Send a draft for approval: refused while a finding blocks it or its time has passed,
     as approval would refuse it (the same check decides both)."""
     post = _lock(post)
@@ -357,7 +358,7 @@ def named_approvers_missing(post: Post, findings: Sequence[Finding] | None = Non
 
 
 @transaction.atomic
-def post_approve(*, post: Post, actor: User, comment: str = "") -> Post:
+def post_approve(*, post: Post, actor: Person, comment: str = "") -> Post:
     post = _lock(post)
     require(actor, post.brand, Perm.APPROVE)
     if post.status != PostStatus.IN_REVIEW:
@@ -414,7 +415,7 @@ def _arm(post: Post) -> None:
 
 
 @transaction.atomic
-def post_send_back(*, post: Post, actor: User, comment: str) -> Post:
+def post_send_back(*, post: Post, actor: Person, comment: str) -> Post:
     post = _lock(post)
     require(actor, post.brand, Perm.APPROVE)
     if post.status not in (PostStatus.IN_REVIEW, PostStatus.APPROVED):
@@ -450,7 +451,7 @@ def post_send_back(*, post: Post, actor: User, comment: str) -> Post:
 
 
 @transaction.atomic
-def post_cancel(*, post: Post, actor: User) -> Post:
+def post_cancel(*, post: Post, actor: Person) -> Post:
     """Delete a post from the plan: everything not yet sent is cancelled."""
     post = _lock(post)
     require(actor, post.brand, Perm.COMPOSE)
@@ -476,7 +477,7 @@ def post_cancel(*, post: Post, actor: User) -> Post:
 
 @transaction.atomic
 def publication_retry(
-    *, publication: Publication, actor: User, at: datetime | None = None
+    *, publication: Publication, actor: Person, at: datetime | None = None
 ) -> Publication:
     """Send a failed or missed publication again, now or at a new time."""
     publication = (
@@ -508,7 +509,7 @@ def publication_retry(
 
 
 @transaction.atomic
-def publication_remove(*, publication: Publication, actor: User) -> Publication:
+def publication_remove(*, publication: Publication, actor: Person) -> Publication:
     """Take a published post down from its platform (the record stays in Civic Desk)."""
     publication = (
         Publication.objects.select_for_update()

@@ -66,7 +66,8 @@ def mastodon_rules_from_instance(instance: Mapping[str, Any]) -> PlatformRules:
     base = _RULES["mastodon"]
     config = instance.get("configuration") if isinstance(instance, Mapping) else None
     config = config if isinstance(config, Mapping) else {}
-    statuses = config.get("statuses") if isinstance(config.get("statuses"), Mapping) else {}
+    statuses = config.get("statuses")
+    statuses = statuses if isinstance(statuses, Mapping) else {}
     media = config.get("media_attachments")
     media = media if isinstance(media, Mapping) else {}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from importlib import resources
@@ -251,11 +252,12 @@ def _validate(policy: Policy) -> None:
     for name in ("max_hashtags", "max_sentence_words", "max_emoji", "acronym_max_length"):
         if getattr(access, name) < 0:
             raise PolicyError(f"accessibility.{name}", "must not be negative")
-    for kind, rules in (
+    ruled: list[tuple[str, Sequence[ApprovalRule | ForbiddenRule | ModerationClause]]] = [
         ("approvals", policy.approvals),
         ("forbidden", policy.forbidden),
         ("moderation", policy.moderation),
-    ):
+    ]
+    for kind, rules in ruled:
         seen: set[str] = set()
         for index, rule in enumerate(rules):
             if not rule.id.strip():

@@ -68,27 +68,35 @@ DEMO_SLUG = "ministry-of-transport-and-infrastructure"
 DEMO_PASSWORD = "civicdesk-demo"
 SEED_COMPLETED = "demo.seeded"
 
+
+@dataclass(frozen=True)
+class DemoBrand:
+    name: str
+    purpose: str
+    channels: list[tuple[str, str, list[str]]]  # handle, display name, languages
+
+
 BRANDS = [
-    {
-        "name": "Road Conditions",
-        "purpose": "Timely road information so travellers know what they need to know to move "
+    DemoBrand(
+        name="Road Conditions",
+        purpose="Timely road information so travellers know what they need to know to move "
         "themselves, goods and services along our highways.",
-        "channels": [
+        channels=[
             ("roadconditions", "Road Conditions", ["en", "fr"]),
             ("roadconditions_north", "Road Conditions North", ["en", "fr"]),
         ],
-    },
-    {
-        "name": "Transport Insights",
-        "purpose": "Education and context around the ministry's work and why we do it, to "
+    ),
+    DemoBrand(
+        name="Transport Insights",
+        purpose="Education and context around the ministry's work and why we do it, to "
         "foster trust and accessibility with the public.",
-        "channels": [
+        channels=[
             ("transportinsights", "Transport Insights", ["en"]),
             ("transportinsights_fr", "Transports en bref", ["fr"]),
             ("transportinsights_video", "Transport Insights Video", ["en", "fr"]),
             ("transportinsights_news", "Transport Insights Newsroom", ["en", "fr"]),
         ],
-    },
+    ),
 ]
 
 # username → (role, brand index or None for every brand)
@@ -209,14 +217,12 @@ def _organization(
         )
     brands: list[Brand] = []
     for spec in BRANDS:
-        brand = org_services.brand_create(
-            organization=org, name=spec["name"], purpose=spec["purpose"]
-        )
-        for handle, display, languages in spec["channels"]:
+        brand = org_services.brand_create(organization=org, name=spec.name, purpose=spec.purpose)
+        for handle, display, languages in spec.channels:
             account = NetAccount.objects.filter(handle=handle).first()
             if account is None:
                 account, token = net.create_account(
-                    handle=handle, display_name=display, bio=spec["purpose"][:300]
+                    handle=handle, display_name=display, bio=spec.purpose[:300]
                 )
             else:
                 token = net.rotate_token(account=account)
@@ -241,8 +247,8 @@ def _organization(
                 first_name=username.capitalize(),
             )
             new_users.append(username)
-        brand = brands[brand_index] if brand_index is not None else None
-        org_services.membership_grant(user=user, organization=org, role=role, brand=brand)
+        scope = brands[brand_index] if brand_index is not None else None
+        org_services.membership_grant(user=user, organization=org, role=role, brand=scope)
         users[username] = user
     if not User.objects.filter(username=OPERATOR).exists():
         User.objects.create_superuser(OPERATOR, password=DEMO_PASSWORD, first_name="Operator")
@@ -491,6 +497,7 @@ def answer_some_messages(*, share: float = 0.6, seed: int = 7, now: datetime | N
     net.bulk_write(writes)
     replies: list[Reply] = []
     for (message, text, when), post in zip(chosen, writes.messages, strict=True):
+        assert isinstance(post, NetPost)  # only posts were written above
         replies.append(
             Reply(
                 message=message,

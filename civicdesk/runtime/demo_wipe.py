@@ -44,7 +44,7 @@ NETWORK_MODELS: list[type[models.Model]] = [
 def network_marks() -> dict[str, int]:
     """The newest id of each network table, to note before the seed writes any."""
     return {
-        model._meta.label: model.objects.aggregate(top=Max("pk"))["top"] or 0
+        model._meta.label: model._default_manager.aggregate(top=Max("pk"))["top"] or 0
         for model in NETWORK_MODELS
     }
 
@@ -62,7 +62,7 @@ def demo_wipe(org: Organization) -> None:
         for model in NETWORK_MODELS:
             mark = data.get("network", {}).get(model._meta.label)
             if mark is not None:
-                model.objects.filter(pk__gt=mark).delete()
+                model._default_manager.filter(pk__gt=mark).delete()
         # People the seed created, unless they have since joined another organization.
         get_user_model().objects.filter(username__in=data.get("new_users", [])).exclude(
             pk__in=Membership.objects.values("user_id")

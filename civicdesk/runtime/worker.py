@@ -29,6 +29,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
 
 from civicdesk.analytics.collect import collect_channel
+from civicdesk.connectors.health import check_channel, check_every
 from civicdesk.connectors.tokens import refresh_sweep
 from civicdesk.core.periodic import due_jobs, finish_periodic, sync_jobs, take_job
 from civicdesk.exnet.simulator import simulate
@@ -46,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 ROLES = ("publish", "periodic", "tasks")
 # Per-channel jobs, named "<kind>.<channel id>".
-CHANNEL_KINDS = ("inbox.ingest", "metrics.collect", "newsroom.import")
+CHANNEL_KINDS = ("inbox.ingest", "metrics.collect", "newsroom.import", "channels.check")
 SYNC_JOB = "core.sync_jobs"
 SYNC_EVERY = 60.0
 # A due job this worker does not know (an older or newer version wrote it) waits this long.
@@ -104,6 +105,8 @@ class DeskWorker:
                 return self.options.ingest_every, lambda: ingest_channel(channel_id)
             if kind == "metrics.collect":
                 return self.options.metrics_every, lambda: collect_channel(channel_id)
+            if kind == "channels.check":
+                return check_every(), lambda: check_channel(channel_id)
             return 15 * 60.0, lambda: import_feed(channel_id)
         fixed: dict[str, tuple[float, Callable[[], object]]] = {
             SYNC_JOB: (SYNC_EVERY, self.sync_jobs),
@@ -142,7 +145,7 @@ class DeskWorker:
             kinds = (
                 ("newsroom.import",)
                 if platform == "newsroom"
-                else ("inbox.ingest", "metrics.collect")
+                else ("inbox.ingest", "metrics.collect", "channels.check")
             )
             for kind in kinds:
                 wanted[f"{kind}.{channel_id}"] = first

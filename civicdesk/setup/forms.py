@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from civicdesk.core.forms import field_of
 from civicdesk.organizations.models import Brand, Organization, Role
 from civicdesk.publishing.models import Pillar
 
@@ -103,7 +104,9 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["brand"].queryset = organization.brands.filter(archived_at__isnull=True)
+        field_of(self, "brand", forms.ModelChoiceField).queryset = organization.brands.filter(
+            archived_at__isnull=True
+        )
 
 
 class RoleForm(forms.Form):
@@ -119,7 +122,7 @@ class RoleForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["brand"].queryset = organization.brands.all()
+        field_of(self, "brand", forms.ModelChoiceField).queryset = organization.brands.all()
 
 
 class AcceptForm(forms.Form):
@@ -164,7 +167,9 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pillar"].queryset = Pillar.objects.filter(organization=organization)
+        field_of(self, "pillar", forms.ModelChoiceField).queryset = Pillar.objects.filter(
+            organization=organization
+        )
 
 
 class BusinessAreaForm(forms.Form):
@@ -181,8 +186,10 @@ class BusinessAreaForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["languages"].choices = [(c, c) for c in organization.official_languages]
-        self.fields["members"].queryset = (
+        field_of(self, "languages", forms.ChoiceField).choices = [
+            (c, c) for c in organization.official_languages
+        ]
+        field_of(self, "members", forms.ModelChoiceField).queryset = (
             get_user_model()
             .objects.filter(memberships__organization=organization)
             .distinct()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from civicdesk.publishing.models import Campaign, Pillar
 
 @dataclass
 class Person:
-    user: AbstractBaseUser
+    user: User
     last_login: datetime | None
     memberships: list[Membership] = field(default_factory=list)
 

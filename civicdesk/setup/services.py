@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User as Person
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -24,7 +24,7 @@ def organization_setup(
     name: str,
     time_zone: str,
     official_languages: list[str],
-    admin: AbstractBaseUser,
+    admin: Person,
     logo: File | None = None,
     actor: User | None,
 ) -> Organization:
@@ -43,7 +43,7 @@ def organization_setup(
         name=name.strip(), time_zone=time_zone, official_languages=official_languages, actor=actor
     )
     if logo is not None:
-        org.logo = logo  # type: ignore[assignment]
+        org.logo = logo
         org.full_clean()
         org.save(update_fields=["logo"])
     Membership.objects.create(user=admin, organization=org, brand=None, role=Role.ADMIN)

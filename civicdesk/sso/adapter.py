@@ -13,14 +13,14 @@ the audit of a completed SSO sign-in.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, NoReturn
 
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
@@ -97,7 +97,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
 def _refuse(
     request: HttpRequest, provider: IdentityProvider | None, refusal: SignOnRefused
-) -> None:
+) -> NoReturn:
     data = {"reason": refusal.reason, "email": refusal.email}
     if provider is not None:
         data["provider"] = provider.name
@@ -116,7 +116,7 @@ def sign_in_hint(providers: list[IdentityProvider]) -> str:
 
 
 class AccountAdapter(BaseAccountAdapter):
-    def authenticate(self, request: HttpRequest, **credentials: Any) -> AbstractBaseUser | None:
+    def authenticate(self, request: HttpRequest, **credentials: Any) -> User | None:
         user = super().authenticate(request, **credentials)
         if user is None or user.is_superuser:
             return user  # installation operators keep their password
@@ -131,7 +131,7 @@ class AccountAdapter(BaseAccountAdapter):
         )
         raise ValidationError(sign_in_hint(providers))
 
-    def login(self, request: HttpRequest, user: AbstractBaseUser) -> None:
+    def login(self, request: HttpRequest, user: User) -> None:
         pending = request.session.pop(PENDING, None)
         super().login(request, user)
         if not pending or pending.get("user") != user.pk:

@@ -47,7 +47,11 @@ class GuardedAdapter(BaseAdapter):
             answer = self.client.request(
                 request.method or "GET",
                 str(request.url),
-                headers=dict(request.headers),
+                # requests allows bytes values; headers travel as Latin-1 either way.
+                headers={
+                    name: value if isinstance(value, str) else value.decode("latin-1")
+                    for name, value in request.headers.items()
+                },
                 content=request.body,  # type: ignore[arg-type]
                 timeout=_timeout(timeout, self.timeout),
             )

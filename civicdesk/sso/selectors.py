@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from allauth.socialaccount.models import SocialApp
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from civicdesk.organizations.models import Membership, Organization
@@ -54,7 +54,7 @@ def sign_on_policy_of(*, organization: Organization) -> SignOnPolicy:
     return policy or SignOnPolicy(organization=organization)
 
 
-def sso_only_providers_for(*, user: AbstractBaseUser) -> list[IdentityProvider]:
+def sso_only_providers_for(*, user: User) -> list[IdentityProvider]:
     """The providers a person must use: those of their organizations that are SSO only."""
     org_ids = Membership.objects.filter(
         user=user, organization__sign_on_policy__sso_only=True
@@ -66,7 +66,7 @@ def sso_only_providers_for(*, user: AbstractBaseUser) -> list[IdentityProvider]:
     )
 
 
-def member_by_email(*, organization: Organization, email: str) -> AbstractBaseUser | None:
+def member_by_email(*, organization: Organization, email: str) -> User | None:
     """The one active member of the organization with this address, if exactly one."""
     user_ids = Membership.objects.filter(organization=organization).values("user_id")
     found = list(
@@ -75,7 +75,7 @@ def member_by_email(*, organization: Organization, email: str) -> AbstractBaseUs
     return found[0] if len(found) == 1 else None
 
 
-def mfa_required_outside(*, user: AbstractBaseUser, organization_id: int) -> bool:
+def mfa_required_outside(*, user: User, organization_id: int) -> bool:
     """Whether an organization other than this one requires a second factor of the person."""
     rows = (
         Membership.objects.filter(user=user)

@@ -22,8 +22,7 @@ from allauth.core.internal.datakit import parse_bool_safely
 from allauth.socialaccount.models import SocialApp, SocialLogin
 from cryptography import x509
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -38,8 +37,6 @@ from civicdesk.organizations.models import Brand, Membership, Organization, Role
 from civicdesk.sso.http import MAX_BYTES, guarded_session
 from civicdesk.sso.models import ALLAUTH_PROVIDER, IdentityProvider, Protocol, SignOnPolicy
 from civicdesk.sso.selectors import member_by_email
-
-User = get_user_model()
 
 # OIDC "amr" values that say the provider asked for more than a password (RFC 8176).
 MFA_AMR = {"mfa", "otp", "hwk", "swk", "sms", "fpt", "face", "iris", "retina", "sc", "pop"}
@@ -122,7 +119,7 @@ def _save(
     app_fields: dict[str, Any],
     app_settings: dict[str, Any],
     audited: dict[str, Any],
-    actor: AbstractBaseUser,
+    actor: User,
 ) -> IdentityProvider:
     require_org_admin(actor, organization)
     _check_mappings(organization, rules.role_mappings)
@@ -182,7 +179,7 @@ def oidc_provider_save(
     client_id: str,
     client_secret: str,
     scopes: list[str],
-    actor: AbstractBaseUser,
+    actor: User,
 ) -> IdentityProvider:
     """Add or change an OpenID Connect provider; an empty secret keeps the stored one."""
     if provider is None and not client_secret:
@@ -270,7 +267,7 @@ def saml_provider_save(
     metadata_url: str,
     email_attribute: str,
     uid_attribute: str,
-    actor: AbstractBaseUser,
+    actor: User,
 ) -> IdentityProvider:
     """Add or change a SAML provider, from its metadata address or typed-in details."""
     if metadata_url:
@@ -313,7 +310,7 @@ def saml_provider_save(
     )
 
 
-def identity_provider_remove(*, provider: IdentityProvider, actor: AbstractBaseUser) -> None:
+def identity_provider_remove(*, provider: IdentityProvider, actor: User) -> None:
     organization = provider.organization
     require_org_admin(actor, organization)
     with transaction.atomic():
@@ -333,7 +330,7 @@ def sign_on_policy_update(
     organization: Organization,
     sso_only: bool,
     sso_counts_as_mfa: bool,
-    actor: AbstractBaseUser,
+    actor: User,
 ) -> SignOnPolicy:
     require_org_admin(actor, organization)
     if sso_only and not IdentityProvider.objects.filter(organization=organization).exists():
@@ -414,7 +411,7 @@ def _username_for(email: str) -> str:
 
 
 def _apply_mappings(
-    *, provider: IdentityProvider, user: AbstractBaseUser, groups: set[str]
+    *, provider: IdentityProvider, user: User, groups: set[str]
 ) -> list[dict[str, str]]:
     """Give the roles the person's groups are mapped to; the last admin is never demoted."""
     organization = provider.organization
@@ -468,7 +465,7 @@ def _apply_mappings(
     return applied
 
 
-def sign_on_resolve(*, provider: IdentityProvider, sociallogin: SocialLogin) -> AbstractBaseUser:
+def sign_on_resolve(*, provider: IdentityProvider, sociallogin: SocialLogin) -> User:
     """The person this sign-in is for, memberships brought in line with their groups.
 
     Raises ``SignOnRefused``; creates a person only when the provider may and one of their
@@ -484,7 +481,7 @@ def sign_on_resolve(*, provider: IdentityProvider, sociallogin: SocialLogin) -> 
     member = Membership.objects.filter(organization=organization)
     with transaction.atomic():
         if linked is not None and member.filter(user=linked).exists():
-            user: AbstractBaseUser | None = linked
+            user: User | None = linked
         else:
             user = member_by_email(organization=organization, email=claims.email)
         created = False

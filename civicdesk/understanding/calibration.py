@@ -230,7 +230,8 @@ def fit(data: dict[str, list[ds.Example]], heads, log=print) -> dict[str, dict]:
     for kind, (head, source, incident_only) in SOURCES.items():
         if head not in folds:
             continue
-        own_rows, zs = [], []
+        own_rows: list[ds.Example] = []
+        zs: list[float] = []
         for refit_rows, cal_rows in folds[head]:
             if len({e.label for e in refit_rows}) < 2:
                 continue
@@ -268,7 +269,7 @@ def heads_from_arrays(arrays: dict[str, np.ndarray]):
     from . import models
 
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez(buffer, allow_pickle=False, **arrays)
     buffer.seek(0)
     return models.read(buffer)
 
@@ -357,15 +358,17 @@ def evaluate(data_dir, models_dir=None) -> list[Reliability]:
         if own_name not in held:
             continue
         own = held[own_name]
-        settings = [("own", own, {})]
+        settings: list[tuple[str, list[ds.Example], dict[str, list[ds.Example]]]] = [
+            ("own", own, {})
+        ]
         if not incident_only:
             settings.append(("mixed", own, {n: r for n, r in held.items() if n != own_name}))
         for setting, own_rows, others in settings:
             rows, y, w = mixed_rows(kind, own_rows, others)
-            z = [r[kind] for r in logits[(own_name, incident_only)]]
+            scored = [r[kind] for r in logits[(own_name, incident_only)]]
             for name in others:
-                z.extend(r[kind] for r in logits[(name, False)])
-            z = np.array(z)
+                scored.extend(r[kind] for r in logits[(name, False)])
+            z = np.array(scored)
             before = np.array([_sigmoid(v) for v in z])
             after = None
             if kind in maps:
@@ -419,6 +422,6 @@ def install(maps: dict[str, dict], models_dir=None) -> None:
     meta["kind_calibration"] = maps
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
+    np.savez_compressed(tmp, allow_pickle=False, **arrays)
     tmp.replace(path)
     models.forget()

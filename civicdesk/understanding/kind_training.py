@@ -58,7 +58,7 @@ NO_EMBEDDING = "none"
 
 @dataclass
 class Design:
-    x: object
+    x: sp.csr_matrix
     cue_rows: np.ndarray
 
 
@@ -194,7 +194,7 @@ def _train(messages, log, settings: Settings) -> tuple[dict, dict]:
     yu = np.array([URGENCIES.index(m.urgency) for m in messages if m.urgency in URGENCIES])
     groups = _groups(messages, settings.folds)
     log(f"kind model: {len(messages)} rows, features in {time.perf_counter() - t0:.1f}s")
-    best = None
+    best: tuple[float, float, np.ndarray] | None = None
     for c in settings.kind_c:
         t1 = time.perf_counter()
         oof = out_of_fold(d.x, y, groups, len(KINDS), c, settings)
@@ -205,6 +205,7 @@ def _train(messages, log, settings: Settings) -> tuple[dict, dict]:
         )
         if best is None or f1 > best[0]:
             best = (f1, c, oof)
+    assert best is not None, "settings.kind_c lists no C"
     cv_f1, c, oof = best
     temperature = _temperature(oof, y)
     thresholds = _thresholds(oof, y)

@@ -8,6 +8,7 @@ cue-based scores of ``pipeline``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from . import cues
 from .features import Counts, assemble
 
 #: Binary cue features, each with the name shown as a reason.
-CUES: tuple[tuple[str, object], ...] = (
+CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("question mark", cues.QUESTION_MARK),
     ("complaint cue", cues.COMPLAINT),
     ("help requested", cues.HELP),
@@ -95,9 +96,8 @@ def _linear(heads, name: str, info: dict) -> LinearModel:
 
 def from_heads(heads) -> KindModels | None:
     """The kind and urgency models of an artifact, or None when it has none (read once)."""
-    cached = getattr(heads, "_kind_models", False)
-    if cached is not False:
-        return cached
+    if hasattr(heads, "_kind_models"):
+        return heads._kind_models
     meta = heads.meta.get("kind_model")
     models = None
     if meta and "kind.w" in heads.extras and "urgency.w" in heads.extras:

@@ -102,7 +102,7 @@ def authored() -> list[LabelledMessage]:
 
 
 def _index(data: dict[str, list[ds.Example]]) -> dict[tuple[str, str], ds.Example]:
-    out = {}
+    out: dict[tuple[str, str], ds.Example] = {}
     for source, rows in data.items():
         for ex in rows:
             out.setdefault((source, ex.id.strip().strip("'")), ex)

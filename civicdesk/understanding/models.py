@@ -6,6 +6,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -28,7 +29,7 @@ class Heads:
     meta: dict
     seen_complaints: np.ndarray
     seen_tweetlid: np.ndarray
-    path: Path
+    path: Path | None  # None when read from memory
     #: Per head: (sublinear term frequency, IDF vector or None); absent means raw tf, no IDF.
     transforms: dict[str, tuple[bool, np.ndarray | None]] = field(default_factory=dict)
     #: Optional extra arrays (for example the language stacker), by name.
@@ -56,7 +57,7 @@ class Heads:
             out[:, cols] = np.asarray(assemble(c, sub, idf) @ weights) + bias
         return out
 
-    def _groups(self):
+    def _groups(self) -> list:
         """Heads sharing a feature transform, with their weights gathered (built once)."""
         if self._group_cache is None:
             groups: dict[object, list[str]] = {}
@@ -94,7 +95,7 @@ class Heads:
         return e / e.sum(axis=1, keepdims=True)
 
 
-def read(path: Path) -> Heads:
+def read(path: Path | BinaryIO) -> Heads:
     with np.load(path, allow_pickle=False) as npz:
         meta = json.loads(bytes(npz["meta"]).decode())
         names, blocks, biases, columns, labels = [], [], [], {}, {}
@@ -119,7 +120,7 @@ def read(path: Path) -> Heads:
             meta,
             npz["seen.complaint_ids"],
             npz["seen.tweetlid_ids"],
-            path,
+            path if isinstance(path, Path) else None,
             transforms,
             {k[len("extra.") :]: npz[k] for k in npz.files if k.startswith("extra.")},
         )

@@ -50,8 +50,8 @@ def _kind_logits(text: str, heads_p: dict[str, float | None], crisis: dict[str, 
     z["question"] = q
 
     c = -3.0
-    if heads_p.get("complaint") is not None:
-        c = -1.5 + 0.6 * _logit(heads_p["complaint"])
+    if (p_complaint := heads_p.get("complaint")) is not None:
+        c = -1.5 + 0.6 * _logit(p_complaint)
     if w := cues.find(cues.COMPLAINT, text):
         c += 1.5
         hits["complaint"].append(f"complaint cue: {w}")
@@ -83,8 +83,8 @@ def _kind_logits(text: str, heads_p: dict[str, float | None], crisis: dict[str, 
     z["emergency"] = e
 
     r = -3.5
-    if heads_p.get("fake") is not None:
-        r = -3.5 + 0.35 * _logit(heads_p["fake"])
+    if (p_fake := heads_p.get("fake")) is not None:
+        r = -3.5 + 0.35 * _logit(p_fake)
     if w := cues.find(cues.RUMOUR, text):
         r += 3.0
         hits["rumour"].append(f"rumour cue: {w}")
@@ -106,8 +106,8 @@ def _kind_logits(text: str, heads_p: dict[str, float | None], crisis: dict[str, 
     z["suggestion"] = s
 
     sp = -4.0
-    if heads_p.get("spam") is not None:
-        sp = -2.5 + 0.5 * _logit(heads_p["spam"])
+    if (p_spam := heads_p.get("spam")) is not None:
+        sp = -2.5 + 0.5 * _logit(p_spam)
     if w := cues.find(cues.SPAM, text):
         sp += 3.0
         hits["spam"].append(f"spam cue: {w}")
@@ -266,11 +266,12 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
             scores = {k: 0.0 for k in KINDS}
             scores["other"] = 1.0
             decision = scores
-            hits, safety = {k: [] for k in KINDS}, []
+            hits: dict[str, list[str]] = {k: [] for k in KINDS}
+            safety: list[str] = []
         else:
             scores, decision, hits, safety = _kind_scores(text, head_p, crisis, maps, incident)
         if trained is None or not text:
-            best = max((k for k in KINDS if k != "other"), key=decision.get)
+            best = max((k for k in KINDS if k != "other"), key=lambda k: decision[k])
             kind = best if decision[best] >= 0.5 else "other"
             urgency, reasons = _urgency(
                 kind, decision, hits, safety, text, crisis_type, informative

@@ -35,7 +35,7 @@ def retrain(
     The candidate and the model in ``current_dir`` are evaluated on the same held-out splits;
     the candidate replaces it when no task's macro-F1 drops by more than ``TOLERANCE``.
     """
-    corrections = [tuple(map(str, c)) for c in corrections]
+    corrections = [(str(text), str(fld), str(label)) for text, fld, label in corrections]
     usable = sum(
         1 for text, fld, label in corrections if training.correction_rows(text, fld, label)
     )

@@ -14,12 +14,16 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import datasets as ds
 from . import labelset
 from .textutil import scrub
+
+if TYPE_CHECKING:
+    from .models import Heads
 
 #: Whole CrisisLex T26 events never used for training (evaluation only).
 HELD_OUT_EVENTS = (
@@ -264,7 +268,7 @@ def _train(data_dir, out_dir, corrections, log, calibrate: bool) -> Path:
         for head, row in correction_rows(text, fld, label):
             splits[head].train.append(row)
     arrays: dict[str, np.ndarray] = {}
-    meta = {
+    meta: dict[str, Any] = {
         "heads": {},
         "held_out_events": list(HELD_OUT_EVENTS),
         "held_out_videos": list(HELD_OUT_VIDEOS),
@@ -326,7 +330,7 @@ def _train(data_dir, out_dir, corrections, log, calibrate: bool) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / ARTIFACT
     tmp = out / (ARTIFACT + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
+    np.savez_compressed(tmp, allow_pickle=False, **arrays)
     tmp.replace(path)
     return path
 
@@ -361,7 +365,7 @@ def replace_kind_model(data_dir: Path | str, models_dir: Path | str, log=print) 
     meta["kind_model"] = kind_meta
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     tmp = path.with_name(ARTIFACT + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
+    np.savez_compressed(tmp, allow_pickle=False, **arrays)
     tmp.replace(path)
     return path
 
@@ -513,7 +517,7 @@ def evaluate(data_dir: Path | str, models_dir: Path | str | None = None) -> list
             continue
         if task == "crisis":
             typed = [i for i, ex in enumerate(rows) if ex.label]
-            p = heads.probabilities(raw[typed], "crisis_type")
+            p = _probabilities(heads, raw[typed], "crisis_type")
             labs = heads.labels["crisis_type"]
             tables.append(
                 _table(
@@ -526,7 +530,7 @@ def evaluate(data_dir: Path | str, models_dir: Path | str | None = None) -> list
                 )
             )
             info = [i for i, ex in enumerate(rows) if ex.extra]
-            p = heads.probabilities(raw[info], "informative")
+            p = _probabilities(heads, raw[info], "informative")
             col = heads.labels["informative"].index("informative")
             gold = [
                 "informative" if rows[i].extra == "related and informative" else "not" for i in info
@@ -543,7 +547,7 @@ def evaluate(data_dir: Path | str, models_dir: Path | str | None = None) -> list
             )
             continue
         if task == "infodemic":
-            p = heads.probabilities(raw, "complaint")[
+            p = _probabilities(heads, raw, "complaint")[
                 :, heads.labels["complaint"].index("complaint")
             ]
             keep = [
@@ -566,7 +570,7 @@ def evaluate(data_dir: Path | str, models_dir: Path | str | None = None) -> list
                 )
             )
             continue
-        p = heads.probabilities(raw, task)
+        p = _probabilities(heads, raw, task)
         labs = heads.labels[task]
         pred = [labs[j] for j in p.argmax(1)]
         name = {
@@ -601,3 +605,11 @@ def format_table(table: Table) -> str:
         f"accuracy {table.accuracy:.3f}   n {table.n}   {table.per_second:,.0f} messages/s"
     )
     return "\n".join(lines)
+
+
+def _probabilities(heads: Heads, raw: np.ndarray, head: str) -> np.ndarray:
+    """A head's probabilities from an artifact that was trained with it."""
+    p = heads.probabilities(raw, head)
+    if p is None:
+        raise ValueError(f"the artifact has no {head!r} head")
+    return p

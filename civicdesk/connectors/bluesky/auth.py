@@ -79,7 +79,7 @@ class BlueskyAuthFlow(AuthFlow):
 
     # Starting
 
-    def start(  # type: ignore[override]
+    def start(
         self,
         *,
         redirect_uri: str,

@@ -236,7 +236,7 @@ class BlueskyConnector(HttpConnector):
                 shapes.obj(data, "the answer").get("handle"), "handle", optional=False
             )
         except ConnectorError as exc:
-            return ChannelHealth(ok=False, detail=str(exc))
+            return ChannelHealth.failed(exc)
         except ShapeError as exc:
             return ChannelHealth(ok=False, detail=f"unexpected answer: {exc}")
         return ChannelHealth(ok=True, detail=f"signed in as @{handle}")

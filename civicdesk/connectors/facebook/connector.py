@@ -386,7 +386,7 @@ class FacebookConnector(GraphConnector):
             body = self.read(f"/{self.page_id}", fields="id,name")
             name = text_of(body.get("name"), "name")
         except (ConnectorError, ShapeError) as exc:
-            return ChannelHealth(ok=False, detail=str(exc))
+            return ChannelHealth.failed(exc)
         detail = f"connected to the Page {name}"
         if self.last_usage_percent is not None and self.last_usage_percent >= 75:
             detail += f"; {self.last_usage_percent}% of Meta's call allowance used"

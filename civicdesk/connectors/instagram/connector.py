@@ -480,7 +480,7 @@ class InstagramConnector(GraphConnector):
             body = self.read(f"/{self.ig_user_id}", fields="id,username")
             username = text_of(body.get("username"), "username")
         except (ConnectorError, ShapeError) as exc:
-            return ChannelHealth(ok=False, detail=str(exc))
+            return ChannelHealth.failed(exc)
         return ChannelHealth(ok=True, detail=f"connected to @{username}")
 
 

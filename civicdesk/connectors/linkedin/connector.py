@@ -165,7 +165,7 @@ class LinkedInConnector(HttpConnector):
                 s.obj(self.json_of(response), "the answer").get("localizedName"), "localizedName"
             )
         except ConnectorError as exc:
-            return ChannelHealth(ok=False, detail=str(exc))
+            return ChannelHealth.failed(exc)
         except ShapeError as exc:
             return ChannelHealth(ok=False, detail=f"unexpected answer: {exc}")
         return ChannelHealth(ok=True, detail=f"posting as {name or org}")

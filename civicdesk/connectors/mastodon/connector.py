@@ -176,7 +176,7 @@ class MastodonConnector(HttpConnector):
         try:
             acct = string(self._me().get("acct"), "acct", optional=False)
         except ConnectorError as exc:
-            return ChannelHealth(ok=False, detail=str(exc))
+            return ChannelHealth.failed(exc)
         except ShapeError as exc:
             return ChannelHealth(ok=False, detail=f"unexpected answer: {exc}")
         return ChannelHealth(ok=True, detail=f"signed in as @{acct}")

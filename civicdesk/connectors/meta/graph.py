@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -306,8 +306,9 @@ def insight_values(body: Mapping[str, Any]) -> dict[str, int]:
         if not isinstance(name, str):
             raise ShapeError("an insight has no name")
         total = entry.get("total_value")
-        if isinstance(total, dict) and _is_count(total.get("value")):
-            result[name] = int(total["value"])
+        value = total.get("value") if isinstance(total, dict) else None
+        if _is_count(value):
+            result[name] = value
             continue
         values = entry.get("values")
         if isinstance(values, list):
@@ -318,5 +319,5 @@ def insight_values(body: Mapping[str, Any]) -> dict[str, int]:
     return result
 
 
-def _is_count(value: Any) -> bool:
+def _is_count(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0

@@ -10,8 +10,6 @@ from django.utils.translation import gettext
 
 from civicdesk.connectors.base import (
     Capability,
-    ChannelHealth,
-    ConnectorError,
     HttpConnector,
     RejectedError,
     RetryableError,
@@ -90,10 +88,3 @@ class NewsroomConnector(HttpConnector):
             raise RetryableError(gettext("the feed's server did not answer in time")) from None
         except httpx.HTTPError:
             raise RetryableError(gettext("the feed's server gave a broken answer")) from None
-
-    def check_health(self) -> ChannelHealth:
-        try:
-            feed, _ = self.fetch_feed()
-        except ConnectorError as error:
-            return ChannelHealth(ok=False, detail=str(error))
-        return ChannelHealth(ok=True, detail=f"{len(feed.items) if feed else 0} items")

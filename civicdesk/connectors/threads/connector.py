@@ -401,7 +401,7 @@ class ThreadsConnector(GraphConnector):
             body = self.read("/me", fields="id,username")
             username = text_of(body.get("username"), "username")
         except (ConnectorError, ShapeError) as exc:
-            return ChannelHealth(ok=False, detail=str(exc))
+            return ChannelHealth.failed(exc)
         return ChannelHealth(ok=True, detail=f"connected to @{username}")
 
 

@@ -144,9 +144,10 @@ class XAuthFlow(AuthFlow):
 
     # The token endpoint
 
-    def _basic(self) -> httpx.BasicAuth | None:
+    def _basic(self) -> httpx.Auth:
         secret = self.app.get("client_secret", "")
-        return httpx.BasicAuth(self.client_id, secret) if secret else None
+        # httpx.Auth itself sends the request as it is: a public client has no secret.
+        return httpx.BasicAuth(self.client_id, secret) if secret else httpx.Auth()
 
     def _public_id(self) -> dict[str, str]:
         # Public clients name themselves in the form; confidential ones in the header.

@@ -197,7 +197,7 @@ class XConnector(HttpConnector):
         try:
             user = self._me()
         except ConnectorError as exc:
-            return ChannelHealth(ok=False, detail=str(exc))
+            return ChannelHealth.failed(exc)
         detail = f"signed in as @{user.get('username', '')}"
         if self.tier in FREE_TIERS:
             detail += f". {TIER_SENTENCE}"

@@ -98,9 +98,12 @@ class YouTubeAuthFlow(AuthFlow):
         for item in items:
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 raise RetryableError("unexpected answer listing the account's channels")
-            snippet = item.get("snippet") if isinstance(item.get("snippet"), dict) else {}
-            title = snippet.get("title") if isinstance(snippet.get("title"), str) else ""
-            custom = snippet.get("customUrl") if isinstance(snippet.get("customUrl"), str) else ""
+            snippet = item.get("snippet")
+            if not isinstance(snippet, dict):
+                snippet = {}
+            title, custom = snippet.get("title"), snippet.get("customUrl")
+            title = title if isinstance(title, str) else ""
+            custom = custom if isinstance(custom, str) else ""
             channel_credentials = credentials | {"channel_id": item["id"]}
             accounts.append(
                 ConnectedAccount(

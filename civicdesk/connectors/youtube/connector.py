@@ -422,7 +422,7 @@ class YouTubeConnector(HttpConnector):
                 "title",
             )
         except ConnectorError as exc:
-            return ChannelHealth(ok=False, detail=str(exc))
+            return ChannelHealth.failed(exc)
         except ShapeError as exc:
             return ChannelHealth(ok=False, detail=f"unexpected answer: {exc}")
         return ChannelHealth(ok=True, detail=f"signed in as {title}")

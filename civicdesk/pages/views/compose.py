@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from civicdesk.core.http import signed_in
 from civicdesk.organizations.access import Perm, brands_for
 from civicdesk.organizations.models import Brand, Channel
 from civicdesk.pages.forms import ComposeForm, post_languages
@@ -38,10 +39,10 @@ def _default_brand(request: HtmxHttpRequest, *, editing: bool = False) -> Brand:
         if brand.archived_at is not None and not editing:
             raise Http404(_("Archived brand"))
         return brand
-    brand = _composable_brands(request).first()
-    if brand is None:
+    first = _composable_brands(request).first()
+    if first is None:
         raise PermissionDenied(_("Your role on your brands does not allow writing posts."))
-    return brand
+    return first
 
 
 def channel_languages(channels: list[Channel]) -> dict[int, str]:
@@ -66,7 +67,7 @@ def post_new(request: HtmxHttpRequest) -> HttpResponse:
     form = ComposeForm(request.POST or None, brand=brand)
     if request.method == "POST" and form.is_valid():
         try:
-            post = services.post_create(brand=brand, actor=request.user, draft=form.draft())
+            post = services.post_create(brand=brand, actor=signed_in(request), draft=form.draft())
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -94,7 +95,7 @@ def post_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = ComposeForm(request.POST or None, brand=brand, initial=ComposeForm.initial_for(post))
     if request.method == "POST" and form.is_valid():
         try:
-            services.post_update(post=post, actor=request.user, draft=form.draft())
+            services.post_update(post=post, actor=signed_in(request), draft=form.draft())
         except ValidationError as error:
             form.add_service_errors(error)
         else:

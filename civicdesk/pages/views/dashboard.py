@@ -45,8 +45,8 @@ def publishing_switch(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
         raise PermissionDenied(_("Only organization admins and managers can stop all posts."))
     form = PauseForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.get("__all__", []):
-            messages.error(request, error)
+        for error in form.non_field_errors():
+            messages.error(request, str(error))
         return redirect("dashboard")
     paused = form.cleaned_data["paused"]
     run_action(

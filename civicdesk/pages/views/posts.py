@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from civicdesk.core.http import signed_in
 from civicdesk.organizations.access import Perm, brands_for, channels_for, has_perm
 from civicdesk.pages.post_state import WAITING, overall_state, pauses
 from civicdesk.pages.selectors import (
@@ -103,7 +104,9 @@ def post_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def post_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     post = post_for(request, pk, Perm.COMPOSE)
     run_action(
-        request, lambda: services.post_submit(post=post, actor=request.user), "Sent for approval."
+        request,
+        lambda: services.post_submit(post=post, actor=signed_in(request)),
+        "Sent for approval.",
     )
     return redirect("post-detail", pk=pk)
 
@@ -114,7 +117,7 @@ def post_approve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     comment = request.POST.get("comment", "")
     run_action(
         request,
-        lambda: services.post_approve(post=post, actor=request.user, comment=comment),
+        lambda: services.post_approve(post=post, actor=signed_in(request), comment=comment),
         "Approved.",
     )
     return redirect("post-detail", pk=pk)
@@ -126,7 +129,7 @@ def post_send_back(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     comment = request.POST.get("comment", "")
     run_action(
         request,
-        lambda: services.post_send_back(post=post, actor=request.user, comment=comment),
+        lambda: services.post_send_back(post=post, actor=signed_in(request), comment=comment),
         "Sent back to the author.",
     )
     return redirect("post-detail", pk=pk)
@@ -137,7 +140,7 @@ def post_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     post = post_for(request, pk, Perm.COMPOSE)
     run_action(
         request,
-        lambda: services.post_cancel(post=post, actor=request.user),
+        lambda: services.post_cancel(post=post, actor=signed_in(request)),
         "The post was cancelled; nothing more of it will go out.",
     )
     return redirect("post-detail", pk=pk)
@@ -149,7 +152,7 @@ def publication_retry(request: HtmxHttpRequest, pk: int, publication_pk: int) ->
     publication = get_object_or_404(Publication, pk=publication_pk, post=post)
     run_action(
         request,
-        lambda: services.publication_retry(publication=publication, actor=request.user),
+        lambda: services.publication_retry(publication=publication, actor=signed_in(request)),
         f"{publication.channel} will be tried again now.",
     )
     return redirect("post-detail", pk=pk)
@@ -161,7 +164,7 @@ def publication_remove(request: HtmxHttpRequest, pk: int, publication_pk: int) -
     publication = get_object_or_404(Publication, pk=publication_pk, post=post)
     run_action(
         request,
-        lambda: services.publication_remove(publication=publication, actor=request.user),
+        lambda: services.publication_remove(publication=publication, actor=signed_in(request)),
         "Removing it from the platform; the record stays here.",
     )
     return redirect("post-detail", pk=pk)

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from civicdesk.core.forms import field_of
+from civicdesk.core.http import signed_in
 from civicdesk.inbox import routing
 from civicdesk.inbox.models import RoutingRule
 from civicdesk.organizations.models import (
@@ -45,22 +47,30 @@ class RoutingRuleForm(forms.ModelForm):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         f = self.fields
-        f["brand"].queryset = Brand.objects.filter(organization=organization)
-        f["channel"].queryset = Channel.objects.filter(brand__organization=organization)
-        f["route_to_area"].queryset = BusinessArea.objects.filter(organization=organization)
+        field_of(self, "brand", forms.ModelChoiceField).queryset = Brand.objects.filter(
+            organization=organization
+        )
+        field_of(self, "channel", forms.ModelChoiceField).queryset = Channel.objects.filter(
+            brand__organization=organization
+        )
+        field_of(
+            self, "route_to_area", forms.ModelChoiceField
+        ).queryset = BusinessArea.objects.filter(organization=organization)
         people = Membership.objects.filter(organization=organization).values("user_id")
-        f["assign_to"].queryset = get_user_model().objects.filter(pk__in=people)
+        field_of(
+            self, "assign_to", forms.ModelChoiceField
+        ).queryset = get_user_model().objects.filter(pk__in=people)
         f["platform"] = forms.ChoiceField(
-            label=_("platform"), required=False, choices=ANY + list(Platform.choices)
+            label=_("platform"), required=False, choices=[*ANY, *Platform.choices]
         )
         f["message_kind"] = forms.ChoiceField(
-            label=_("message kind"), required=False, choices=ANY + MESSAGE_KINDS
+            label=_("message kind"), required=False, choices=[*ANY, *MESSAGE_KINDS]
         )
         f["category"] = forms.ChoiceField(
-            label=_("kind"), required=False, choices=ANY + CATEGORY_CHOICES
+            label=_("kind"), required=False, choices=[*ANY, *CATEGORY_CHOICES]
         )
         f["urgency"] = forms.ChoiceField(
-            label=_("urgency"), required=False, choices=ANY + URGENCY_CHOICES
+            label=_("urgency"), required=False, choices=[*ANY, *URGENCY_CHOICES]
         )
         languages = [(code, code.upper()) for code in organization.official_languages]
         f["language"] = forms.ChoiceField(
@@ -95,7 +105,7 @@ def settings_routing(request: HtmxHttpRequest, org_pk: int, pk: int | None = Non
         saved = form.save(commit=False)
         if run_action(
             request,
-            lambda: routing.rule_save(organization=org, rule=saved, actor=request.user),
+            lambda: routing.rule_save(organization=org, rule=saved, actor=signed_in(request)),
             _("Rule %(name)s saved.") % {"name": saved.name},
         ):
             return redirect("settings-routing", org_pk=org.pk)
@@ -108,7 +118,7 @@ def routing_rule_delete(request: HtmxHttpRequest, org_pk: int, pk: int) -> HttpR
     rule = get_object_or_404(RoutingRule, organization=org, pk=pk)
     run_action(
         request,
-        lambda: routing.rule_delete(rule=rule, actor=request.user),
+        lambda: routing.rule_delete(rule=rule, actor=signed_in(request)),
         _("Rule %(name)s deleted.") % {"name": rule.name},
     )
     return redirect("settings-routing", org_pk=org.pk)
@@ -121,7 +131,7 @@ def routing_rule_move(request: HtmxHttpRequest, org_pk: int, pk: int) -> HttpRes
     up = request.POST.get("direction") == "up"
     run_action(
         request,
-        lambda: routing.rule_move(rule=rule, actor=request.user, up=up),
+        lambda: routing.rule_move(rule=rule, actor=signed_in(request), up=up),
         _("Order saved."),
     )
     return redirect("settings-routing", org_pk=org.pk)

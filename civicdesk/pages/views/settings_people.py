@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User as Person
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -57,7 +57,7 @@ def settings_people(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
     )
 
 
-def _member(org: Organization, user_pk: int) -> AbstractBaseUser:
+def _member(org: Organization, user_pk: int) -> Person:
     # Only people of this organization: another organization's people answer 404.
     return get_object_or_404(
         get_user_model().objects.filter(memberships__organization=org).distinct(), pk=user_pk

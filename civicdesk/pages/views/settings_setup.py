@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from civicdesk.core.http import signed_in
 from civicdesk.organizations.people import invitation_accept, invitation_for_token
 from civicdesk.pages.views.common import HtmxHttpRequest
 from civicdesk.setup.forms import AcceptForm, OrganizationForm
@@ -20,7 +21,8 @@ from civicdesk.setup.services import organization_setup
 @require_http_methods(["GET", "POST"])
 def setup_organization(request: HtmxHttpRequest) -> HttpResponse:
     """Step 1: the organization. For the installation's operators (superusers)."""
-    if not request.user.is_superuser:
+    user = signed_in(request)
+    if not user.is_superuser:
         raise PermissionDenied(_("Only the installation's operators can create organizations."))
     form = OrganizationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -31,8 +33,8 @@ def setup_organization(request: HtmxHttpRequest) -> HttpResponse:
                 time_zone=data["time_zone"],
                 official_languages=data["official_languages"],
                 logo=data.get("logo"),
-                admin=request.user,
-                actor=request.user,
+                admin=user,
+                actor=user,
             )
         except ValidationError as error:
             form.add_error(None, error)

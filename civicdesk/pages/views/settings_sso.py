@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from civicdesk.core.http import signed_in
 from civicdesk.organizations.models import Organization
 from civicdesk.pages.views.common import HtmxHttpRequest, run_action
 from civicdesk.pages.views.settings_common import administered, back_here
@@ -52,7 +53,7 @@ def settings_sso(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
                 organization=org,
                 sso_only=data["sso_only"],
                 sso_counts_as_mfa=data["sso_counts_as_mfa"],
-                actor=request.user,
+                actor=signed_in(request),
             ),
             _("Saved."),
         ):
@@ -106,7 +107,7 @@ def settings_sso_provider(
                         client_id=data["client_id"],
                         client_secret=data["client_secret"],
                         scopes=data["scopes"],
-                        actor=request.user,
+                        actor=signed_in(request),
                     )
                 )
             else:
@@ -121,7 +122,7 @@ def settings_sso_provider(
                         metadata_url=data["metadata_url"],
                         email_attribute=data["email_attribute"],
                         uid_attribute=data["uid_attribute"],
-                        actor=request.user,
+                        actor=signed_in(request),
                     )
                 )
 
@@ -148,7 +149,7 @@ def settings_sso_remove(request: HtmxHttpRequest, org_pk: int, pk: int) -> HttpR
     name = provider.name
     if run_action(
         request,
-        lambda: identity_provider_remove(provider=provider, actor=request.user),
+        lambda: identity_provider_remove(provider=provider, actor=signed_in(request)),
         _("%(name)s removed.") % {"name": name},
     ):
         return redirect("settings-sso", org.pk)

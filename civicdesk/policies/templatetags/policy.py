@@ -38,5 +38,6 @@ def moderation_for(context: template.Context, message: InboundMessage) -> dict[s
 @register.simple_tag(takes_context=True)
 def platform_cannot_hide(context: template.Context, message: InboundMessage) -> str:
     """Why the platform cannot hide this message (empty when it can)."""
-    channel = context.get("conversation").channel if context.get("conversation") else None
+    conversation = context.get("conversation")
+    channel = conversation.channel if conversation else None
     return cannot_hide_reason(channel or message.channel, message.kind) or ""
