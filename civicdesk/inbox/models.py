@@ -80,9 +80,8 @@ class Conversation(models.Model):
     # messages arrive or change status (see counters.py), so the inbox never counts.
     # A plain integer: were it ever to drift, a write must not fail on a CHECK.
     unread_count = models.IntegerField(default=0, editable=False)
-    # Not columns: the inbox list's query annotates the id of the newest message, and
-    # attach_latest_messages (pages/inbox_selectors.py) sets the message itself.
-    latest_message_id: int | None
+    # Not a column: the inbox list's newest message, set by attach_latest_messages
+    # (pages/inbox_selectors.py) for the template.
     latest: InboundMessage | None
 
     class Meta:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User as Person
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -32,7 +33,7 @@ from civicdesk.inbox.models import (
     RoutingTrigger,
 )
 from civicdesk.inbox.state import conversation_move
-from civicdesk.organizations.access import User, require_org_admin
+from civicdesk.organizations.access import require_org_admin
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Organization
 
@@ -144,7 +145,7 @@ def _apply(message: InboundMessage, rule: RoutingRule | None, trigger: str) -> N
                 labels=[*row.labels, rule.add_label]
             )
         actions["label"] = rule.add_label
-    if rule is not None and rule.assign_to_id:
+    if rule is not None and rule.assign_to is not None:
         # Never from under someone who holds it.
         held = Conversation.objects.filter(pk=conversation, assigned_to__isnull=True).update(
             assigned_to_id=rule.assign_to_id, assigned_at=timezone.now()
@@ -207,7 +208,7 @@ def _check(rule: RoutingRule, organization: Organization) -> None:
 
 
 @transaction.atomic
-def rule_save(*, organization: Organization, rule: RoutingRule, actor: User) -> RoutingRule:
+def rule_save(*, organization: Organization, rule: RoutingRule, actor: Person) -> RoutingRule:
     """Create or change a rule; a new one goes last."""
     require_org_admin(actor, organization)
     rule.organization = organization
@@ -228,7 +229,7 @@ def rule_save(*, organization: Organization, rule: RoutingRule, actor: User) -> 
 
 
 @transaction.atomic
-def rule_delete(*, rule: RoutingRule, actor: User) -> None:
+def rule_delete(*, rule: RoutingRule, actor: Person) -> None:
     require_org_admin(actor, rule.organization)
     audit(
         organization=rule.organization_id,
@@ -241,7 +242,7 @@ def rule_delete(*, rule: RoutingRule, actor: User) -> None:
 
 
 @transaction.atomic
-def rule_move(*, rule: RoutingRule, actor: User, up: bool) -> None:
+def rule_move(*, rule: RoutingRule, actor: Person, up: bool) -> None:
     """Swap the rule with the one before (``up``) or after it, renumbering the list."""
     require_org_admin(actor, rule.organization)
     ordered = list(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User as Person
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from civicdesk.inbox.experts import areas_of, routed_to
@@ -202,10 +202,13 @@ def inbox_by_time_left(*, user: User, filters: InboxFilters, size: int = 50) -> 
 
 def attach_latest_messages(conversations: list[Conversation]) -> None:
     """Set ``latest`` on each conversation, in one query."""
-    ids = [c.latest_message_id for c in conversations if c.latest_message_id]
-    by_id = InboundMessage.objects.select_related("author").in_bulk(ids)
+    # conversations_for annotates each row with the id of its newest message.
+    latest_ids = {c.pk: getattr(c, "latest_message_id", None) for c in conversations}
+    by_id = InboundMessage.objects.select_related("author").in_bulk(
+        [i for i in latest_ids.values() if i]
+    )
     for conversation in conversations:
-        conversation.latest = by_id.get(conversation.latest_message_id)
+        conversation.latest = by_id.get(latest_ids[conversation.pk] or 0)
 
 
 def visible_conversation(*, user: User, pk: int) -> Conversation | None:
@@ -229,7 +232,7 @@ def conversation_notes(*, conversation: Conversation) -> list[Note]:
     )
 
 
-def unread_notifications(*, user: User, limit: int = 20) -> list[Notification]:
+def unread_notifications(*, user: Person, limit: int = 20) -> list[Notification]:
     """What the app has to tell the person, newest first (read from a partial index)."""
     return list(
         Notification.objects.filter(user_id=user.pk, read_at__isnull=True)
@@ -243,7 +246,7 @@ def newest_reply_id(*, conversation: Conversation) -> int:
     return Reply.objects.filter(conversation=conversation).aggregate(n=Max("pk"))["n"] or 0
 
 
-def responders_for(*, brand: Brand) -> list[AbstractBaseUser]:
+def responders_for(*, brand: Brand) -> list[Person]:
     """The people who may answer on ``brand`` (whom a conversation can be assigned to)."""
     roles = [role for role, perms in ROLE_PERMS.items() if Perm.REPLY in perms]
     members = Membership.objects.filter(

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.connectors.base import Capability
 from civicdesk.connectors.registry import limitation, reply_refusal
+from civicdesk.core.http import signed_in
 from civicdesk.inbox import notes, saved_replies, services
 from civicdesk.inbox.experts import is_expert_on
 from civicdesk.inbox.limits import measure_reply, reply_length_problem
@@ -102,7 +103,7 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         "statuses": ConversationStatus.choices,
         "categories": CATEGORY_CHOICES,
         "urgencies": URGENCY_CHOICES,
-        "notifications": [] if request.htmx else unread_notifications(user=request.user),
+        "notifications": [] if request.htmx else unread_notifications(user=signed_in(request)),
         "by_time_left": by_time_left,
         "assignees": ASSIGNEE_CHOICES,
         "now": timezone.now(),
@@ -223,7 +224,7 @@ def conversation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     # Seen through a channel of theirs or as an expert of the area it was routed to.
     convo = _conversation_or_404(request, pk)
     if not request.htmx:
-        notes.notifications_read(user=request.user, conversation=convo)
+        notes.notifications_read(user=signed_in(request), conversation=convo)
     # "Reply" on a message swaps in a reply box for it, keeping what was typed (with htmx).
     box = bool(request.htmx) and request.htmx.target == "reply-box"
     context = _conversation_context(
@@ -255,7 +256,7 @@ def conversation_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     try:
         services.reply_create(
             message=message,
-            actor=request.user,
+            actor=signed_in(request),
             text=text,
             seen_reply=int_param(request.POST.get("seen")) or 0,
             saved_reply=int_param(request.POST.get("saved")),
@@ -302,7 +303,7 @@ def reply_retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     require(request.user, convo.channel.brand, Perm.REPLY)
     text = request.POST.get("text", "")
     try:
-        new = services.reply_retry(reply=reply, actor=request.user, text=text)
+        new = services.reply_retry(reply=reply, actor=signed_in(request), text=text)
     except ValidationError as error:
         context = _conversation_context(
             request, convo, retry_pk=reply.pk, retry_text=text, retry_error=" ".join(error.messages)
@@ -322,7 +323,7 @@ def conversation_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         run_action(
             request,
             lambda: services.conversation_set_status(
-                conversation=convo, actor=request.user, status=status
+                conversation=convo, actor=signed_in(request), status=status
             ),
             _("Now: %(status)s.") % {"status": ConversationStatus(status).label},
         )
@@ -342,7 +343,7 @@ def conversation_assign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     run_action(
         request,
         lambda: services.conversation_assign(
-            conversation=convo, actor=request.user, assignee=assignee
+            conversation=convo, actor=signed_in(request), assignee=assignee
         ),
         _("Assigned to %(name)s.") % {"name": assignee.get_username()}
         if assignee
@@ -358,7 +359,7 @@ def conversation_take(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     require(request.user, convo.channel.brand, Perm.REPLY)
     run_action(
         request,
-        lambda: services.conversation_take(conversation=convo, actor=request.user),
+        lambda: services.conversation_take(conversation=convo, actor=signed_in(request)),
         _("You are on it; your colleagues see your name on it."),
     )
     return redirect("conversation", pk=pk)
@@ -370,7 +371,7 @@ def conversation_release(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     require(request.user, convo.channel.brand, Perm.REPLY)
     run_action(
         request,
-        lambda: services.conversation_release(conversation=convo, actor=request.user),
+        lambda: services.conversation_release(conversation=convo, actor=signed_in(request)),
         _("Released; it is back with the team."),
     )
     return redirect("conversation", pk=pk)
@@ -381,8 +382,8 @@ def conversation_presence(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The page says "I am here (and writing)" and is told who else is."""
     convo = _conversation_or_404(request, pk)
     writing = bool(request.POST.get("text", "").strip())
-    services.presence_touch(conversation=convo, actor=request.user, writing=writing)
-    others = services.presence_others(conversation=convo, actor=request.user)
+    services.presence_touch(conversation=convo, actor=signed_in(request), writing=writing)
+    others = services.presence_others(conversation=convo, actor=signed_in(request))
     return render(
         request,
         "pages/conversation.html#presence",
@@ -397,7 +398,7 @@ def conversation_note(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     text = request.POST.get("text", "")
     run_action(
         request,
-        lambda: notes.note_create(conversation=convo, actor=request.user, text=text),
+        lambda: notes.note_create(conversation=convo, actor=signed_in(request), text=text),
         _("Note added for the team; the public does not see it."),
     )
     return redirect(f"{reverse('conversation', args=[pk])}#notes")
@@ -412,7 +413,9 @@ def conversation_ask_expert(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
     run_action(
         request,
-        lambda: notes.conversation_ask_expert(conversation=convo, actor=request.user, area=area),
+        lambda: notes.conversation_ask_expert(
+            conversation=convo, actor=signed_in(request), area=area
+        ),
         _("Sent to %(area)s; its experts see it now.") % {"area": area.name},
     )
     return redirect("conversation", pk=pk)
@@ -423,7 +426,7 @@ def conversation_hand_back(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     convo = _conversation_or_404(request, pk)
     run_action(
         request,
-        lambda: notes.conversation_hand_back(conversation=convo, actor=request.user),
+        lambda: notes.conversation_hand_back(conversation=convo, actor=signed_in(request)),
         _("Handed back to the responders."),
     )
     return redirect("conversation", pk=pk)
@@ -444,7 +447,7 @@ def message_correct(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             run_action(
                 request,
                 lambda: services.message_correct(
-                    message=message, actor=request.user, field=field, value=value
+                    message=message, actor=signed_in(request), field=field, value=value
                 ),
                 f"Corrected the {field}; the correction is kept to improve the model.",
             )
