@@ -39,7 +39,7 @@ SETTLED = frozenset({S.PUBLISHED, S.DELETING, S.DELETED, S.CANCELLED})
 # Members the others wait for: still to be sent, or sent with the answer not in yet.
 WAITING = frozenset({S.DRAFT, S.IN_REVIEW, S.APPROVED, S.PUBLISHING, S.UNCONFIRMED})
 # Members a broken set stops before they are sent.
-UNSENT = frozenset({S.DRAFT, S.IN_REVIEW, S.APPROVED, S.SCHEDULED})
+UNSENT = frozenset({S.APPROVED, S.SCHEDULED})
 
 MEMBER_FIELDS = (
     "pk",
