@@ -32,6 +32,7 @@ from civicdesk.analytics.collect import collect_channel
 from civicdesk.connectors.health import check_channel, check_every
 from civicdesk.connectors.tokens import refresh_sweep
 from civicdesk.core.periodic import due_jobs, finish_periodic, sync_jobs, take_job
+from civicdesk.exercises.services import tick_running as tick_exercises
 from civicdesk.exnet.simulator import simulate
 from civicdesk.inbox.ingest import ingest_channel
 from civicdesk.inbox.models import Correction
@@ -50,6 +51,7 @@ ROLES = ("publish", "periodic", "tasks")
 CHANNEL_KINDS = ("inbox.ingest", "metrics.collect", "newsroom.import", "channels.check")
 SYNC_JOB = "core.sync_jobs"
 SYNC_EVERY = 60.0
+EXERCISE_TICK_SECONDS = 1.0
 # A due job this worker does not know (an older or newer version wrote it) waits this long.
 UNKNOWN_JOB_PAUSE = timedelta(hours=1)
 
@@ -114,6 +116,8 @@ class DeskWorker:
             "inbox.understand_pending": (60.0, understand_pending),
             "inbox.sla_breaches": (60.0, sweep_breaches),
             "incidents.remind": (30.0, sweep_due_updates),
+            # Often: at --speed 60 a scenario minute is a real second.
+            "exercises.tick": (EXERCISE_TICK_SECONDS, tick_exercises),
             "connectors.refresh_tokens": (300.0, refresh_sweep),
         }
         if settings.UNDERSTANDING_TRAINING_DATA:
@@ -134,6 +138,7 @@ class DeskWorker:
                 "inbox.understand_pending",
                 "inbox.sla_breaches",
                 "incidents.remind",
+                "exercises.tick",
                 "connectors.refresh_tokens",
             )
         }
