@@ -23,8 +23,9 @@ Offsets are code points, as everywhere in the rules.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import regex
@@ -56,11 +57,59 @@ def x_tlds() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(data["country"]), tuple(data["generic"])
 
 
-def _tld_pattern() -> str:
+@dataclass(frozen=True, slots=True)
+class _Tlds:
+    names: frozenset[str]  # folded with ``fold``
+    lengths: tuple[int, ...]  # longest first, as twitter-text tries them
+    fold: dict[int, str]  # each character to the one standing for its case class
+    first: frozenset[str]  # the first characters of ``names``
+
+
+@cache
+def _tlds() -> _Tlds:
+    """X's top-level domains as a set, matched without case as the regex engine would.
+
+    A set lookup replaces an alternation of 1,500 names, which takes a second to compile and
+    is slow to try. Case classes come from the engine itself, so ``K`` (Kelvin sign) still
+    matches ``k`` as it does in ``(?i:...)``.
+    """
     country, generic = x_tlds()
-    names = sorted({*country, *generic}, key=lambda t: (-len(t), t))
-    alternatives = "|".join(regex.escape(name) for name in names)
-    return rf"(?:(?i:{alternatives})(?=[^0-9A-Za-z@+\-]|$)|(?i:xn--[\-0-9a-z]+))"
+    names = {*country, *generic}
+    chars = sorted({c for name in names for c in name})
+    any_char = regex.compile("(?i)[" + "".join(regex.escape(c) for c in chars) + "]")
+    universe = "".join(chr(x) for x in range(0x20000) if not 0xD800 <= x < 0xE000)
+    fold: dict[int, str] = {}
+    for x in set(any_char.findall(universe)):
+        variants = {x, x.lower(), x.upper(), x.casefold(), x.title()}
+        near = [c for c in chars if c in variants or c.upper() in variants]
+        same = [c for c in near if regex.fullmatch("(?i)" + regex.escape(c), x)]
+        if not same:
+            same = [c for c in chars if regex.fullmatch("(?i)" + regex.escape(c), x)]
+        fold[ord(x)] = min(same)
+    folded = frozenset(name.translate(fold) for name in names)
+    lengths = tuple(sorted({len(n) for n in names}, reverse=True))
+    return _Tlds(folded, lengths, fold, frozenset(name[0] for name in folded))
+
+
+_TLD_FOLLOWER = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz@+-")
+_PUNYCODE = regex.compile(r"(?i:xn--[\-0-9a-z]+)")
+
+
+def _tld_end(text: str, pos: int) -> int | None:
+    """End of the top-level domain at ``pos``: the longest of X's not followed by a letter,
+    digit, ``@``, ``+`` or ``-``, else punycode."""
+    tlds = _tlds()
+    folded = text[pos : pos + tlds.lengths[0]].translate(tlds.fold)
+    if folded[:1] in tlds.first:
+        size = len(text)
+        for length in tlds.lengths:
+            end = pos + length
+            if end > size or (end < size and text[end] in _TLD_FOLLOWER):
+                continue
+            if folded[:length] in tlds.names:
+                return end
+    punycode = _PUNYCODE.match(text, pos)
+    return None if punycode is None else punycode.end()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,22 +125,85 @@ class LinkGrammar:
     tco_slugs: bool = True
 
 
-@cache
-def _domain() -> regex.Pattern[str]:
-    # Labels of at most 63 characters and hosts of at most 127 labels: longer ones fail IDNA
-    # anyway, and the bounds keep a hostile run of dots from costing quadratic time.
-    c = _DOMAIN_CHAR
-    sub = rf"(?:(?:{c}(?:[_\-]|{c}){{0,61}})?{c}\.)"
-    name = rf"(?:(?:{c}(?:-|{c}){{0,61}})?{c}\.)"
-    return regex.compile(rf"{sub}{{0,126}}{name}{_tld_pattern()}", regex.VERSION0)
-
-
 _HOST_RUN = regex.compile(rf"(?:{_DOMAIN_CHAR}|[._\-])+")
+# One label and its dot; a label has at most 63 characters (longer ones fail IDNA anyway), a
+# host at most 127 labels, which keeps a hostile run of dots from costing quadratic time.
+_LABEL = regex.compile(rf"(?:{_DOMAIN_CHAR}|[_\-]){{1,63}}+\.")
+_MAX_LABELS = 127
 
 
-@cache
-def _ascii_domain() -> regex.Pattern[str]:
-    return regex.compile(rf"(?:[A-Za-z0-9\-_{_LATIN_ACCENTS}]+\.)+{_tld_pattern()}")
+def _match_host(text: str, pos: int) -> tuple[int, int] | None:
+    """(start, end) of the host at ``pos``: labels, then one of X's top-level domains.
+
+    Subdomains may hold ``_``, the name before the top-level domain may not; no label starts
+    or ends with ``_`` or ``-``. As a greedy pattern would, it takes as many labels as it can
+    and gives them back one at a time until a top-level domain follows.
+    """
+    labels: list[tuple[int, int]] = []
+    at = pos
+    while len(labels) < _MAX_LABELS and (label := _LABEL.match(text, at)):
+        labels.append((at, label.end() - 1))
+        at = label.end()
+    subdomains = 0
+    for start, dot in labels[: _MAX_LABELS - 1]:
+        if text[start] in "_-" or text[dot - 1] in "_-":
+            break
+        subdomains += 1
+    for index in range(min(subdomains, len(labels) - 1), -1, -1):
+        start, dot = labels[index]
+        if text[start] in "_-" or text[dot - 1] in "_-" or "_" in text[start:dot]:
+            continue
+        end = _tld_end(text, dot + 1)
+        if end is not None:
+            return pos, end
+    return None
+
+
+_ASCII_LABEL = regex.compile(rf"[A-Za-z0-9\-_{_LATIN_ACCENTS}]+")
+
+
+def _ascii_hosts(host: str) -> list[tuple[int, int]]:
+    """The hosts spelled in ASCII and Latin letters inside ``host``, left to right.
+
+    Each is labels of ``A-Za-z0-9-_`` and accented Latin letters and a top-level domain, the
+    longest that starts leftmost, as a regular expression search would find them.
+    """
+    found: list[tuple[int, int]] = []
+    parts: list[tuple[int, int]] = []  # (start, dot) of each dot-ended part
+    start = 0
+    for dot, char in enumerate(host):
+        if char == ".":
+            parts.append((start, dot))
+            start = dot + 1
+
+    def whole(index: int) -> bool:
+        begin, dot = parts[index]
+        label = _ASCII_LABEL.match(host, begin, dot)
+        return label is not None and label.end() == dot
+
+    pos = 0
+    for index, (begin, dot) in enumerate(parts):
+        if dot <= pos:
+            continue
+        # The leftmost start in this part from which ASCII letters run up to its dot.
+        first = dot
+        while first > max(begin, pos) and _ASCII_LABEL.match(host, first - 1, first):
+            first -= 1
+        if first >= dot:
+            continue
+        best = None
+        last = index
+        while True:
+            end = _tld_end(host, parts[last][1] + 1)
+            if end is not None:
+                best = end
+            if last + 1 >= len(parts) or not whole(last + 1):
+                break
+            last += 1
+        if best is not None:
+            found.append((first, best))
+            pos = best
+    return found
 
 
 _PATH_X = regex.compile(rf"[A-Za-z\p{{Cyrillic}}0-9!*';:=+,.$/%#\[\]\p{{Pd}}_~&|@{_LATIN_ACCENTS}]")
@@ -117,8 +229,6 @@ MASTODON_LINKS = LinkGrammar(
     tco_slugs=False,
 )
 
-_URL_PRECEDING_INVALID = regex.compile(rf"[A-Za-z0-9@＠$#＃{_INVALID}]")
-_DIRECTIONAL_CHAR = regex.compile(rf"[{_DIRECTIONAL}]")
 _TCO = regex.compile(r"https?://t\.co/([A-Za-z0-9]+)", regex.IGNORECASE)
 _PORT = regex.compile(r":[0-9]+")
 
@@ -130,20 +240,34 @@ def _balanced_parens(char: regex.Pattern[str]) -> regex.Pattern[str]:
     return regex.compile(rf"\((?:{c}++|{c}*+\({c}++\){c}*+)\)")
 
 
+@cache
+def _run_of(char: regex.Pattern[str]) -> regex.Pattern[str]:
+    """A run of the characters ``char`` matches (possessive: it never gives any back)."""
+    return regex.compile(rf"(?:{char.pattern})++")
+
+
+def _last_end(text: str, start: int, end: int, ending: regex.Pattern[str]) -> int | None:
+    """Offset just past the last character of ``text[start:end]`` that ``ending`` accepts."""
+    while end > start:
+        if ending.match(text, end - 1):
+            return end
+        end -= 1
+    return None
+
+
 def _path_end(text: str, pos: int, grammar: LinkGrammar) -> int:
     """End of a path starting with the ``/`` at ``pos``: it ends on an ending character."""
     i = good = pos + 1
-    while i < len(text):
-        c = text[i]
-        if c == "(":
+    run_re = _run_of(grammar.path_char)
+    while True:
+        if run := run_re.match(text, i):
+            good = _last_end(text, i, run.end(), grammar.path_end) or good
+            i = run.end()
+        if i < len(text) and text[i] == "(":
             parens = _balanced_parens(grammar.path_char).match(text, i)
             if parens is None:
                 break
             i = good = parens.end()
-        elif grammar.path_char.match(c):
-            i += 1
-            if grammar.path_end.match(c):
-                good = i
         else:
             break
     return good
@@ -151,56 +275,75 @@ def _path_end(text: str, pos: int, grammar: LinkGrammar) -> int:
 
 def _query_end(text: str, pos: int, grammar: LinkGrammar) -> int | None:
     """End of a query starting with the ``?`` at ``pos``, or None when it has no valid end."""
-    i, good = pos + 1, None
-    while i < len(text) and grammar.query_char.match(text[i]):
-        i += 1
-        if _QUERY_END.match(text[i - 1]):
-            good = i
-    return good
+    run = _run_of(grammar.query_char).match(text, pos + 1)
+    return None if run is None else _last_end(text, pos + 1, run.end(), _QUERY_END)
+
+
+@lru_cache(maxsize=4096)
+def _idna_length(host: str) -> int | None:
+    """Length of ``host`` once IDNA-encoded, or None when IDNA refuses it (Python's codec is
+    slow, and a text tends to repeat its hosts)."""
+    try:
+        return len(host.encode("idna"))
+    except UnicodeError:
+        return None
 
 
 def _valid_host(url_length: int, host: str, *, protocol: bool) -> bool:
     """The host survives IDNA (labels of 1-63 characters) and the link stays under 4096."""
-    try:
-        encoded = host.encode("idna")
-    except UnicodeError:
+    encoded_length = _idna_length(host)
+    if encoded_length is None:
         return False
-    url_length += max(0, len(encoded) - len(host))
+    url_length += max(0, encoded_length - len(host))
     if not protocol:
         url_length += len("https://")
     return url_length <= MAX_URL_LENGTH
 
 
-def _can_start_url(text: str, start: int, resume: int) -> bool:
-    if start == 0:
-        return True
-    if start - 1 < resume:
-        return False  # the character before belongs to the previous match
-    before = text[start - 1]
-    return bool(_DIRECTIONAL_CHAR.match(before)) or not _URL_PRECEDING_INVALID.match(before)
+# A host's first label (at most 63 characters), its dot and the next label's first character:
+# the host pattern, with its long list of top-level domains, is tried only where this matches.
+_FIRST_LABEL = regex.compile(rf"{_DOMAIN_CHAR}(?:{_DOMAIN_CHAR}|[_\-]){{0,62}}\.(?:{_DOMAIN_CHAR})")
 
 
-def _host_at(text: str, pos: int, domain_re: regex.Pattern[str]) -> regex.Match[str] | None:
-    run = _HOST_RUN.match(text, pos)
-    if run is None or "." not in run.group():
-        return None  # checked first: the host pattern, with its long list of TLDs, is slow
-    return domain_re.match(text, pos)
+@cache
+def _candidates(grammar: LinkGrammar) -> regex.Pattern[str]:
+    """Where a link search may do something: every other offset is skipped without a look.
+
+    A link starts only after a character that is not an ASCII letter or digit, ``@``, ``$``,
+    ``#`` or a non-character, and only where a scheme or a host's first label begins; a
+    scheme-less start right after ``-``, ``_``, ``.`` or ``/`` skips the host it is in.
+    """
+    starts = [rf"(?i:{grammar.protocol.pattern})"]
+    if grammar.bare_domains:
+        starts += [rf"(?<=[\-_./])(?:{_DOMAIN_CHAR}|[._\-])", _FIRST_LABEL.pattern]
+    return regex.compile(rf"(?<![A-Za-z0-9@＠$#＃{_INVALID}])(?=" + "|".join(starts) + ")")
+
+
+def _host_at(text: str, pos: int) -> tuple[int, int] | None:
+    if not _FIRST_LABEL.match(text, pos):
+        return None
+    return _match_host(text, pos)
 
 
 def find_urls(text: str, grammar: LinkGrammar = X_LINKS) -> list[Entity]:
-    """Links in ``text`` as the grammar's platform finds them."""
+    """Links in ``text`` as the grammar's platform finds them.
+
+    The search jumps from one possible start to the next (see ``_candidates``), so its cost
+    grows with the number of places a link could begin, not with the length of the text.
+    """
     if "." not in text:
         return []
     found: list[Entity] = []
-    domain_re = _domain()
+    candidates = _candidates(grammar)
     resume = 0
     i = 0
-    while i < len(text):
-        if not _can_start_url(text, i, resume):
+    while (candidate := candidates.search(text, i)) is not None:
+        i = candidate.start()
+        if 0 < i <= resume:
             i += 1
-            continue
+            continue  # the character before belongs to the previous match
         protocol = grammar.protocol.match(text, i)
-        domain = _host_at(text, protocol.end(), domain_re) if protocol else None
+        domain = _host_at(text, protocol.end()) if protocol else None
         if domain is None:
             if not grammar.bare_domains:
                 i += 1
@@ -214,11 +357,12 @@ def find_urls(text: str, grammar: LinkGrammar = X_LINKS) -> list[Entity]:
                     resume = i = run.end()
                 continue
             protocol = None
-            domain = _host_at(text, i, domain_re)
+            domain = _host_at(text, i)
         if domain is None:
             i += 1
             continue
-        end = domain.end()
+        host_start, end = domain
+        host = text[host_start:end]
         if port := _PORT.match(text, end):
             end = port.end()
         has_path = end < len(text) and text[end] == "/"
@@ -227,13 +371,14 @@ def find_urls(text: str, grammar: LinkGrammar = X_LINKS) -> list[Entity]:
         if end < len(text) and text[end] == "?":
             end = _query_end(text, end, grammar) or end
         resume = i = end
-        url = text[domain.start() if protocol is None else protocol.start() : end]
+        url = text[host_start if protocol is None else protocol.start() : end]
         if protocol is None:
             last: Entity | None = None
-            for ascii in _ascii_domain().finditer(domain.group()):
-                if _valid_host(len(url), ascii.group(), protocol=False):
-                    start = domain.start() + ascii.start()
-                    last = Entity("url", ascii.group(), start, domain.start() + ascii.end())
+            for ascii_start, ascii_end in _ascii_hosts(host):
+                name = host[ascii_start:ascii_end]
+                if _valid_host(len(url), name, protocol=False):
+                    start = host_start + ascii_start
+                    last = Entity("url", name, start, host_start + ascii_end)
                     found.append(last)
             if last is not None and has_path:
                 found[-1] = Entity("url", text[last.start : end], last.start, end)
@@ -246,7 +391,7 @@ def find_urls(text: str, grammar: LinkGrammar = X_LINKS) -> list[Entity]:
                 tco_end = _query_end(url, tco_end, grammar) or tco_end
             url = url[:tco_end]
             end = protocol.start() + tco_end
-        if _valid_host(len(url), domain.group(), protocol=True):
+        if _valid_host(len(url), host, protocol=True):
             found.append(Entity("url", url, protocol.start(), end))
     return found
 
@@ -306,7 +451,18 @@ _CASHTAG = regex.compile(
 
 
 def _outside(entities: list[Entity], urls: list[Entity]) -> list[Entity]:
-    return [e for e in entities if not any(u.start < e.end and e.start < u.end for u in urls)]
+    """The entities that overlap none of ``urls`` (links never overlap one another)."""
+    if not urls:
+        return entities
+    spans = sorted((u.start, u.end) for u in urls)
+    starts = [start for start, _end in spans]
+    kept = []
+    for entity in entities:
+        # The last link starting before the entity's end is the only one that can overlap it.
+        index = bisect_left(starts, entity.end) - 1
+        if index < 0 or spans[index][1] <= entity.start:
+            kept.append(entity)
+    return kept
 
 
 def find_hashtags(text: str, urls: list[Entity] | None = None) -> list[Entity]:
