@@ -28,6 +28,7 @@ from civicdesk.connectors.tokens import note_rate_limit
 from civicdesk.core.text import clean_text
 from civicdesk.inbox.models import Author, Conversation, ConversationStatus, InboundMessage
 from civicdesk.inbox.routing import route_messages
+from civicdesk.inbox.scope import incident_channels
 from civicdesk.inbox.sla import set_due_for_messages
 from civicdesk.inbox.state import REOPENED_BY_MESSAGE, conversation_move
 from civicdesk.inbox.understanding import understand_messages
@@ -189,8 +190,10 @@ def ingest_channel(channel_id: int, *, max_pages: int = 20, page_size: int = 100
                 except CursorMoved:
                     break
                 report.stored += len(new_ids)
-                understand_messages(new_ids)
-                route_messages(new_ids)
+                # The incident scope asked once for the page's understanding and routing.
+                in_incident = incident_channels({channel.pk}) if new_ids else set()
+                understand_messages(new_ids, incident_channels=in_incident)
+                route_messages(new_ids, incident_channels=in_incident)
                 set_due_for_messages(new_ids)
                 if page.next_cursor is not None:
                     cursor = page.next_cursor[:500]

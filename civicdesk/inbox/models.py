@@ -306,6 +306,8 @@ class RoutingRule(models.Model):
         blank=True,
         help_text=_("One a line; the rule matches a message containing any of them."),
     )
+    # None: whether or not; True: only while an incident covers the message's channel.
+    during_incident = models.BooleanField(_("during an incident"), null=True, blank=True)
     # Actions.
     route_to_area = models.ForeignKey(
         BusinessArea,
@@ -563,3 +565,23 @@ class SavedReplyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.saved_reply_id} v{self.number} [{self.state}]"
+
+
+class ConversationLabel(models.Model):
+    """A label on a conversation, one row each, so the inbox filters by label on an index.
+
+    Kept beside ``Conversation.labels`` (what the pages show) by whatever adds a label.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="label_rows"
+    )
+    label = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["label", "conversation"], name="conversation_label")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}: {self.label}"

@@ -4,8 +4,11 @@ business area or person answers it, its priority, a label, or that it is spam.
 Invariants:
 - Rules are tried in order (position, then id); the first whose conditions all hold acts,
   and no later rule is tried. Empty conditions hold for any message.
-- Routing runs on arrival, after understanding (``ingest_channel``), and again when a person
-  corrects a message's kind (``services.message_correct``).
+- Routing runs on arrival, after understanding (``ingest_channel``, and ``understand_pending``
+  for messages understood later), and again when a person corrects a message's kind
+  (``services.message_correct``).
+- "During an incident" asks the incidents app's scope (``scope.incident_channels``) once a
+  batch: a message is in an incident when one in progress covers its channel now.
 - Every evaluation leaves a ``RoutingDecision`` naming the rule that made it, or none.
 - A rule never takes a conversation from someone who holds it; marking spam closes the
   conversation through its transition table.
@@ -13,7 +16,7 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User as Person
@@ -25,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.inbox.models import (
     Conversation,
+    ConversationLabel,
     ConversationStatus,
     InboundMessage,
     MessageStatus,
@@ -32,6 +36,7 @@ from civicdesk.inbox.models import (
     RoutingRule,
     RoutingTrigger,
 )
+from civicdesk.inbox.scope import incident_channels as incident_channels_of
 from civicdesk.inbox.state import conversation_move
 from civicdesk.organizations.access import require_org_admin
 from civicdesk.organizations.audit import audit
@@ -50,9 +55,10 @@ class Facts:
     urgency: str
     language: str
     text: str
+    in_incident: bool = False
 
     @classmethod
-    def of(cls, message: InboundMessage) -> Facts:
+    def of(cls, message: InboundMessage, *, in_incident: bool = False) -> Facts:
         return cls(
             brand_id=message.channel.brand_id,
             channel_id=message.channel_id,
@@ -62,6 +68,7 @@ class Facts:
             urgency=message.urgency,
             language=message.language,
             text=message.text.casefold(),
+            in_incident=in_incident,
         )
 
 
@@ -77,6 +84,8 @@ def matches(rule: RoutingRule, facts: Facts) -> bool:
         (rule.language, facts.language),
     )
     if any(wanted and wanted != actual for wanted, actual in checks):
+        return False
+    if rule.during_incident is not None and rule.during_incident != facts.in_incident:
         return False
     phrases = rule.phrase_list
     return not phrases or any(p in facts.text for p in phrases)
@@ -94,10 +103,17 @@ def rules_for(organization_id: int) -> list[RoutingRule]:
     )
 
 
-def route_messages(message_ids: Iterable[int], *, trigger: str = RoutingTrigger.ARRIVAL) -> int:
+def route_messages(
+    message_ids: Iterable[int],
+    *,
+    trigger: str = RoutingTrigger.ARRIVAL,
+    incident_channels: Collection[int] | None = None,
+) -> int:
     """Route these messages by their organizations' rules; returns how many a rule caught.
 
     Messages not yet understood are left for later (routing reads what understanding found).
+    ``incident_channels``: the channels an incident covers, when the caller asked already
+    (ingest asks once for understanding and routing); by default the scope is asked.
     """
     messages = list(
         InboundMessage.objects.filter(pk__in=list(message_ids), understood_at__isnull=False)
@@ -105,12 +121,18 @@ def route_messages(message_ids: Iterable[int], *, trigger: str = RoutingTrigger.
         .order_by("sent_at", "pk")
     )
     rules: dict[int, list[RoutingRule]] = {}
+    in_incident = (
+        set(incident_channels)
+        if incident_channels is not None
+        else incident_channels_of({m.channel_id for m in messages})
+    )
     caught = 0
     for message in messages:
         org_id = message.channel.brand.organization_id
         if org_id not in rules:
             rules[org_id] = rules_for(org_id)
-        rule = first_match(rules[org_id], Facts.of(message))
+        facts = Facts.of(message, in_incident=message.channel_id in in_incident)
+        rule = first_match(rules[org_id], facts)
         if rule is None and trigger == RoutingTrigger.ARRIVAL:
             continue  # nothing to undo on arrival: no decision to record
         _apply(message, rule, trigger)
@@ -144,6 +166,10 @@ def _apply(message: InboundMessage, rule: RoutingRule | None, trigger: str) -> N
             Conversation.objects.filter(pk=conversation).update(
                 labels=[*row.labels, rule.add_label]
             )
+        ConversationLabel.objects.bulk_create(
+            [ConversationLabel(conversation_id=conversation, label=rule.add_label)],
+            ignore_conflicts=True,
+        )
         actions["label"] = rule.add_label
     if rule is not None and rule.assign_to is not None:
         # Never from under someone who holds it.
@@ -176,6 +202,7 @@ RULE_FIELDS = (
     "urgency",
     "language",
     "phrases",
+    "during_incident",
     "route_to_area",
     "assign_to",
     "set_priority",
@@ -280,8 +307,10 @@ def preview(
     )
     rules = rules_for(organization.pk)
     caught: dict[int, list[InboundMessage]] = {rule.pk: [] for rule in rules}
+    in_incident = incident_channels_of({m.channel_id for m in recent})
     for message in recent:
-        rule = first_match(rules, Facts.of(message))
+        facts = Facts.of(message, in_incident=message.channel_id in in_incident)
+        rule = first_match(rules, facts)
         if rule is not None:
             caught[rule.pk].append(message)
     return caught, len(recent)

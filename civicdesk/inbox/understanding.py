@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 
 from django.db import connection
 from django.db.models import Field
 from django.utils import timezone
 
 from civicdesk.inbox.models import Correction, InboundMessage
+from civicdesk.inbox.routing import route_messages
+from civicdesk.inbox.scope import incident_channels as incident_channels_of
+from civicdesk.inbox.scope import set_incident_scope as set_incident_scope  # the app's hook
+from civicdesk.inbox.sla import set_due_for_messages
 from civicdesk.understanding.organizations import TRAINABLE_FIELDS, installed_models_dir
 
 logger = logging.getLogger(__name__)
 
 
-#: Which of the given channels are in the scope of an incident in progress. There is no
-#: incident model yet: emergency mode will install its own function here; until then no channel
-#: is in scope. Ingest asks it once per batch.
-IncidentScope = Callable[[Collection[int]], Collection[int]]
-_incident_scope: IncidentScope = lambda channel_ids: ()  # noqa: E731
-
-
-def set_incident_scope(scope: IncidentScope | None) -> None:
-    """Install the function that tells which channels are in an incident's scope (None: none)."""
-    global _incident_scope
-    _incident_scope = scope or (lambda channel_ids: ())
+def _incident_scope(channel_ids: Collection[int]) -> set[int]:
+    """The installed incident scope, as this module answered before it moved to scope.py."""
+    return incident_channels_of(channel_ids)
 
 
 def understand_messages(
@@ -59,7 +55,7 @@ def understand_messages(
         )
     )
     if incident_channels is None:
-        incident_channels = _incident_scope({m.channel_id for m in messages})
+        incident_channels = incident_channels_of({m.channel_id for m in messages})
     in_incident = set(incident_channels)
     by_languages: dict[tuple, list[InboundMessage]] = {}
     folders: dict[int, object] = {}  # one look on disk per organization, not per message
@@ -137,12 +133,21 @@ def _save_understanding(messages: Sequence[InboundMessage]) -> None:
 
 
 def understand_pending(limit: int = 500) -> int:
+    """Understand the messages left without (the model was down), then route them and set
+    their due times, as ingest does with the messages it understands on arrival."""
     ids = list(
         InboundMessage.objects.filter(understood_at__isnull=True)
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
-    return understand_messages(ids)
+    # The incident scope asked once, for understanding and routing alike.
+    channels = set(InboundMessage.objects.filter(pk__in=ids).values_list("channel_id", flat=True))
+    in_incident = incident_channels_of(channels)
+    done = understand_messages(ids, incident_channels=in_incident)
+    if done:
+        route_messages(ids, incident_channels=in_incident)
+        set_due_for_messages(ids)
+    return done
 
 
 def corrections_for(organization_slug: str) -> list[tuple[str, str, str]]:

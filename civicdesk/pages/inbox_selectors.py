@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User as Person
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
 
 from civicdesk.inbox.experts import areas_of, routed_to
 from civicdesk.inbox.models import (
     Author,
     ChannelInbox,
     Conversation,
+    ConversationLabel,
     InboundMessage,
     Note,
     Notification,
@@ -22,6 +24,8 @@ from civicdesk.inbox.models import (
 )
 from civicdesk.organizations.access import ROLE_PERMS, Perm, User, channels_for
 from civicdesk.organizations.models import Brand, Membership
+
+TIME_LEFT = ("hour", "late")
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,9 @@ class InboxFilters:
     # "me", "nobody", or a person's id; both walk the (assignee, activity) index.
     assignee: str | None = None
     area: str | None = None  # a business area's name: the (area, activity) index
+    label: str | None = None  # the (label, conversation) index of ConversationLabel
+    # "hour": due within the hour; "late": its target passed. The partial "due" index.
+    time_left: str | None = None
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -124,6 +131,17 @@ def conversations_for(*, user: User, filters: InboxFilters) -> QuerySet[Conversa
         conversations = conversations.filter(assigned_to_id=int(filters.assignee))
     if filters.area:
         conversations = conversations.filter(business_area=filters.area)
+    if filters.label:
+        conversations = conversations.filter(
+            pk__in=ConversationLabel.objects.filter(label=filters.label).values("conversation_id")
+        )
+    if filters.time_left in TIME_LEFT:
+        now = timezone.now()
+        waiting = conversations.filter(due_at__isnull=False, first_response_at__isnull=True)
+        if filters.time_left == "late":
+            conversations = waiting.filter(due_at__lte=now)
+        else:
+            conversations = waiting.filter(due_at__gt=now, due_at__lte=now + timedelta(hours=1))
     if filters.category:
         conversations = conversations.filter(
             Exists(
@@ -337,3 +355,28 @@ def new_message_count(*, user: User) -> int:
         channel__in=channels_for(user, Perm.VIEW).values("pk")
     ).aggregate(n=Sum("unread"))["n"]
     return total or 0
+
+
+def colleagues_for_bulk(*, user: User) -> list[Person]:
+    """Whom the user may hand conversations to from the list: people who may answer in the
+    organizations where the user does (each conversation is checked again on its brand)."""
+    roles = [role for role, perms in ROLE_PERMS.items() if Perm.REPLY in perms]
+    organizations = Membership.objects.filter(user_id=user.pk, role__in=roles).values(
+        "organization_id"
+    )
+    members = Membership.objects.filter(organization_id__in=organizations, role__in=roles)
+    model = get_user_model()
+    return list(
+        model.objects.filter(pk__in=members.values("user_id"), is_active=True).order_by(
+            model.USERNAME_FIELD
+        )
+    )
+
+
+def visible_conversation_ids(*, user: User, ids: list[int]) -> list[int]:
+    """Which of these conversations the user sees (as ``visible_conversation``), in one query."""
+    visible = Q(channel__in=channels_for(user, Perm.VIEW))
+    routed = routed_to(areas_of(user))
+    if routed is not None:
+        visible |= routed
+    return list(Conversation.objects.filter(visible, pk__in=ids).values_list("pk", flat=True))

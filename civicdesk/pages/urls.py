@@ -51,6 +51,7 @@ urlpatterns = [
     path("posts/<int:pk>/publications/<int:publication_pk>/remove/", posts.publication_remove,
          name="publication-remove"),
     path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/bulk/", inbox.inbox_bulk, name="inbox-bulk"),
     path("inbox/c/<int:pk>/", inbox.conversation, name="conversation"),
     path("inbox/c/<int:pk>/reply/", inbox.conversation_reply, name="conversation-reply"),
     path("inbox/c/<int:pk>/reply/measure/", inbox.reply_measure, name="reply-measure"),

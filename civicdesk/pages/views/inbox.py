@@ -14,13 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.connectors.base import Capability
 from civicdesk.connectors.registry import limitation, reply_refusal
 from civicdesk.core.http import signed_in
-from civicdesk.inbox import notes, saved_replies, services
+from civicdesk.inbox import bulk, notes, saved_replies, services
 from civicdesk.inbox.experts import is_expert_on
 from civicdesk.inbox.limits import measure_reply, reply_length_problem
 from civicdesk.inbox.models import (
@@ -44,6 +44,7 @@ from civicdesk.pages.inbox_selectors import (
     InboxFilters,
     attach_latest_messages,
     author_messages,
+    colleagues_for_bulk,
     conversation_notes,
     conversation_thread,
     inbox_by_time_left,
@@ -52,11 +53,22 @@ from civicdesk.pages.inbox_selectors import (
     responders_for,
     unread_notifications,
     visible_conversation,
+    visible_conversation_ids,
 )
 from civicdesk.pages.views.common import HtmxHttpRequest, int_param, run_action
 
 PAGE_SIZE = 50
 ASSIGNEE_CHOICES = [("me", gettext_lazy("Mine")), ("nobody", gettext_lazy("Nobody's"))]
+TIME_LEFT_CHOICES = [
+    ("hour", gettext_lazy("Due within the hour")),
+    ("late", gettext_lazy("Late")),
+]
+BULK_CHOICES = [
+    (bulk.BulkAction.ASSIGN_ME, gettext_lazy("Assign to me")),
+    (bulk.BulkAction.ASSIGN, gettext_lazy("Assign to…")),
+    (bulk.BulkAction.CLOSE, gettext_lazy("Close")),
+    (bulk.BulkAction.SPAM, gettext_lazy("Mark as spam")),
+]
 
 
 def _choice(value: str | None, choices: Sequence[tuple[str, object]]) -> str | None:
@@ -76,6 +88,8 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         assignee=_choice(get.get("assignee"), ASSIGNEE_CHOICES)
         or (str(int_param(get.get("assignee")) or "") or None),
         area=get.get("area", "")[:100] or None,
+        label=get.get("label", "").strip()[:40] or None,
+        time_left=_choice(get.get("time_left"), TIME_LEFT_CHOICES),
     )
     by_time_left = get.get("sort") == "due"
     if by_time_left:
@@ -106,10 +120,50 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         "notifications": [] if request.htmx else unread_notifications(user=signed_in(request)),
         "by_time_left": by_time_left,
         "assignees": ASSIGNEE_CHOICES,
+        "time_left_choices": TIME_LEFT_CHOICES,
+        "bulk_actions": BULK_CHOICES,
+        "bulk_people": [] if request.htmx else colleagues_for_bulk(user=request.user),
+        "can_bulk": brands_for(request.user, Perm.REPLY).exists(),
         "now": timezone.now(),
     }
     template = "pages/inbox.html#list" if request.htmx else "pages/inbox.html"
     return render(request, template, context)
+
+
+@require_POST
+def inbox_bulk(request: HtmxHttpRequest) -> HttpResponse:
+    """Assign, close or mark as spam the conversations ticked in the list."""
+    action = request.POST.get("action", "")
+    ids = [i for i in (int_param(v) for v in request.POST.getlist("c")) if i]
+    chosen = int_param(request.POST.get("assignee"))
+    assignee = next((u for u in colleagues_for_bulk(user=request.user) if u.pk == chosen), None)
+    # Only conversations the person can see: the rest are "not found", as one by one.
+    visible = visible_conversation_ids(user=request.user, ids=ids[: bulk.MAX_BULK])
+    try:
+        result = bulk.conversations_bulk(
+            conversation_ids=visible, actor=request.user, action=action, assignee=assignee
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        refused = len(result.refused) + len(ids) - len(visible)
+        messages.success(
+            request,
+            ngettext("%(n)d conversation done.", "%(n)d conversations done.", len(result.done))
+            % {"n": len(result.done)},
+        )
+        if refused:
+            messages.error(
+                request,
+                ngettext(
+                    "%(n)d refused: your role does not allow it there.",
+                    "%(n)d refused: your role does not allow it there.",
+                    refused,
+                )
+                % {"n": refused},
+            )
+    query = request.POST.get("query", "")
+    return redirect(f"{reverse('inbox')}?{query}" if query else reverse("inbox"))
 
 
 def _conversation_or_404(request: HtmxHttpRequest, pk: int) -> Conversation:
