@@ -1,4 +1,5 @@
-"""Template context shared by every page: the navigation, the pause banner, inbox counts.
+"""Template context shared by every page: the navigation, the pause and exercise banners,
+inbox counts.
 
 The menu offers only what the person's role opens. Each entry names what its view requires,
 judged by the rules of ``organizations.access`` (``ROLE_PERMS``, org-wide admins) over the
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from civicdesk.exercises.models import Exercise, ExerciseState
 from civicdesk.organizations.access import ROLE_PERMS, Perm, brands_for
 from civicdesk.organizations.models import Membership, Organization, Role
 from civicdesk.pages.inbox_selectors import new_message_count
@@ -76,6 +78,11 @@ def _runs_incidents(reach: Reach) -> bool:
     return reach.is_member()
 
 
+def _runs_exercises(reach: Reach) -> bool:
+    # Exercises need control of publishing (views.exercises).
+    return reach.may_somewhere(Perm.PUBLISH_CONTROL)
+
+
 def _administers(reach: Reach) -> bool:
     # The audit log is for an organization's admins (views.audit.audit_log).
     return reach.administers_an_organization()
@@ -103,6 +110,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
         frozenset({"channels", "channel-connect", "channel-connect-choose"}),
     ),
     NavEntry("incidents", _("Incidents"), _runs_incidents, frozenset(), under_prefix="incident"),
+    NavEntry("exercises", _("Exercises"), _runs_exercises, frozenset(), under_prefix="exercise"),
     NavEntry("policy-home", _("Policy"), _belongs, frozenset(), under_prefix="policy"),
     NavEntry("audit", _("Audit log"), _administers, frozenset({"audit"})),
     # Every settings screen requires an org-wide admin (views.settings_common.administered).
@@ -133,6 +141,23 @@ def navigation(reach: Reach, here: str) -> list[NavLink]:
     ]
 
 
+def running_exercises(request: HttpRequest, organization_ids: set[int]) -> list[Exercise]:
+    """The exercises running in the person's organizations: one query, once a request."""
+    cached = getattr(request, "_running_exercises", None)
+    if cached is None:
+        cached = (
+            list(
+                Exercise.objects.filter(
+                    state=ExerciseState.RUNNING, organization_id__in=organization_ids
+                ).only("pk", "name", "organization_id")
+            )
+            if organization_ids
+            else []
+        )
+        request._running_exercises = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def desk(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -158,5 +183,6 @@ def desk(request: HttpRequest) -> dict[str, Any]:
         "nav_brands": brands,
         "nav_organizations": list(organizations.values()),
         "paused_organizations": [o for o in organizations.values() if o.publishing_paused],
+        "running_exercises": running_exercises(request, set(organizations)),
         "new_messages": new_message_count(user=user),
     }

@@ -17,22 +17,35 @@ from civicdesk.organizations.access import require
 from civicdesk.organizations.models import Role
 from tests.factories import World, make_member, make_organization
 
-ALL = ["dashboard", "posts", "post-new", "inbox", "channels", "policy-home", "audit", "settings"]
+ALL = [
+    "dashboard",
+    "posts",
+    "post-new",
+    "inbox",
+    "channels",
+    "incidents",
+    "exercises",
+    "policy-home",
+    "audit",
+    "settings",
+]
 URLS = {
     "dashboard": "/",
     "posts": "/posts/",
     "post-new": "/posts/new/",
     "inbox": "/inbox/",
     "channels": "/channels/",
+    "incidents": "/incidents/",
+    "exercises": "/exercises/",
     "policy-home": "/policy/",
     "audit": "/audit/",
     "settings": "/settings/",
 }
-MEMBER = ["dashboard", "posts", "inbox", "channels", "policy-home"]
+MEMBER = ["dashboard", "posts", "inbox", "channels", "incidents", "policy-home"]
 EXPECTED = {
     "admin": ALL,
     "manager": [e for e in ALL if e not in ("audit", "settings")],
-    "author": [e for e in ALL if e not in ("audit", "settings")],
+    "author": [e for e in ALL if e not in ("exercises", "audit", "settings")],
     "approver": MEMBER,
     "responder": MEMBER,
     "analyst": MEMBER,
