@@ -131,7 +131,7 @@ def test_unknown_outcome_is_checked_and_posted_once(
         monkeypatch.setattr(
             "civicdesk.publishing.services.blocking_reasons", lambda post, findings=None: []
         )
-        monkeypatch.setattr(publisher, "last_check", lambda pub: [])
+        monkeypatch.setattr(publisher, "last_check", lambda pub, policy=None: [])
         original = publisher.outbound_for
         monkeypatch.setattr(
             publisher, "outbound_for", lambda pub: replace(original(pub), media=(JPEG,))
