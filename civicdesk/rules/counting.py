@@ -32,10 +32,21 @@ def _x_weight(text: str, emoji_parsing: bool) -> int:
     return weight
 
 
-def x_weighted_length(text: str, *, url_length: int = 23, emoji_parsing: bool = True) -> int:
-    """twitter-text's weighted length (v3 configuration by default; v2 without emoji parsing)."""
+def x_weighted_length(
+    text: str,
+    *,
+    url_length: int = 23,
+    emoji_parsing: bool = True,
+    urls: list[Entity] | None = None,
+) -> int:
+    """twitter-text's weighted length (v3 configuration by default; v2 without emoji parsing).
+
+    ``urls``, X's links in ``text`` when the caller has them, are reused if NFC leaves the
+    text unchanged.
+    """
     normalized = tx.nfc(text)
-    urls = find_urls(normalized)
+    if urls is None or normalized != text:
+        urls = find_urls(normalized)
     total = 0
     cursor = 0
     for url in urls:
@@ -70,11 +81,14 @@ def _countable_text(
     return "".join(pieces)
 
 
-def count_length(text: str, rules: PlatformRules) -> int:
-    """Length of ``text`` in the unit of ``rules``, links and mentions counted as it counts them."""
+def count_length(text: str, rules: PlatformRules, *, urls: list[Entity] | None = None) -> int:
+    """Length of ``text`` in the unit of ``rules``, links and mentions counted as it counts them.
+
+    ``urls``, X's links in ``text`` when the caller has found them, spare a second search.
+    """
     if rules.counting is Counting.WEIGHTED:
         return x_weighted_length(
-            text, url_length=rules.url_length or 23, emoji_parsing=rules.emoji_parsing
+            text, url_length=rules.url_length or 23, emoji_parsing=rules.emoji_parsing, urls=urls
         )
     if rules.url_length is None and not rules.remote_mentions_count_local_part:
         countable = text
@@ -129,7 +143,8 @@ def linkedin_escape(text: str) -> str:
 def measure_with(text: str, rules: PlatformRules) -> Measurement:
     """Measure ``text`` against explicit rules (e.g. one Mastodon instance's)."""
     urls, mentions, hashtags = extract(text, rules.slug)
-    length = count_length(text, rules)
+    x_urls = urls if rules.slug == "x" else None
+    length = count_length(text, rules, urls=x_urls)
     invalid = tx.refused_spans(text)
     if rules.counting is Counting.WEIGHTED:
         invalid += [

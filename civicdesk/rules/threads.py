@@ -76,12 +76,13 @@ class _Cuts:
 
 
 def _farthest(
-    cuts: list[tuple[int, int]], start: int, ok: Callable[[int], bool]
+    cuts: list[tuple[int, int]], start: int, ok: Callable[[int], bool], hint: int = 0
 ) -> tuple[int, int] | None:
     """The farthest cut after ``start`` whose part passes ``ok``, by galloping then bisecting.
 
     Part lengths grow (nearly) monotonically with the end offset; the answer is always a cut
-    that was actually checked.
+    that was actually checked. ``hint`` (an end offset, e.g. where a part as long as the
+    previous one would end) is tried first, which saves most of the galloping.
     """
     first = bisect_right(cuts, (start, _AFTER_ANY))
     if first >= len(cuts) or not ok(cuts[first][0]):
@@ -89,7 +90,13 @@ def _farthest(
     good = first
     step = 1
     bad = len(cuts)
-    while good + step < len(cuts):
+    guess = min(bisect_right(cuts, (hint, _AFTER_ANY)) - 1, len(cuts) - 1)
+    if guess > first:
+        if ok(cuts[guess][0]):
+            good = guess
+        else:
+            bad = guess
+    while good + step < bad:
         if ok(cuts[good + step][0]):
             good += step
             step *= 2
@@ -142,31 +149,35 @@ def _split_bodies(
     suffix = f" {total}/{total}" if numbering else ""
     bodies: list[str] = []
     start = len(text) - len(text.lstrip())
+    length = 0  # of the previous part: the next one is probably about as long
     while start < cuts.end:
 
         def ok(end: int, start: int = start) -> bool:
             return fits(text[start:end] + suffix, rules)
 
-        cut = _best_cut(cuts, start, ok)
+        cut = _best_cut(cuts, start, ok, start + length)
         if cut is None:
             raise ValueError(f"The limit of {rules.max_length} is too small to split this text")
         bodies.append(text[start : cut[0]])
+        length = cut[0] - start
         start = cut[1]
     return bodies
 
 
-def _best_cut(cuts: _Cuts, start: int, ok: Callable[[int], bool]) -> tuple[int, int] | None:
-    word = _farthest(cuts.at_least(WORD), start, ok)
+def _best_cut(
+    cuts: _Cuts, start: int, ok: Callable[[int], bool], hint: int
+) -> tuple[int, int] | None:
+    word = _farthest(cuts.at_least(WORD), start, ok, hint)
     if word is not None and word[0] == cuts.end:
         return word
     if word is not None:
-        sentence = _farthest(cuts.at_least(SENTENCE), start, ok)
+        sentence = _farthest(cuts.at_least(SENTENCE), start, ok, word[0])
         # A sentence end is worth a shorter part, but not a part under half the limit.
         if sentence is not None and (sentence[0] - start) * 2 >= (word[0] - start):
             return sentence
         return word
     for level in (GRAPHEME, INSIDE_ENTITY, CODE_POINT):
-        cut = _farthest(cuts.at_least(level), start, ok)
+        cut = _farthest(cuts.at_least(level), start, ok, hint)
         if cut is not None:
             return cut
     return None
