@@ -18,7 +18,8 @@ from civicdesk.publishing.models import PublicationState as S
 
 # Publications still waiting for their time: the stop-all switch holds exactly these.
 WAITING = frozenset({S.SCHEDULED, S.APPROVED})
-FAILED = frozenset({S.FAILED, S.MISSED})
+# Withheld: not sent because another language of its set failed for good.
+FAILED = frozenset({S.FAILED, S.MISSED, S.WITHHELD})
 REMOVED = frozenset({S.DELETING, S.DELETED})
 
 

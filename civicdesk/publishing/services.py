@@ -37,6 +37,7 @@ from civicdesk.publishing.models import (
     Publication,
 )
 from civicdesk.publishing.models import PublicationState as S
+from civicdesk.publishing.sets import set_of
 from civicdesk.publishing.state import LIVE_OR_UNKNOWN, PENDING, can_move, move, move_many
 from civicdesk.publishing.tasks import remove_publication
 from civicdesk.rules import Finding
@@ -479,14 +480,18 @@ def post_cancel(*, post: Post, actor: Person) -> Post:
 def publication_retry(
     *, publication: Publication, actor: Person, at: datetime | None = None
 ) -> Publication:
-    """Send a failed or missed publication again, now or at a new time."""
+    """Send a failed, missed or withheld publication again, now or at a new time.
+
+    The other languages of its set that were withheld because of it go again with it: a
+    language set is only ever sent whole.
+    """
     publication = (
         Publication.objects.select_for_update().select_related("post__brand").get(pk=publication.pk)
     )
     require(actor, publication.post.brand, Perm.PUBLISH_CONTROL)
     if publication.post.status != PostStatus.APPROVED:
         raise ValidationError(_("Only an approved post can be sent again."))
-    if publication.state not in (S.FAILED, S.MISSED):
+    if publication.state not in (S.FAILED, S.MISSED, S.WITHHELD):
         raise ValidationError(_("Only a failed or missed publication can be sent again."))
     when = at or timezone.now()
     if not move(
@@ -498,12 +503,22 @@ def publication_retry(
         status_reason="Sent again by hand.",
     ):
         raise ValidationError(_("This publication changed meanwhile; reload and try again."))
+    partners = [m.pk for m in set_of(publication) if m.pk != publication.pk]
+    rearmed = move_many(
+        Publication.objects.filter(pk__in=partners),
+        S.SCHEDULED,
+        sources=[S.WITHHELD],
+        scheduled_at=when,
+        next_attempt_at=when,
+        attempts=0,
+        status_reason="Sent again by hand with its other languages.",
+    )
     audit(
         organization=publication.post.brand.organization_id,
         actor=actor,
         action="publication.retry",
         target=publication,
-        data={"at": when},
+        data={"at": when, "with_other_languages": rearmed},
     )
     return publication
 

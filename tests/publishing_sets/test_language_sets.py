@@ -13,6 +13,7 @@ from civicdesk.exnet.faults import inject_fault
 from civicdesk.exnet.models import NetPost
 from civicdesk.organizations.models import AuditEvent, Channel
 from civicdesk.publishing import publisher, sets
+from civicdesk.publishing import services as pub_services
 from civicdesk.publishing.models import AttemptOutcome, Publication
 from civicdesk.publishing.models import PublicationState as S
 
@@ -174,3 +175,27 @@ def test_removed_version_shows_on_the_post_page(bilingual: Bilingual, client: An
     page = client.get(f"/posts/{post.pk}/").content.decode()
     assert "did not go out together" in page
     assert "Nothing of this post is live" in page
+
+
+def test_sending_the_failed_language_again_sends_the_withheld_one_with_it(
+    bilingual: Bilingual, settings: Any
+) -> None:
+    working = Channel.objects.get(pk=bilingual.fr.pk).get_credentials()
+    _break_french(bilingual, "auth")
+    post = approved_post(bilingual, [bilingual.fr, bilingual.en])
+    settle()
+    en, fr = of(post, bilingual.en), of(post, bilingual.fr)
+    assert (en.state, fr.state) == (S.WITHHELD, S.FAILED)
+    # The team reconnects the French account and sends it again: the set goes whole.
+    channel = Channel.objects.get(pk=bilingual.fr.pk)
+    channel.set_credentials(working)
+    channel.save()
+    pub_services.publication_retry(publication=fr, actor=bilingual.desk.manager)
+    assert of(post, bilingual.en).state == S.SCHEDULED
+    settle()
+    en, fr = of(post, bilingual.en), of(post, bilingual.fr)
+    assert (en.state, fr.state) == (S.PUBLISHED, S.PUBLISHED), (en.status_reason, fr.status_reason)
+    assert live(bilingual.en_account) == [en.variant.text]
+    assert live(bilingual.fr_account) == [fr.variant.text]
+    event = AuditEvent.objects.filter(action="publication.retry").get()
+    assert event.data["with_other_languages"] == 1

@@ -94,7 +94,11 @@ def post_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             services.named_approvers_missing(post) if post.status == PostStatus.IN_REVIEW else []
         ),
         "editable": post.status != PostStatus.CANCELLED and not locked,
-        "retryable_states": {PublicationState.FAILED, PublicationState.MISSED},
+        "retryable_states": {
+            PublicationState.FAILED,
+            PublicationState.MISSED,
+            PublicationState.WITHHELD,
+        },
         "held_states": WAITING,
     }
     return render(request, "pages/post_detail.html", context)
