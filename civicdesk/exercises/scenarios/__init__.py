@@ -1,0 +1,1 @@
+"""Example scenarios shipped with Civic Desk (YAML files read by ``load_scenario``)."""
