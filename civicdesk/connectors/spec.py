@@ -71,6 +71,12 @@ VIDEOS = ("video/mp4", "video/quicktime")
 MB = 1024 * 1024
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a platform's label for the translation catalogues without importing Django
+    (Django's own ``gettext_noop`` does the same); it is translated where it is shown."""
+    return message
+
+
 @dataclass(frozen=True)
 class PlatformSpec:
     """One platform, described once.
@@ -81,7 +87,7 @@ class PlatformSpec:
     """
 
     slug: str  # the value stored in Channel.platform; also the package's name
-    label: str  # the name people read
+    label: str  # the name people read, in English (marked with gettext_noop)
     connector: str
     auth_flow: str
     # The text and media rules the composer checks; None for a platform that takes no posts

@@ -81,7 +81,7 @@ class Brand(models.Model):
 # One member a platform package (connectors/<platform>/platform.py): Platform.X == "x".
 # django-stubs types the functional API with plain values only; Django also takes (value, label).
 Platform = models.TextChoices(  # type: ignore[call-overload]
-    "Platform", [(spec.slug.upper(), (spec.slug, spec.label)) for spec in SPECS.values()]
+    "Platform", [(spec.slug.upper(), (spec.slug, _(spec.label))) for spec in SPECS.values()]
 )
 
 

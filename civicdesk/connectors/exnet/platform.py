@@ -9,11 +9,12 @@ from civicdesk.connectors.spec import (
     MediaRules,
     PlatformRules,
     PlatformSpec,
+    gettext_noop,
 )
 
 SPEC = PlatformSpec(
     slug="exnet",
-    label="Exercise network",
+    label=gettext_noop("Exercise network"),
     connector="civicdesk.connectors.exnet.connector.ExnetConnector",
     auth_flow="civicdesk.connectors.exnet.auth.ExnetAuthFlow",
     # The exercise network served by Civic Desk itself: code points, every http(s) link 23.

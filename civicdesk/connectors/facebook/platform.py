@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from civicdesk.connectors.spec import MB, VIDEOS, Counting, MediaRules, PlatformRules, PlatformSpec
+from civicdesk.connectors.spec import (
+    MB,
+    VIDEOS,
+    Counting,
+    MediaRules,
+    PlatformRules,
+    PlatformSpec,
+    gettext_noop,
+)
 
 SPEC = PlatformSpec(
     slug="facebook",
-    label="Facebook Page",
+    label=gettext_noop("Facebook Page"),
     connector="civicdesk.connectors.facebook.connector.FacebookConnector",
     auth_flow="civicdesk.connectors.facebook.auth.FacebookAuthFlow",
     rules=PlatformRules(
