@@ -65,7 +65,9 @@ class ExerciseStartForm(forms.Form):
         data = super().clean() or {}
         shipped, upload = data.get("scenario"), data.get("upload")
         if bool(shipped) == bool(upload):
-            raise forms.ValidationError(_("Choose a shipped scenario or upload a file, not both."))
+            raise forms.ValidationError(
+                _("Choose a shipped scenario or upload a file: one of the two.")
+            )
         if upload is not None:
             if upload.size > MAX_UPLOAD_BYTES:
                 raise forms.ValidationError(_("The scenario file is too large."))
@@ -75,6 +77,6 @@ class ExerciseStartForm(forms.Form):
                 raise forms.ValidationError(_("The scenario file is not UTF-8 text.")) from None
             data["base_dir"] = None
         else:
-            data["source"] = (SCENARIOS_DIR / shipped).read_text(encoding="utf-8")
+            data["source"] = (SCENARIOS_DIR / str(shipped)).read_text(encoding="utf-8")
             data["base_dir"] = SCENARIOS_DIR
         return data

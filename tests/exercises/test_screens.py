@@ -151,3 +151,21 @@ def test_every_screen_shows_the_exercise_banner_while_it_runs(world: World) -> N
 
     client_for(world.manager).post(f"/exercises/{exercise.pk}/stop/")
     assert b"banner-exercise" not in author.get("/").content
+
+
+def test_a_scenario_is_needed_and_only_one(world: World) -> None:
+    client = client_for(world.manager)
+    base = {"channels": [world.channel.pk], "speed": "1"}
+    neither = client.post("/exercises/", base)
+    both = client.post(
+        "/exercises/",
+        {
+            **base,
+            "scenario": "flood-en.yaml",
+            "upload": SimpleUploadedFile("flood.yaml", SCENARIO.encode()),
+        },
+    )
+    for answer in (neither, both):
+        assert answer.status_code == 400
+        assert b"Choose a shipped scenario or upload a file: one of the two." in answer.content
+    assert not Exercise.objects.exists()
