@@ -1,6 +1,7 @@
-"""The plan in and out: export posts to CSV or .xlsx, import a file of posts as drafts.
+"""The plan in: a CSV or .xlsx file of posts, checked row by row, imported as drafts.
 
-The columns are documented in docs/plan-import.md; an exported file imports again.
+The columns are documented in docs/plan-import.md; an exported file (plan_export.py) imports
+again.
 Import is all or nothing: every row is checked first (brand, channels, time, texts, and the
 same policy findings the composer shows), every bad row is reported by line and column, and
 only a file without a single bad row is written, in one transaction, as drafts that still
@@ -14,7 +15,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,22 +25,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from civicdesk.organizations.access import Perm, brands_for
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Brand, Channel
 from civicdesk.publishing import services
 from civicdesk.publishing.checks import draft_variants, findings_for, postable_channels
-from civicdesk.publishing.models import Campaign, Pillar, Post, PostVariant
+from civicdesk.publishing.models import Campaign, Pillar, Post
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 2000
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# The export's columns, in order; text_<language> columns follow "channels".
-HEAD = ["post_id", "brand", "title", "scheduled_at", "local_time", "time_zone", "status"]
-TAIL = ["pillar", "campaign", "author"]
 # Columns an exported file carries that say what a post was, not what to create.
 IGNORED_ON_IMPORT = {"post_id", "local_time", "time_zone", "status", "author"}
 REQUIRED = ("brand", "channels", "scheduled_at")
@@ -52,82 +49,6 @@ LOCAL_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m
 
 class PlanFileError(Exception):
     """The file as a whole cannot be read (not a CSV, too big, wrong encoding...)."""
-
-
-# --- export --------------------------------------------------------------------------------
-
-
-def defuse(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def export_languages(posts: Sequence[Post]) -> list[str]:
-    """One text column per official language of the posts' organizations, in order."""
-    languages: list[str] = []
-    for post in posts:
-        for lang in post.brand.organization.official_languages:
-            if lang not in languages:
-                languages.append(lang)
-    return languages
-
-
-def export_rows(posts: Sequence[Post]) -> tuple[list[str], list[list[str]]]:
-    """The header and one row per post (``posts`` with brand, organization, pillar, campaign
-    and author selected): two queries for the texts and channels of them all."""
-    languages = export_languages(posts)
-    ids = [post.pk for post in posts]
-    texts: dict[int, dict[str, str]] = {}
-    for variant in PostVariant.objects.filter(post_id__in=ids, channel__isnull=True):
-        texts.setdefault(variant.post_id, {})[variant.language] = variant.text
-    handles: dict[int, list[str]] = {}
-    through = Post.channels.through.objects.filter(post_id__in=ids).select_related("channel")
-    for link in through.order_by("channel__handle"):
-        handles.setdefault(link.post_id, []).append(link.channel.handle)
-    header = [*HEAD, "channels", *(f"text_{lang}" for lang in languages), *TAIL]
-    rows = []
-    for post in posts:
-        org = post.brand.organization
-        at = post.scheduled_at
-        local = at.astimezone(org.tz) if at else None
-        row = [
-            str(post.pk),
-            post.brand.name,
-            post.title,
-            local.isoformat(timespec="seconds") if local else "",
-            local.strftime("%Y-%m-%d %H:%M") if local else "",
-            org.time_zone,
-            post.status,
-            "; ".join(handles.get(post.pk, [])),
-            *(texts.get(post.pk, {}).get(lang, "") for lang in languages),
-            post.pillar.slug if post.pillar else "",
-            post.campaign.name if post.campaign else "",
-            post.author.get_username(),
-        ]
-        rows.append([defuse(cell) for cell in row])
-    return header, rows
-
-
-def export_csv(posts: Sequence[Post]) -> bytes:
-    """UTF-8 with a byte order mark, so that Excel reads the accents right."""
-    header, rows = export_rows(posts)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def export_xlsx(posts: Sequence[Post]) -> bytes:
-    header, rows = export_rows(posts)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Plan"))
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 # --- reading a file --------------------------------------------------------------------------
@@ -479,8 +400,8 @@ def plan_import(*, actor: Person, plan: ImportPlan, file_name: str) -> list[Post
     # Leaving the block by ImportRefused rolls back the posts created before the bad one.
     with transaction.atomic():
         # Read each brand again: it may have been archived since the file was checked.
-        ids = {brand.pk for _line, brand, _draft in plan.drafts}
-        fresh = Brand.objects.select_related("organization").in_bulk(ids)
+        brand_ids = {brand.pk for _line, brand, _draft in plan.drafts}
+        fresh = Brand.objects.select_related("organization").in_bulk(brand_ids)
         for line, brand, draft in plan.drafts:
             brand = fresh[brand.pk]
             try:
@@ -493,11 +414,11 @@ def plan_import(*, actor: Person, plan: ImportPlan, file_name: str) -> list[Post
         by_org: dict[int, list[int]] = {}
         for post in posts:
             by_org.setdefault(post.brand.organization_id, []).append(post.pk)
-        for org_id, ids in by_org.items():
+        for org_id, post_ids in by_org.items():
             audit(
                 organization=org_id,
                 actor=actor,
                 action="plan.import",
-                data={"count": len(ids), "file": file_name[:200], "posts": ids},
+                data={"count": len(post_ids), "file": file_name[:200], "posts": post_ids},
             )
     return posts

@@ -24,6 +24,7 @@ from civicdesk.organizations.access import Perm, brands_for
 from civicdesk.pages.selectors import PlanCursor, PlanFilters, posts_plan
 from civicdesk.pages.views.common import int_param
 from civicdesk.publishing import calendar_feed, planio
+from civicdesk.publishing import plan_export as export
 from civicdesk.publishing.models import Post, PublicationState
 
 # The file between the preview and the confirmation: kept in the person's session.
@@ -54,10 +55,10 @@ def plan_export(request: HttpRequest) -> HttpResponse:
         after = page.next_cursor
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     if request.GET.get("format") == "xlsx":
-        response = HttpResponse(planio.export_xlsx(posts), content_type=planio.XLSX_TYPE)
+        response = HttpResponse(export.export_xlsx(posts), content_type=export.XLSX_TYPE)
         name = f"plan-{stamp}.xlsx"
     else:
-        response = HttpResponse(planio.export_csv(posts), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(export.export_csv(posts), content_type="text/csv; charset=utf-8")
         name = f"plan-{stamp}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
