@@ -19,7 +19,7 @@ import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -38,13 +38,23 @@ from civicdesk.exnet.models import (
     NetPost,
 )
 from civicdesk.exnet.simulator import SimulationBatch, simulate
+from civicdesk.inbox import routing, targets
 from civicdesk.inbox.ingest import ingest_channel
-from civicdesk.inbox.models import InboundMessage, MessageStatus, Reply, ReplyState
+from civicdesk.inbox.models import (
+    InboundMessage,
+    MessageStatus,
+    Priority,
+    Reply,
+    ReplyState,
+    ResponseTarget,
+    RoutingRule,
+)
 from civicdesk.organizations import services as org_services
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import (
     AuditEvent,
     Brand,
+    BusinessArea,
     Channel,
     Organization,
     Role,
@@ -190,6 +200,7 @@ def seed_demo(*, days: int = 90, seed: int = 2024, now: datetime | None = None) 
             action=SEED_STARTED,
             data={"network": marks, "new_users": new_users, "days": days},
         )
+        _routing(org, users)
         history = _history(org, brands, users, days=days, rng=rng, now=now)
         _public_reactions(history, rng=rng, now=now)
         _upcoming(org, brands, users, rng=rng, now=now)
@@ -254,6 +265,44 @@ def _organization(
         User.objects.create_superuser(OPERATOR, password=DEMO_PASSWORD, first_name="Operator")
         new_users.append(OPERATOR)
     return org, brands, users, new_users
+
+
+# The ministry's two business areas and the rules that route the public's messages to them,
+# with its response-time targets: every message ingested below is routed and given a due time.
+DEMO_AREAS = {
+    "Road operations": "road\nhighway\nclosed\ncrash\nsnow\npothole\ndetour\nbridge\nroute",
+    "Travel information": "ferry\nbus\ntransit\nschedule\ntravel\nwebsite\ncamera",
+}
+
+
+def _routing(org: Organization, users: dict[str, Any]) -> None:
+    admin = users["admin"]
+    week = {day: [(time(8, 30), time(16, 30))] for day in range(5)}
+    targets.hours_set(organization=org, week=week, actor=admin)
+    targets.target_save(
+        organization=org,
+        target=ResponseTarget(category="emergency", minutes=15, business_hours=False),
+        actor=admin,
+    )
+    targets.target_save(organization=org, target=ResponseTarget(minutes=240), actor=admin)
+    areas = {name: BusinessArea.objects.create(organization=org, name=name) for name in DEMO_AREAS}
+    areas["Road operations"].members.add(users["manager"])
+    routing.rule_save(
+        organization=org,
+        rule=RoutingRule(
+            name="Emergencies",
+            category="emergency",
+            route_to_area=areas["Road operations"],
+            set_priority=Priority.URGENT,
+        ),
+        actor=admin,
+    )
+    for name, phrases in DEMO_AREAS.items():
+        routing.rule_save(
+            organization=org,
+            rule=RoutingRule(name=name, phrases=phrases, route_to_area=areas[name]),
+            actor=admin,
+        )
 
 
 def covering_channels(

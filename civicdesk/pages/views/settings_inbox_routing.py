@@ -72,6 +72,17 @@ class RoutingRuleForm(forms.ModelForm):
         f["urgency"] = forms.ChoiceField(
             label=_("urgency"), required=False, choices=[*ANY, *URGENCY_CHOICES]
         )
+        f["during_incident"] = forms.NullBooleanField(
+            label=_("during an incident"),
+            required=False,
+            widget=forms.Select(
+                choices=[
+                    ("unknown", _("Whether or not")),
+                    ("true", _("Only during an incident")),
+                    ("false", _("Only outside incidents")),
+                ]
+            ),
+        )
         languages = [(code, code.upper()) for code in organization.official_languages]
         f["language"] = forms.ChoiceField(
             label=_("language"), required=False, choices=ANY + languages
