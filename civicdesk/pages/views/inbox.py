@@ -61,7 +61,7 @@ PAGE_SIZE = 50
 ASSIGNEE_CHOICES = [("me", gettext_lazy("Mine")), ("nobody", gettext_lazy("Nobody's"))]
 TIME_LEFT_CHOICES = [
     ("hour", gettext_lazy("Due within the hour")),
-    ("late", gettext_lazy("Late")),
+    ("late", gettext_lazy("Overdue")),
 ]
 BULK_CHOICES = [
     (bulk.BulkAction.ASSIGN_ME, gettext_lazy("Assign to me")),
@@ -103,6 +103,7 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
             size=PAGE_SIZE,
         )
     attach_latest_messages(page.conversations)
+    people = colleagues_for_bulk(user=request.user)
     # The filters, without the place: "Newer" and "Older" add their own cursor.
     query = get.copy()
     for key in ("before", "after", "page"):
@@ -122,8 +123,9 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         "assignees": ASSIGNEE_CHOICES,
         "time_left_choices": TIME_LEFT_CHOICES,
         "bulk_actions": BULK_CHOICES,
-        "bulk_people": [] if request.htmx else colleagues_for_bulk(user=request.user),
-        "can_bulk": brands_for(request.user, Perm.REPLY).exists(),
+        "bulk_people": people,
+        # Someone who may answer somewhere is among the colleagues: no query of its own.
+        "can_bulk": any(person.pk == request.user.pk for person in people),
         "now": timezone.now(),
     }
     template = "pages/inbox.html#list" if request.htmx else "pages/inbox.html"
