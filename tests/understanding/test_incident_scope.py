@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import civicdesk.understanding as understanding
+from civicdesk.inbox import scope as inbox_scope
 from civicdesk.inbox import understanding as inbox_understanding
 from civicdesk.inbox.models import InboundMessage
 from tests.factories import make_message, make_world
@@ -20,8 +21,10 @@ def calls(monkeypatch):
         return real(texts, **kwargs)
 
     monkeypatch.setattr(understanding, "understand_batch", spy)
+    # The incidents app installed its own selector at start-up: put it back afterwards.
+    installed = inbox_scope._incident_scope
     yield seen
-    inbox_understanding.set_incident_scope(None)
+    inbox_understanding.set_incident_scope(installed)
 
 
 @pytest.mark.django_db
