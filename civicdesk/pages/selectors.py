@@ -115,8 +115,14 @@ def dashboard_figures(*, user: User, days: int = PERIOD_DAYS) -> list[BrandFigur
     snapshots = MetricSnapshot.objects.filter(
         pk__in=[pk for pk in [*account_ids, *post_ids] if pk is not None]
     ).only(
-        "channel_id", "publication_id", "followers", "impressions", "engagements", "likes",
-        "reposts", "replies",
+        "channel_id",
+        "publication_id",
+        "followers",
+        "impressions",
+        "engagements",
+        "likes",
+        "reposts",
+        "replies",
     )
     for snapshot in snapshots:
         f = figures[snapshot.channel_id]
@@ -132,16 +138,21 @@ def dashboard_figures(*, user: User, days: int = PERIOD_DAYS) -> list[BrandFigur
     # Messages received, from the per-channel, per-day counters the database keeps.
     received = (
         ChannelDay.objects.filter(channel_id__in=ids, day__gte=since.astimezone(UTC).date())
-        .values("channel_id").annotate(n=Sum("received"))
+        .values("channel_id")
+        .annotate(n=Sum("received"))
     )
     for row in received:
         figures[row["channel_id"]].messages = row["n"] or 0
 
     states = (
         Publication.objects.filter(channel_id__in=ids, state__in=DASHBOARD_STATES)
-        .filter(Q(scheduled_at__gte=since) | Q(published_at__gte=since)
-                | Q(state__in=[S.SCHEDULED, S.UNCONFIRMED]))
-        .values("channel_id", "state").annotate(n=Count("pk"))
+        .filter(
+            Q(scheduled_at__gte=since)
+            | Q(published_at__gte=since)
+            | Q(state__in=[S.SCHEDULED, S.UNCONFIRMED])
+        )
+        .values("channel_id", "state")
+        .annotate(n=Count("pk"))
     )
     for row in states:
         figures[row["channel_id"]].states[row["state"]] = row["n"]
@@ -160,10 +171,15 @@ def publishing_switches(*, user: User) -> list[PublishingSwitch]:
     last_pause = AuditEvent.objects.filter(
         organization_id=OuterRef("pk"), action="publishing.pause"
     ).order_by("-sequence")
-    orgs = Organization.objects.filter(memberships__user_id=user.pk).distinct().annotate(
-        paused_by=Subquery(last_pause.values("actor_label")[:1]),
-        paused_at=Subquery(last_pause.values("created_at")[:1]),
-    ).order_by("name")
+    orgs = (
+        Organization.objects.filter(memberships__user_id=user.pk)
+        .distinct()
+        .annotate(
+            paused_by=Subquery(last_pause.values("actor_label")[:1]),
+            paused_at=Subquery(last_pause.values("created_at")[:1]),
+        )
+        .order_by("name")
+    )
     controllers = set(
         Membership.objects.filter(
             user_id=user.pk, brand__isnull=True, role__in=[Role.ADMIN, Role.MANAGER]
@@ -292,8 +308,11 @@ def plan_days(posts: list[Post]) -> list[tuple[date | None, list[Post]]]:
     """Posts grouped by their day in their organization's time zone; unscheduled last."""
     days: dict[date | None, list[Post]] = defaultdict(list)
     for post in posts:
-        key = (timezone.localtime(post.scheduled_at, post.brand.organization.tz).date()
-               if post.scheduled_at else None)
+        key = (
+            timezone.localtime(post.scheduled_at, post.brand.organization.tz).date()
+            if post.scheduled_at
+            else None
+        )
         days[key].append(post)
     dated = sorted((d, p) for d, p in days.items() if d is not None)
     return dated + ([(None, days[None])] if None in days else [])
@@ -304,13 +323,23 @@ def post_detail(*, pk: int) -> Post:
     return (
         Post.objects.select_related("brand__organization", "pillar", "campaign", "author")
         .prefetch_related(
-            Prefetch("variants", queryset=PostVariant.objects.select_related("channel")
-                     .order_by("language", "channel_id")),
-            Prefetch("publications", queryset=Publication.objects.select_related(
-                "channel", "variant").order_by("channel__platform", "channel__handle",
-                                               "variant__language").prefetch_related(
-                Prefetch("attempts_log", queryset=PublicationAttempt.objects.order_by(
-                    "started_at", "pk")))),
+            Prefetch(
+                "variants",
+                queryset=PostVariant.objects.select_related("channel").order_by(
+                    "language", "channel_id"
+                ),
+            ),
+            Prefetch(
+                "publications",
+                queryset=Publication.objects.select_related("channel", "variant")
+                .order_by("channel__platform", "channel__handle", "variant__language")
+                .prefetch_related(
+                    Prefetch(
+                        "attempts_log",
+                        queryset=PublicationAttempt.objects.order_by("started_at", "pk"),
+                    )
+                ),
+            ),
             Prefetch("approvals", queryset=Approval.objects.select_related("approver")),
             "channels",
             "media",
