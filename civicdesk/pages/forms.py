@@ -176,5 +176,23 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=ConversationStatus.choices)
 
 
-CATEGORY_CHOICES = [(k, k.replace("_", " ").capitalize()) for k in KINDS]
-URGENCY_CHOICES = [(u, u.capitalize()) for u in URGENCIES]
+# What people read for each kind and urgency the understanding gives a message.
+KIND_LABELS = {
+    "question": _("Question"),
+    "complaint": _("Complaint"),
+    "help_request": _("Request for help"),
+    "emergency": _("Emergency report"),
+    "rumour": _("Rumour or false claim"),
+    "praise": _("Praise"),
+    "suggestion": _("Suggestion"),
+    "spam": _("Spam or abuse"),
+    "other": _("Other"),
+}
+URGENCY_LABELS = {
+    "critical": _("Critical"),
+    "high": _("High"),
+    "medium": _("Medium"),
+    "low": _("Low"),
+}
+CATEGORY_CHOICES = [(k, KIND_LABELS.get(k, k)) for k in KINDS]
+URGENCY_CHOICES = [(u, URGENCY_LABELS.get(u, u)) for u in URGENCIES]

@@ -9,6 +9,7 @@ from django import template
 from django.utils import dateformat, timezone
 
 from civicdesk.organizations.models import Organization
+from civicdesk.pages.forms import KIND_LABELS, URGENCY_LABELS
 from civicdesk.pages.text import mask_personal_data
 
 register = template.Library()
@@ -50,3 +51,16 @@ def first_value(mapping: Any) -> str:
     if isinstance(mapping, dict):
         return next((str(v) for v in mapping.values() if v), "")
     return ""
+
+
+@register.filter
+def kind_label(kind: str) -> str:
+    """A message's kind as people read it, in their language ("help_request": "Request for
+    help")."""
+    return str(KIND_LABELS.get(kind, kind))
+
+
+@register.filter
+def urgency_label(urgency: str) -> str:
+    """A message's urgency as people read it, in their language."""
+    return str(URGENCY_LABELS.get(urgency, urgency))
