@@ -360,6 +360,8 @@ def new_message_count(*, user: User) -> int:
 def colleagues_for_bulk(*, user: User) -> list[Person]:
     """Whom the user may hand conversations to from the list: people who may answer in the
     organizations where the user does (each conversation is checked again on its brand)."""
+    if user.pk is None:  # signed out: nobody to hand anything to
+        return []
     roles = [role for role, perms in ROLE_PERMS.items() if Perm.REPLY in perms]
     organizations = Membership.objects.filter(user_id=user.pk, role__in=roles).values(
         "organization_id"
