@@ -119,7 +119,7 @@ def test_compose_approve_publish_reply(live_server, page, shot) -> None:  # noqa
     shot("inbox")
     page.click("a.conversation-link")
     page.wait_for_url(f"**/inbox/c/{message.conversation_id}/")
-    page.fill("textarea[name=text]", "Yes: step-free entrance on Rue Garibaldi.")
+    page.fill("#reply-text", "Yes: step-free entrance on Rue Garibaldi.")
     page.click("text=Send reply")
     page.wait_for_selector(".badge.reply-queued")
     reply = Reply.objects.get(message=message)
