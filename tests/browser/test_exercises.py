@@ -8,7 +8,6 @@ import pytest
 from civicdesk.exercises.models import Exercise, ExerciseState
 from civicdesk.exercises.services import tick_running
 from civicdesk.exnet.services import create_account
-from tests.browser.conftest import _fast_passwords, browser  # noqa: F401 - the fixtures
 from tests.factories import PASSWORD, make_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
