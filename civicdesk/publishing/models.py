@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -28,10 +29,18 @@ class Pillar(models.Model):
     slug = models.SlugField(max_length=60)
     name = models.CharField(max_length=100)
     description = models.CharField(max_length=300, blank=True)
+    # The share of the month's posts the organization aims to give this pillar, in percent;
+    # empty: no target. The targets of an organization add up to at most 100.
+    target_percent = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "slug"], name="pillar_slug_unique")
+            models.UniqueConstraint(fields=["organization", "slug"], name="pillar_slug_unique"),
+            models.CheckConstraint(
+                condition=models.Q(target_percent__lte=100), name="pillar_target_percent_range"
+            ),
         ]
         ordering = ["name"]
 
@@ -67,6 +76,77 @@ class PostStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class SeriesStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    ENDED = "ended", _("Ended")
+
+
+class PostSeries(models.Model):
+    """A recurring post: an RFC 5545 rule in the organization's local time, and its content.
+
+    Its occurrences are ordinary posts (``Post.series``) made a rolling horizon ahead, so the
+    publisher sends them like any other (publishing/recurrence.py).
+    """
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="series")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="post_series"
+    )
+    title = models.CharField(max_length=200)
+    pillar = models.ForeignKey(Pillar, on_delete=models.SET_NULL, null=True, blank=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True)
+    channels = models.ManyToManyField(Channel, related_name="post_series")
+    # Text per language: {"en": "...", "fr": "..."}.
+    texts = models.JSONField(default=dict)
+    link = models.URLField(blank=True)
+    # The first occurrence's date and the local wall-clock time of every occurrence (DTSTART
+    # with the organization's TZID): 07:30 stays 07:30 when the clocks change.
+    starts_on = models.DateField()
+    local_time = models.TimeField()
+    # The RRULE value without DTSTART, e.g. "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=40";
+    # its UNTIL, if any, is a local date-time.
+    rule = models.CharField(max_length=500)
+    # EXDATE: local dates-times ("2026-12-25T07:30") that are skipped.
+    exdates = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        max_length=20, choices=SeriesStatus.choices, default=SeriesStatus.DRAFT
+    )
+    # Every edit of the series bumps this; a series approval is for one revision only.
+    revision = models.PositiveIntegerField(default=1)
+    # Occurrences exist up to here (UTC); the next materialization starts after it.
+    materialized_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        verbose_name_plural = "post series"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SeriesApproval(models.Model):
+    """An approval of a whole series, where the policy lets a series be approved once."""
+
+    series = models.ForeignKey(PostSeries, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    tier = models.PositiveSmallIntegerField()
+    revision = models.PositiveIntegerField()
+    approved = models.BooleanField()
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        verdict = "approved" if self.approved else "sent back"
+        return f"{self.series} r{self.revision} {verdict} by {self.approver}"
+
+
 class Post(models.Model):
     """One message, written once, going out on several channels in several languages."""
 
@@ -85,11 +165,22 @@ class Post(models.Model):
     revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # An occurrence of a recurring post: its series, and the time the rule gave it (UTC), which
+    # names the occurrence even after the post alone is moved.
+    series = models.ForeignKey(
+        PostSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="occurrences"
+    )
+    occurrence_at = models.DateTimeField(null=True, blank=True)
     # Not a column: the state the posts page shows for it (pages/post_state.py).
     overall: object
 
     class Meta:
         ordering = ["-scheduled_at", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "occurrence_at"], name="post_series_occurrence_unique"
+            )
+        ]
         indexes = [
             models.Index(fields=["brand", "status"]),
             # The plan pages a brand's posts by (scheduled_at, id).
