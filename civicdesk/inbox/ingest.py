@@ -26,6 +26,7 @@ from civicdesk.connectors.base import (
 from civicdesk.connectors.registry import connector_for
 from civicdesk.connectors.tokens import note_rate_limit
 from civicdesk.core.text import clean_text
+from civicdesk.inbox.arrivals import messages_understood
 from civicdesk.inbox.models import Author, Conversation, ConversationStatus, InboundMessage
 from civicdesk.inbox.routing import route_messages
 from civicdesk.inbox.scope import incident_channels
@@ -195,6 +196,7 @@ def ingest_channel(channel_id: int, *, max_pages: int = 20, page_size: int = 100
                 understand_messages(new_ids, incident_channels=in_incident)
                 route_messages(new_ids, incident_channels=in_incident)
                 set_due_for_messages(new_ids)
+                messages_understood(new_ids)
                 if page.next_cursor is not None:
                     cursor = page.next_cursor[:500]
                 if not page.has_more:

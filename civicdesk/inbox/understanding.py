@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Field
 from django.utils import timezone
 
+from civicdesk.inbox.arrivals import messages_understood
 from civicdesk.inbox.models import Correction, InboundMessage
 from civicdesk.inbox.routing import route_messages
 from civicdesk.inbox.scope import incident_channels as incident_channels_of
@@ -147,6 +148,7 @@ def understand_pending(limit: int = 500) -> int:
     if done:
         route_messages(ids, incident_channels=in_incident)
         set_due_for_messages(ids)
+        messages_understood(ids)
     return done
 
 
