@@ -34,6 +34,25 @@ class Author(models.Model):
         return self.handle
 
 
+class AuthorTag(models.Model):
+    """What the team knows of an author (journalist, elected official, community leader,
+    agency…), set by people and audited; routing rules may act on it (``author_tag``)."""
+
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="tags")
+    tag = models.CharField(_("tag"), max_length=40)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tag", "pk"]
+        constraints = [models.UniqueConstraint(fields=["author", "tag"], name="author_tag_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.author_id}: {self.tag}"
+
+
 class ConversationStatus(models.TextChoices):
     """Where a conversation stands; moved only through ``state.conversation_move``."""
 
@@ -76,6 +95,15 @@ class Conversation(models.Model):
     # that time passed unanswered (the breach, alerted once).
     due_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
+    # The resolution target: when it must be closed by, and when that passed still open.
+    resolve_by = models.DateTimeField(null=True, blank=True)
+    resolution_breached_at = models.DateTimeField(null=True, blank=True)
+    # For the reports (sla.record_times): from its first message to the first answer and to
+    # its close, on the clock and in business hours; written whenever either moment is.
+    first_response_time = models.DurationField(null=True, blank=True)
+    first_response_business_time = models.DurationField(null=True, blank=True)
+    resolution_time = models.DurationField(null=True, blank=True)
+    resolution_business_time = models.DurationField(null=True, blank=True)
     # Its messages still new (unanswered, not done, not hidden). Kept by the database as
     # messages arrive or change status (see counters.py), so the inbox never counts.
     # A plain integer: were it ever to drift, a write must not fail on a CHECK.
@@ -109,6 +137,12 @@ class Conversation(models.Model):
                 fields=["due_at", "id"],
                 condition=models.Q(due_at__isnull=False, first_response_at__isnull=True),
                 name="conversation_due",
+            ),
+            # The resolution sweep: open conversations due to be closed, soonest first.
+            models.Index(
+                fields=["resolve_by", "id"],
+                condition=models.Q(resolve_by__isnull=False, closed_at__isnull=True),
+                name="conversation_resolve_by",
             ),
             # "Mine" and "someone's" in the inbox walk this one.
             models.Index(
@@ -306,6 +340,12 @@ class RoutingRule(models.Model):
         blank=True,
         help_text=_("One a line; the rule matches a message containing any of them."),
     )
+    author_tag = models.CharField(
+        _("author tag"),
+        max_length=40,
+        blank=True,
+        help_text=_("The rule matches a message whose author the team tagged so."),
+    )
     # None: whether or not; True: only while an incident covers the message's channel.
     during_incident = models.BooleanField(_("during an incident"), null=True, blank=True)
     # Actions.
@@ -417,7 +457,8 @@ class Notification(models.Model):
 
 
 class ResponseTarget(models.Model):
-    """How fast the public must have a first answer, for a brand (or all) and a kind (or any).
+    """How fast the public must have a first answer, and optionally the conversation be
+    resolved (closed), for a brand (or all) and a kind (or any).
 
     Counted in the organization's business hours, or around the clock (an emergency).
     """
@@ -429,7 +470,13 @@ class ResponseTarget(models.Model):
         Brand, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("brand")
     )
     category = models.CharField(_("kind"), max_length=20, blank=True)
-    minutes = models.PositiveIntegerField(_("minutes"))
+    minutes = models.PositiveIntegerField(_("minutes to a first answer"))
+    resolution_minutes = models.PositiveIntegerField(
+        _("minutes to resolve"),
+        null=True,
+        blank=True,
+        help_text=_("From the first message to closing the conversation; empty: no target."),
+    )
     business_hours = models.BooleanField(_("counted in business hours"), default=True)
 
     class Meta:
@@ -447,6 +494,11 @@ class ResponseTarget(models.Model):
                 name="response_target_unique_all_brands",
             ),
             models.CheckConstraint(condition=models.Q(minutes__gte=1), name="target_minutes"),
+            models.CheckConstraint(
+                condition=models.Q(resolution_minutes__isnull=True)
+                | models.Q(resolution_minutes__gte=1),
+                name="target_resolution_minutes",
+            ),
         ]
 
     def __str__(self) -> str:

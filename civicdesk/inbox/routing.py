@@ -9,6 +9,8 @@ Invariants:
   (``services.message_correct``).
 - "During an incident" asks the incidents app's scope (``scope.incident_channels``) once a
   batch: a message is in an incident when one in progress covers its channel now.
+- "Author tag" reads the tags the team gave the message's author (``AuthorTag``) at the
+  moment of routing, once a batch; tags compare without regard to case.
 - Every evaluation leaves a ``RoutingDecision`` naming the rule that made it, or none.
 - A rule never takes a conversation from someone who holds it; marking spam closes the
   conversation through its transition table.
@@ -26,7 +28,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicdesk.inbox.authors import normalize_tag
 from civicdesk.inbox.models import (
+    AuthorTag,
     Conversation,
     ConversationLabel,
     ConversationStatus,
@@ -56,9 +60,16 @@ class Facts:
     language: str
     text: str
     in_incident: bool = False
+    author_tags: frozenset[str] = frozenset()  # casefolded
 
     @classmethod
-    def of(cls, message: InboundMessage, *, in_incident: bool = False) -> Facts:
+    def of(
+        cls,
+        message: InboundMessage,
+        *,
+        in_incident: bool = False,
+        author_tags: frozenset[str] = frozenset(),
+    ) -> Facts:
         return cls(
             brand_id=message.channel.brand_id,
             channel_id=message.channel_id,
@@ -69,7 +80,18 @@ class Facts:
             language=message.language,
             text=message.text.casefold(),
             in_incident=in_incident,
+            author_tags=author_tags,
         )
+
+
+def author_tags_of(author_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    """Each author's tags, casefolded, in one query."""
+    found: dict[int, set[str]] = {}
+    for author_id, tag in AuthorTag.objects.filter(author_id__in=set(author_ids)).values_list(
+        "author_id", "tag"
+    ):
+        found.setdefault(author_id, set()).add(tag.casefold())
+    return {author_id: frozenset(tags) for author_id, tags in found.items()}
 
 
 def matches(rule: RoutingRule, facts: Facts) -> bool:
@@ -86,6 +108,8 @@ def matches(rule: RoutingRule, facts: Facts) -> bool:
     if any(wanted and wanted != actual for wanted, actual in checks):
         return False
     if rule.during_incident is not None and rule.during_incident != facts.in_incident:
+        return False
+    if rule.author_tag and rule.author_tag.casefold() not in facts.author_tags:
         return False
     phrases = rule.phrase_list
     return not phrases or any(p in facts.text for p in phrases)
@@ -126,12 +150,17 @@ def route_messages(
         if incident_channels is not None
         else incident_channels_of({m.channel_id for m in messages})
     )
+    tags = author_tags_of(m.author_id for m in messages)
     caught = 0
     for message in messages:
         org_id = message.channel.brand.organization_id
         if org_id not in rules:
             rules[org_id] = rules_for(org_id)
-        facts = Facts.of(message, in_incident=message.channel_id in in_incident)
+        facts = Facts.of(
+            message,
+            in_incident=message.channel_id in in_incident,
+            author_tags=tags.get(message.author_id, frozenset()),
+        )
         rule = first_match(rules[org_id], facts)
         if rule is None and trigger == RoutingTrigger.ARRIVAL:
             continue  # nothing to undo on arrival: no decision to record
@@ -202,6 +231,7 @@ RULE_FIELDS = (
     "urgency",
     "language",
     "phrases",
+    "author_tag",
     "during_incident",
     "route_to_area",
     "assign_to",
@@ -239,6 +269,7 @@ def rule_save(*, organization: Organization, rule: RoutingRule, actor: Person) -
     """Create or change a rule; a new one goes last."""
     require_org_admin(actor, organization)
     rule.organization = organization
+    rule.author_tag = normalize_tag(rule.author_tag)
     _check(rule, organization)
     created = rule.pk is None
     if created:
@@ -308,8 +339,13 @@ def preview(
     rules = rules_for(organization.pk)
     caught: dict[int, list[InboundMessage]] = {rule.pk: [] for rule in rules}
     in_incident = incident_channels_of({m.channel_id for m in recent})
+    tags = author_tags_of(m.author_id for m in recent)
     for message in recent:
-        facts = Facts.of(message, in_incident=message.channel_id in in_incident)
+        facts = Facts.of(
+            message,
+            in_incident=message.channel_id in in_incident,
+            author_tags=tags.get(message.author_id, frozenset()),
+        )
         rule = first_match(rules, facts)
         if rule is not None:
             caught[rule.pk].append(message)

@@ -8,8 +8,13 @@ Invariants:
   people see, and a day's open hours are real elapsed hours (timestamps are aware, in UTC).
 - A conversation's clock starts at its oldest message still waiting for a first answer
   (``due_at``); the first answer stops it (``first_response_at``).
-- A breach is claimed by a conditional UPDATE (``breached_at`` empty), so however many workers
-  sweep, each breach is alerted once: in the app and by mail to the area's leads.
+- A resolution target (optional) counts from the conversation's first message to its close
+  (``resolve_by``), the same way; a reopened conversation keeps its original clock.
+- A breach is claimed by a conditional UPDATE (``breached_at``, ``resolution_breached_at``
+  empty), so however many workers sweep, each breach is alerted once: in the app and by mail
+  to the area's leads.
+- ``record_times`` writes the first-response and resolution times of a conversation (clock
+  and business hours) whenever its first answer or its close is written, for the reports.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from django.utils.translation import gettext as _
 from civicdesk.inbox.models import (
     BusinessHours,
     Conversation,
+    ConversationStatus,
     Holiday,
     InboundMessage,
     Notification,
@@ -136,8 +142,12 @@ def target_for(
     return max(fitting, key=score, default=None)
 
 
-def due_at(*, since: datetime, target: ResponseTarget, calendar: Calendar) -> datetime:
-    duration = timedelta(minutes=target.minutes)
+def due_at(
+    *, since: datetime, target: ResponseTarget, calendar: Calendar, minutes: int | None = None
+) -> datetime:
+    """``minutes`` (the target's first-answer minutes by default) after ``since``, counted
+    as the target counts: in business hours or around the clock."""
+    duration = timedelta(minutes=target.minutes if minutes is None else minutes)
     # An organization that has not set its hours yet counts around the clock, rather than
     # leaving every conversation without a due time.
     if not target.business_hours or not any(calendar.hours.values()):
@@ -146,12 +156,13 @@ def due_at(*, since: datetime, target: ResponseTarget, calendar: Calendar) -> da
 
 
 def set_due(conversation_ids: Iterable[int]) -> int:
-    """Set when each conversation must be answered by, from its oldest message still waiting
-    for a first answer and the target fitting its brand and kind. Returns how many changed."""
+    """Set when each open conversation must have its first answer by (from its oldest message
+    still waiting for one) and be resolved by (from its first message), by the target fitting
+    its brand and the kind of its first message. Returns how many changed."""
     rows = list(
-        Conversation.objects.filter(
-            pk__in=list(conversation_ids), first_response_at__isnull=True
-        ).select_related("channel__brand__organization")
+        Conversation.objects.filter(pk__in=list(conversation_ids))
+        .exclude(status=ConversationStatus.CLOSED)
+        .select_related("channel__brand__organization")
     )
     if not rows:
         return 0
@@ -161,13 +172,15 @@ def set_due(conversation_ids: Iterable[int]) -> int:
         .annotate(first=Min("sent_at"))
         .values_list("conversation_id", "first")
     )
+    started: dict[int, datetime] = {}
     # The kind of the conversation's first message (newest first: the oldest is kept).
-    first_kind = {
-        cid: kind
-        for cid, kind in InboundMessage.objects.filter(conversation__in=rows)
+    first_kind: dict[int, str] = {}
+    for cid, kind, sent_at in (
+        InboundMessage.objects.filter(conversation__in=rows)
         .order_by("conversation_id", "-sent_at")
-        .values_list("conversation_id", "category")
-    }
+        .values_list("conversation_id", "category", "sent_at")
+    ):
+        first_kind[cid], started[cid] = kind, sent_at
     changed = 0
     cache: dict[int, tuple[list[ResponseTarget], Calendar]] = {}
     for row in rows:
@@ -178,13 +191,77 @@ def set_due(conversation_ids: Iterable[int]) -> int:
                 calendar_for(organization),
             )
         targets, calendar = cache[organization.pk]
-        since = waiting.get(row.pk)
         target = target_for(
             targets, brand_id=row.channel.brand_id, category=first_kind.get(row.pk, "")
         )
-        new = due_at(since=since, target=target, calendar=calendar) if since and target else None
-        if new != row.due_at:
-            Conversation.objects.filter(pk=row.pk).update(due_at=new)
+        fields: dict[str, datetime | None] = {}
+        if row.first_response_at is None:
+            since = waiting.get(row.pk)
+            due = (
+                due_at(since=since, minutes=target.minutes, target=target, calendar=calendar)
+                if since and target
+                else None
+            )
+            if due != row.due_at:
+                fields["due_at"] = due
+        start = started.get(row.pk)
+        resolve_by = (
+            due_at(since=start, minutes=target.resolution_minutes, target=target, calendar=calendar)
+            if start and target and target.resolution_minutes
+            else None
+        )
+        if resolve_by != row.resolve_by:
+            fields["resolve_by"] = resolve_by
+        if fields:
+            Conversation.objects.filter(pk=row.pk).update(**fields)
+            changed += 1
+    return changed
+
+
+def _spans(
+    started: datetime | None, end: datetime | None, calendar: Calendar
+) -> tuple[timedelta | None, timedelta | None]:
+    """From ``started`` to ``end``: on the clock, and in business hours."""
+    if started is None or end is None:
+        return None, None
+    elapsed = max(end - started, timedelta(0))
+    if not any(calendar.hours.values()):
+        return elapsed, elapsed
+    return elapsed, business_time_between(started, max(end, started), calendar)
+
+
+def record_times(conversation_ids: Iterable[int]) -> int:
+    """Write down, for the reports, how long each conversation took from its first message
+    to its first answer and to its close, on the clock and in its organization's business
+    hours (around the clock when it has set none). Called whenever either moment is written;
+    a reopened conversation has no resolution time until it is closed again."""
+    ids = list(conversation_ids)
+    rows = list(
+        Conversation.objects.filter(pk__in=ids).select_related("channel__brand__organization")
+    )
+    started = dict(
+        InboundMessage.objects.filter(conversation_id__in=ids)
+        .values("conversation_id")
+        .annotate(first=Min("sent_at"))
+        .values_list("conversation_id", "first")
+    )
+    calendars: dict[int, Calendar] = {}
+    changed = 0
+    for row in rows:
+        organization = row.channel.brand.organization
+        if organization.pk not in calendars:
+            calendars[organization.pk] = calendar_for(organization)
+        calendar = calendars[organization.pk]
+        first, first_business = _spans(started.get(row.pk), row.first_response_at, calendar)
+        resolved, resolved_business = _spans(started.get(row.pk), row.closed_at, calendar)
+        fields = {
+            "first_response_time": first,
+            "first_response_business_time": first_business,
+            "resolution_time": resolved,
+            "resolution_business_time": resolved_business,
+        }
+        if any(getattr(row, name) != value for name, value in fields.items()):
+            Conversation.objects.filter(pk=row.pk).update(**fields)
             changed += 1
     return changed
 
@@ -216,51 +293,89 @@ def area_leads(conversation: Conversation) -> list[Any]:
 
 
 def sweep_breaches(*, now: datetime | None = None, limit: int = 200) -> int:
-    """Alert each conversation whose target passed without an answer, once."""
+    """Alert each conversation whose target passed, once: without a first answer, or
+    (a resolution target) still not closed. Returns how many alerts went out."""
     now = now or timezone.now()
-    overdue = list(
+    unanswered = list(
         Conversation.objects.filter(
             due_at__lte=now, first_response_at__isnull=True, breached_at__isnull=True
         )
         .select_related("channel__brand__organization")
         .order_by("due_at", "pk")[:limit]
     )
+    unresolved = list(
+        Conversation.objects.filter(
+            resolve_by__lte=now, closed_at__isnull=True, resolution_breached_at__isnull=True
+        )
+        .exclude(status=ConversationStatus.CLOSED)
+        .select_related("channel__brand__organization")
+        .order_by("resolve_by", "pk")[:limit]
+    )
     alerted = 0
-    for conversation in overdue:
-        with transaction.atomic():
-            # Claimed: another worker sweeping at the same moment skips it.
-            if not Conversation.objects.filter(
-                pk=conversation.pk, breached_at__isnull=True, first_response_at__isnull=True
-            ).update(breached_at=now):
-                continue
-            leads = area_leads(conversation)
-            text = _("No answer yet: the response-time target passed (%(brand)s)") % {
-                "brand": conversation.channel.brand.name
-            }
-            Notification.objects.bulk_create(
-                Notification(user=lead, conversation=conversation, kind="breach", text=text[:300])
-                for lead in leads
-            )
-            addresses = [lead.email for lead in leads if lead.email]
-            if addresses:
-                transaction.on_commit(lambda c=conversation, a=addresses: _mail_breach(c, a))
-        alerted += 1
+    for conversation in unanswered:
+        # Claimed: another worker sweeping at the same moment skips it.
+        claim = Conversation.objects.filter(
+            pk=conversation.pk, breached_at__isnull=True, first_response_at__isnull=True
+        )
+        alerted += _alert(conversation, claim, {"breached_at": now}, kind="breach")
+    for conversation in unresolved:
+        claim = Conversation.objects.filter(
+            pk=conversation.pk, resolution_breached_at__isnull=True, closed_at__isnull=True
+        )
+        alerted += _alert(conversation, claim, {"resolution_breached_at": now}, kind="resolution")
     return alerted
 
 
-def _mail_breach(conversation: Conversation, addresses: list[str]) -> None:
+def _alert(
+    conversation: Conversation, claim: Any, fields: dict[str, datetime], *, kind: str
+) -> bool:
+    """Claim the breach with a conditional UPDATE; the one who did alerts the leads."""
+    with transaction.atomic():
+        if not claim.update(**fields):
+            return False
+        leads = area_leads(conversation)
+        brand = conversation.channel.brand.name
+        if kind == "resolution":
+            text = _("Not resolved yet: the resolution target passed (%(brand)s)") % {
+                "brand": brand
+            }
+        else:
+            text = _("No answer yet: the response-time target passed (%(brand)s)") % {
+                "brand": brand
+            }
+        Notification.objects.bulk_create(
+            Notification(user=lead, conversation=conversation, kind=kind, text=text[:300])
+            for lead in leads
+        )
+        addresses = [lead.email for lead in leads if lead.email]
+        if addresses:
+            transaction.on_commit(
+                lambda c=conversation, a=addresses, k=kind: _mail_breach(c, a, kind=k)
+            )
+    return True
+
+
+def _mail_breach(conversation: Conversation, addresses: list[str], *, kind: str) -> None:
     link = f"{settings.SITE_URL.rstrip('/')}{reverse('conversation', args=[conversation.pk])}"
-    subject = _("Response-time target missed: %(brand)s") % {
-        "brand": conversation.channel.brand.name
-    }
-    body = _(
-        "A conversation on %(channel)s has had no answer since its target passed at "
-        "%(due)s.\n\nOpen it: %(link)s\n"
-    ) % {
+    tz = conversation.channel.brand.organization.tz
+    brand = conversation.channel.brand.name
+    if kind == "resolution":
+        subject = _("Resolution target missed: %(brand)s") % {"brand": brand}
+        template = _(
+            "A conversation on %(channel)s is still not resolved; its target passed at "
+            "%(due)s.\n\nOpen it: %(link)s\n"
+        )
+        due = conversation.resolve_by
+    else:
+        subject = _("Response-time target missed: %(brand)s") % {"brand": brand}
+        template = _(
+            "A conversation on %(channel)s has had no answer since its target passed at "
+            "%(due)s.\n\nOpen it: %(link)s\n"
+        )
+        due = conversation.due_at
+    body = template % {
         "channel": conversation.channel,
-        "due": conversation.due_at.astimezone(conversation.channel.brand.organization.tz).strftime(
-            "%Y-%m-%d %H:%M %Z"
-        ),
+        "due": due.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if due else "",
         "link": link,
     }
     try:

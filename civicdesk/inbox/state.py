@@ -17,6 +17,7 @@ from civicdesk.inbox.models import Conversation, Reply, SavedReplyVersion
 from civicdesk.inbox.models import ConversationStatus as C
 from civicdesk.inbox.models import ReplyState as S
 from civicdesk.inbox.models import SavedReplyState as V
+from civicdesk.inbox.sla import record_times
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.QUEUED: frozenset({S.SENDING}),
@@ -97,8 +98,16 @@ def conversation_move(
         conversations
         if isinstance(conversations, QuerySet)
         else Conversation.objects.filter(pk__in=list(conversations))
+    ).filter(status__in=allowed)
+    if "closed_at" not in fields:
+        return rows.update(status=target, **fields)
+    # A close or a reopen: the resolution time the reports read is written (or cleared) too.
+    moving = list(rows.values_list("pk", flat=True))
+    moved = Conversation.objects.filter(pk__in=moving, status__in=allowed).update(
+        status=target, **fields
     )
-    return rows.filter(status__in=allowed).update(status=target, **fields)
+    record_times(moving)
+    return moved
 
 
 # A saved reply's version: written as a draft, approved by an approver, retired when a newer

@@ -64,10 +64,10 @@ def format_intervals(intervals: Sequence[Interval]) -> str:
 
 
 def _redue(organization: Organization) -> int:
-    """Recompute the due time of the organization's conversations still waiting."""
-    waiting = Conversation.objects.filter(
-        channel__brand__organization=organization, first_response_at__isnull=True
-    ).exclude(status=ConversationStatus.CLOSED)
+    """Recompute the due times of the organization's conversations still open."""
+    waiting = Conversation.objects.filter(channel__brand__organization=organization).exclude(
+        status=ConversationStatus.CLOSED
+    )
     return set_due(waiting.values_list("pk", flat=True))
 
 
@@ -76,6 +76,7 @@ def _target_data(target: ResponseTarget) -> dict[str, object]:
         "brand": target.brand_id,
         "kind": target.category,
         "minutes": target.minutes,
+        "resolution_minutes": target.resolution_minutes,
         "business_hours": target.business_hours,
     }
 
@@ -90,6 +91,10 @@ def target_save(
         raise ValidationError(_("A target names only its organization's brands."))
     if target.minutes is None or target.minutes < 1:
         raise ValidationError(_("A target is at least one minute."))
+    if target.resolution_minutes is not None and target.resolution_minutes < target.minutes:
+        raise ValidationError(
+            _("Resolving cannot take less time than a first answer; give at least as many minutes.")
+        )
     target.organization = organization
     clash = ResponseTarget.objects.filter(
         organization=organization, brand=target.brand, category=target.category

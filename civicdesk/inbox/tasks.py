@@ -28,6 +28,7 @@ from civicdesk.inbox.models import (
     Reply,
     ReplyState,
 )
+from civicdesk.inbox.sla import record_times
 from civicdesk.organizations.models import Channel, ChannelHealth
 
 logger = logging.getLogger(__name__)
@@ -114,9 +115,10 @@ def mark_replied(reply: Reply) -> None:
     InboundMessage.objects.filter(pk=reply.message_id, first_response_at__isnull=True).update(
         first_response_at=now
     )
-    Conversation.objects.filter(pk=reply.conversation_id, first_response_at__isnull=True).update(
+    if Conversation.objects.filter(pk=reply.conversation_id, first_response_at__isnull=True).update(
         first_response_at=now
-    )
+    ):
+        record_times([reply.conversation_id])
     state.conversation_move(
         [reply.conversation_id],
         ConversationStatus.WAITING,

@@ -78,6 +78,11 @@ def _runs_incidents(reach: Reach) -> bool:
     return reach.is_member()
 
 
+def _keeps_saved_replies(reach: Reach) -> bool:
+    # Responders write saved replies, approvers approve them (views.settings_inbox_saved).
+    return reach.may_somewhere(Perm.REPLY) or reach.may_somewhere(Perm.APPROVE)
+
+
 def _runs_exercises(reach: Reach) -> bool:
     # Exercises need control of publishing (views.exercises).
     return reach.may_somewhere(Perm.PUBLISH_CONTROL)
@@ -104,6 +109,12 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("post-new", _("Write a post"), _composes, frozenset({"post-new", "post-edit"})),
     NavEntry("inbox", _("Inbox"), _everyone, frozenset({"inbox", "conversation", "author"})),
     NavEntry(
+        "saved-replies",
+        _("Saved replies"),
+        _keeps_saved_replies,
+        frozenset({"saved-replies", "settings-saved-replies", "settings-saved-reply"}),
+    ),
+    NavEntry(
         "channels",
         _("Channels"),
         _everyone,
@@ -127,17 +138,21 @@ class NavLink:
 
 
 def navigation(reach: Reach, here: str) -> list[NavLink]:
-    """The entries this person can open, in menu order; ``here`` is the current URL name."""
+    """The entries this person can open, in menu order; ``here`` is the current URL name.
+
+    An entry that names the page is the current one over an entry whose prefix covers it
+    (the saved replies are a settings screen with an entry of their own)."""
+    entries = [entry for entry in NAVIGATION if entry.opens(reach)]
+    named = any(here in entry.under for entry in entries)
     return [
         NavLink(
             url_name=entry.url_name,
             label=entry.label,
             url=reverse(entry.url_name),
             current=here in entry.under
-            or bool(entry.under_prefix and here.startswith(entry.under_prefix)),
+            or bool(not named and entry.under_prefix and here.startswith(entry.under_prefix)),
         )
-        for entry in NAVIGATION
-        if entry.opens(reach)
+        for entry in entries
     ]
 
 

@@ -10,9 +10,11 @@ from django.contrib.auth.models import User as Person
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from civicdesk.inbox.authors import SUGGESTED_TAGS
 from civicdesk.inbox.experts import areas_of, routed_to
 from civicdesk.inbox.models import (
     Author,
+    AuthorTag,
     ChannelInbox,
     Conversation,
     ConversationLabel,
@@ -23,7 +25,7 @@ from civicdesk.inbox.models import (
     ReplyState,
 )
 from civicdesk.organizations.access import ROLE_PERMS, Perm, User, channels_for
-from civicdesk.organizations.models import Brand, Membership
+from civicdesk.organizations.models import Brand, Membership, Organization
 
 TIME_LEFT = ("hour", "late")
 
@@ -382,3 +384,24 @@ def visible_conversation_ids(*, user: User, ids: list[int]) -> list[int]:
     if routed is not None:
         visible |= routed
     return list(Conversation.objects.filter(visible, pk__in=ids).values_list("pk", flat=True))
+
+
+def author_tags(*, author_ids: list[int]) -> dict[int, list[AuthorTag]]:
+    """The tags the team gave these authors, in one query."""
+    found: dict[int, list[AuthorTag]] = {author_id: [] for author_id in author_ids}
+    for tag in AuthorTag.objects.filter(author_id__in=author_ids).order_by("tag", "pk"):
+        found[tag.author_id].append(tag)
+    return found
+
+
+def tag_suggestions(*, organization: Organization) -> list[str]:
+    """Tags to offer when tagging an author or writing a rule: the organization's own first
+    (as written), then the usual ones in the reader's language."""
+    used = list(
+        AuthorTag.objects.filter(author__organization=organization)
+        .values_list("tag", flat=True)
+        .distinct()
+        .order_by("tag")
+    )
+    seen = {tag.casefold() for tag in used}
+    return used + [str(tag) for tag in SUGGESTED_TAGS if str(tag).casefold() not in seen]

@@ -11,6 +11,7 @@ from civicdesk.pages.views import (
     dashboard,
     exercises,
     inbox,
+    inbox_authors,
     incidents,
     media,
     planio,
@@ -80,7 +81,14 @@ urlpatterns = [
         "inbox/c/<int:pk>/hand-back/", inbox.conversation_hand_back, name="conversation-hand-back"
     ),
     path("inbox/m/<int:pk>/correct/", inbox.message_correct, name="message-correct"),
-    path("inbox/authors/<int:pk>/", inbox.author, name="author"),
+    path("inbox/authors/<int:pk>/", inbox_authors.author, name="author"),
+    path("inbox/saved-replies/", settings_inbox_saved.saved_replies_home, name="saved-replies"),
+    path("inbox/authors/<int:pk>/tags/", inbox_authors.author_tag_add, name="author-tag-add"),
+    path(
+        "inbox/authors/<int:pk>/tags/<int:tag_pk>/delete/",
+        inbox_authors.author_tag_remove,
+        name="author-tag-remove",
+    ),
     path("channels/", channels.channels, name="channels"),
     path("channels/connect/", connect.connect_start_page, name="channel-connect"),
     path("channels/connect/begin/", connect.connect_begin, name="channel-connect-begin"),

@@ -22,6 +22,7 @@ ALL = [
     "posts",
     "post-new",
     "inbox",
+    "saved-replies",
     "channels",
     "incidents",
     "exercises",
@@ -34,6 +35,7 @@ URLS = {
     "posts": "/posts/",
     "post-new": "/posts/new/",
     "inbox": "/inbox/",
+    "saved-replies": "/inbox/saved-replies/",
     "channels": "/channels/",
     "incidents": "/incidents/",
     "exercises": "/exercises/",
@@ -42,12 +44,14 @@ URLS = {
     "settings": "/settings/",
 }
 MEMBER = ["dashboard", "posts", "inbox", "channels", "incidents", "policy-home"]
+# Saved replies: written by whoever answers, approved by approvers.
+KEEPER = ["dashboard", "posts", "inbox", "saved-replies", "channels", "incidents", "policy-home"]
 EXPECTED = {
     "admin": ALL,
     "manager": [e for e in ALL if e not in ("audit", "settings")],
-    "author": [e for e in ALL if e not in ("exercises", "audit", "settings")],
-    "approver": MEMBER,
-    "responder": MEMBER,
+    "author": [e for e in ALL if e not in ("saved-replies", "exercises", "audit", "settings")],
+    "approver": KEEPER,
+    "responder": KEEPER,
     "analyst": MEMBER,
     "viewer": MEMBER,
     "outsider": ["dashboard", "posts", "inbox", "channels"],
@@ -104,6 +108,29 @@ def test_the_current_entry_is_marked(client: Client, world: World) -> None:
     assert body.count('aria-current="page"') == 1
     body = client.get("/posts/new/").content.decode()
     assert '<a href="/posts/new/" aria-current="page">' in body
+
+
+@pytest.mark.django_db
+def test_saved_replies_have_their_own_entry_for_those_who_keep_them(
+    client: Client, world: World
+) -> None:
+    # An approver, who has no settings, reaches them from the menu, without admin tabs.
+    client.force_login(world.approver)
+    answer = client.get("/inbox/saved-replies/", follow=True)
+    assert answer.redirect_chain[-1][0] == f"/settings/{world.org.pk}/saved-replies/"
+    body = answer.content.decode()
+    assert re.search(r'<a href="/inbox/saved-replies/" aria-current="page">Saved replies', body)
+    assert body.count('aria-current="page"') == 1
+    assert f"/settings/{world.org.pk}/routing/" not in body
+    # An admin sees the settings tabs there, and the menu marks Saved replies, not Settings.
+    client.force_login(world.admin)
+    body = client.get(f"/settings/{world.org.pk}/saved-replies/").content.decode()
+    assert f"/settings/{world.org.pk}/routing/" in body
+    assert re.search(r'<a href="/inbox/saved-replies/" aria-current="page">', body)
+    assert '<a href="/settings/" aria-current="page">' not in body
+    # An author neither writes nor approves them.
+    client.force_login(world.author)
+    assert client.get("/inbox/saved-replies/").status_code == 403
 
 
 @pytest.mark.django_db

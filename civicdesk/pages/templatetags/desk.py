@@ -1,12 +1,14 @@
-"""Template filters of the desk: times in the organization's zone, masked personal data."""
+"""Template filters of the desk: times in the organization's zone, spans of time, masked
+personal data."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
 from django.utils import dateformat, timezone
+from django.utils.translation import ngettext
 
 from civicdesk.organizations.models import Organization
 from civicdesk.pages.forms import KIND_LABELS, URGENCY_LABELS
@@ -22,6 +24,26 @@ def org_time(value: datetime | None, org: Organization | None) -> str:
         return "—"
     local = timezone.localtime(value, org.tz) if org is not None else value
     return dateformat.format(local, "D j M Y, H:i T")
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """A span as people say it: "2 days 3 hours", "45 minutes", "20 seconds"."""
+    if value is None:
+        return "—"
+    seconds = max(int(value.total_seconds()), 0)
+    if seconds < 60:
+        return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
+    days, rest = divmod(seconds // 60, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("%(n)d day", "%(n)d days", days) % {"n": days})
+    if hours:
+        parts.append(ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+    if minutes and not days:
+        parts.append(ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes})
+    return " ".join(parts)
 
 
 @register.filter

@@ -24,7 +24,6 @@ from civicdesk.inbox import bulk, notes, saved_replies, services
 from civicdesk.inbox.experts import is_expert_on
 from civicdesk.inbox.limits import measure_reply, reply_length_problem
 from civicdesk.inbox.models import (
-    Author,
     Conversation,
     ConversationStatus,
     InboundMessage,
@@ -43,7 +42,7 @@ from civicdesk.pages.inbox_selectors import (
     Cursor,
     InboxFilters,
     attach_latest_messages,
-    author_messages,
+    author_tags,
     colleagues_for_bulk,
     conversation_notes,
     conversation_thread,
@@ -272,6 +271,8 @@ def _conversation_context(
         "notes": conversation_notes(conversation=convo),
         "may_note": can_reply or is_expert_on(request.user, convo),
         "areas": list(brand.organization.business_areas.all()) if can_reply else [],
+        # What the team knows of the authors (journalist, elected official…).
+        "author_tags": author_tags(author_ids=sorted({m.author_id for m in inbound})),
     }
 
 
@@ -505,15 +506,6 @@ def message_correct(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 lambda: services.message_correct(
                     message=message, actor=signed_in(request), field=field, value=value
                 ),
-                f"Corrected the {field}; the correction is kept to improve the model.",
+                _("Corrected; the correction is kept to improve the model."),
             )
     return redirect("conversation", pk=message.conversation_id)
-
-
-@require_GET
-def author(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(Author, pk=pk)
-    history = author_messages(user=request.user, author=person)
-    if not history:
-        raise Http404(_("No such author"))
-    return render(request, "pages/author.html", {"author": person, "history": history})

@@ -26,6 +26,7 @@ from civicdesk.organizations.models import (
     Platform,
 )
 from civicdesk.pages.forms import CATEGORY_CHOICES, URGENCY_CHOICES
+from civicdesk.pages.inbox_selectors import tag_suggestions
 from civicdesk.pages.views.common import HtmxHttpRequest, run_action
 from civicdesk.pages.views.settings_common import administered
 
@@ -42,7 +43,10 @@ class RoutingRuleForm(forms.ModelForm):
     class Meta:
         model = RoutingRule
         fields = list(routing.RULE_FIELDS)
-        widgets = {"phrases": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "phrases": forms.Textarea(attrs={"rows": 3}),
+            "author_tag": forms.TextInput(attrs={"list": "author-tag-suggestions"}),
+        }
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -102,7 +106,14 @@ def _rules_page(
     return render(
         request,
         "pages/settings/routing.html",
-        {"org": org, "form": form, "rows": rows, "looked_at": looked_at, "editing": editing},
+        {
+            "org": org,
+            "form": form,
+            "rows": rows,
+            "looked_at": looked_at,
+            "editing": editing,
+            "tag_suggestions": tag_suggestions(organization=org),
+        },
     )
 
 

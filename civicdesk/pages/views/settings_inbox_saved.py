@@ -12,11 +12,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicdesk.inbox import saved_replies
 from civicdesk.inbox.models import SavedReply, SavedReplyState, SavedReplyVersion
-from civicdesk.organizations.access import Perm, brands_for, organizations_for
+from civicdesk.organizations.access import Perm, brands_for, is_org_admin, organizations_for
 from civicdesk.organizations.models import Brand, Organization
 from civicdesk.pages.views.common import HtmxHttpRequest, run_action
 
@@ -59,6 +59,28 @@ class SavedReplyForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith("text_")
         }
+
+
+def _keeping_organizations(request: HtmxHttpRequest) -> Any:
+    """The organizations where the person writes or approves saved replies, by name."""
+    brands = Brand.objects.filter(
+        Q(pk__in=brands_for(request.user, Perm.REPLY))
+        | Q(pk__in=brands_for(request.user, Perm.APPROVE))
+    )
+    return (
+        organizations_for(request.user)
+        .filter(pk__in=brands.values("organization_id"))
+        .order_by("name", "pk")
+    )
+
+
+@require_GET
+def saved_replies_home(request: HtmxHttpRequest) -> HttpResponse:
+    """The menu's way in: the saved replies of the person's (first) organization."""
+    first = _keeping_organizations(request).first()
+    if first is None:
+        raise PermissionDenied(_("Your role does not allow writing saved replies here."))
+    return redirect("settings-saved-replies", org_pk=first.pk)
 
 
 def _organization(request: HtmxHttpRequest, org_pk: int) -> tuple[Organization, Any]:
@@ -106,7 +128,15 @@ def _page(
     return render(
         request,
         "pages/settings/saved_replies.html",
-        {"org": org, "items": items, "form": form, "editing": editing},
+        {
+            "org": org,
+            "items": items,
+            "form": form,
+            "editing": editing,
+            # The settings tabs are an admin's; others see only this screen.
+            "is_admin": is_org_admin(user, org),
+            "other_organizations": _keeping_organizations(request).exclude(pk=org.pk),
+        },
     )
 
 

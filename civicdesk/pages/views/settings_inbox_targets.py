@@ -25,9 +25,13 @@ from civicdesk.pages.views.settings_common import administered
 class ResponseTargetForm(forms.ModelForm):
     class Meta:
         model = ResponseTarget
-        fields = ["brand", "category", "minutes", "business_hours"]
+        fields = ["brand", "category", "minutes", "resolution_minutes", "business_hours"]
         help_texts = {
             "minutes": gettext_lazy("For example 15 for an emergency, 240 for four hours."),
+            "resolution_minutes": gettext_lazy(
+                "From the first message to closing the conversation, for example 2400 for "
+                "five working days; empty: no resolution target."
+            ),
             "business_hours": gettext_lazy(
                 "Unticked, the clock runs around the clock (for emergencies)."
             ),
