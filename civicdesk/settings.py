@@ -40,6 +40,11 @@ CSRF_TRUSTED_ORIGINS = env_list(
 # Key for platform credentials at rest (Fernet, base64). Generated into the data folder
 # for a laptop install; a deployment sets it and keeps it out of the database backups.
 CREDENTIALS_KEY = secret_from_env_or_file("CIVICDESK_CREDENTIALS_KEY", "credentials_key")
+# Seed of the Ed25519 key that signs the records' checkpoints and exports; kept out of the
+# database (and its backups) so that rewriting the database cannot forge a signature.
+RECORDS_SIGNING_KEY = secret_from_env_or_file(
+    "CIVICDESK_RECORDS_SIGNING_KEY", "records_signing_key"
+)
 
 INSTALLED_APPS = [
     # Before django.contrib.admin and allauth: our sign-in pages use the desk's layout.
@@ -65,6 +70,7 @@ INSTALLED_APPS = [
     "civicdesk.policies",
     "civicdesk.incidents",
     "civicdesk.exercises",
+    "civicdesk.records",
     "civicdesk.runtime",  # the worker, the server, the demo: above every other app
     "civicdesk.sso",
     # Sign-in: accounts (username or email, password reset, lockout), second factors (TOTP,
@@ -311,6 +317,10 @@ PUBLISH_LEASE_SECONDS = env_float("PUBLISH_LEASE_SECONDS", 30.0)
 PUBLISH_THREADS = env_int("PUBLISH_THREADS", 16)
 INGEST_INTERVAL_SECONDS = env_int("INGEST_INTERVAL_SECONDS", 30)
 METRICS_INTERVAL_SECONDS = env_int("METRICS_INTERVAL_SECONDS", 15 * 60)
+# Records: how often the audit and archive chains are signed, and for how many days received
+# messages are fetched again to see their authors' edits and deletions.
+RECORDS_CHECKPOINT_SECONDS = env_int("RECORDS_CHECKPOINT_SECONDS", 60 * 60)
+RECORDS_RECHECK_DAYS = env_int("RECORDS_RECHECK_DAYS", 7)
 # How often each channel's platform is asked whether the account still works.
 CHANNEL_CHECK_INTERVAL_SECONDS = env_int("CHANNEL_CHECK_INTERVAL_SECONDS", 4 * 3600)
 CONNECTOR_TIMEOUT_SECONDS = env_float("CONNECTOR_TIMEOUT_SECONDS", 10.0)

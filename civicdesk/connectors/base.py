@@ -110,6 +110,9 @@ class Capability(StrEnum):
     MEDIA = "media"
     THREADS = "threads"
     HIDE = "hide"
+    # Publishes a post as a reply to the account's own earlier post (``OutboundPost.reply_to``),
+    # so a later update continues the first one's thread.
+    SELF_REPLY = "self_reply"
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,9 @@ class OutboundPost:
     link: str = ""
     # Further parts of a thread, each published as a reply to the part before it.
     thread: tuple[str, ...] = ()
+    # The platform id of the account's own earlier post this one answers (continuing its
+    # thread); only for connectors with ``Capability.SELF_REPLY``.
+    reply_to: str = ""
 
 
 @dataclass(frozen=True)

@@ -206,11 +206,25 @@ def _create_post(request: HttpRequest, account: NetAccount) -> HttpResponse:
     )
 
 
-@endpoint({"GET": ("get_post", False), "DELETE": ("delete_post", True)})
+@endpoint(
+    {
+        "GET": ("get_post", False),
+        "PATCH": ("edit_post", True),
+        "DELETE": ("delete_post", True),
+    }
+)
 def post_detail(request: HttpRequest, account: NetAccount, post_id: int) -> HttpResponse:
     if request.method == "DELETE":
         services.delete_post(account=account, post_id=post_id)
         return HttpResponse(status=204)
+    if request.method == "PATCH":
+        body = bodies.json_body(request)
+        edited = services.edit_post(
+            account=account,
+            post_id=post_id,
+            text=bodies.text_field(body, "text", required=True),
+        )
+        return JsonResponse(selectors.post_payload(edited, _absolute(request)))
     post = services.visible_post(post_id)
     if post.account_id != account.pk:
         services.record_impressions(post_ids=[post.pk])

@@ -37,6 +37,7 @@ OPERATIONS = frozenset(
         "create_post",
         "list_posts",
         "get_post",
+        "edit_post",
         "delete_post",
         "post_metrics",
         "like",

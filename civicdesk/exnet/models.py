@@ -48,6 +48,8 @@ class NetPost(models.Model):
     client_ref = models.CharField(max_length=200, blank=True)
     impressions = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField()
+    # The author changed the text (the platform keeps only the newest; archives keep the rest).
+    edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -71,6 +71,7 @@ def post_payload(post: NetPost, absolute: Absolute) -> dict[str, Any]:
         "text": post.text,
         "author": account_payload(post.account),
         "created_at": iso(post.created_at),
+        "edited_at": iso(post.edited_at) if post.edited_at else None,
         "in_reply_to": str(post.in_reply_to_id) if post.in_reply_to_id else None,
         "root_post": str(post.root_id) if post.root_id else None,
         "client_ref": post.client_ref or None,

@@ -307,6 +307,18 @@ def delete_post(*, account: NetAccount, post_id: int) -> None:
     NetPost.objects.filter(pk=post.pk, deleted_at=None).update(deleted_at=timezone.now())
 
 
+def edit_post(*, account: NetAccount, post_id: int, text: str) -> NetPost:
+    """Change the text of one's own post, as people do on real platforms after the fact."""
+    post = visible_post(post_id)
+    if post.account_id != account.pk:
+        raise NetError("you can only edit your own posts", status=403, code="forbidden")
+    check_post_text(text, has_media=post.media.exists())
+    post.text = text
+    post.edited_at = timezone.now()
+    post.save(update_fields=["text", "edited_at"])
+    return post
+
+
 def send_direct_message(
     *,
     sender: NetAccount,

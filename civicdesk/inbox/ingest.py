@@ -25,6 +25,7 @@ from civicdesk.connectors.base import (
 )
 from civicdesk.connectors.registry import connector_for
 from civicdesk.connectors.tokens import note_rate_limit
+from civicdesk.core import archive
 from civicdesk.core.text import clean_text
 from civicdesk.inbox.arrivals import messages_understood
 from civicdesk.inbox.models import Author, Conversation, ConversationStatus, InboundMessage
@@ -65,6 +66,7 @@ def store_page(channel: Channel, page: InboundPage, *, expected_cursor: str) -> 
         if locked.inbound_cursor != expected_cursor:
             raise CursorMoved(channel.pk)
         new_ids = _store_messages(locked, page.messages)
+        archive.note("messages", new_ids, why="messages.received")
         fields: dict[str, object] = {"inbound_checked_at": timezone.now()}
         if page.next_cursor is not None:
             fields["inbound_cursor"] = page.next_cursor[:500]

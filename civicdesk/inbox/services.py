@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicdesk.connectors.registry import reply_refusal
+from civicdesk.core import archive
 from civicdesk.inbox.experts import is_expert_on
 from civicdesk.inbox.limits import measure_reply, reply_length_problem
 from civicdesk.inbox.models import (
@@ -158,6 +159,7 @@ def reply_create(
             target=reply,
             data={"message": message.pk},
         )
+        archive.note("reply", reply.pk, actor=actor, why="reply.create")
     return reply
 
 
@@ -197,6 +199,7 @@ def reply_retry(*, reply: Reply, actor: Person, text: str) -> Reply:
                 "edited": previous.text != text,
             },
         )
+        archive.note("reply", new.pk, actor=actor, why="reply.retry")
     return new
 
 

@@ -62,6 +62,10 @@ class UpdateForm(forms.Form):
     road = forms.CharField(label=_("{road}"), max_length=200, required=False)
     time = forms.CharField(label=_("{time}"), max_length=50, required=False)
     link = forms.CharField(label=_("{link}"), max_length=500, required=False)
+    continue_thread = forms.BooleanField(
+        label=_("Continue the first update's thread where the platform allows replies"),
+        required=False,
+    )
 
     def __init__(self, *args: Any, incident: Incident, **kwargs: Any):
         super().__init__(*args, **kwargs)

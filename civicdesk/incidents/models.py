@@ -145,6 +145,9 @@ class IncidentUpdate(models.Model):
     approval = models.CharField(max_length=20, choices=UpdateApproval.choices)
     # Why it waits for the duty approver, in the team's words.
     approval_reason = models.CharField(max_length=300, blank=True)
+    # Published as a reply to the first update on platforms that let an account answer
+    # its own post.
+    continues_thread = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -20,6 +20,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicdesk.connectors.base import Capability
+from civicdesk.connectors.registry import supports
 from civicdesk.incidents.fields import fields_in, fill, outside_form, unknown_fields
 from civicdesk.incidents.models import (
     Incident,
@@ -333,6 +335,8 @@ class UpdateRequest:
     template: IncidentTemplate | None = None
     values: Mapping[str, str] = field(default_factory=dict)
     texts: Mapping[str, str] = field(default_factory=dict)
+    # Answer the first update on each channel whose platform allows replying to our own post.
+    continue_thread: bool = False
 
 
 def _texts_and_approval(incident: Incident, request: UpdateRequest) -> tuple[dict[str, str], str]:
@@ -394,6 +398,7 @@ def update_publish(
     now = timezone.now()
     template = request.template
     made = []
+    threaded: list[int] = []
     for brand_id, channels in by_brand.items():
         post = publishing.post_create(
             brand=brands[brand_id],
@@ -421,7 +426,10 @@ def update_publish(
             approval_reason=str(why)[:300],
             created_by=_person(actor),
             created_at=now,
+            continues_thread=request.continue_thread,
         )
+        if request.continue_thread:
+            threaded += _continue_thread(incident, post)
         if approval == UpdateApproval.TEMPLATE:
             _send_now(update)
         post.refresh_from_db(fields=["status", "scheduled_at", "revision"])
@@ -442,9 +450,42 @@ def update_publish(
             "template_approved_by": template.approved_by_id if template else None,
             "values": dict(request.values),
             "approval": [u.approval for u in made],
+            "continue_thread": request.continue_thread,
+            "threaded_publications": sorted(threaded),
         },
     )
     return made
+
+
+def _continue_thread(incident: Incident, post: Post) -> list[int]:
+    """Make each publication of ``post`` answer the first update's on the same channel (its
+    language, else any), where the platform lets an account reply to its own post. The
+    publisher sends the reply to that post's platform id once it is published. Returns the
+    publications linked."""
+    first = (
+        Publication.objects.filter(post__incident_update__incident=incident)
+        .exclude(post=post)
+        .order_by("post__incident_update__number", "pk")
+        .select_related("variant")
+    )
+    number = first.values_list("post__incident_update__number", flat=True).first()
+    if number is None:
+        return []
+    roots: dict[tuple[int, str], int] = {}
+    for p in first.filter(post__incident_update__number=number):
+        roots.setdefault((p.channel_id, p.variant.language), p.pk)
+        roots.setdefault((p.channel_id, ""), p.pk)
+    linked = []
+    for publication in post.publications.select_related("channel", "variant"):
+        if not supports(publication.channel, Capability.SELF_REPLY):
+            continue
+        root = roots.get((publication.channel_id, publication.variant.language)) or roots.get(
+            (publication.channel_id, "")
+        )
+        if root is not None:
+            Publication.objects.filter(pk=publication.pk).update(reply_to_id=root)
+            linked.append(publication.pk)
+    return linked
 
 
 def _approve_by_template(post: Post, template: IncidentTemplate) -> str:

@@ -2,13 +2,16 @@
 
 Each event's hash covers its own fields and the hash of the event before it, per
 organization. Changing, removing or reordering any stored event breaks every hash after
-it, and ``verify_chain`` names the first broken link.
+it, and ``verify_chain`` names the first broken link. Cutting the end off, or rewriting the
+whole chain with fresh hashes, is caught against signed checkpoints of the chain's head: the
+records app keeps them and installs their reader when Django starts (``use_checkpoints``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +21,25 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from civicdesk.core.anchors import Anchor, AnchorWatch
 from civicdesk.organizations.models import AuditEvent, Organization
 
 GENESIS = "0" * 64
+
+CheckpointSource = Callable[[int], list[Anchor]]
+
+
+def _no_checkpoints(organization_id: int) -> list[Anchor]:
+    return []
+
+
+_checkpoints: CheckpointSource = _no_checkpoints
+
+
+def use_checkpoints(source: CheckpointSource) -> None:
+    """Install the reader of the audit chain's signed checkpoints (organization id → anchors)."""
+    global _checkpoints
+    _checkpoints = source
 
 
 def _digest(event: AuditEvent) -> str:
@@ -94,9 +113,11 @@ class ChainReport:
 
 def verify_chain(organization: Organization | int) -> ChainReport:
     org_id = organization if isinstance(organization, int) else organization.pk
+    watch = AnchorWatch(_checkpoints(org_id))
     expected_prev = GENESIS
     expected_sequence = 1
     count = 0
+    bad_signature = watch.first_bad_signature()
     for event in AuditEvent.objects.filter(organization_id=org_id).order_by("sequence").iterator():
         count += 1
         if event.sequence != expected_sequence:
@@ -105,6 +126,12 @@ def verify_chain(organization: Organization | int) -> ChainReport:
             return ChainReport(org_id, count, event.sequence, "it does not follow the one before")
         if _digest(event) != event.hash:
             return ChainReport(org_id, count, event.sequence, "its content was changed")
+        broken = watch.see(event.sequence, event.hash)
+        if broken is not None:
+            return ChainReport(org_id, count, broken.sequence, broken.reason)
         expected_prev = event.hash
         expected_sequence += 1
+    broken = watch.finish(expected_sequence - 1) or bad_signature
+    if broken is not None:
+        return ChainReport(org_id, count, broken.sequence, broken.reason)
     return ChainReport(org_id, count, None)

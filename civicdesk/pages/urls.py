@@ -118,6 +118,10 @@ urlpatterns = [
         incidents.incident_update_approve,
         name="incident-update-approve",
     ),
+    path("incidents/<int:pk>/report/", incidents.incident_report_page, name="incident-report"),
+    path(
+        "incidents/<int:pk>/report.pdf", incidents.incident_report_pdf, name="incident-report-pdf"
+    ),
     path("incidents/<int:pk>/close/", incidents.incident_close, name="incident-close"),
     path("audit/", audit.audit_log, name="audit"),
     path("setup/", settings_setup.setup_organization, name="setup"),

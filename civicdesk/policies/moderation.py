@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.connectors.base import Capability, ConnectorError
 from civicdesk.connectors.registry import connector_for, limitation, supports
+from civicdesk.core import archive
 from civicdesk.inbox.models import InboundMessage, MessageStatus
 from civicdesk.organizations.access import Perm, require
 from civicdesk.organizations.audit import audit
@@ -119,6 +120,13 @@ def _record_hide(
             "moderation": action.pk,
         },
     )
+    archive.note(
+        "moderation",
+        message.pk,
+        actor=actor,
+        why="message.hide",
+        detail={"action": "hide", "clause": clause.id, "clause_title": title},
+    )
     return action
 
 
@@ -149,6 +157,13 @@ def _record_unhide(*, message: InboundMessage, actor: Person) -> ModerationActio
         action="message.unhide",
         target=message,
         data={"hidden_under": hid.clause_id if hid else "", "moderation": action.pk},
+    )
+    archive.note(
+        "moderation",
+        message.pk,
+        actor=actor,
+        why="message.unhide",
+        detail={"action": "unhide", "clause": hid.clause_id if hid else ""},
     )
     return action
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from civicdesk.core import archive
 from civicdesk.organizations.access import Perm, User, require
 from civicdesk.organizations.audit import audit
 from civicdesk.publishing.models import Post, PostMedia, PostStatus
@@ -113,6 +114,7 @@ def media_attach(
         "post.media_attach",
         {"media": item.pk, "bytes": len(data), "name": filename[:100]},
     )
+    archive.note("post", post.pk, actor=actor, why="post.media_attach")
     return item
 
 
@@ -123,6 +125,7 @@ def media_describe(*, media: PostMedia, actor: User, alt_texts: Mapping[str, str
     media.alt_texts = _alt_texts(alt_texts)
     media.save(update_fields=["alt_texts"])
     _content_changed(media.post, actor, "post.media_describe", {"media": media.pk})
+    archive.note("post", media.post_id, actor=actor, why="post.media_describe")
     return media
 
 
@@ -134,3 +137,4 @@ def media_remove(*, media: PostMedia, actor: User) -> None:
     _content_changed(post, actor, "post.media_remove", {"media": media.pk})
     media.file.delete(save=False)
     media.delete()
+    archive.note("post", post.pk, actor=actor, why="post.media_remove")

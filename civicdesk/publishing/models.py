@@ -302,6 +302,11 @@ class Publication(models.Model):
     remote_url = models.URLField(max_length=500, blank=True)
     # A thread's later parts on the platform, in order.
     thread_remote_ids = models.JSONField(default=list, blank=True)
+    # Our earlier publication this one answers on the platform, continuing its thread (an
+    # incident's later update under its first); sent on its own if that one is not out.
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.CharField(max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -44,6 +44,7 @@ from civicdesk.connectors.base import (
 )
 from civicdesk.connectors.registry import connector_class, connector_for
 from civicdesk.connectors.tokens import note_rate_limit
+from civicdesk.core import archive
 from civicdesk.core.backoff import backoff_delay
 from civicdesk.organizations.models import Channel, ChannelHealth
 from civicdesk.publishing import sets
@@ -293,11 +294,25 @@ def outbound_for(publication: Publication) -> OutboundPost:
     return OutboundPost(
         text=parts[0],
         thread=tuple(parts[1:]),
+        reply_to=_reply_target(publication),
         idempotency_key=str(publication.idempotency_key),
         language=variant.language,
         link=variant.link,
         media=tuple(media_items(publication.post, variant.language)),
     )
+
+
+def _reply_target(publication: Publication) -> str:
+    """The platform id of our earlier post this one continues; "" when there is none or it
+    is not published (then this one goes out on its own rather than wait)."""
+    if publication.reply_to_id is None:
+        return ""
+    remote_id = (
+        Publication.objects.filter(pk=publication.reply_to_id, state=S.PUBLISHED)
+        .values_list("remote_id", flat=True)
+        .first()
+    )
+    return remote_id or ""
 
 
 def media_items(post: Post, language: str) -> list[MediaItem]:
@@ -349,6 +364,8 @@ def _settle(
             _ledger(
                 pub, worker=worker, started=started, outcome=outcome, detail=detail, error=error
             )
+            if target == S.PUBLISHED:
+                archive.note("publication", pub.pk, why="publication.published")
             return True
     _claim_lost(pub, worker=worker, started=started, detail=f"{outcome}: {detail or error or ''}")
     return False

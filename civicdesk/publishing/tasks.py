@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from civicdesk.connectors.base import ConnectorError, RetryableError
 from civicdesk.connectors.registry import connector_for
+from civicdesk.core import archive
 from civicdesk.core.backoff import backoff_delay
 from civicdesk.publishing.ledger import record_attempt
 from civicdesk.publishing.models import AttemptOutcome, Publication
@@ -56,7 +57,9 @@ def remove_publication(publication_id: int, attempt: int = 1) -> str:
         )
         return "failed"
     _ledger(publication, started, AttemptOutcome.DELETED, "")
-    move(publication, S.DELETED, status_reason="Removed from the platform.")
+    with transaction.atomic():
+        move(publication, S.DELETED, status_reason="Removed from the platform.")
+        archive.note("publication", publication.pk, why="publication.deleted")
     return "deleted"
 
 

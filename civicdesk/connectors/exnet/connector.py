@@ -63,6 +63,7 @@ class ExnetConnector(HttpConnector):
             Capability.THREADS,
         }
     )
+            Capability.SELF_REPLY,
 
     def _headers(self) -> dict[str, str]:
         token = self.credentials.get("token", "")
@@ -79,6 +80,8 @@ class ExnetConnector(HttpConnector):
         payload: dict[str, Any] = {"text": text}
         if post.media:
             payload["media"] = [
+        if post.reply_to:
+            payload["in_reply_to"] = post.reply_to
                 {
                     "content_type": item.content_type,
                     "data_base64": base64.b64encode(item.data).decode("ascii"),

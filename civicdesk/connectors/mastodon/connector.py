@@ -83,6 +83,7 @@ class MastodonConnector(HttpConnector):
             Capability.ACCOUNT_METRICS,
             Capability.MEDIA,
             Capability.THREADS,
+            Capability.SELF_REPLY,
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {

@@ -51,6 +51,8 @@ def publish(api: MastodonConnector, post: OutboundPost) -> PublishResult:
     language = _language(post.language)
     if language:
         payload["language"] = language
+    if post.reply_to:
+        payload["in_reply_to_id"] = path_id(post.reply_to)
     if post.media:
         payload["media_ids"] = [media.upload(api, item) for item in post.media]
     head = _post_status(api, payload, idempotency_key=post.idempotency_key)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civicdesk.incidents import services
 from civicdesk.incidents.forms import DeclareForm, TemplateForm, UpdateForm
 from civicdesk.incidents.models import Incident, IncidentTemplate, IncidentUpdate
+from civicdesk.incidents.report import incident_report
 from civicdesk.incidents.selectors import (
     incident_inbox,
     incidents_for,
@@ -28,6 +29,8 @@ from civicdesk.incidents.selectors import (
 )
 from civicdesk.organizations.access import Perm, brands_for, organizations_for
 from civicdesk.organizations.models import Organization
+from civicdesk.pages.reports import pdf_response, publication_reach
+from civicdesk.pages.templatetags.desk import org_time
 from civicdesk.pages.views.common import HtmxHttpRequest, run_action
 
 
@@ -109,6 +112,28 @@ def incident_room(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "incidents/room.html", context)
 
 
+@require_GET
+def incident_report_page(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The after-action report (figures so far while the incident is open)."""
+    incident = _incident_for(request, pk)
+    report = incident_report(incident=incident, reach_of=publication_reach)
+    return render(request, "incidents/report.html", {"incident": incident, "report": report})
+
+
+@require_GET
+def incident_report_pdf(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The same report as a PDF document, for leadership and the archive."""
+    incident = _incident_for(request, pk)
+    now = timezone.now()
+    report = incident_report(incident=incident, now=now, reach_of=publication_reach)
+    return pdf_response(
+        request,
+        body="incidents/_report.html",
+        title=_("After-action report: %(name)s") % {"name": incident.name},
+        context={"report": report, "printed_at": org_time(now, incident.organization)},
+    )
+
+
 @require_POST
 def incident_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     incident = _incident_for(request, pk)
@@ -121,6 +146,7 @@ def incident_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         template=form.cleaned_data["template"],
         values=form.values(),
         texts=form.texts(),
+        continue_thread=form.cleaned_data["continue_thread"],
     )
     run_action(
         request,

@@ -1,0 +1,441 @@
+"""The archive: every version of every post, every publication, every message received and
+reply sent, edits and deletions seen on the platforms, and moderation, as an append-only
+chain per organization.
+
+How changes reach it: the actions that make them call ``core.archive.note`` inside their own
+transaction (publishing's and inbox's services, the publisher's settle, ingest's stored page,
+the reply task, moderation), and ``write_notes`` here reads the rows as they now stand and
+appends a version. Model signals were not used: the publisher and ingest write with
+conditional and bulk UPDATEs and ``bulk_create``, which send none, so a signal would miss
+exactly the publications and messages that matter most. A version is written only when its
+content differs from the subject's previous one, so a repeated note costs a read.
+
+Each entry's ``content_hash`` is the SHA-256 of its canonical content; its ``hash`` covers
+that, its place and the previous entry's hash. Retention may erase an entry's content later:
+the hashes stay, so the chain still verifies and the erasure shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import User as Person
+from django.core.files.storage import default_storage
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from civicdesk.core.anchors import Anchor, AnchorWatch
+from civicdesk.inbox.models import InboundMessage, Reply
+from civicdesk.organizations.models import Organization
+from civicdesk.publishing.models import Post, Publication
+from civicdesk.records.models import ArchiveEntry, EntryKind
+
+GENESIS = "0" * 64
+MEDIA_FOLDER = "records-media"
+
+
+def canonical(value: Any) -> bytes:
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder
+    ).encode()
+
+
+def content_digest(*, author_label: str, actor_label: str, text: str, content: Any) -> str:
+    body = {"author": author_label, "actor": actor_label, "text": text, "content": content}
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def entry_digest(entry: ArchiveEntry) -> str:
+    body = {
+        "organization": entry.organization_id,
+        "sequence": entry.sequence,
+        "recorded_at": entry.recorded_at.isoformat(),
+        "kind": entry.kind,
+        "thread": entry.thread,
+        "subject": entry.subject,
+        "channel": entry.channel_id,
+        "brand": entry.brand_id,
+        "occurred_at": entry.occurred_at.isoformat(),
+        "content_hash": entry.content_hash,
+        "prev_hash": entry.prev_hash,
+    }
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Version:
+    """What one archive entry will say, before it takes its place in the chain."""
+
+    organization_id: int
+    kind: str
+    thread: str
+    subject: str
+    channel_id: int | None
+    brand_id: int | None
+    occurred_at: datetime
+    author_label: str
+    actor_label: str
+    text: str
+    content: dict[str, Any]
+
+
+def append(version: Version) -> ArchiveEntry | None:
+    """Add ``version`` at the end of its organization's chain, unless the subject's newest
+    entry already says the same. Call inside the transaction of the change."""
+    content = json.loads(canonical(version.content))
+    digest = content_digest(
+        author_label=version.author_label,
+        actor_label=version.actor_label,
+        text=version.text,
+        content=content,
+    )
+    with transaction.atomic():
+        # One writer at a time per organization (PostgreSQL row lock; SQLite's IMMEDIATE
+        # transactions already serialize writers), as the audit log does.
+        Organization.objects.select_for_update().filter(pk=version.organization_id).values_list(
+            "pk"
+        ).first()
+        newest = (
+            ArchiveEntry.objects.filter(
+                organization_id=version.organization_id, subject=version.subject
+            )
+            .order_by("-sequence")
+            .values_list("kind", "text", "content")
+            .first()
+        )
+        if newest is not None and (newest[0], newest[1], _same(newest[2])) == (
+            version.kind,
+            version.text,
+            _same(content),
+        ):
+            return None
+        last = (
+            ArchiveEntry.objects.filter(organization_id=version.organization_id)
+            .order_by("-sequence")
+            .values_list("sequence", "hash")
+            .first()
+        )
+        sequence, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        entry = ArchiveEntry(
+            organization_id=version.organization_id,
+            sequence=sequence,
+            recorded_at=timezone.now(),
+            kind=version.kind,
+            thread=version.thread,
+            subject=version.subject,
+            channel_id=version.channel_id,
+            brand_id=version.brand_id,
+            occurred_at=version.occurred_at,
+            author_label=version.author_label[:300],
+            actor_label=version.actor_label[:200],
+            text=version.text,
+            content=content,
+            content_hash=digest,
+            prev_hash=prev_hash,
+        )
+        entry.hash = entry_digest(entry)
+        entry.save()
+    return entry
+
+
+def _same(content: Any) -> Any:
+    """Content compared without the fields that change with every note but say nothing new."""
+    if isinstance(content, dict):
+        return {k: v for k, v in content.items() if k not in {"why", "noted_by"}}
+    return content
+
+
+# What each note becomes ----------------------------------------------------------------------
+
+
+def _label(person: Person | None) -> str:
+    return person.get_username() if person is not None else "system"
+
+
+def _media_copy(name: str, sha256: str, extension: str) -> str:
+    """Keep a copy of an attachment under its hash, so the archive outlives the post."""
+    path = f"{MEDIA_FOLDER}/{sha256}.{extension}"
+    if not default_storage.exists(path):
+        with default_storage.open(name, "rb") as source:
+            default_storage.save(path, source)
+    return path
+
+
+def _post_versions(ids: Sequence[int], actor: Person | None, why: str) -> list[Version]:
+    posts = (
+        Post.objects.filter(pk__in=ids)
+        .select_related("brand", "author", "pillar", "campaign")
+        .prefetch_related("variants", "media", "approvals__approver", "channels")
+    )
+    versions = []
+    for post in posts:
+        media = []
+        for item in post.media.all():
+            try:
+                with item.file.open("rb") as fh:
+                    data = fh.read()
+            except OSError:
+                data = b""
+            sha = hashlib.sha256(data).hexdigest()
+            extension = item.file.name.rsplit(".", 1)[-1] if "." in item.file.name else "bin"
+            stored = _media_copy(item.file.name, sha, extension) if data else ""
+            media.append(
+                {
+                    "sha256": sha,
+                    "content_type": item.content_type,
+                    "size": item.size,
+                    "alt_texts": item.alt_texts,
+                    "position": item.position,
+                    "archived_as": stored,
+                }
+            )
+        variants = sorted(
+            (
+                {
+                    "language": v.language,
+                    "channel": v.channel_id,
+                    "text": v.text,
+                    "link": v.link,
+                }
+                for v in post.variants.all()
+            ),
+            key=lambda v: (v["language"], v["channel"] or 0),
+        )
+        approvals = [
+            {
+                "by": a.approver.get_username(),
+                "tier": a.tier,
+                "revision": a.revision,
+                "approved": a.approved,
+                "comment": a.comment,
+                "at": a.created_at,
+            }
+            for a in sorted(post.approvals.all(), key=lambda a: a.created_at)
+        ]
+        content = {
+            "title": post.title,
+            "status": post.status,
+            "revision": post.revision,
+            "scheduled_at": post.scheduled_at,
+            "pillar": post.pillar.name if post.pillar else "",
+            "campaign": post.campaign.name if post.campaign else "",
+            "channels": sorted(c.pk for c in post.channels.all()),
+            "variants": variants,
+            "media": sorted(media, key=lambda m: m["position"]),
+            "approvals": approvals,
+            "why": why,
+        }
+        versions.append(
+            Version(
+                organization_id=post.brand.organization_id,
+                kind=EntryKind.POST_VERSION,
+                thread=f"post:{post.pk}",
+                subject=f"post:{post.pk}",
+                channel_id=None,
+                brand_id=post.brand_id,
+                occurred_at=timezone.now(),
+                author_label=post.author.get_username() if post.author_id else "",
+                actor_label=_label(actor),
+                text="\n\n".join(v["text"] for v in variants),
+                content=content,
+            )
+        )
+    return versions
+
+
+def _publication_versions(ids: Sequence[int], actor: Person | None, why: str) -> list[Version]:
+    publications = Publication.objects.filter(pk__in=ids).select_related(
+        "post__brand", "post__author", "variant", "channel"
+    )
+    versions = []
+    for pub in publications:
+        removed = pub.state in {"deleting", "deleted"}
+        versions.append(
+            Version(
+                organization_id=pub.post.brand.organization_id,
+                kind=EntryKind.PUBLICATION_REMOVED if removed else EntryKind.PUBLICATION,
+                thread=f"post:{pub.post_id}",
+                subject=f"publication:{pub.pk}",
+                channel_id=pub.channel_id,
+                brand_id=pub.post.brand_id,
+                occurred_at=(pub.published_at if not removed and pub.published_at else None)
+                or timezone.now(),
+                author_label=pub.post.author.get_username() if pub.post.author_id else "",
+                actor_label=_label(actor),
+                text=pub.variant.text,
+                content={
+                    "channel": str(pub.channel),
+                    "platform": pub.channel.platform,
+                    "language": pub.variant.language,
+                    "state": pub.state,
+                    "remote_id": pub.remote_id,
+                    "url": pub.remote_url,
+                    "thread_remote_ids": pub.thread_remote_ids,
+                    "published_at": pub.published_at,
+                    "why": why,
+                },
+            )
+        )
+    return versions
+
+
+def message_content(message: InboundMessage) -> dict[str, Any]:
+    return {
+        "remote_id": message.remote_id,
+        "kind": message.kind,
+        "url": message.url,
+        "in_reply_to": message.in_reply_to_remote_id,
+        "sent_at": message.sent_at,
+        "channel": str(message.channel),
+        "platform": message.channel.platform,
+        "author": {
+            "handle": message.author.handle,
+            "display_name": message.author.display_name,
+            "remote_id": message.author.remote_id,
+        },
+        "conversation": message.conversation.remote_id,
+    }
+
+
+def _message_versions(
+    ids: Sequence[int], kind: str, actor: Person | None, why: str, detail: Mapping[str, Any]
+) -> list[Version]:
+    messages = InboundMessage.objects.filter(pk__in=ids).select_related(
+        "channel__brand", "author", "conversation"
+    )
+    return [
+        Version(
+            organization_id=m.channel.brand.organization_id,
+            kind=kind,
+            thread=f"conversation:{m.conversation_id}",
+            subject=f"message:{m.pk}",
+            channel_id=m.channel_id,
+            brand_id=m.channel.brand_id,
+            occurred_at=m.sent_at if kind == EntryKind.MESSAGE else timezone.now(),
+            author_label=m.author.handle,
+            actor_label=_label(actor) if actor is not None else m.author.handle,
+            text=detail.get("text", m.text) if kind != EntryKind.MODERATION else m.text,
+            content={**message_content(m), **dict(detail), "why": why},
+        )
+        for m in messages
+    ]
+
+
+def _reply_versions(ids: Sequence[int], actor: Person | None, why: str) -> list[Version]:
+    replies = Reply.objects.filter(pk__in=ids).select_related(
+        "author", "message__channel__brand", "message__author", "conversation"
+    )
+    return [
+        Version(
+            organization_id=r.message.channel.brand.organization_id,
+            kind=EntryKind.REPLY,
+            thread=f"conversation:{r.conversation_id}",
+            subject=f"reply:{r.pk}",
+            channel_id=r.message.channel_id,
+            brand_id=r.message.channel.brand_id,
+            occurred_at=r.sent_at or r.created_at,
+            author_label=r.author.get_username(),
+            actor_label=_label(actor) if actor is not None else r.author.get_username(),
+            text=r.text,
+            content={
+                "state": r.state,
+                "in_answer_to": r.message.remote_id,
+                "remote_id": r.remote_id,
+                "url": r.remote_url,
+                "sent_at": r.sent_at,
+                "why": why,
+            },
+        )
+        for r in replies
+    ]
+
+
+def versions_for(
+    event: str,
+    ids: Sequence[int],
+    actor: Person | None,
+    why: str,
+    detail: Mapping[str, Any],
+) -> list[Version]:
+    if event == "post":
+        return _post_versions(ids, actor, why)
+    if event == "publication":
+        return _publication_versions(ids, actor, why)
+    if event == "messages":
+        return _message_versions(ids, EntryKind.MESSAGE, None, why, {})
+    if event == "reply":
+        return _reply_versions(ids, actor, why)
+    if event == "moderation":
+        return _message_versions(ids, EntryKind.MODERATION, actor, why, detail)
+    if event == "message_edited":
+        return _message_versions(ids, EntryKind.MESSAGE_EDITED, None, why, detail)
+    if event == "message_deleted":
+        return _message_versions(ids, EntryKind.MESSAGE_DELETED, None, why, detail)
+    raise ValueError(f"unknown archive event {event!r}")
+
+
+def write_notes(
+    event: str,
+    ids: Sequence[int],
+    actor: Person | None,
+    why: str,
+    detail: Mapping[str, Any],
+) -> None:
+    """The writer ``core.archive.note`` calls (installed by ``RecordsConfig.ready``)."""
+    for version in versions_for(event, ids, actor, why, detail):
+        append(version)
+
+
+# Checking the chain ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchiveReport:
+    organization_id: int
+    entries: int
+    first_broken: int | None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.first_broken is None
+
+
+def verify_archive(organization_id: int, anchors: Iterable[Anchor] = ()) -> ArchiveReport:
+    """Check every link, every content hash not erased by retention, and the checkpoints."""
+    watch = AnchorWatch(anchors)
+    bad_signature = watch.first_bad_signature()
+    expected_prev, expected_sequence, count = GENESIS, 1, 0
+    entries = ArchiveEntry.objects.filter(organization_id=organization_id).order_by("sequence")
+    for entry in entries.iterator():
+        count += 1
+        if entry.sequence != expected_sequence:
+            return ArchiveReport(organization_id, count, expected_sequence, "an entry is missing")
+        if entry.prev_hash != expected_prev:
+            return ArchiveReport(
+                organization_id, count, entry.sequence, "it does not follow the one before"
+            )
+        if entry_digest(entry) != entry.hash:
+            return ArchiveReport(organization_id, count, entry.sequence, "its place was changed")
+        if entry.erased_at is None and entry.content_hash != content_digest(
+            author_label=entry.author_label,
+            actor_label=entry.actor_label,
+            text=entry.text,
+            content=entry.content,
+        ):
+            return ArchiveReport(organization_id, count, entry.sequence, "its content was changed")
+        broken = watch.see(entry.sequence, entry.hash)
+        if broken is not None:
+            return ArchiveReport(organization_id, count, broken.sequence, broken.reason)
+        expected_prev = entry.hash
+        expected_sequence += 1
+    broken = watch.finish(expected_sequence - 1) or bad_signature
+    if broken is not None:
+        return ArchiveReport(organization_id, count, broken.sequence, broken.reason)
+    return ArchiveReport(organization_id, count, None)
