@@ -176,6 +176,17 @@ class RemoteMessage:
 
 
 @dataclass(frozen=True)
+class MessageNow:
+    """A received message as the platform shows it today: its author may have edited or
+    deleted it since it reached the inbox."""
+
+    remote_id: str
+    deleted: bool
+    text: str = ""
+    edited_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class InboundPage:
     messages: list[RemoteMessage]
     # The cursor to store once this page is safely saved; None means "unchanged".
@@ -336,6 +347,11 @@ class Connector:
     def hide(self, remote_id: str, *, hidden: bool = True) -> None:
         """Hide (or unhide) a comment on one of our posts, where the platform allows it."""
         raise UnsupportedError(self._unsupported(Capability.HIDE))
+
+    def fetch_message(self, remote_id: str) -> MessageNow:
+        """A received message as it stands now (for the archive's record of edits and
+        deletions), where the platform lets a message be read again."""
+        raise UnsupportedError("this platform cannot be asked for a message again")
 
     def check_publication(self, post: OutboundPost) -> PublishResult | None:
         """After an unknown outcome: the post if the platform has it, else None.

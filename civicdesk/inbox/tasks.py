@@ -18,6 +18,7 @@ from civicdesk.connectors.base import (
     RetryableError,
 )
 from civicdesk.connectors.registry import connector_for
+from civicdesk.core import archive
 from civicdesk.core.backoff import backoff_delay
 from civicdesk.inbox import state
 from civicdesk.inbox.models import (
@@ -101,6 +102,7 @@ def deliver_reply(reply_id: int) -> str:
         error="",
     )
     mark_replied(reply)
+    archive.note("reply", reply_id, why="reply.sent")
     return "sent"
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.connectors.base import Capability
 from civicdesk.connectors.registry import limitation, supports
+from civicdesk.core import archive
 from civicdesk.organizations.access import Perm, require
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Brand, Channel, Membership
@@ -185,6 +186,7 @@ def post_create(*, brand: Brand, actor: Person, draft: Draft) -> Post:
             "channels": [c.pk for c in draft.channels],
         },
     )
+    archive.note("post", post.pk, actor=actor, why="post.create")
     return post
 
 
@@ -247,6 +249,59 @@ def post_update(*, post: Post, actor: Person, draft: Draft) -> Post:
             "previous_scheduled_at": old_time,
         },
     )
+    archive.note("post", post.pk, actor=actor, why="post.update")
+    return post
+
+
+def _refuse_editing(post: Post) -> None:
+    """What stops any change of a post: cancelled, or part of it already on a platform."""
+    if post.status == PostStatus.CANCELLED:
+        raise ValidationError(_("This post was cancelled."))
+    if post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
+        raise ValidationError(
+            _("Part of this post is already published or being published; it cannot be edited.")
+        )
+
+
+def _refuse_time_before_now(at: datetime | None) -> None:
+    """A new time must still be ahead: a post moved into the past would only be missed."""
+    if at is not None and at < timezone.now():
+        raise ValidationError(
+            {"scheduled_at": [_("This time has already passed: choose a time still to come.")]}
+        )
+
+
+@transaction.atomic
+def post_reschedule(*, post: Post, at: datetime, actor: Person, via: str = "") -> Post:
+    """Move a post to a new time and change nothing else (the calendar's drag, its keys and
+    its "move to" control).
+
+    The checks are the edit form's: who may edit, a cancelled or locked post, a time that has
+    passed. As after a time-only edit, the approval holds and the post stays where it stood.
+    """
+    post = _lock(post)
+    require(actor, post.brand, Perm.COMPOSE)
+    _refuse_editing(post)
+    if timezone.is_naive(at):
+        raise ValidationError(_("The time must carry a time zone."))
+    _refuse_time_before_now(at)
+    old_time = post.scheduled_at
+    post.scheduled_at = at
+    _restore_states(post)
+    post.save(update_fields=["scheduled_at", "updated_at"])
+    audit(
+        organization=post.brand.organization_id,
+        actor=actor,
+        action="post.reschedule",
+        target=post,
+        data={
+            "revision": post.revision,
+            "scheduled_at": at,
+            "previous_scheduled_at": old_time,
+            "via": via,
+        },
+    )
+    archive.note("post", post.pk, actor=actor, why="post.reschedule")
     return post
 
 
@@ -316,6 +371,7 @@ def post_submit(*, post: Post, actor: Person) -> Post:
         target=post,
         data={"revision": post.revision},
     )
+    archive.note("post", post.pk, actor=actor, why="post.submit")
     return post
 
 
@@ -399,6 +455,7 @@ def post_approve(*, post: Post, actor: Person, comment: str = "") -> Post:
         target=post,
         data={"revision": post.revision, "tier": tier, "of": post.brand.approval_tiers},
     )
+    archive.note("post", post.pk, actor=actor, why="post.approve")
     return post
 
 
@@ -448,6 +505,7 @@ def post_send_back(*, post: Post, actor: Person, comment: str) -> Post:
         target=post,
         data={"revision": post.revision, "comment": comment},
     )
+    archive.note("post", post.pk, actor=actor, why="post.send_back")
     return post
 
 
@@ -473,6 +531,7 @@ def post_cancel(*, post: Post, actor: Person) -> Post:
         target=post,
         data={"cancelled_publications": cancelled},
     )
+    archive.note("post", post.pk, actor=actor, why="post.cancel")
     return post
 
 
@@ -548,5 +607,6 @@ def publication_remove(*, publication: Publication, actor: Person) -> Publicatio
         target=publication,
         data={"remote_id": publication.remote_id, "channel": publication.channel_id},
     )
+    archive.note("publication", publication.pk, actor=actor, why="publication.remove")
     transaction.on_commit(partial(remove_publication.enqueue, publication.pk))
     return publication

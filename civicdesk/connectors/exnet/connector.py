@@ -19,6 +19,7 @@ from civicdesk.connectors.base import (
     HttpConnector,
     InboundPage,
     MessageKind,
+    MessageNow,
     OutboundPost,
     OutcomeUnknownError,
     PostMetrics,
@@ -28,6 +29,7 @@ from civicdesk.connectors.base import (
     RemoteMessage,
     ReplyTarget,
     RetryableError,
+    UnsupportedError,
 )
 from civicdesk.connectors.shapes import ShapeError, count, obj, timestamp
 
@@ -195,6 +197,29 @@ class ExnetConnector(HttpConnector):
             ) from None
         next_cursor = str(next_after) if next_after != int(after) else None
         return InboundPage(messages=messages, next_cursor=next_cursor, has_more=has_more)
+
+    def fetch_message(self, remote_id: str) -> MessageNow:
+        if not str(remote_id).isdigit():
+            # Direct messages cannot be read again one by one.
+            raise UnsupportedError("the exercise network cannot read a direct message again")
+        try:
+            response = self.request("GET", f"/posts/{remote_id}")
+        except RejectedError as exc:
+            if exc.status == 404:
+                return MessageNow(remote_id=remote_id, deleted=True)
+            raise
+        data = self.json_of(response)
+        try:
+            body = obj(data, "the answer")
+            edited = body.get("edited_at")
+            return MessageNow(
+                remote_id=remote_id,
+                deleted=False,
+                text=_str(body.get("text"), "text"),
+                edited_at=timestamp(edited, "edited_at") if edited is not None else None,
+            )
+        except ShapeError as exc:
+            raise RetryableError(f"unexpected answer: {exc}", status=response.status_code) from None
 
     def fetch_post_metrics(self, remote_ids: Sequence[str]) -> list[PostMetrics]:
         results = []
