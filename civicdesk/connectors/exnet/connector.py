@@ -63,9 +63,9 @@ class ExnetConnector(HttpConnector):
             Capability.ACCOUNT_METRICS,
             Capability.MEDIA,
             Capability.THREADS,
+            Capability.SELF_REPLY,
         }
     )
-            Capability.SELF_REPLY,
 
     def _headers(self) -> dict[str, str]:
         token = self.credentials.get("token", "")
@@ -80,10 +80,10 @@ class ExnetConnector(HttpConnector):
         if post.link and post.link not in text:
             text = f"{text}\n{post.link}" if text else post.link
         payload: dict[str, Any] = {"text": text}
-        if post.media:
-            payload["media"] = [
         if post.reply_to:
             payload["in_reply_to"] = post.reply_to
+        if post.media:
+            payload["media"] = [
                 {
                     "content_type": item.content_type,
                     "data_base64": base64.b64encode(item.data).decode("ascii"),
