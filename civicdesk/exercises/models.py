@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -29,6 +30,9 @@ class Exercise(models.Model):
     )
     name = models.CharField(max_length=200)
     source = models.TextField(help_text=_("The scenario file as it was started."))
+    # The absolute folder a scenario file's relative paths (crisis files) are read from,
+    # whatever folder a later runner or worker works in; empty for an upload.
+    scenario_dir = models.CharField(max_length=1000, blank=True)
     channels = models.ManyToManyField(Channel, related_name="exercises")
     speed = models.FloatField(default=1.0)
     state = models.CharField(max_length=10, choices=ExerciseState.choices)
@@ -58,6 +62,10 @@ class Exercise(models.Model):
     @property
     def is_running(self) -> bool:
         return self.state == ExerciseState.RUNNING
+
+    @property
+    def scenario_folder(self) -> Path | None:
+        return Path(self.scenario_dir) if self.scenario_dir else None
 
     def real_time(self, seconds: float) -> datetime:
         """When scenario second ``seconds`` falls, in real time."""

@@ -279,7 +279,7 @@ def load_scenario_file(path: Path) -> Scenario:
         raise ScenarioError(
             [(1, _("cannot read %(path)s: %(why)s") % {"path": path, "why": exc})]
         ) from None
-    return load_scenario(text, base_dir=path.parent)
+    return load_scenario(text, base_dir=path.resolve().parent)
 
 
 EVENT_KINDS = ("wave", "rumour", "fault", "inject")
@@ -395,6 +395,18 @@ def _crisis_file(r: _Reader, node: yaml.Node, base_dir: Path | None) -> CrisisFi
     path = r.text(fields, "path", node)
     information_type = r.text(fields, "information_type", node, required=False)
     if not path:
+        return None
+    if base_dir is None and not Path(path).expanduser().is_absolute():
+        # An uploaded scenario has no folder: a relative path would be read from wherever
+        # the server happens to run.
+        r.fail(
+            fields["path"],
+            _(
+                "%(path)s is relative, but this scenario is not a file on the server: give "
+                "the crisis file's full path"
+            )
+            % {"path": path},
+        )
         return None
     resolved = resolve(path, base_dir)
     try:
@@ -513,10 +525,11 @@ def _expectations(r: _Reader, node: yaml.Node | None, root: yaml.Node) -> Expect
 
 
 def resolve(path: str, base_dir: Path | None) -> Path:
+    """A crisis file's path: relative ones against the scenario's folder, made absolute."""
     candidate = Path(path).expanduser()
     if not candidate.is_absolute() and base_dir is not None:
         candidate = base_dir / candidate
-    return candidate
+    return candidate.resolve()
 
 
 # Expanding ----------------------------------------------------------------------------------

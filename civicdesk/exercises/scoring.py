@@ -99,7 +99,7 @@ def _replies_to(exercise: Exercise, post_ids: list[str], end: datetime) -> dict[
 
 def score(*, exercise: Exercise, now: datetime) -> dict[str, Any]:
     """Every expectation with its score (0 to 1), whether it was met, and the evidence."""
-    scenario = load_scenario(exercise.source)
+    scenario = load_scenario(exercise.source, base_dir=exercise.scenario_folder)
     expect = scenario.expectations
     end = min(now, exercise.ended_at or now)
     planted = list(exercise.actions.filter(kind__in=["message", "rumour"]).order_by("number"))

@@ -37,7 +37,7 @@ CROWD = 24  # simulated people an exercise speaks through
 
 
 def scenario_of(exercise: Exercise) -> Scenario:
-    return load_scenario(exercise.source)
+    return load_scenario(exercise.source, base_dir=exercise.scenario_folder)
 
 
 def actions_of(exercise: Exercise) -> list[Action]:
@@ -99,11 +99,13 @@ def exercise_start(
     if Exercise.objects.filter(organization=organization, state=ExerciseState.RUNNING).exists():
         raise ValidationError(_("An exercise is already running for this organization."))
     start = now or timezone.now()
-    # Sources that are not files (a screen's upload) keep crisis file paths as resolved.
+    # The scenario's folder is kept absolute: runners and workers read its crisis files
+    # later, from whatever folder they were started in.
     exercise = Exercise.objects.create(
         organization=organization,
         name=scenario.name[:200],
         source=source,
+        scenario_dir=str(base_dir.resolve()) if base_dir is not None else "",
         speed=speed,
         state=ExerciseState.RUNNING,
         started_by=actor if actor is not None and actor.is_authenticated else None,

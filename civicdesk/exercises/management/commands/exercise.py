@@ -32,6 +32,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Absolute now: the scenario's crisis files are read from its folder, whatever the
+        # current folder of this command or of the worker that plays the exercise.
+        options["file"] = options["file"].expanduser().resolve()
         try:
             scenario = load_scenario_file(options["file"])
         except ScenarioError as exc:
@@ -55,7 +58,7 @@ class Command(BaseCommand):
                 source=options["file"].read_text(encoding="utf-8"),
                 channels=channels,
                 speed=options["speed"],
-                base_dir=options["file"].resolve().parent,
+                base_dir=options["file"].parent,
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
