@@ -27,6 +27,7 @@ class Perm(StrEnum):
     REPLY = "reply"
     ANALYTICS = "analytics"
     MANAGE = "manage"  # brand settings, channels, people
+    RECORDS = "records"  # the archive, its exports, retention rules and legal holds
 
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -39,6 +40,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.RESPONDER: frozenset({Perm.VIEW, Perm.REPLY}),
     Role.ANALYST: frozenset({Perm.VIEW, Perm.ANALYTICS}),
     Role.VIEWER: frozenset({Perm.VIEW}),
+    Role.RECORDS_OFFICER: frozenset({Perm.VIEW, Perm.RECORDS}),
 }
 
 
@@ -51,6 +53,7 @@ PERM_ACTIONS: dict[Perm, StrPromise] = {
     Perm.REPLY: gettext_lazy("answering or moderating messages"),
     Perm.ANALYTICS: gettext_lazy("reading its analytics"),
     Perm.MANAGE: gettext_lazy("managing its channels and people"),
+    Perm.RECORDS: gettext_lazy("keeping its records"),
 }
 
 

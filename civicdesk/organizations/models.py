@@ -160,6 +160,8 @@ class Role(models.TextChoices):
     RESPONDER = "responder", _("Responder")
     ANALYST = "analyst", _("Analyst")
     VIEWER = "viewer", _("Viewer")
+    # Keeps the organization's records: the archive, its exports, retention and legal holds.
+    RECORDS_OFFICER = "records_officer", _("Records officer")
 
 
 class Membership(models.Model):

@@ -43,6 +43,9 @@ from civicdesk.organizations.models import Channel
 from civicdesk.publishing import publisher
 from civicdesk.publishing.engine import PublishEngine
 from civicdesk.publishing.newsroom import import_feed
+from civicdesk.records.anchoring import checkpoint_all
+from civicdesk.records.recheck import recheck_all
+from civicdesk.records.retention import retention_all
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +122,10 @@ class DeskWorker:
             # Often: at --speed 60 a scenario minute is a real second.
             "exercises.tick": (EXERCISE_TICK_SECONDS, tick_exercises),
             "connectors.refresh_tokens": (300.0, refresh_sweep),
+            # Records: sign the chains' heads, read received messages again, apply retention.
+            "records.checkpoint": (float(settings.RECORDS_CHECKPOINT_SECONDS), checkpoint_all),
+            "records.recheck": (15 * 60.0, recheck_all),
+            "records.retention": (86400.0, retention_all),
         }
         if settings.UNDERSTANDING_TRAINING_DATA:
             fixed["understanding.retrain"] = (
@@ -140,6 +147,9 @@ class DeskWorker:
                 "incidents.remind",
                 "exercises.tick",
                 "connectors.refresh_tokens",
+                "records.checkpoint",
+                "records.recheck",
+                "records.retention",
             )
         }
         if settings.UNDERSTANDING_TRAINING_DATA:
