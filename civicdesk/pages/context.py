@@ -105,7 +105,12 @@ class NavEntry:
 
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("dashboard", _("Dashboard"), _everyone, frozenset({"dashboard"})),
-    NavEntry("posts", _("Plan"), _everyone, frozenset({"posts", "post-detail"})),
+    NavEntry(
+        "posts",
+        _("Plan"),
+        _everyone,
+        frozenset({"posts", "post-detail", "calendar", "campaign", "pillar-balance"}),
+    ),
     NavEntry("post-new", _("Write a post"), _composes, frozenset({"post-new", "post-edit"})),
     NavEntry("inbox", _("Inbox"), _everyone, frozenset({"inbox", "conversation", "author"})),
     NavEntry(

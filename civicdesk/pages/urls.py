@@ -5,6 +5,7 @@ from django.urls import path
 
 from civicdesk.pages.views import (
     audit,
+    calendar,
     channels,
     compose,
     connect,
@@ -39,6 +40,10 @@ urlpatterns = [
     path("posts/import/example.csv", planio.plan_import_example, name="plan-import-example"),
     path("accounts/calendar/", planio.account_calendar, name="account-calendar"),
     path("calendar/<str:token>.ics", planio.calendar_feed_view, name="calendar-feed"),
+    path("calendar/", calendar.calendar_view, name="calendar"),
+    path("calendar/posts/<int:pk>/move/", calendar.calendar_move, name="calendar-move"),
+    path("campaigns/<int:pk>/", calendar.campaign_view, name="campaign"),
+    path("plan/pillars/", calendar.pillar_balance_view, name="pillar-balance"),
     path("posts/new/", compose.post_new, name="post-new"),
     path("posts/preview/", compose.post_preview, name="post-preview"),
     path("posts/<int:pk>/", posts.post_view, name="post-detail"),

@@ -204,13 +204,10 @@ def post_update(*, post: Post, actor: Person, draft: Draft) -> Post:
     """Edit a post. A change of content resets any approval; a change of time alone re-arms."""
     post = _lock(post)
     require(actor, post.brand, Perm.COMPOSE)
-    if post.status == PostStatus.CANCELLED:
-        raise ValidationError(_("This post was cancelled."))
-    if post.publications.filter(state__in=LIVE_OR_UNKNOWN).exists():
-        raise ValidationError(
-            _("Part of this post is already published or being published; it cannot be edited.")
-        )
+    _refuse_editing(post)
     _validate(post.brand, draft)
+    if draft.scheduled_at != post.scheduled_at:
+        _refuse_time_before_now(draft.scheduled_at)
     before = _content_of(post)
     old_time = post.scheduled_at
     post.title = draft.title.strip()[:200]

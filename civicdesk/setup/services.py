@@ -100,17 +100,46 @@ def pillar_save(
     organization: Organization,
     name: str,
     description: str = "",
+    target_percent: int | None = None,
     pillar: Pillar | None = None,
     actor: User,
 ) -> Pillar:
-    """Add a content pillar or rename and describe one; its slug stays once created."""
+    """Add a content pillar or rename, describe and set its target; its slug stays once created.
+
+    The target is the share of the month's posts the pillar should have; the organization's
+    targets add up to at most 100%.
+    """
     require_org_admin(actor, organization)
     if pillar is not None and pillar.organization_id != organization.pk:
         raise PermissionDenied(_("That pillar belongs to another organization."))
-    before = {"name": pillar.name, "description": pillar.description} if pillar else None
+    before = (
+        {
+            "name": pillar.name,
+            "description": pillar.description,
+            "target_percent": pillar.target_percent,
+        }
+        if pillar
+        else None
+    )
     if pillar is None:
         pillar = Pillar(organization=organization, slug=slugify(name)[:60])
+    if target_percent is not None:
+        others = (
+            Pillar.objects.select_for_update()
+            .filter(organization=organization, target_percent__isnull=False)
+            .exclude(pk=pillar.pk)
+        )
+        taken = sum(p.target_percent or 0 for p in others)
+        if taken + target_percent > 100:
+            raise ValidationError(
+                _(
+                    "The targets would add up to %(total)s%%: the other pillars already take "
+                    "%(taken)s%%, so this one can have at most %(left)s%%."
+                )
+                % {"total": taken + target_percent, "taken": taken, "left": max(0, 100 - taken)}
+            )
     pillar.name, pillar.description = name.strip(), description.strip()
+    pillar.target_percent = target_percent
     pillar.full_clean()
     pillar.save()
     audit(
@@ -118,7 +147,12 @@ def pillar_save(
         actor=actor,
         action="pillar.update" if before else "pillar.create",
         target=pillar,
-        data={"before": before, "name": pillar.name, "description": pillar.description},
+        data={
+            "before": before,
+            "name": pillar.name,
+            "description": pillar.description,
+            "target_percent": pillar.target_percent,
+        },
     )
     return pillar
 

@@ -33,13 +33,24 @@ def settings_pillars(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
                 organization=org,
                 name=data["name"],
                 description=data["description"],
+                target_percent=data["target_percent"],
                 actor=request.user,
             ),
             _("Pillar %(name)s added.") % {"name": data["name"]},
         ):
             return back_here(request)
     pillars = [
-        (p, PillarForm(initial={"name": p.name, "description": p.description}, prefix=f"p{p.pk}"))
+        (
+            p,
+            PillarForm(
+                initial={
+                    "name": p.name,
+                    "description": p.description,
+                    "target_percent": p.target_percent,
+                },
+                prefix=f"p{p.pk}",
+            ),
+        )
         for p in organization_pillars(organization=org)
     ]
     return render(
@@ -61,6 +72,7 @@ def pillar_edit(request: HtmxHttpRequest, org_pk: int, pk: int) -> HttpResponse:
                 pillar=pillar,
                 name=data["name"],
                 description=data["description"],
+                target_percent=data["target_percent"],
                 actor=request.user,
             ),
             _("Pillar %(name)s saved.") % {"name": data["name"]},

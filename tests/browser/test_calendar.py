@@ -1,0 +1,179 @@
+"""The plan's calendar in Chromium: the month's posts seen and moved by dragging and with the
+keyboard (the audit log records each move), the edit form's checks refusing a time past and a
+post already on its platform, the calendar at phone width; and a weekday recurring post
+created on its screen that keeps 07:30 local across the change to winter time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from civicdesk.organizations.models import AuditEvent
+from civicdesk.publishing import state
+from civicdesk.publishing.models import Post, PostStatus
+from civicdesk.publishing.models import PublicationState as S
+from civicdesk.setup import services as setup
+from tests.factories import PASSWORD, approve_post, make_pillar, make_post, make_world
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 375, "height": 812}
+
+
+def _fits(page) -> bool:  # noqa: ANN001
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"
+    )
+
+
+def _sign_in(page, base: str, user) -> None:  # noqa: ANN001
+    page.goto(f"{base}/login/")
+    page.fill("#id_login", user.get_username())
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def _local(post: Post) -> datetime:
+    assert post.scheduled_at is not None
+    return timezone.localtime(post.scheduled_at, post.brand.organization.tz)
+
+
+def _at(days: int, hour: int, tz) -> datetime:  # noqa: ANN001
+    day = timezone.localdate(timezone=tz) + timedelta(days=days)
+    return datetime.combine(day, time(hour, 0), tzinfo=tz)
+
+
+def _free_neighbour(page, day: date) -> str:  # noqa: ANN001
+    """A day next to ``day`` shown in the grid and still to come."""
+    for candidate in (day + timedelta(days=1), day - timedelta(days=1)):
+        if (
+            candidate > timezone.localdate()
+            and page.locator(f'.cal-day[data-drop-date="{candidate.isoformat()}"]').count()
+        ):
+            return candidate.isoformat()
+    raise AssertionError("no neighbouring day in the grid")
+
+
+def test_posts_are_seen_in_the_month_and_moved_by_drag_and_by_keyboard(
+    live_server,  # noqa: ANN001
+    page,  # noqa: ANN001
+    browser,  # noqa: ANN001
+) -> None:
+    world = make_world(prefix="cal")
+    tz = world.org.tz
+    news = make_pillar(organization=world.org, slug="safety", name="Safety")
+    setup.pillar_save(
+        organization=world.org, pillar=news, name="Safety", target_percent=50, actor=world.admin
+    )
+    dragged = make_post(
+        brand=world.brand,
+        author=world.author,
+        title="Ferry timetable <b>winter</b>",
+        scheduled_at=_at(3, 9, tz),
+        pillar=news,
+    )
+    approve_post(post=dragged, author=world.author, approver=world.approver)
+    keyed = make_post(
+        brand=world.brand,
+        author=world.author,
+        title="Road works notice",
+        scheduled_at=_at(4, 11, tz),
+    )
+    late = make_post(
+        brand=world.brand, author=world.author, title="Snow advice", scheduled_at=_at(5, 8, tz)
+    )
+    base = live_server.url
+    _sign_in(page, base, world.author)
+
+    # The month of the first post, from the plan's tabs.
+    page.goto(f"{base}/posts/")
+    page.locator(".plan-tabs").get_by_role("link", name="Calendar").click()
+    page.wait_for_url(f"{base}/calendar/")
+    month = f"{base}/calendar/?view=month&date={_local(dragged).date().isoformat()}"
+    page.goto(month)
+    chip = page.locator(f'.cal-post[data-post="{dragged.pk}"]')
+    assert chip.locator(".cal-title").inner_text() == "Ferry timetable <b>winter</b>"  # escaped
+    assert chip.get_attribute("class") and "pillar-c0" in chip.get_attribute("class")
+    assert chip.locator(".cal-time").inner_text() == "09:00"
+
+    # Dragged with the mouse (native drag and drop) to the next day: same time, still approved.
+    target = _free_neighbour(page, _local(dragged).date())
+    chip.drag_to(
+        page.locator(f'.cal-day[data-drop-date="{target}"]'), source_position={"x": 4, "y": 4}
+    )
+    page.wait_for_selector(".message-success")
+    assert "moved to" in page.locator(".messages").inner_text()
+    dragged.refresh_from_db()
+    assert _local(dragged).date().isoformat() == target
+    assert _local(dragged).time() == time(9, 0)
+    assert dragged.status == PostStatus.APPROVED
+    assert set(dragged.publications.values_list("state", flat=True)) == {S.SCHEDULED}
+    event = AuditEvent.objects.filter(action="post.reschedule", object_id=str(dragged.pk)).get()
+    assert event.actor_label == world.author.get_username() and event.data["via"] == "drag"
+
+    # With the keyboard: select the post, M, an arrow, Enter.
+    page.goto(f"{base}/calendar/?view=week&date={_local(keyed).date().isoformat()}")
+    keyed_chip = page.locator(f'.cal-post[data-post="{keyed.pk}"]')
+    keyed_chip.focus()
+    page.keyboard.press("m")
+    assert "arrow keys" in page.locator("#cal-live").inner_text()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".message-success")
+    before = _local(keyed)
+    keyed.refresh_from_db()
+    assert _local(keyed) == before + timedelta(days=1)
+    assert (
+        AuditEvent.objects.get(action="post.reschedule", object_id=str(keyed.pk)).data["via"]
+        == "keyboard"
+    )
+
+    # The "move to" control refuses a day already past, as the edit form does.
+    page.goto(f"{base}/calendar/?view=week&date={_local(late).date().isoformat()}")
+    late_chip = page.locator(f'.cal-post[data-post="{late.pk}"]')
+    late_chip.locator("summary").click()
+    yesterday = timezone.localdate(timezone=tz) - timedelta(days=1)
+    late_chip.locator("input[name=date]").fill(yesterday.isoformat())
+    late_chip.get_by_role("button", name="Move").click()
+    page.wait_for_selector(".message-error")
+    assert "already passed" in page.locator(".messages").inner_text()
+    late.refresh_from_db()
+    assert _local(late).date() == timezone.localdate(timezone=tz) + timedelta(days=5)
+
+    # A post that went out meanwhile is locked: dragging it is refused and nothing moves.
+    page.goto(f"{base}/calendar/?view=week&date={_local(dragged).date().isoformat()}")
+    for publication in dragged.publications.all():
+        assert state.move(publication, S.PUBLISHING)
+    locked_at = dragged.scheduled_at
+    page.locator(f'.cal-post[data-post="{dragged.pk}"]').drag_to(
+        page.locator(f'.cal-day[data-drop-date="{_free_neighbour(page, _local(dragged).date())}"]'),
+        source_position={"x": 4, "y": 4},
+    )
+    page.wait_for_selector(".message-error")
+    assert "already published" in page.locator(".messages").inner_text()
+    dragged.refresh_from_db()
+    assert dragged.scheduled_at == locked_at
+    # Reloaded, it is no longer offered to move.
+    locked_chip = page.locator(f'.cal-post[data-post="{dragged.pk}"]')
+    assert locked_chip.get_attribute("draggable") is None
+    assert locked_chip.locator("form").count() == 0
+    assert AuditEvent.objects.filter(action="post.reschedule").count() == 2
+
+    # At phone width: the days with posts, a list that fits, each post with its Move button.
+    phone = browser.new_context(viewport=PHONE)
+    small = phone.new_page()
+    try:
+        _sign_in(small, base, world.author)
+        small.goto(month)
+        assert small.locator(f'.cal-post[data-post="{late.pk}"] summary').is_visible()
+        assert _fits(small)
+        small.goto(f"{base}/plan/pillars/?month={_local(late):%Y-%m}")
+        safety = small.locator('tr.balance-row[data-pillar="safety"]').inner_text()
+        assert "Safety" in safety and "50%" in safety  # its target
+        assert small.locator("table.balance").get_by_text("No pillar").is_visible()
+        assert _fits(small)
+    finally:
+        phone.close()
