@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "civicdesk.pages",
     "civicdesk.policies",
     "civicdesk.incidents",
+    "civicdesk.claims",
     "civicdesk.exercises",
     "civicdesk.records",
     "civicdesk.runtime",  # the worker, the server, the demo: above every other app

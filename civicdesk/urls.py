@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from civicdesk.accounts import views as account_views
+from civicdesk.claims.urls import public_urlpatterns as rumour_urls
 from civicdesk.connectors.bluesky import oauth as bluesky_oauth
 from civicdesk.pages.views import settings_sso
 from civicdesk.sso import views as sso_views
@@ -48,6 +49,9 @@ urlpatterns = [
     ),
     path("exnet/", include("civicdesk.exnet.urls")),
     path("policy/", include("civicdesk.policies.urls")),
+    path("claims/", include("civicdesk.claims.urls")),
+    # The public rumour-control pages: no sign-in.
+    path("rumours/", include(rumour_urls)),
     path("", include("civicdesk.pages.urls")),
 ]
 

@@ -83,6 +83,11 @@ def _keeps_saved_replies(reach: Reach) -> bool:
     return reach.may_somewhere(Perm.REPLY) or reach.may_somewhere(Perm.APPROVE)
 
 
+def _works_claims(reach: Reach) -> bool:
+    # The claims desk is for whoever answers, writes or approves (claims.services.may_work).
+    return any(reach.may_somewhere(p) for p in (Perm.REPLY, Perm.COMPOSE, Perm.APPROVE))
+
+
 def _runs_exercises(reach: Reach) -> bool:
     # Exercises need control of publishing (views.exercises).
     return reach.may_somewhere(Perm.PUBLISH_CONTROL)
@@ -125,6 +130,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
         _everyone,
         frozenset({"channels", "channel-connect", "channel-connect-choose"}),
     ),
+    NavEntry("claims-home", _("Claims"), _works_claims, frozenset(), under_prefix="claim"),
     NavEntry("incidents", _("Incidents"), _runs_incidents, frozenset(), under_prefix="incident"),
     NavEntry("exercises", _("Exercises"), _runs_exercises, frozenset(), under_prefix="exercise"),
     NavEntry("policy-home", _("Policy"), _belongs, frozenset(), under_prefix="policy"),

@@ -24,6 +24,7 @@ ALL = [
     "inbox",
     "saved-replies",
     "channels",
+    "claims",
     "incidents",
     "exercises",
     "policy-home",
@@ -37,6 +38,7 @@ URLS = {
     "inbox": "/inbox/",
     "saved-replies": "/inbox/saved-replies/",
     "channels": "/channels/",
+    "claims": "/claims/",
     "incidents": "/incidents/",
     "exercises": "/exercises/",
     "policy-home": "/policy/",
@@ -45,7 +47,16 @@ URLS = {
 }
 MEMBER = ["dashboard", "posts", "inbox", "channels", "incidents", "policy-home"]
 # Saved replies: written by whoever answers, approved by approvers.
-KEEPER = ["dashboard", "posts", "inbox", "saved-replies", "channels", "incidents", "policy-home"]
+KEEPER = [
+    "dashboard",
+    "posts",
+    "inbox",
+    "saved-replies",
+    "channels",
+    "claims",
+    "incidents",
+    "policy-home",
+]
 EXPECTED = {
     "admin": ALL,
     "manager": [e for e in ALL if e not in ("audit", "settings")],

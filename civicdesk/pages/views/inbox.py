@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from civicdesk.claims import selectors as claim_selectors
 from civicdesk.connectors.base import Capability
 from civicdesk.connectors.registry import limitation, reply_refusal
 from civicdesk.core.http import signed_in
@@ -218,6 +219,7 @@ def _conversation_context(
     before: Cursor | None = None,
     collision: Reply | None = None,
     saved: int | None = None,
+    correction: int | None = None,
 ) -> dict[str, Any]:
     brand = convo.channel.brand
     thread, earlier = conversation_thread(conversation=convo, before=before)
@@ -234,6 +236,13 @@ def _conversation_context(
     )
     if inserted is not None:
         text, focus_reply = inserted, True
+    # Claims the message repeats: their approved correction, in the author's language first.
+    corrections = (
+        claim_selectors.correction_offers(message=reply_to) if can_reply and reply_to else []
+    )
+    corrected = next((o for o in corrections if o.claim.pk == correction), None)
+    if corrected is not None:
+        text, focus_reply = corrected.text, True
     return {
         **(_count(convo, text) if can_reply else {}),
         "focus_reply": focus_reply or bool(reply_error),
@@ -260,6 +269,8 @@ def _conversation_context(
         "collision": collision,
         "saved_offers": offers,
         "saved_inserted": saved if inserted is not None else None,
+        "correction_offers": corrections,
+        "correction_inserted": correction if corrected is not None else None,
         "next_statuses": [
             (value, label)
             for value, label in ConversationStatus.choices
@@ -292,6 +303,7 @@ def conversation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         focus_reply=box,
         before=Cursor.parse(request.GET.get("before")),
         saved=int_param(request.GET.get("saved")),
+        correction=int_param(request.GET.get("correction")),
     )
     if request.htmx:
         template = "pages/conversation.html#reply-box" if box else "pages/conversation.html#thread"
