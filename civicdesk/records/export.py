@@ -302,7 +302,11 @@ def verify_export(data: bytes, *, key: Ed25519PublicKey | None = None) -> Verdic
         key_id, signature = comment[len(SIGNATURE_PREFIX) :].decode().split(":", 1)
     except (UnicodeDecodeError, ValueError):
         return Verdict(False, ["the signature is unreadable"])
-    if not signing.signature_ok(signed, signature, key):
+    if key_id != signing.key_id(key):
+        problems.append(
+            f"it names the key {key_id}, not the key it is checked with ({signing.key_id(key)})"
+        )
+    elif not signing.signature_ok(signed, signature, key):
         problems.append(
             "the file's signature does not match its content: a byte was changed"
             f" (or it was signed by another key than {signing.key_id(key)}; it names {key_id})"
@@ -325,7 +329,7 @@ def verify_export(data: bytes, *, key: Ed25519PublicKey | None = None) -> Verdic
             digest = hashlib.sha256(zf.read(name)).hexdigest()
             if digest != listed[name].get("sha256"):
                 problems.append(f"{name} differs from its SHA-256 in the manifest")
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+    except Exception as exc:  # noqa: BLE001 - a damaged ZIP fails in many ways, all "no"
         return Verdict(False, [*problems, f"the ZIP cannot be read: {exc}"])
     return Verdict(not problems, problems, manifest)
 

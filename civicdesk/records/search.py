@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from datetime import tzinfo as TzInfo
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from civicdesk.records.holds import Item, Scope, active_scopes, holding
 from civicdesk.records.models import ArchiveEntry
@@ -86,7 +87,8 @@ def _title(key: str, entries: list[ArchiveEntry]) -> str:
             return str(title)
     for entry in entries:
         if isinstance(entry.content, dict) and entry.content.get("channel"):
-            return f"{entry.content['channel']}: {entry.author_label}"
+            # Not the author's name: a title is shown even where third parties are redacted.
+            return _("Conversation on %(channel)s") % {"channel": entry.content["channel"]}
     return key
 
 
