@@ -4,6 +4,7 @@ rules (``RoutingRule.author_tag``) for the author's next messages."""
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User as Person
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -40,7 +41,7 @@ def _require(actor: User, author: Author) -> None:
 
 
 @transaction.atomic
-def author_tag_add(*, author: Author, tag: str, actor: User) -> AuthorTag:
+def author_tag_add(*, author: Author, tag: str, actor: Person) -> AuthorTag:
     cleaned = normalize_tag(tag)
     _require(actor, author)
     if not cleaned:
@@ -72,7 +73,7 @@ def author_tag_add(*, author: Author, tag: str, actor: User) -> AuthorTag:
 
 
 @transaction.atomic
-def author_tag_remove(*, tag: AuthorTag, actor: User) -> None:
+def author_tag_remove(*, tag: AuthorTag, actor: Person) -> None:
     author = tag.author
     _require(actor, author)
     audit(
