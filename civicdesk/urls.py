@@ -49,6 +49,7 @@ urlpatterns = [
     ),
     path("exnet/", include("civicdesk.exnet.urls")),
     path("policy/", include("civicdesk.policies.urls")),
+    path("records/", include("civicdesk.records.urls")),
     path("claims/", include("civicdesk.claims.urls")),
     # The public rumour-control pages: no sign-in.
     path("rumours/", include(rumour_urls)),

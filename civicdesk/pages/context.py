@@ -53,6 +53,10 @@ class Reach:
         """``is_org_admin`` holds for one of their organizations."""
         return any(g.brand_id is None and g.role == Role.ADMIN for g in self.grants)
 
+    def keeps_records(self) -> bool:
+        """``records.access.keeps_records`` holds for one of their organizations."""
+        return any(g.brand_id is None and Perm.RECORDS in ROLE_PERMS[g.role] for g in self.grants)
+
     def is_member(self) -> bool:
         """``organizations_for(user)`` is not empty."""
         return bool(self.grants)
@@ -91,6 +95,12 @@ def _works_claims(reach: Reach) -> bool:
 def _runs_exercises(reach: Reach) -> bool:
     # Exercises need control of publishing (views.exercises).
     return reach.may_somewhere(Perm.PUBLISH_CONTROL)
+
+
+def _keeps_records(reach: Reach) -> bool:
+    # The Records screens are for admins and records officers, organization-wide
+    # (records.views._organization).
+    return reach.keeps_records()
 
 
 def _administers(reach: Reach) -> bool:
@@ -135,6 +145,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("exercises", _("Exercises"), _runs_exercises, frozenset(), under_prefix="exercise"),
     NavEntry("policy-home", _("Policy"), _belongs, frozenset(), under_prefix="policy"),
     NavEntry("audit", _("Audit log"), _administers, frozenset({"audit"})),
+    NavEntry("records", _("Records"), _keeps_records, frozenset(), under_prefix="records"),
     # Every settings screen requires an org-wide admin (views.settings_common.administered).
     NavEntry("settings", _("Settings"), _administers, frozenset(), under_prefix="settings"),
 )
