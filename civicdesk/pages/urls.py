@@ -109,6 +109,9 @@ urlpatterns = [
     path("exercises/", exercises.exercises, name="exercises"),
     path("exercises/<int:pk>/", exercises.exercise_detail, name="exercise"),
     path("exercises/<int:pk>/stop/", exercises.exercise_stop_view, name="exercise-stop"),
+    path(
+        "exercises/<int:pk>/report.pdf", exercises.exercise_report_pdf, name="exercise-report-pdf"
+    ),
     path("incidents/", incidents.incidents, name="incidents"),
     path("incidents/templates/", incidents.incident_templates, name="incident-templates"),
     path(

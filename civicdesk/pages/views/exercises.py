@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,6 +21,8 @@ from civicdesk.exercises.models import Exercise
 from civicdesk.exercises.services import exercise_start, exercise_stop
 from civicdesk.organizations.access import Perm, brands_for, organizations_for
 from civicdesk.organizations.models import Organization
+from civicdesk.pages.reports import pdf_response
+from civicdesk.pages.templatetags.desk import org_time
 from civicdesk.pages.views.common import HtmxHttpRequest, run_action
 
 # The progress part of a running exercise refreshes itself this often (seconds).
@@ -120,3 +123,22 @@ def exercise_stop_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         _("The exercise is stopped; the report scores what was done so far."),
     )
     return redirect("exercise", pk=exercise.pk)
+
+
+@require_GET
+def exercise_report_pdf(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The after-action report of a finished or stopped exercise as a PDF document, printed
+    the way the incident report is."""
+    exercise = _exercise_for(request, pk)
+    if not exercise.report:
+        raise Http404(_("This exercise has no report yet."))
+    return pdf_response(
+        request,
+        body="exercises/_report.html",
+        title=_("After-action report: %(name)s") % {"name": exercise.name},
+        context={
+            "exercise": exercise,
+            "report": exercise.report,
+            "printed_at": org_time(timezone.now(), exercise.organization),
+        },
+    )
