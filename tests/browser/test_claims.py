@@ -5,7 +5,8 @@ A responder writes a claim (the north bridge "collapsed") with its correction in
 French; an approver publishes it. A rumour wave is posted on the exercise network in English
 and French and ingested by the worker's path: the repeats are matched to the claim, the
 French one is confirmed and answered with the correction offered in French, and the reply
-reaches the network. The public page, with no sign-in, lists the claim in both languages,
+reaches the network. The desk's screens fit a 375 px phone in French and Arabic with no
+English left. The public page, with no sign-in, lists the claim in both languages,
 finds it by word and topic, fits a 375 px phone, passes axe-core's WCAG 2.2 AA rules with no
 serious or critical violation, and its feed is Atom 1.0.
 """
@@ -20,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from civicdesk.accounts.language import profile_language_set
 from civicdesk.claims.models import Claim, ClaimMatch, MatchState
 from civicdesk.exnet.models import NetAccount, NetPost
 from civicdesk.exnet.services import create_account, create_post
@@ -27,6 +29,7 @@ from civicdesk.inbox.ingest import ingest_channel
 from civicdesk.inbox.models import InboundMessage, Reply, ReplyState
 from civicdesk.inbox.tasks import deliver_reply
 from tests.browser.test_core_loop import connect_to_network, sign_in, sign_out
+from tests.browser.test_languages_ui import OVERFLOWING, _english_sentences
 from tests.factories import make_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -174,6 +177,23 @@ def test_a_rumour_wave_is_matched_corrected_and_listed_publicly(
             )
             == "en"
         )
+        sign_out(page)
+
+        # The desk's screens on a phone, in French and in Arabic: no English, nothing wider.
+        sentences = _english_sentences()
+        page.set_viewport_size({"width": 375, "height": 800})
+        for language in ("fr", "ar"):
+            profile_language_set(user=world.responder, language=language)
+            sign_in(page, base, world.responder)
+            for url in (f"/claims/{org.pk}/", f"/claims/c/{claim.pk}/", f"/claims/{org.pk}/new/"):
+                page.goto(f"{base}{url}")
+                assert page.evaluate("document.documentElement.lang") == language
+                layout = page.evaluate(OVERFLOWING)
+                assert layout["scroll"] <= layout["width"] and not layout["out"], (url, layout)
+                text = " ".join(page.inner_text("body").split())
+                left = [s for s in sentences if s in text and s not in (STATEMENT,)]
+                assert not left, (language, url, left[:3])
+            sign_out(page)
     finally:
         context.close()
 
