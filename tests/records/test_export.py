@@ -8,6 +8,7 @@ import zipfile
 from datetime import date, timedelta
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -126,11 +127,11 @@ def test_third_parties_are_redacted_and_each_redaction_listed(world: World, tmp_
 
 @pytest.mark.django_db
 def test_an_export_signed_by_another_installation_is_refused(
-    world: World, tmp_path: Path, settings: object
+    world: World, tmp_path: Path, settings: Any
 ) -> None:
     some_records(world)
     out = export(world, tmp_path)
-    settings.RECORDS_SIGNING_KEY = "another installation"  # type: ignore[attr-defined]
+    settings.RECORDS_SIGNING_KEY = "another installation"
     verdict = verify_export(out.read_bytes())
     assert not verdict.ok
     # With the exporting installation's public key, a third party can check it.

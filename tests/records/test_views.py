@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from civicdesk.accounts.language import profile_language_set
 from civicdesk.core import archive
 from civicdesk.organizations.models import AuditEvent, Role
 from civicdesk.records.export import verify_export
@@ -106,3 +107,24 @@ def test_search_export_rules_and_holds_from_the_screens(world: World) -> None:
     hold.refresh_from_db()
     assert hold.released_at is not None
     assert AuditEvent.objects.filter(action="records.hold_release").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("fr", "Chercher dans les archives"), ("ar", "البحث في الأرشيف")],
+)
+def test_the_records_screens_speak_the_readers_language(
+    world: World, language: str, expected: str
+) -> None:
+    profile_language_set(user=world.admin, language=language)
+    client = signed_in(world.admin)
+    archive_page = client.get(reverse("records-archive", args=[world.org.pk]), {"words": "x"})
+    text = archive_page.content.decode()
+    assert expected in text
+    for english in ("Search the archive", "Export for a request", "Legal holds", "Retention"):
+        assert english not in text, english
+    for name in ("records-retention", "records-holds"):
+        page = client.get(reverse(name, args=[world.org.pk])).content.decode()
+        for english in ("Save the rules", "Place a hold", "Drafts never published", "Keep for"):
+            assert english not in page, (name, english)
