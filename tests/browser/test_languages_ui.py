@@ -17,6 +17,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from civicdesk.accounts.language import profile_language_set
+from civicdesk.inbox import authors, targets
+from civicdesk.inbox.models import ResponseTarget
+from civicdesk.inbox.sla import set_due_for_messages
 from tests.factories import make_message, make_post, make_world
 
 from .test_core_loop import sign_in
@@ -66,6 +69,14 @@ def _screens(live_server_url: str, language: str) -> dict[str, str]:
         scheduled_at=timezone.now() + timedelta(days=2),
     )
     message = make_message(channel=world.channel, text="Bonjour ? 12345", language="fr")
+    # The inbox's workflow on show: a tagged author, a conversation with its targets.
+    authors.author_tag_add(author=message.author, tag="journaliste", actor=world.admin)
+    targets.target_save(
+        organization=world.org,
+        target=ResponseTarget(minutes=60, resolution_minutes=600),
+        actor=world.admin,
+    )
+    set_due_for_messages([message.pk])
     profile_language_set(user=world.admin, language=language)
     base = live_server_url
     return {
@@ -75,6 +86,10 @@ def _screens(live_server_url: str, language: str) -> dict[str, str]:
         "compose": f"{base}/posts/new/?brand={world.brand.pk}",
         "inbox": f"{base}/inbox/",
         "conversation": f"{base}/inbox/c/{message.conversation_id}/",
+        "author": f"{base}/inbox/authors/{message.author_id}/",
+        "saved_replies": f"{base}/inbox/saved-replies/",
+        "routing": f"{base}/settings/{world.org.pk}/routing/",
+        "response_times": f"{base}/settings/{world.org.pk}/response-times/",
         "post": f"{base}/posts/{post.pk}/",
         "channels": f"{base}/channels/",
         "settings": f"{base}/settings/",
