@@ -197,3 +197,22 @@ def test_targets_screen_sets_a_resolution_target_and_the_conversation_shows_the_
     page = client.get(f"/inbox/c/{message.conversation_id}/").content.decode()
     assert "First answer after 45 minutes (45 minutes in business hours)" in page
     assert "Resolved after 1 hour 30 minutes (1 hour 30 minutes in business hours)" in page
+
+
+def test_the_inbox_counts_down_to_the_resolution_once_answered(
+    client: Client, world: World
+) -> None:
+    now = timezone.now()
+    message = make_message(channel=world.channel, text="Permit", sent_at=now - timedelta(hours=1))
+    waiting = make_message(channel=world.channel, text="Late one", sent_at=now - timedelta(hours=5))
+    Conversation.objects.filter(pk=message.conversation_id).update(
+        first_response_at=now - timedelta(minutes=30),
+        resolve_by=now + timedelta(hours=3, minutes=1),
+    )
+    Conversation.objects.filter(pk=waiting.conversation_id).update(
+        first_response_at=now - timedelta(hours=4), resolve_by=now - timedelta(hours=2, seconds=5)
+    )
+    client.force_login(world.responder)
+    page = client.get("/inbox/").content.decode().replace("\xa0", " ")
+    assert "3 hours left to resolve" in page
+    assert "resolution late by 2 hours" in page
