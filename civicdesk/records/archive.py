@@ -183,8 +183,9 @@ def _post_versions(ids: Sequence[int], actor: Person | None, why: str) -> list[V
             except OSError:
                 data = b""
             sha = hashlib.sha256(data).hexdigest()
-            extension = item.file.name.rsplit(".", 1)[-1] if "." in item.file.name else "bin"
-            stored = _media_copy(item.file.name, sha, extension) if data else ""
+            name = item.file.name or ""
+            extension = name.rsplit(".", 1)[-1] if "." in name else "bin"
+            stored = _media_copy(name, sha, extension) if data else ""
             media.append(
                 {
                     "sha256": sha,
@@ -195,7 +196,7 @@ def _post_versions(ids: Sequence[int], actor: Person | None, why: str) -> list[V
                     "archived_as": stored,
                 }
             )
-        variants = sorted(
+        variants: list[dict[str, Any]] = sorted(
             (
                 {
                     "language": v.language,

@@ -103,7 +103,8 @@ class RuleForm(forms.Form):
     action = forms.ChoiceField(label=_("Then"), choices=RetentionAction.choices)
 
     def __init__(self, *args: Any, record_class: str, **kwargs: Any) -> None:
-        super().__init__(*args, prefix=record_class, **kwargs)
+        kwargs["prefix"] = record_class
+        super().__init__(*args, **kwargs)
         self.record_class = record_class
         self.label = RecordClass(record_class).label
         action = self.fields["action"]

@@ -27,7 +27,7 @@ from django.contrib.auth.models import User as Person
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,7 +132,10 @@ def _posts(organization: Organization, record_class: str, cutoff: datetime) -> l
     base = Post.objects.filter(brand__organization=organization)
     published = Publication.objects.filter(published_at__isnull=False)
     if record_class == RecordClass.PUBLISHED_POSTS:
-        query = base.annotate(last=Max("publications__published_at")).filter(last__lt=cutoff)
+        newest = Publication.objects.filter(post_id=OuterRef("pk"), published_at__isnull=False)
+        query = base.filter(
+            id__in=published.values("post_id"),
+        ).exclude(Exists(newest.filter(published_at__gte=cutoff)))
     else:
         query = base.exclude(id__in=published.values("post_id")).filter(
             Q(scheduled_at__isnull=True) | Q(scheduled_at__lt=cutoff), updated_at__lt=cutoff

@@ -29,6 +29,7 @@ ALL = [
     "exercises",
     "policy-home",
     "audit",
+    "records",
     "settings",
 ]
 URLS = {
@@ -43,6 +44,7 @@ URLS = {
     "exercises": "/exercises/",
     "policy-home": "/policy/",
     "audit": "/audit/",
+    "records": "/records/",
     "settings": "/settings/",
 }
 MEMBER = ["dashboard", "posts", "inbox", "channels", "incidents", "policy-home"]
@@ -59,12 +61,16 @@ KEEPER = [
 ]
 EXPECTED = {
     "admin": ALL,
-    "manager": [e for e in ALL if e not in ("audit", "settings")],
-    "author": [e for e in ALL if e not in ("saved-replies", "exercises", "audit", "settings")],
+    "manager": [e for e in ALL if e not in ("audit", "records", "settings")],
+    "author": [
+        e for e in ALL if e not in ("saved-replies", "exercises", "audit", "records", "settings")
+    ],
     "approver": KEEPER,
     "responder": KEEPER,
     "analyst": MEMBER,
     "viewer": MEMBER,
+    # The archive, retention and holds, organization-wide; otherwise what any member sees.
+    "records_officer": [*MEMBER, "records"],
     "outsider": ["dashboard", "posts", "inbox", "channels"],
 }
 
@@ -72,6 +78,8 @@ EXPECTED = {
 def _person(world: World, role: str):  # noqa: ANN202
     if role == "analyst":
         return make_member(organization=world.org, role=Role.ANALYST, brand=world.brand)
+    if role == "records_officer":
+        return make_member(organization=world.org, role=Role.RECORDS_OFFICER)
     return getattr(world, role)
 
 
