@@ -275,7 +275,7 @@ def pillar_balance(*, user: User, organization: Organization, month: date) -> Pi
     tz = organization.tz
     first = month.replace(day=1)
     after = first.replace(day=pycalendar.monthrange(first.year, first.month)[1]) + timedelta(days=1)
-    counts = dict(
+    counts: dict[int | None, int] = dict(
         Post.objects.filter(
             brand__in=brands_for(user, Perm.VIEW).filter(organization=organization),
             scheduled_at__gte=datetime.combine(first, time(), tzinfo=tz),

@@ -124,7 +124,19 @@ NAVIGATION: tuple[NavEntry, ...] = (
         "posts",
         _("Plan"),
         _everyone,
-        frozenset({"posts", "post-detail", "calendar", "campaign", "pillar-balance"}),
+        frozenset(
+            {
+                "posts",
+                "post-detail",
+                "calendar",
+                "campaign",
+                "pillar-balance",
+                "series-list",
+                "series-new",
+                "series-detail",
+                "series-edit",
+            }
+        ),
     ),
     NavEntry("post-new", _("Write a post"), _composes, frozenset({"post-new", "post-edit"})),
     NavEntry("inbox", _("Inbox"), _everyone, frozenset({"inbox", "conversation", "author"})),

@@ -77,6 +77,9 @@ class PostStatus(models.TextChoices):
 
 
 class SeriesStatus(models.TextChoices):
+    # Where the policy approves each occurrence: the series runs from its creation.
+    ACTIVE = "active", _("Running")
+    # Where the policy approves a series once: draft, in review, approved.
     DRAFT = "draft", _("Draft")
     IN_REVIEW = "in_review", _("In review")
     APPROVED = "approved", _("Approved")

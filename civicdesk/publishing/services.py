@@ -456,6 +456,51 @@ def post_approve(*, post: Post, actor: Person, comment: str = "") -> Post:
     return post
 
 
+@transaction.atomic
+def post_approve_with_series(
+    *, post: Post, approvals: Sequence[tuple[Person, str]], series_id: int
+) -> Post:
+    """Approve an occurrence of a recurring post whose series was approved once
+    (publishing/recurrence.py): the series' approvals are recorded on it, tier by tier.
+
+    The checks of an approval still apply to it: a time past or a blocking finding refuses, and
+    an approver the policy names for its words must still approve it (it waits in review).
+    """
+    post = _lock(post)
+    if post.status not in (PostStatus.DRAFT, PostStatus.IN_REVIEW):
+        raise ValidationError(_("Only a draft or a post in review can be approved."))
+    if len({approver.pk for approver, _comment in approvals}) < post.brand.approval_tiers:
+        raise ValidationError(_("The series has fewer approvals than the brand requires."))
+    if any(approver.pk == post.author_id for approver, _comment in approvals):
+        raise PermissionDenied(_("No one approves their own post."))
+    _refuse_past_time(post, gettext("The scheduled time has already passed."))
+    findings = post_findings(post)
+    _refuse_blocking(post, gettext("This post cannot be approved until it is fixed:"), findings)
+    for tier, (approver, comment) in enumerate(approvals, start=1):
+        Approval.objects.create(
+            post=post,
+            approver=approver,
+            tier=tier,
+            revision=post.revision,
+            approved=True,
+            comment=(comment or "Approved with its recurring series.")[:5000],
+        )
+    move_many(post.publications.all(), S.IN_REVIEW, sources=[S.DRAFT], status_reason="")
+    post.status = PostStatus.IN_REVIEW
+    if not named_approvers_missing(post, findings):
+        post.status = PostStatus.APPROVED
+        _arm(post)
+    post.save(update_fields=["status", "updated_at"])
+    audit(
+        organization=post.brand.organization_id,
+        actor=None,
+        action="post.approve",
+        target=post,
+        data={"revision": post.revision, "series": series_id, "tiers": len(approvals)},
+    )
+    return post
+
+
 def _arm(post: Post) -> None:
     """Approved publications with a time become scheduled; without one, they wait."""
     target = S.SCHEDULED if post.scheduled_at else S.APPROVED

@@ -111,6 +111,15 @@ class ModerationClause:
 
 
 @dataclass
+class RecurringRules:
+    """How a recurring post (a series of occurrences) is approved."""
+
+    # False: each occurrence is approved on its own, as the brand's approval tiers require;
+    # True: the series is approved once, with the same tiers, for every occurrence.
+    approve_series_once: bool = False
+
+
+@dataclass
 class Policy:
     name: str = "Social media policy"
     version: int = 1
@@ -121,6 +130,7 @@ class Policy:
     approvals: list[ApprovalRule] = field(default_factory=list)
     forbidden: list[ForbiddenRule] = field(default_factory=list)
     moderation: list[ModerationClause] = field(default_factory=list)
+    recurring: RecurringRules = field(default_factory=RecurringRules)
     # Rule code -> "blocking", "warning", "advice" or "off", for the policy's own rules.
     severities: dict[str, str] = field(default_factory=dict)
 

@@ -43,6 +43,7 @@ from civicdesk.organizations.models import Channel
 from civicdesk.publishing import publisher
 from civicdesk.publishing.engine import PublishEngine
 from civicdesk.publishing.newsroom import import_feed
+from civicdesk.publishing.recurrence import materialize_all as materialize_recurring
 from civicdesk.records.anchoring import checkpoint_all
 from civicdesk.records.recheck import recheck_all
 from civicdesk.records.retention import retention_all
@@ -122,6 +123,8 @@ class DeskWorker:
             # Often: at --speed 60 a scenario minute is a real second.
             "exercises.tick": (EXERCISE_TICK_SECONDS, tick_exercises),
             "connectors.refresh_tokens": (300.0, refresh_sweep),
+            # Recurring posts' occurrences, a rolling horizon ahead.
+            "publishing.recurrence": (3600.0, materialize_recurring),
             # Records: sign the chains' heads, read received messages again, apply retention.
             "records.checkpoint": (float(settings.RECORDS_CHECKPOINT_SECONDS), checkpoint_all),
             "records.recheck": (15 * 60.0, recheck_all),
@@ -147,6 +150,7 @@ class DeskWorker:
                 "incidents.remind",
                 "exercises.tick",
                 "connectors.refresh_tokens",
+                "publishing.recurrence",
                 "records.checkpoint",
                 "records.recheck",
                 "records.retention",

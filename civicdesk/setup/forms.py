@@ -146,7 +146,7 @@ class PillarForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
     target_percent = forms.IntegerField(
-        label=_("Target (% of the month's posts)"),
+        label=_("Target, in percent of the month's posts"),
         min_value=0,
         max_value=100,
         required=False,

@@ -5,14 +5,14 @@ created on its screen that keeps 07:30 local across the change to winter time.""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
 
 from civicdesk.organizations.models import AuditEvent
-from civicdesk.publishing import state
-from civicdesk.publishing.models import Post, PostStatus
+from civicdesk.publishing import recurrence, state
+from civicdesk.publishing.models import Post, PostSeries, PostStatus
 from civicdesk.publishing.models import PublicationState as S
 from civicdesk.setup import services as setup
 from tests.factories import PASSWORD, approve_post, make_pillar, make_post, make_world
@@ -177,3 +177,53 @@ def test_posts_are_seen_in_the_month_and_moved_by_drag_and_by_keyboard(
         assert _fits(small)
     finally:
         phone.close()
+
+
+def test_a_weekday_recurring_post_keeps_0730_across_the_change_to_summer_time(
+    live_server,  # noqa: ANN001
+    page,  # noqa: ANN001
+) -> None:
+    world = make_world(prefix="rec")  # Europe/Paris: clocks go forward on 28 March 2027
+    base = live_server.url
+    _sign_in(page, base, world.author)
+    page.goto(f"{base}/posts/")
+    page.locator(".plan-tabs").get_by_role("link", name="Recurring posts").click()
+    page.get_by_role("link", name="New recurring post").click()
+    page.wait_for_url(f"{base}/plan/recurring/new/")
+    page.get_by_label("Title").fill("Morning traffic")
+    page.get_by_label("English").fill("Traffic update: all main roads are open.")
+    page.get_by_label("French").fill("Info trafic : toutes les routes principales sont ouvertes.")
+    page.get_by_label(world.channel.handle).check()
+    page.get_by_label("First day").fill("2027-03-25")
+    page.get_by_label("Time of day").fill("07:30")
+    page.get_by_label("Repeats").select_option("weekdays")
+    page.get_by_label("Ends").select_option("count")
+    page.get_by_label("Number of posts").fill("10")
+    page.get_by_label("Days skipped").fill("2027-03-26")
+    page.get_by_role("button", name="Create the recurring post").click()
+    page.wait_for_url(f"{base}/plan/recurring/*/")
+    assert page.locator("#series-rule").inner_text() == "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=10"
+    times = page.locator(".next-times li").all_inner_texts()
+    # Thursday in winter time, Friday skipped, Monday in summer time: 07:30 both.
+    assert times[0].startswith("Thu 25 Mar 2027, 07:30 CET")
+    assert times[1].startswith("Mon 29 Mar 2027, 07:30 CEST")
+
+    # The worker's horizon reaches March: the occurrences are ordinary posts, sent for review.
+    series = PostSeries.objects.get(title="Morning traffic")
+    assert recurrence.series_materialize(series=series, now=datetime(2027, 3, 20, tzinfo=UTC))
+    occurrences = list(series.occurrences.order_by("occurrence_at"))
+    assert [o.scheduled_at.astimezone(UTC).strftime("%d %H:%M") for o in occurrences[:3]] == [
+        "25 06:30",
+        "29 05:30",
+        "30 05:30",
+    ]
+    assert {o.status for o in occurrences} == {PostStatus.IN_REVIEW}
+    page.goto(f"{base}/calendar/?view=week&date=2027-03-29")
+    chip = page.locator(f'.cal-post[data-post="{occurrences[1].pk}"]')
+    assert chip.locator(".cal-time").inner_text() == "07:30"
+    assert chip.locator(".tag-series").is_visible()
+    page.goto(f"{base}/calendar/?view=week&date=2027-03-25")
+    assert (
+        page.locator(f'.cal-post[data-post="{occurrences[0].pk}"] .cal-time').inner_text()
+        == "07:30"
+    )

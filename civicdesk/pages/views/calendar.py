@@ -83,8 +83,8 @@ def calendar_view(request: HtmxHttpRequest) -> HttpResponse:
     org = _calendar_organization(request, filters.brand)
     tz = org.tz
     anchor = _date_param(get.get("date")) or timezone.localdate(timezone=tz)
-    view = get.get("view") if get.get("view") in VIEWS else "month"
-    period = calendar_period(view, anchor)
+    view = get.get("view") or "month"
+    period = calendar_period(view if view in VIEWS else "month", anchor)
     since, until = period.bounds(tz)
     posts = calendar_posts(user=request.user, filters=filters, since=since, until=until)
     paused = pauses({post.brand.organization for post in posts})
