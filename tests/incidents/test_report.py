@@ -4,12 +4,14 @@ as a page and as a PDF whose text is read back."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
 from pypdf import PdfReader
 
+from civicdesk.accounts.language import profile_language_set
 from civicdesk.analytics.models import MetricSnapshot
 from civicdesk.inbox.models import InboundMessage
 from civicdesk.incidents import services
@@ -18,6 +20,7 @@ from civicdesk.incidents.report import incident_report
 from civicdesk.pages.reports import publication_reach
 from civicdesk.publishing.models import Publication
 from civicdesk.publishing.models import PublicationState as S
+from tests.browser.test_languages_ui import _english_sentences
 from tests.factories import PASSWORD, World, make_message
 from tests.incidents.conftest import approved_template, declare
 
@@ -228,3 +231,23 @@ def test_only_people_of_the_incidents_brands_read_it(world: World, closed: Incid
         client = _client(person)
         assert client.get(f"/incidents/{closed.pk}/report/").status_code == 404
         assert client.get(f"/incidents/{closed.pk}/report.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_the_report_and_the_closed_room_leave_no_english(
+    world: World, closed: Incident, language: str
+) -> None:
+    profile_language_set(user=world.viewer, language=language)
+    client = _client(world.viewer)
+    sentences = _english_sentences()
+    for url in (f"/incidents/{closed.pk}/", f"/incidents/{closed.pk}/report/"):
+        page = client.get(url)
+        html = page.content.decode()
+        assert f'lang="{language}"' in html
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+        assert not [s for s in sentences if s in text], url
+    pdf = client.get(f"/incidents/{closed.pk}/report.pdf")
+    text = " ".join(
+        " ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf.content)).pages
+    )
+    assert "After-action report" not in text and "Time from declaration" not in text
