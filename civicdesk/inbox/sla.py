@@ -236,6 +236,8 @@ def record_times(conversation_ids: Iterable[int]) -> int:
     hours (around the clock when it has set none). Called whenever either moment is written;
     a reopened conversation has no resolution time until it is closed again."""
     ids = list(conversation_ids)
+    if not ids:
+        return 0
     rows = list(
         Conversation.objects.filter(pk__in=ids).select_related("channel__brand__organization")
     )

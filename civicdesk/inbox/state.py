@@ -102,11 +102,15 @@ def conversation_move(
     if "closed_at" not in fields:
         return rows.update(status=target, **fields)
     # A close or a reopen: the resolution time the reports read is written (or cleared) too.
-    moving = list(rows.values_list("pk", flat=True))
-    moved = Conversation.objects.filter(pk__in=moving, status__in=allowed).update(
-        status=target, **fields
-    )
-    record_times(moving)
+    moving = list(rows.values_list("pk", "closed_at"))
+    if not moving:
+        return 0
+    moved = Conversation.objects.filter(
+        pk__in=[pk for pk, _closed in moving], status__in=allowed
+    ).update(status=target, **fields)
+    changed = [pk for pk, closed in moving if closed != fields["closed_at"]]
+    if changed:
+        record_times(changed)
     return moved
 
 
