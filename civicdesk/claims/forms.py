@@ -56,7 +56,8 @@ class ClaimForm(forms.Form):
         version: ClaimVersion | None = None,
         **kwargs: Any,
     ) -> None:
-        if claim is not None and not args and "initial" not in kwargs:
+        bound = bool(args and args[0] is not None) or kwargs.get("data") is not None
+        if claim is not None and not bound and not kwargs.get("initial"):
             kwargs["initial"] = {
                 "statement": claim.statement,
                 "topic": claim.topic,

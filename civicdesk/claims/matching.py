@@ -160,9 +160,11 @@ def match_messages(message_ids: Sequence[int]) -> int:
     made = 0
     for organization_id, group in by_org.items():
         references = references_for(organization_id)
-        rumours = [m for m in group if m.category == RUMOUR_KIND]
-        if not references and not rumours:
-            continue
+        if not references:
+            # No claim to match: only rumours are kept, as candidates for a new one.
+            group = [m for m in group if m.category == RUMOUR_KIND]
+            if not group:
+                continue
         rows = vectors([m.text for m in group])
         matches: list[ClaimMatch] = []
         candidates: list[RumourCandidate] = []

@@ -270,6 +270,8 @@ def test_desk_pages_and_permissions(world: Any, client: Client) -> None:
     assert page.status_code == 200
     body = page.content.decode()
     assert "&lt;script&gt;" in body and "<script>alert" not in body
+    # The form to change it starts from the claim and its newest entry.
+    assert TEXTS["en"]["correction"] in body and 'value="Roads"' in body
     # The list, the form and the decision.
     assert client.get(reverse("claims", args=[world.org.pk])).status_code == 200
     assert client.get(reverse("claims-home")).status_code == 302
