@@ -67,6 +67,7 @@ class XConnector(HttpConnector):
             Capability.ACCOUNT_METRICS,
             Capability.MEDIA,
             Capability.THREADS,
+            Capability.SELF_REPLY,
             Capability.HIDE,
         }
     )

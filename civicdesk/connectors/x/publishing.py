@@ -44,7 +44,7 @@ CHECK_MAX_PAGES = 5
 def publish(api: XConnector, post: OutboundPost) -> PublishResult:
     first = with_link(post.text, post.link)
     media_ids = media.upload_all(api, post.media)
-    root = api._create_post(first, media_ids=media_ids)
+    root = api._create_post(first, reply_to=post.reply_to, media_ids=media_ids)
     parts: list[str] = []
     previous = root
     for number, part in enumerate(post.thread, start=2):
