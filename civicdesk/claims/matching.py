@@ -53,6 +53,8 @@ NEGATIVE_MARGIN = 0.05
 CLUSTER_THRESHOLD = 0.55
 PROPOSAL_SIZE = 3
 PROPOSAL_DAYS = 7
+#: Confirmed (and, apart, rejected) examples of a claim compared with, the newest first.
+EXAMPLES_PER_CLAIM = 200
 #: The understood kind that makes a message a rumour candidate.
 RUMOUR_KIND = "rumour"
 DIM = 512
@@ -124,15 +126,22 @@ def references_for(organization_id: int) -> list[References]:
     examples: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {
         c.pk: ([from_bytes(c.vector)], []) for c in claims
     }
-    decided = ClaimMatch.objects.filter(
-        claim__organization_id=organization_id,
-        state__in=[MatchState.CONFIRMED, MatchState.REJECTED],
-    ).values_list("claim_id", "state", "vector")
+    decided = (
+        ClaimMatch.objects.filter(
+            claim__organization_id=organization_id,
+            state__in=[MatchState.CONFIRMED, MatchState.REJECTED],
+        )
+        .order_by("-decided_at", "-pk")
+        .values_list("claim_id", "state", "vector")
+    )
     for claim_id, state, data in decided:
         if len(bytes(data)) != DIM * 4:
             continue
         positives, negatives = examples[claim_id]
-        (positives if state == MatchState.CONFIRMED else negatives).append(from_bytes(data))
+        kept = positives if state == MatchState.CONFIRMED else negatives
+        # The newest decisions: a claim repeated thousands of times needs no more examples.
+        if len(kept) < EXAMPLES_PER_CLAIM:
+            kept.append(from_bytes(data))
     return [
         References(
             claim_id=claim_id,

@@ -317,3 +317,30 @@ def test_old_candidates_do_not_form_proposals(world: Any) -> None:
     ]
     matching.match_messages([m.pk for m in messages])
     assert not ClaimProposal.objects.exists()
+
+
+def test_proposal_screen_accepts_and_dismisses(world: Any, client: Client) -> None:
+    messages = [
+        make_message(channel=world.channel, text=text, category="rumour") for text in RUMOURS
+    ]
+    matching.match_messages([m.pk for m in messages])
+    [proposal] = ClaimProposal.objects.all()
+    client.force_login(world.responder)
+    listing = client.get(reverse("claims", args=[world.org.pk])).content.decode()
+    assert reverse("claim-proposal", args=[proposal.pk]) in listing
+    page = client.get(reverse("claim-proposal", args=[proposal.pk])).content.decode()
+    assert "reservoir" in page
+    response = client.post(
+        reverse("claim-proposal", args=[proposal.pk]),
+        {"decision": "accept", "statement": "The reservoir water is drugged."},
+    )
+    claim = Claim.objects.get(statement="The reservoir water is drugged.")
+    assert response["Location"] == reverse("claim", args=[claim.pk])
+    # Handled once: a second answer is refused with a reason, nothing changes.
+    response = client.post(
+        reverse("claim-proposal", args=[proposal.pk]), {"decision": "dismiss"}, follow=True
+    )
+    assert "already handled" in response.content.decode()
+    assert ClaimProposal.objects.get().state == ProposalState.ACCEPTED
+    client.force_login(world.outsider)
+    assert client.get(reverse("claim-proposal", args=[proposal.pk])).status_code == 404
