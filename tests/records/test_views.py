@@ -103,6 +103,9 @@ def test_search_export_rules_and_holds_from_the_screens(world: World) -> None:
     hold = LegalHold.objects.get(organization=world.org)
     page = client.get(url, {"words": "flood"}).content.decode()
     assert "On legal hold: Flood inquiry" in page
+    # The held conversation says so where the team works on it.
+    inbox_page = client.get(reverse("conversation", args=[message.conversation_id]))
+    assert "Held by Flood inquiry" in inbox_page.content.decode()
     client.post(reverse("records-hold-release", args=[world.org.pk, hold.pk]))
     hold.refresh_from_db()
     assert hold.released_at is not None
