@@ -15,16 +15,19 @@ class NoFetching(ValueError):
     """WeasyPrint asked for an external resource; reports have none."""
 
 
-def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    raise NoFetching(f"reports load no external resource ({url[:80]})")
-
-
 def html_to_pdf(html: str) -> bytes:
     """The PDF of a self-contained HTML document (inline styles, no images to fetch)."""
     # Imported here on purpose: WeasyPrint loads Pango and its fonts, which only the few
     # processes that print a report should pay for (not every web process and worker).
     from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
-    document = HTML(string=html, url_fetcher=_refuse, base_url="about:blank")
+    class Refuse(URLFetcher):
+        """Refuses every address; WeasyPrint leaves the resource out and goes on."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            raise NoFetching(f"reports load no external resource ({url[:80]})")
+
+    document = HTML(string=html, url_fetcher=Refuse(), base_url="about:blank")
     pdf: bytes = document.write_pdf()
     return pdf
