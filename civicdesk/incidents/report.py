@@ -99,7 +99,7 @@ class UrgentMessage:
 @dataclass(frozen=True)
 class Event:
     at: datetime
-    kind: str  # declared, update, live, reminder, rumour, closed
+    kind: str  # declared, update, unsent, live, reminder, rumour, closed
     number: int | None = None
     text: str = ""
     detail: str = ""
@@ -283,7 +283,10 @@ def incident_report(
 
     timeline = [Event(incident.declared_at, "declared", text=incident.name)]
     for u in updates:
-        timeline.append(Event(u.sent_at or u.created_at, "update", number=u.number))
+        if u.sent_at is not None:
+            timeline.append(Event(u.sent_at, "update", number=u.number))
+        else:  # written, never approved by the duty approver
+            timeline.append(Event(u.created_at, "unsent", number=u.number))
         if u.first_live_at is not None:
             timeline.append(Event(u.first_live_at, "live", number=u.number))
     timeline += [Event(r.created_at, "reminder", detail=r.due_at.isoformat()) for r in reminders]

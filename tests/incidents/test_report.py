@@ -251,3 +251,31 @@ def test_the_report_and_the_closed_room_leave_no_english(
         " ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf.content)).pages
     )
     assert "After-action report" not in text and "Time from declaration" not in text
+
+
+def test_an_update_never_approved_is_no_public_word(world: World) -> None:
+    incident = declare(world)
+    Incident.objects.filter(pk=incident.pk).update(declared_at=T0)
+    incident.refresh_from_db()
+    [waiting] = services.update_publish(
+        incident=incident,
+        actor=world.manager,
+        request=services.UpdateRequest(
+            channels=[world.channel], texts={"en": "Stay home.", "fr": "Restez chez vous."}
+        ),
+    )
+    assert waiting.approval == "fast_track"
+    IncidentUpdate.objects.filter(pk=waiting.pk).update(created_at=at(5))
+    Incident.objects.filter(pk=incident.pk).update(closed_at=at(45))
+    incident.refresh_from_db()
+    report = incident_report(incident=incident)
+    assert report.minutes_to_first_update is None
+    assert [(e.kind, e.at) for e in report.timeline] == [
+        ("declared", at(0)),
+        ("unsent", at(5)),
+        ("closed", at(45)),
+    ]
+    assert [(g.start_label, g.end_label, g.minutes, g.kept) for g in report.gaps] == [
+        ("declared", "closed", 45.0, False)
+    ]
+    assert (report.updates[0].published, report.updates[0].sent_at) == (0, None)
