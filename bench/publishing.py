@@ -17,23 +17,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicdesk.settings")
-os.environ.setdefault("LOG_LEVEL", "ERROR")
-os.environ.setdefault("INGEST_INTERVAL_SECONDS", "100000")
-os.environ.setdefault("METRICS_INTERVAL_SECONDS", "100000")
-os.environ.setdefault("PUBLISH_MISSED_AFTER_SECONDS", "3600")
-os.environ.setdefault("EXNET_ENABLED", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchkit  # noqa: E402
+
+benchkit.configure()
 # The PostgreSQL server is shared: each sender thread and each server thread holds a connection.
 os.environ.setdefault("PUBLISH_THREADS", "12")
-SERVER_THREADS = "24"
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+SERVER_THREADS = 24
 
 import django  # noqa: E402
 
@@ -52,28 +47,8 @@ from civicdesk.publishing import services as pub_services  # noqa: E402
 from civicdesk.publishing.models import Post, Publication, PublicationAttempt  # noqa: E402
 from civicdesk.publishing.models import PublicationState as S  # noqa: E402
 
-CLI = [sys.executable, "-m", "civicdesk.cli"]
 CHANNELS = 10
 POSTS = 100
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_http(url: str, timeout: float = 60) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")
 
 
 def setup(latency: float) -> tuple[Brand, list[Channel], User, User]:
@@ -150,24 +125,6 @@ def wait_done(posts: list[int], timeout: float) -> None:
         time.sleep(0.2)
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User plus system CPU time of the processes so far (Linux; nan elsewhere)."""
-    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def finished(posts: list[int]) -> list[tuple[datetime, datetime]]:
     return list(
         PublicationAttempt.objects.filter(
@@ -184,46 +141,29 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    os.environ["EXNET_BASE_URL"] = f"{base}/exnet/api"
-    from django.conf import settings
-
-    settings.EXNET_BASE_URL = os.environ["EXNET_BASE_URL"]
-    server = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port), "--threads", SERVER_THREADS],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = benchkit.serve_exnet(threads=SERVER_THREADS)
     workers = []
     figures: dict[str, float] = {"latency_s": args.latency}
     try:
-        wait_http(f"{base}/exnet/")
         brand, channels, author, approver = setup(args.latency)
-        workers = [
-            subprocess.Popen(
-                [*CLI, "worker", "--worker-id", f"bench{n}"],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for n in range(args.workers)
-        ]
+        workers = benchkit.workers(args.workers)
 
         # 1. Lateness: 1,000 publications due within one minute.
         posts, _ = schedule(brand, channels, author, approver, spread=60, lead=3)
         wait_done(posts, timeout=900)
         late = [(done - sched).total_seconds() for done, sched in finished(posts)]
         figures["lateness_n"] = len(late)
-        figures["lateness_p50_s"] = percentile(late, 0.5) if late else float("nan")
-        figures["lateness_p99_s"] = percentile(late, 0.99) if late else float("nan")
-        figures["lateness_max_s"] = max(late) if late else float("nan")
+        for name, q in (("p50", 0.5), ("p99", 0.99), ("max", 1.0)):
+            figures[f"lateness_{name}_s"] = benchkit.percentile(late, q) if late else float("nan")
 
         # 2. Throughput: 1,000 publications due at once.
         posts, start = schedule(brand, channels, author, approver, spread=0, lead=3)
         worker_pids = [proc.pid for proc in workers]
-        cpu_before = cpu_seconds(worker_pids), cpu_seconds([server.pid])
+        cpu_before = benchkit.cpu_seconds(worker_pids), benchkit.cpu_seconds([server.pid])
+        busy_before = benchkit.machine_busy()
         wait_done(posts, timeout=900)
-        cpu_after = cpu_seconds(worker_pids), cpu_seconds([server.pid])
+        cpu_after = benchkit.cpu_seconds(worker_pids), benchkit.cpu_seconds([server.pid])
+        busy_after = benchkit.machine_busy()
         done = Publication.objects.filter(post_id__in=posts, state=S.PUBLISHED).count()
         last = PublicationAttempt.objects.filter(publication__post_id__in=posts).aggregate(
             last=Max("finished_at")
@@ -234,13 +174,18 @@ def main() -> None:
         if done:
             figures["worker_cpu_ms"] = (cpu_after[0] - cpu_before[0]) * 1000 / done
             figures["server_cpu_ms"] = (cpu_after[1] - cpu_before[1]) * 1000 / done
+            spent = figures["worker_cpu_ms"] + figures["server_cpu_ms"]
+            # What the CPU time allows on this machine's cores, were nothing else running.
+            figures["ceiling_per_s"] = benchkit.cores() * 1000 / spent if spent else float("nan")
+            total = busy_after[1] - busy_before[1]
+            figures["machine_busy_pct"] = (
+                100 * (busy_after[0] - busy_before[0]) / total if total else float("nan")
+            )
     finally:
-        for proc in workers:
-            proc.terminate()
-        for proc in workers:
-            proc.wait(timeout=60)
-        server.terminate()
-        server.wait(timeout=30)
+        benchkit.stop(workers)
+        benchkit.stop([server])
+    if not figures.get("throughput_pubs"):
+        raise SystemExit(f"nothing was published: {figures}")
     print(json.dumps(figures))
 
 

@@ -1,9 +1,14 @@
 """Run the publishing and ingest benchmarks on SQLite and PostgreSQL and print one table.
 
-.venv/bin/python bench/run.py                    # SQLite, and PostgreSQL if reachable
+.venv/bin/python bench/run.py                    # no latency, and inbox ingest
 .venv/bin/python bench/run.py --latency 0.3      # the publishing engine, create_post held
 .venv/bin/python bench/run.py --latency 0,0.3,1  # several latencies, one table
 BENCH_POSTGRES_URL=postgres://... .venv/bin/python bench/run.py
+
+Every run takes a fresh data folder and, on PostgreSQL, a fresh database. Wall-clock
+figures move with whatever else the machine runs; the CPU time a publication or a message
+costs (read from /proc) and the ceiling it implies on this machine's cores do much less,
+and "machine busy" says how loaded the machine was meanwhile.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ def postgres_url() -> str | None:
 
 
 def run(
-    label: str, database_url: str | None, script: str = "scenario.py", args: tuple[str, ...] = ()
+    label: str, database_url: str | None, script: str, args: tuple[str, ...] = ()
 ) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="civicdesk-bench-") as data:
         env = dict(os.environ, CIVICDESK_DATA_DIR=data)
@@ -57,19 +62,31 @@ def run(
         return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def publishing(latencies: list[float], databases: list[str]) -> None:
-    """The publishing engine: lateness and throughput, per database and latency."""
+def fresh(database: str) -> tuple[bool, str | None]:
+    """(usable, database URL) for one run: SQLite in the data folder, or a new PostgreSQL
+    database."""
+    if database != "PostgreSQL":
+        return True, None
+    url = postgres_url()
+    return url is not None, url
+
+
+def publishing(latencies: list[float], databases: list[str], *, ingest: bool) -> None:
+    """The publishing engine (lateness and throughput, per database and latency), and with
+    ``ingest`` the inbox ingest per database."""
     results: dict[str, dict[str, float]] = {}
     for latency in latencies:
         for database in databases:
-            url = None
-            if database == "PostgreSQL":
-                url = postgres_url()  # a fresh database for every run
-                if url is None:
-                    continue
+            usable, url = fresh(database)
+            if not usable:
+                continue
             label = f"{database} {latency:g}s"
             results[label] = run(label, url, "publishing.py", ("--latency", str(latency)))
             print(f"{label}: {json.dumps(results[label])}", file=sys.stderr)
+            if ingest:
+                usable, url = fresh(database)
+                results[label] |= run(label, url, "ingest.py")
+                print(f"{label}: {json.dumps(results[label])}", file=sys.stderr)
     rows = [
         ("create_post held (s)", "latency_s", "{:.1f}"),
         ("lateness p50 of the finished publish (s)", "lateness_p50_s", "{:.2f}"),
@@ -80,7 +97,18 @@ def publishing(latencies: list[float], databases: list[str]) -> None:
         ("  (publications)", "throughput_pubs", "{:.0f}"),
         ("workers' CPU ms a publication", "worker_cpu_ms", "{:.1f}"),
         ("exercise network's CPU ms a publication", "server_cpu_ms", "{:.1f}"),
+        ("  ceiling on these cores, publications/s", "ceiling_per_s", "{:.0f}"),
+        ("  machine busy meanwhile (%)", "machine_busy_pct", "{:.0f}"),
     ]
+    if ingest:
+        rows += [
+            ("inbox ingest with understanding, messages/s", "ingest_per_s", "{:.0f}"),
+            ("  (messages, two workers, four channels)", "ingest_messages", "{:.0f}"),
+            ("workers' CPU ms a message", "ingest_worker_cpu_ms", "{:.2f}"),
+            ("exercise network's CPU ms a message", "ingest_server_cpu_ms", "{:.2f}"),
+            ("  ceiling on these cores, messages/s", "ingest_ceiling_per_s", "{:.0f}"),
+            ("  machine busy meanwhile (%)", "ingest_machine_busy_pct", "{:.0f}"),
+        ]
     table(rows, results)
 
 
@@ -108,23 +136,8 @@ def main() -> None:
         help="comma-separated: SQLite, PostgreSQL (default both)",
     )
     args = parser.parse_args()
-    if args.latency is not None:
-        publishing([float(s) for s in args.latency.split(",")], args.databases.split(","))
-        return
-    results = {"SQLite": run("SQLite", None)}
-    pg = postgres_url()
-    if pg:
-        results["PostgreSQL"] = run("PostgreSQL", pg)
-    rows = [
-        ("publications/s pushed by two workers", "throughput_per_s", "{:.1f}"),
-        ("  (publications)", "throughput_pubs", "{:.0f}"),
-        ("lateness p50, 1,000 due in one minute (s)", "lateness_p50_s", "{:.2f}"),
-        ("lateness p99, 1,000 due in one minute (s)", "lateness_p99_s", "{:.2f}"),
-        ("  (publications measured)", "lateness_n", "{:.0f}"),
-        ("inbox ingest, messages/s", "ingest_per_s", "{:.0f}"),
-        ("  (messages)", "ingest_messages", "{:.0f}"),
-    ]
-    table(rows, results)
+    latencies = [float(v) for v in (args.latency or "0").split(",")]
+    publishing(latencies, args.databases.split(","), ingest=args.latency is None)
 
 
 if __name__ == "__main__":
