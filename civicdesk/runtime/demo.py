@@ -31,6 +31,7 @@ from django.utils.translation import gettext
 
 from civicdesk.analytics.collect import collect_channel
 from civicdesk.analytics.models import MetricSnapshot
+from civicdesk.claims import services as claim_services
 from civicdesk.connectors.exnet.connector import MAX_PAGE as EXNET_MAX_PAGE
 from civicdesk.exnet import services as net
 from civicdesk.exnet.models import (
@@ -59,6 +60,7 @@ from civicdesk.organizations.models import (
     Organization,
     Role,
 )
+from civicdesk.publishing import recurrence
 from civicdesk.publishing import services as pub_services
 from civicdesk.publishing.models import (
     DEFAULT_PILLARS,
@@ -201,9 +203,11 @@ def seed_demo(*, days: int = 90, seed: int = 2024, now: datetime | None = None) 
             data={"network": marks, "new_users": new_users, "days": days},
         )
         _routing(org, users)
+        _claims(org, users)
         history = _history(org, brands, users, days=days, rng=rng, now=now)
         _public_reactions(history, rng=rng, now=now)
         _upcoming(org, brands, users, rng=rng, now=now)
+        _recurring(org, brands, users, now=now)
     return DemoInfo(org, demo_logins(), created=True)
 
 
@@ -216,7 +220,10 @@ def _organization(
         official_languages=["en", "fr"],
     )
     Pillar.objects.bulk_create(
-        [Pillar(organization=org, slug=slug, name=name) for slug, name in DEFAULT_PILLARS]
+        [
+            Pillar(organization=org, slug=slug, name=name, target_percent=PILLAR_TARGETS.get(slug))
+            for slug, name in DEFAULT_PILLARS
+        ]
     )
     for name, description in demo_content.CAMPAIGNS:
         Campaign.objects.create(
@@ -265,6 +272,27 @@ def _organization(
         User.objects.create_superuser(OPERATOR, password=DEMO_PASSWORD, first_name="Operator")
         new_users.append(OPERATOR)
     return org, brands, users, new_users
+
+
+def _claims(org: Organization, users: dict[str, Any]) -> None:
+    """The rumours the public repeats on the network: two published with their correction,
+    one still being checked. The public's messages are matched to them as they are read."""
+    for statement, topic, status, publish, texts, sources in demo_content.CLAIMS:
+        claim = claim_services.claim_create(
+            organization=org,
+            statement=statement,
+            topic=topic,
+            status=status,
+            owner=users["responder"],
+            texts={
+                code: {"title": title, "facts": facts, "correction": correction}
+                for code, (title, facts, correction) in texts.items()
+            },
+            sources=[{"label": label, "url": url} for label, url in sources],
+            actor=users["responder"],
+        )
+        if publish:
+            claim_services.claim_approve(version=claim.versions.get(), actor=users["approver"])
 
 
 # The ministry's two business areas and the rules that route the public's messages to them,
@@ -450,6 +478,49 @@ def _public_reactions(history: list[Published], *, rng: random.Random, now: date
             batch=batch,
         )
     batch.write()
+
+
+# The demo's targets for the month's mix of posts (the pillar balance screen), in percent.
+PILLAR_TARGETS = {
+    "customer-service": 25,
+    "safety": 20,
+    "news": 15,
+    "education": 10,
+    "engagement": 10,
+    "emergency": 5,
+    "trust": 5,
+    "humanizing": 5,
+    "history": 5,
+}
+TRAFFIC_UPDATE = (
+    "Morning traffic update: main routes are open. Check current road conditions before you go.",
+    "Info trafic du matin : les grands axes sont ouverts. Vérifiez l'état des routes avant "
+    "de partir.",
+)
+
+
+def _recurring(
+    org: Organization, brands: list[Brand], users: dict[str, Any], *, now: datetime
+) -> None:
+    """The morning traffic update on Road Conditions: every weekday at 07:30 local time, each
+    occurrence approved on its own; the next three are approved already."""
+    brand = next(b for b in brands if b.name == "Road Conditions")
+    en, fr = TRAFFIC_UPDATE
+    series = recurrence.series_create(
+        brand=brand,
+        actor=users["author"],
+        draft=recurrence.SeriesDraft(
+            title="Morning traffic update",
+            texts={"en": en, "fr": fr},
+            channels=list(brand.channels.all()),
+            starts_on=timezone.localdate(now, org.tz) + timedelta(days=1),
+            local_time=time(7, 30),
+            rule="FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+            pillar=Pillar.objects.filter(organization=org, slug="customer-service").first(),
+        ),
+    )
+    for post in series.occurrences.order_by("occurrence_at")[:3]:
+        pub_services.post_approve(post=post, actor=users["approver"])
 
 
 def _upcoming(

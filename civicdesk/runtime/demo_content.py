@@ -118,3 +118,62 @@ REPLIES = {
         "Désolés pour le désagrément. Pouvez-vous nous écrire en message privé?",
     ],
 }
+
+# The claims desk's rumours, as the public repeats them in the exercise network's messages:
+# (statement, topic, status, publish, {language: (title, facts, correction)}, sources).
+CLAIMS = [
+    (
+        "The bridge is closing for good.",
+        "Bridges",
+        "false",
+        True,
+        {
+            "en": (
+                "The Harbour Bridge is not closing for good",
+                "The bridge closes at night, 22:00 to 05:00, for its inspection until the end "
+                "of the month. It is open every day and stays open afterwards.",
+                "The Harbour Bridge is not closing: it closes only at night for its inspection "
+                "until the end of the month, then stays open as usual.",
+            ),
+            "fr": (
+                "Le pont du port ne ferme pas définitivement",
+                "Le pont ferme la nuit, de 22 h à 5 h, pour son inspection jusqu'à la fin du "
+                "mois. Il est ouvert chaque jour et le restera ensuite.",
+                "Le pont du port ne ferme pas : il ferme seulement la nuit pour son inspection "
+                "jusqu'à la fin du mois, puis reste ouvert comme d'habitude.",
+            ),
+        },
+        [("Bridge inspection schedule", "https://example.org/bridges/inspection")],
+    ),
+    (
+        "The north tunnel is closing for good.",
+        "Tunnels",
+        "misleading",
+        True,
+        {
+            "en": (
+                "The north tunnel closes for two weekends, not for good",
+                "The north tunnel closes on the next two weekends to replace its lighting. "
+                "Traffic is detoured by the ring road.",
+                "The north tunnel closes only on the next two weekends for new lighting; the "
+                "detour is by the ring road.",
+            ),
+            "fr": (
+                "Le tunnel nord ferme deux week-ends, pas définitivement",
+                "Le tunnel nord ferme les deux prochains week-ends pour remplacer son "
+                "éclairage. La circulation est déviée par le périphérique.",
+                "Le tunnel nord ferme seulement les deux prochains week-ends pour son nouvel "
+                "éclairage ; la déviation passe par le périphérique.",
+            ),
+        },
+        [("Planned closures", "https://example.org/roads/closures")],
+    ),
+    (
+        "Trucks will be banned from the highway from tomorrow.",
+        "Freight",
+        "unverified",
+        False,
+        {},
+        [],
+    ),
+]
