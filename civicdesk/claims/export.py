@@ -24,9 +24,15 @@ def zip_bytes(organization: Organization) -> bytes:
                     "claims/public.html", page_context(organization, language=code, static=True)
                 )
             archive.writestr(static_name(organization, code), html)
-            page = f"{site}/rumours/{organization.slug}/?lang={code}"
+            # The feed's entries point to the live page, which the organization's copy mirrors.
+            live = f"{site}/rumours/{organization.slug}/"
             archive.writestr(
                 f"feed.{code}.xml",
-                feed_xml(organization, language=code, page_url=page, feed_url=f"{page}&feed"),
+                feed_xml(
+                    organization,
+                    language=code,
+                    page_url=f"{live}?lang={code}",
+                    feed_url=f"{live}feed.atom?lang={code}",
+                ),
             )
     return buffer.getvalue()

@@ -133,3 +133,19 @@ def test_a_statement_is_needed(world: Any) -> None:
     with pytest.raises(Exception, match="people say it"):
         services.claim_create(organization=world.org, statement="", actor=world.responder)
     assert services.claim_create(organization=world.org, statement=BRIDGE, actor=world.admin)
+
+
+def test_arabic_reads_right_to_left(client: Client) -> None:
+    world = make_world(prefix="pubar")
+    world.org.official_languages = ["ar", "en"]
+    world.org.save(update_fields=["official_languages"])
+    texts = {
+        "ar": {"title": "الجسر لم ينهر", "facts": "الجسر مفتوح.", "correction": "الجسر مفتوح."},
+        "en": {"title": "The bridge stands", "facts": "It is open.", "correction": "It is open."},
+    }
+    claim = services.claim_create(
+        organization=world.org, statement=BRIDGE, status="false", texts=texts, actor=world.author
+    )
+    services.claim_approve(version=claim.versions.get(), actor=world.approver)
+    body = client.get(reverse("rumours", args=[world.org.slug])).content.decode()
+    assert 'lang="ar" dir="rtl"' in body and "الجسر لم ينهر" in body and "خاطئ" in body
