@@ -7,11 +7,13 @@ and in business hours, cleared by a reopen, and shown on the conversation."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from io import StringIO
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.test import Client, TestCase
 from django.utils import timezone
 
@@ -216,3 +218,24 @@ def test_the_inbox_counts_down_to_the_resolution_once_answered(
     page = client.get("/inbox/").content.decode().replace("\xa0", " ")
     assert "3 hours left to resolve" in page
     assert "resolution late by 2 hours" in page
+
+
+def test_times_of_conversations_answered_before_they_were_recorded_are_written(
+    world: World,
+) -> None:
+    sent = timezone.now() - timedelta(hours=2)
+    answered = make_message(channel=world.channel, text="Old question", sent_at=sent)
+    untouched = make_message(channel=world.channel, text="Still waiting", sent_at=sent)
+    # As an older version left them: the moments, without the times.
+    Conversation.objects.filter(pk=answered.conversation_id).update(
+        first_response_at=sent + timedelta(minutes=20), closed_at=sent + timedelta(hours=1)
+    )
+    out = StringIO()
+    call_command("record_response_times", "--batch", "1", stdout=out)
+    assert "for 1 conversations" in out.getvalue()
+    conversation = Conversation.objects.get(pk=answered.conversation_id)
+    assert conversation.first_response_time == timedelta(minutes=20)
+    assert conversation.resolution_time == timedelta(hours=1)
+    assert Conversation.objects.get(pk=untouched.conversation_id).first_response_time is None
+    call_command("record_response_times", stdout=out)  # again: nothing changes
+    assert "for 0 conversations" in out.getvalue()
