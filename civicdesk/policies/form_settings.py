@@ -218,6 +218,14 @@ class PolicySettingsForm(forms.Form):
     readability_minimum_words = forms.IntegerField(
         label=_("Score texts from this many words"), min_value=0
     )
+    approve_series_once = forms.BooleanField(
+        label=_("A recurring post is approved once for all its occurrences"),
+        required=False,
+        help_text=_(
+            "Unticked: each occurrence is approved on its own, as the brand's approval tiers "
+            "require."
+        ),
+    )
     note = forms.CharField(
         label=_("What changed"),
         max_length=500,
@@ -249,6 +257,7 @@ class PolicySettingsForm(forms.Form):
             "acronyms": ", ".join(access.acronyms),
             "readability_enabled": access.readability.enabled,
             "readability_minimum_words": access.readability.minimum_words,
+            "approve_series_once": policy.recurring.approve_series_once,
         }
         for name in ACCESSIBILITY_FIELDS:
             initial[name] = getattr(access, name)
@@ -305,6 +314,7 @@ class PolicySettingsForm(forms.Form):
         policy.languages.official = data["official"]
         policy.languages.require_all_official = data["require_all_official"]
         policy.languages.require_paired = data["require_paired"]
+        policy.recurring.approve_series_once = data["approve_series_once"]
         access = policy.accessibility
         for name in (*ACCESSIBILITY_FIELDS, "acronyms"):
             setattr(access, name, data[name])

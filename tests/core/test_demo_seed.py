@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,13 @@ from civicdesk.exnet.models import NetFollow
 from civicdesk.inbox.models import InboundMessage, MessageStatus
 from civicdesk.organizations.audit import verify_chain
 from civicdesk.organizations.models import Organization
-from civicdesk.publishing.models import Post, PostStatus, Publication, PublicationState
+from civicdesk.publishing.models import (
+    Post,
+    PostSeries,
+    PostStatus,
+    Publication,
+    PublicationState,
+)
 from civicdesk.runtime import demo
 
 VANCOUVER = ZoneInfo("America/Vancouver")
@@ -82,13 +88,21 @@ def assert_complete(org: Organization, *, now: datetime, days: int) -> None:
     assert snapshots.filter(followers__gt=0).exists()
     # Today's numbers close the history: collected as at the seed's ``now``.
     assert snapshots.filter(captured_at=now).count() == len(handles)
-    upcoming = Post.objects.filter(brand__organization=org, scheduled_at__gt=now)
+    upcoming = Post.objects.filter(brand__organization=org, scheduled_at__gt=now, series=None)
     assert upcoming.filter(status=PostStatus.APPROVED).count() == 3
     assert (
         Publication.objects.filter(post__in=upcoming, state=PublicationState.SCHEDULED).count() >= 6
     )
     assert upcoming.filter(status=PostStatus.IN_REVIEW).count() == 1
     assert upcoming.filter(status=PostStatus.DRAFT).count() == 1
+    # The morning traffic update recurs every weekday at 07:30 in Vancouver; the next three
+    # occurrences are approved, the others wait in review.
+    traffic = PostSeries.objects.get(brand__organization=org)
+    occurrences = traffic.occurrences.order_by("occurrence_at")
+    assert occurrences.count() >= 20
+    assert {timezone.localtime(p.scheduled_at, org.tz).time() for p in occurrences} == {time(7, 30)}
+    assert [p.status for p in occurrences[:4]] == [PostStatus.APPROVED] * 3 + [PostStatus.IN_REVIEW]
+    assert sum(org.pillars.values_list("target_percent", flat=True)) == 100
     assert verify_chain(org.pk).ok
 
 

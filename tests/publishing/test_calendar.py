@@ -171,3 +171,35 @@ def test_a_month_is_shown_as_whole_weeks_from_monday() -> None:
     assert period.following.isoformat() == "2026-04-01"
     week = calendar_period("week", datetime(2026, 3, 15).date())
     assert (week.start.isoformat(), week.end.isoformat()) == ("2026-03-09", "2026-03-16")
+
+
+def test_the_month_costs_the_same_queries_however_many_posts() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world = make_world()
+    pillar = make_pillar(organization=world.org, slug="safety", name="Safety")
+    campaign = make_campaign(organization=world.org)
+    day = timezone.localdate(timezone=world.org.tz) + timedelta(days=40)
+    noon = datetime.combine(day, time(12), tzinfo=world.org.tz)
+    client = Client()
+    client.force_login(world.author)
+    url = f"/calendar/?view=month&date={day.isoformat()}"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    make_post(brand=world.brand, author=world.author, scheduled_at=noon, pillar=pillar)
+    queries()  # the session and caches, once
+    few = queries()
+    for n in range(8):
+        make_post(
+            brand=world.brand,
+            author=world.author,
+            scheduled_at=noon + timedelta(days=n % 3, hours=n),
+            pillar=pillar if n % 2 else None,
+            campaign=campaign,
+        )
+    assert queries() == few

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from civicdesk.organizations.models import AuditEvent
+from civicdesk.policies.form_settings import PolicySettingsForm
 from civicdesk.policies.services import policy_save_settings
 from civicdesk.publishing import calendar_feed, recurrence, services
 from civicdesk.publishing.models import Post, PostSeries, PostStatus, SeriesStatus
@@ -234,3 +235,15 @@ def test_editing_a_series_updates_its_occurrences_to_come() -> None:
         recurrence.series_create(
             brand=world.brand, actor=world.viewer, draft=_draft(world, starts_on=start)
         )
+
+
+def test_the_policy_form_sets_whether_a_series_is_approved_once() -> None:
+    policy = default_policy()
+    initial = PolicySettingsForm.initial_for(policy, base=0, languages=["en"])
+    assert initial["approve_series_once"] is False
+    data = {k: v for k, v in initial.items() if v is not None and v is not False}
+    data["approve_series_once"] = "on"
+    form = PolicySettingsForm(data, languages=["en"])
+    assert form.is_valid(), form.errors
+    form.apply(policy)
+    assert policy.recurring.approve_series_once is True
