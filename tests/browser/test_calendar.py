@@ -174,6 +174,9 @@ def test_posts_are_seen_in_the_month_and_moved_by_drag_and_by_keyboard(
         safety = small.locator('tr.balance-row[data-pillar="safety"]').inner_text()
         assert "Safety" in safety and "50%" in safety  # its target
         assert small.locator("table.balance").get_by_text("No pillar").is_visible()
+        small.goto(f"{base}/plan/recurring/new/")
+        assert small.get_by_label("Recurrence rule (RFC 5545 RRULE)").is_visible()
+        assert _fits(small)
         assert _fits(small)
     finally:
         phone.close()
