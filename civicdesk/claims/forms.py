@@ -27,13 +27,18 @@ def _links_text(links: list[dict[str, str]]) -> str:
 class ClaimForm(forms.Form):
     statement = forms.CharField(
         label=_("The claim, as people say it"),
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
         max_length=1000,
         help_text=_("Messages that repeat it, in any language, are matched to the claim."),
     )
     topic = forms.CharField(label=_("Topic"), max_length=80, required=False)
     status = forms.ChoiceField(label=_("Status"), choices=ClaimStatus.choices)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=Person.objects.none(), required=False)
+    owner = forms.ModelChoiceField(
+        label=_("Owner"),
+        queryset=Person.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+    )
     sources = forms.CharField(
         label=_("Sources"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -80,9 +85,9 @@ class ClaimForm(forms.Form):
             name = get_language_info(code)["name_translated"] if code else code
             for field in TEXT_FIELDS:
                 widget = (
-                    forms.TextInput(attrs={"lang": code})
+                    forms.TextInput(attrs={"lang": code, "dir": "auto"})
                     if field == "title"
-                    else forms.Textarea(attrs={"rows": 3, "lang": code})
+                    else forms.Textarea(attrs={"rows": 3, "lang": code, "dir": "auto"})
                 )
                 self.fields[f"{field}_{code}"] = forms.CharField(
                     label=FIELD_LABELS[field] % {"language": name},
