@@ -9,7 +9,7 @@
   if (!root) return;
   var live = document.getElementById("cal-live");
   var rtl = document.documentElement.dir === "rtl";
-  var dayView = root.classList.contains("cal-day");
+  var dayView = root.classList.contains("cal-view-day");
 
   function say(text) {
     if (live) live.textContent = text;
