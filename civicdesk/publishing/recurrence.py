@@ -18,6 +18,7 @@ Invariants:
 
 from __future__ import annotations
 
+import logging
 import re
 import zoneinfo
 from collections.abc import Mapping, Sequence
@@ -46,6 +47,8 @@ from civicdesk.publishing.models import (
     SeriesStatus,
 )
 from civicdesk.publishing.state import LIVE_OR_UNKNOWN
+
+logger = logging.getLogger(__name__)
 
 # Occurrences exist this far ahead; the worker extends the horizon every hour.
 HORIZON = timedelta(days=42)
@@ -396,7 +399,12 @@ def materialize_all(*, now: datetime | None = None) -> int:
         status__in=[SeriesStatus.ACTIVE, SeriesStatus.APPROVED]
     ).values_list("pk", flat=True)
     for pk in running:
-        made += series_materialize(series=PostSeries(pk=pk), now=now)
+        try:
+            made += series_materialize(series=PostSeries(pk=pk), now=now)
+        except ValidationError:
+            # Its channels no longer take its text (switched off, languages changed): the
+            # others still get their occurrences; this one waits for someone to change it.
+            logger.warning("recurring post %s could not make its occurrences", pk, exc_info=True)
     return made
 
 

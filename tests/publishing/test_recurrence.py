@@ -247,3 +247,27 @@ def test_the_policy_form_sets_whether_a_series_is_approved_once() -> None:
     assert form.is_valid(), form.errors
     form.apply(policy)
     assert policy.recurring.approve_series_once is True
+
+
+def test_the_recurring_pages_check_who_may_do_what() -> None:
+    from django.test import Client
+
+    world = make_world()
+    start = timezone.localdate(timezone=world.org.tz) + timedelta(days=1)
+    series = recurrence.series_create(
+        brand=world.brand, actor=world.author, draft=_draft(world, starts_on=start)
+    )
+    client = Client()
+    client.force_login(world.viewer)
+    assert client.get(f"/plan/recurring/{series.pk}/").status_code == 200
+    assert client.get(f"/plan/recurring/{series.pk}/edit/").status_code == 403
+    assert client.post(f"/plan/recurring/{series.pk}/end/").status_code == 403
+    client.force_login(world.outsider)
+    assert client.get(f"/plan/recurring/{series.pk}/").status_code == 404
+    assert "Morning traffic" not in client.get("/plan/recurring/").content.decode()
+    client.force_login(world.author)
+    response = client.post(f"/plan/recurring/{series.pk}/end/")
+    assert response.status_code == 302
+    series.refresh_from_db()
+    assert series.status == SeriesStatus.ENDED
+    assert AuditEvent.objects.filter(action="series.end", actor=world.author).exists()
