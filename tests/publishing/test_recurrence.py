@@ -13,7 +13,7 @@ from django.utils import timezone
 from civicdesk.organizations.models import AuditEvent
 from civicdesk.policies.form_settings import PolicySettingsForm
 from civicdesk.policies.services import policy_save_settings
-from civicdesk.publishing import calendar_feed, recurrence, services
+from civicdesk.publishing import calendar_feed, publisher, recurrence, services
 from civicdesk.publishing.models import Post, PostSeries, PostStatus, SeriesStatus
 from civicdesk.publishing.models import PublicationState as S
 from civicdesk.rules import default_policy
@@ -157,6 +157,10 @@ def test_occurrences_are_made_once_and_each_is_approved_on_its_own() -> None:
     first = posts[0]
     services.post_approve(post=first, actor=world.approver)
     assert set(first.publications.values_list("state", flat=True)) == {S.SCHEDULED}
+    # The publisher takes it at its time like any post, and only it.
+    assert first.scheduled_at is not None
+    claimed = publisher.claim_due(worker="w", now=first.scheduled_at + timedelta(seconds=1))
+    assert set(claimed) == set(first.publications.values_list("pk", flat=True))
     assert Post.objects.get(pk=posts[1].pk).status == PostStatus.IN_REVIEW
     # The author's calendar feed lists the occurrences.
     events = calendar_feed.feed_posts(person=world.author)
