@@ -111,9 +111,13 @@ class ChainReport:
         return self.first_broken is None
 
 
-def verify_chain(organization: Organization | int) -> ChainReport:
+def verify_chain(
+    organization: Organization | int, anchors: list[Anchor] | None = None
+) -> ChainReport:
+    """Check every link, and the chain against ``anchors`` (by default, every checkpoint the
+    installed reader knows)."""
     org_id = organization if isinstance(organization, int) else organization.pk
-    watch = AnchorWatch(_checkpoints(org_id))
+    watch = AnchorWatch(_checkpoints(org_id) if anchors is None else anchors)
     expected_prev = GENESIS
     expected_sequence = 1
     count = 0

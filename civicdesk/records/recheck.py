@@ -52,6 +52,10 @@ def _latest(organization_id: int, message_ids: list[int]) -> dict[int, tuple[str
     return latest
 
 
+def _stored_text(message_id: int) -> str:
+    return InboundMessage.objects.filter(pk=message_id).values_list("text", flat=True).first() or ""
+
+
 def recheck_channel(channel_id: int) -> RecheckReport:
     report = RecheckReport()
     channel = Channel.objects.select_related("brand").get(pk=channel_id)
@@ -75,10 +79,16 @@ def recheck_channel(channel_id: int) -> RecheckReport:
                 except UnsupportedError:
                     continue
                 report.checked += 1
+                if not kind:
+                    # Received before the archive kept it: its first version is what we hold.
+                    with transaction.atomic():
+                        for version in versions_for("messages", [pk], None, "recheck", {}):
+                            append(version)
+                    kind, text = EntryKind.MESSAGE, _stored_text(pk)
                 if now.deleted:
                     event, detail = "message_deleted", {"text": text}
                     report.deleted += 1
-                elif kind and clean_text(now.text) != text:
+                elif clean_text(now.text) != text:
                     edited_at = now.edited_at.isoformat() if now.edited_at else ""
                     event = "message_edited"
                     detail = {"text": clean_text(now.text), "edited_at": edited_at}

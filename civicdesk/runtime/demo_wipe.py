@@ -25,6 +25,7 @@ from civicdesk.exnet.models import (
 from civicdesk.inbox.models import InboundMessage
 from civicdesk.organizations.models import AuditEvent, Membership, Organization
 from civicdesk.publishing.models import Post
+from civicdesk.records.models import ArchiveEntry, Checkpoint
 
 SEED_STARTED = "demo.seed_started"
 
@@ -56,6 +57,8 @@ def demo_wipe(org: Organization) -> None:
     with transaction.atomic():
         # The organization's rows that protect others from deletion go first.
         AuditEvent.objects.filter(organization=org).delete()
+        ArchiveEntry.objects.filter(organization=org).delete()
+        Checkpoint.objects.filter(organization=org).delete()
         InboundMessage.objects.filter(channel__brand__organization=org).delete()
         Post.objects.filter(brand__organization=org).delete()
         org.delete()

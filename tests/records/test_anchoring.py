@@ -114,3 +114,24 @@ def test_the_archive_chain_is_checkpointed_and_checked_too(world: World) -> None
     with pytest.raises(CommandError):
         call_command("records", "verify", stdout=out)
     assert "archive" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_exported_checkpoints_still_catch_a_cut_when_the_others_are_gone(
+    world: World, tmp_path: Path
+) -> None:
+    some_events(world, 4)
+    kept = tmp_path / "kept.jsonl"
+    call_command("records", "checkpoints", "--out", str(kept), stdout=StringIO())
+    assert '"chain": "audit"' in kept.read_text()
+    # Whoever cuts the log also removes the checkpoints they can reach.
+    Checkpoint.objects.all().delete()
+    anchoring.checkpoint_log().unlink()
+    last = AuditEvent.objects.filter(organization=world.org).order_by("-sequence").first()
+    assert last is not None
+    last.delete()
+    call_command("verify_audit", stdout=StringIO())  # nothing left here to compare with
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("records", "verify", "--checkpoints", str(kept), stdout=out)
+    assert f"audit log: broken at entry #{last.sequence}" in out.getvalue()

@@ -113,7 +113,9 @@ class Command(BaseCommand):
         extra = anchoring.read_exported(options["checkpoints"]) if options["checkpoints"] else []
         broken = 0
         for org in Organization.objects.order_by("pk"):
-            audit_report = verify_chain(org)
+            audit_report = verify_chain(
+                org, anchoring.anchors(org.pk, Chain.AUDIT, extra=extra, key=key)
+            )
             archive_report = verify_archive(
                 org.pk, anchoring.anchors(org.pk, Chain.ARCHIVE, extra=extra, key=key)
             )
