@@ -221,6 +221,10 @@ class InboundMessage(models.Model):
             models.Index(fields=["conversation", "sent_at"]),
             # An author's history, newest first.
             models.Index(fields=["author", "-sent_at", "-id"], name="message_author_history"),
+            # The inbox's kind and urgency filters ask "has this conversation such a message?"
+            # for each conversation down the list: answered from these indexes alone.
+            models.Index(fields=["conversation", "category"], name="message_conversation_kind"),
+            models.Index(fields=["conversation", "urgency"], name="message_conversation_urgency"),
         ]
         ordering = ["sent_at", "pk"]
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.connectors.catalog import SPECS
+from civicdesk.core.choices import choice_label
 from civicdesk.core.credentials import credentials_expire_at
 from civicdesk.core.crypto import decrypt_json, encrypt_json
 
@@ -138,7 +139,7 @@ class Channel(models.Model):
         ordering = ["brand__name", "platform", "handle"]
 
     def __str__(self) -> str:
-        return f"{self.get_platform_display()} {self.handle}"
+        return f"{choice_label(self, 'platform')} {self.handle}"
 
     @property
     def organization_id(self) -> int:

@@ -113,7 +113,10 @@ def conversations_for(*, user: User, filters: InboxFilters) -> QuerySet[Conversa
         visible |= routed
     conversations = (
         Conversation.objects.filter(visible)
-        .select_related("channel__brand__organization", "assigned_to")
+        # Fetched for the page's rows afterwards, not joined: with the joins SQLite's planner
+        # starts from the organization and sorts every conversation it has (0.1-0.7 s at
+        # 200,000) instead of walking the activity index and stopping at the page's end.
+        .prefetch_related("channel__brand__organization", "assigned_to")
         .annotate(
             # Kept by the database as messages arrive and change (inbox/counters.py).
             unread=F("unread_count"),

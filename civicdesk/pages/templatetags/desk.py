@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
+from django.db.models import Model
 from django.utils import dateformat, timezone
 from django.utils.translation import ngettext
 
+from civicdesk.core.choices import choice_label
 from civicdesk.organizations.models import Organization
 from civicdesk.pages.forms import KIND_LABELS, URGENCY_LABELS
 from civicdesk.pages.text import mask_personal_data
@@ -86,3 +88,9 @@ def kind_label(kind: str) -> str:
 def urgency_label(urgency: str) -> str:
     """A message's urgency as people read it, in their language."""
     return str(URGENCY_LABELS.get(urgency, urgency))
+
+
+@register.filter
+def display(obj: Model, field_name: str) -> str:
+    """``obj.get_<field_name>_display()``, with the labels read once per language."""
+    return choice_label(obj, field_name)
