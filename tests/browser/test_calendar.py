@@ -95,7 +95,8 @@ def test_posts_are_seen_in_the_month_and_moved_by_drag_and_by_keyboard(
     month = f"{base}/calendar/?view=month&date={_local(dragged).date().isoformat()}"
     page.goto(month)
     chip = page.locator(f'.cal-post[data-post="{dragged.pk}"]')
-    assert chip.locator(".cal-post-title").inner_text() == "Ferry timetable <b>winter</b>"  # escaped
+    # The title is shown as text, its markup escaped.
+    assert chip.locator(".cal-post-title").inner_text() == "Ferry timetable <b>winter</b>"
     assert chip.get_attribute("class") and "pillar-c0" in chip.get_attribute("class")
     assert chip.locator(".cal-time").inner_text() == "09:00"
 
