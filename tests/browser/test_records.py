@@ -90,6 +90,10 @@ def test_search_hold_and_export_on_a_phone(
         assert page.locator('[data-hold="River inquiry"]').count() == 1
         assert _fits(page)
 
+        page.get_by_role("link", name="Retention").click()
+        assert page.locator("#retention-rules fieldset").count() == 5
+        assert _fits(page)
+
         page.get_by_role("link", name="Archive").click()
         page.fill("#id_words", "flood")
         page.get_by_role("button", name="Search").click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -16,6 +17,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from civicdesk.core import archive
+from civicdesk.organizations.models import AuditEvent
 from civicdesk.records.export import verify_export, verify_warc
 from tests.factories import World, make_message, make_post
 
@@ -67,6 +69,8 @@ def test_an_export_verifies_and_any_changed_byte_fails(world: World, tmp_path: P
     stdout = StringIO()
     call_command("records", "verify", str(out), stdout=stdout)
     assert "verified" in stdout.getvalue()
+    logged = AuditEvent.objects.get(organization=world.org, action="records.export")
+    assert logged.data["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
 
     data = out.read_bytes()
     zf = zipfile.ZipFile(io.BytesIO(data))

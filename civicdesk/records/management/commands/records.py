@@ -10,6 +10,7 @@ export or the chains, export the signed checkpoints, apply retention now.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from argparse import ArgumentParser
 from datetime import date
@@ -18,7 +19,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from civicdesk.organizations.audit import verify_chain
+from civicdesk.organizations.audit import audit, verify_chain
 from civicdesk.organizations.models import Organization
 from civicdesk.records import anchoring, signing
 from civicdesk.records.archive import verify_archive
@@ -68,19 +69,34 @@ class Command(BaseCommand):
             raise CommandError(f"no organization {options['organization']!r}")
         if options["date_to"] < options["date_from"]:
             raise CommandError("--to is before --from")
+        query = ArchiveQuery(
+            date_from=options["date_from"],
+            date_to=options["date_to"],
+            words=options["query"],
+            channel_ids=tuple(options["channel"]),
+            authors=tuple(options["author"]),
+        )
         result = build_export(
             organization=organization,
-            query=ArchiveQuery(
-                date_from=options["date_from"],
-                date_to=options["date_to"],
-                words=options["query"],
-                channel_ids=tuple(options["channel"]),
-                authors=tuple(options["author"]),
-            ),
+            query=query,
             out=options["out"],
             redact=options["redact"],
             requested_by="command line",
             language=options["language"],
+        )
+        # Disclosed from the command line too: the audit log says what left, and its hash.
+        audit(
+            organization=organization,
+            actor=None,
+            action="records.export",
+            data={
+                "query": query.describe(),
+                "redacted": options["redact"],
+                "threads": result.threads,
+                "entries": result.entries,
+                "sha256": hashlib.sha256(options["out"].read_bytes()).hexdigest(),
+                "via": "command line",
+            },
         )
         self.stdout.write(
             f"{result.path}: {result.threads} threads, {result.entries} entries, "
