@@ -85,6 +85,9 @@ def test_posts_are_seen_in_the_month_and_moved_by_drag_and_by_keyboard(
     late = make_post(
         brand=world.brand, author=world.author, title="Snow advice", scheduled_at=_at(5, 8, tz)
     )
+    touched = make_post(
+        brand=world.brand, author=world.author, title="Bridge works", scheduled_at=_at(6, 10, tz)
+    )
     base = live_server.url
     _sign_in(page, base, world.author)
 
@@ -132,6 +135,35 @@ def test_posts_are_seen_in_the_month_and_moved_by_drag_and_by_keyboard(
         == "keyboard"
     )
 
+    # A touch screen drags it by its grip (the pointer fallback).
+    page.goto(f"{base}/calendar/?view=week&date={_local(touched).date().isoformat()}")
+    target = _free_neighbour(page, _local(touched).date())
+    page.locator(f'.cal-post[data-post="{touched.pk}"]').scroll_into_view_if_needed()
+    grip = page.locator(f'.cal-post[data-post="{touched.pk}"] .cal-grip').bounding_box()
+    cell = page.locator(f'.cal-day[data-drop-date="{target}"]').bounding_box()
+    assert grip is not None and cell is not None
+    page.evaluate(
+        """([x, y, tx, ty]) => {
+          const grip = document.elementFromPoint(x, y);
+          const at = (cx, cy) => ({
+            bubbles: true, cancelable: true, pointerId: 7, pointerType: "touch",
+            isPrimary: true, clientX: cx, clientY: cy,
+          });
+          grip.dispatchEvent(new PointerEvent("pointerdown", at(x, y)));
+          grip.dispatchEvent(new PointerEvent("pointermove", at(tx, ty)));
+          grip.dispatchEvent(new PointerEvent("pointerup", at(tx, ty)));
+        }""",
+        [
+            grip["x"] + grip["width"] / 2,
+            grip["y"] + grip["height"] / 2,
+            cell["x"] + cell["width"] / 2,
+            cell["y"] + 12,
+        ],
+    )
+    page.wait_for_selector(".message-success")
+    touched.refresh_from_db()
+    assert _local(touched).date().isoformat() == target and _local(touched).hour == 10
+
     # The "move to" control refuses a day already past, as the edit form does.
     page.goto(f"{base}/calendar/?view=week&date={_local(late).date().isoformat()}")
     late_chip = page.locator(f'.cal-post[data-post="{late.pk}"]')
@@ -161,7 +193,7 @@ def test_posts_are_seen_in_the_month_and_moved_by_drag_and_by_keyboard(
     locked_chip = page.locator(f'.cal-post[data-post="{dragged.pk}"]')
     assert locked_chip.get_attribute("draggable") is None
     assert locked_chip.locator("form").count() == 0
-    assert AuditEvent.objects.filter(action="post.reschedule").count() == 2
+    assert AuditEvent.objects.filter(action="post.reschedule").count() == 3
 
     # At phone width: the days with posts, a list that fits, each post with its Move button.
     phone = browser.new_context(viewport=PHONE)

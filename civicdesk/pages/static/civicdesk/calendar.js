@@ -113,7 +113,11 @@
     if (!grip || event.pointerType === "mouse") return;
     var chip = grip.closest(".cal-post");
     event.preventDefault();
-    grip.setPointerCapture(event.pointerId);
+    try {
+      grip.setPointerCapture(event.pointerId);
+    } catch (e) {
+      // No capture (an old browser): the moves still reach the calendar while over it.
+    }
     var ghost = chip.cloneNode(true);
     ghost.classList.add("cal-ghost");
     ghost.removeAttribute("id");
