@@ -113,6 +113,35 @@ class Capability(StrEnum):
     # Publishes a post as a reply to the account's own earlier post (``OutboundPost.reply_to``),
     # so a later update continues the first one's thread.
     SELF_REPLY = "self_reply"
+    # Listening: public posts by anyone that use a followed keyword or hashtag, or come from
+    # a followed account (``fetch_listening``). Nothing to answer: kept apart from the inbox.
+    LISTEN_KEYWORDS = "listen_keywords"
+    LISTEN_HASHTAGS = "listen_hashtags"
+    LISTEN_ACCOUNTS = "listen_accounts"
+
+
+class FollowKind(StrEnum):
+    """What a team follows on a platform to listen to the public."""
+
+    KEYWORD = "keyword"
+    HASHTAG = "hashtag"
+    ACCOUNT = "account"
+
+
+#: The capability a platform needs to follow each kind of thing.
+LISTEN_CAPABILITY: Mapping[FollowKind, Capability] = {
+    FollowKind.KEYWORD: Capability.LISTEN_KEYWORDS,
+    FollowKind.HASHTAG: Capability.LISTEN_HASHTAGS,
+    FollowKind.ACCOUNT: Capability.LISTEN_ACCOUNTS,
+}
+
+
+@dataclass(frozen=True)
+class ListenQuery:
+    """One followed keyword, hashtag (without its #) or account handle (without its @)."""
+
+    kind: FollowKind
+    value: str
 
 
 @dataclass(frozen=True)
@@ -347,6 +376,13 @@ class Connector:
     def hide(self, remote_id: str, *, hidden: bool = True) -> None:
         """Hide (or unhide) a comment on one of our posts, where the platform allows it."""
         raise UnsupportedError(self._unsupported(Capability.HIDE))
+
+    def fetch_listening(
+        self, query: ListenQuery, cursor: str | None, *, limit: int = 100
+    ) -> InboundPage:
+        """Public posts matching a followed keyword, hashtag or account, oldest first, after
+        the cursor the previous page returned (None: only the newest page, no history)."""
+        raise UnsupportedError(self._unsupported(LISTEN_CAPABILITY[query.kind]))
 
     def fetch_message(self, remote_id: str) -> MessageNow:
         """A received message as it stands now (for the archive's record of edits and

@@ -291,3 +291,30 @@ def inbox(request: HttpRequest, account: NetAccount) -> HttpResponse:
     return JsonResponse(
         selectors.inbox_page(account=account, after=after, limit=limit, absolute=_absolute(request))
     )
+
+
+@endpoint({"GET": ("search", False)})
+def search(request: HttpRequest, account: NetAccount) -> HttpResponse:
+    """Public posts that use a keyword (``type=keyword``, the default) or a hashtag
+    (``type=hashtag``, ``q`` without its #), or that an account wrote (``type=account``),
+    after the post id ``after``: listening, for any account."""
+    kind = bodies.query_text(request, "type") or "keyword"
+    if kind not in selectors.SEARCH_TYPES:
+        raise NetError(f"type must be one of {', '.join(selectors.SEARCH_TYPES)}")
+    query = bodies.query_text(request, "q", limit=100).lstrip("#@" if kind != "keyword" else "")
+    if not query:
+        raise NetError("q (what to search for) is required", code="missing")
+    after = bodies.query_int(request, "after", 0)
+    limit = bodies.query_int(request, "limit", 50)
+    if after < 0 or not 1 <= limit <= selectors.MAX_SEARCH_PAGE:
+        raise NetError(f"after must be >= 0 and limit between 1 and {selectors.MAX_SEARCH_PAGE}")
+    return JsonResponse(
+        selectors.search_page(
+            account=account,
+            query=query,
+            kind=kind,
+            after=after,
+            limit=limit,
+            absolute=_absolute(request),
+        )
+    )

@@ -45,6 +45,7 @@ OPERATIONS = frozenset(
         "follow",
         "create_dm",
         "inbox",
+        "search",
     }
 )
 # The parameters each kind understands, with their defaults (None: computed at use).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,8 @@ from civicdesk.exnet.models import (
 Absolute = Callable[[str], str]
 
 MAX_INBOX_PAGE = 200
+MAX_SEARCH_PAGE = 100
+SEARCH_TYPES = ("keyword", "hashtag", "account")
 
 
 def iso(when: datetime) -> str:
@@ -215,3 +218,58 @@ def thread_replies(post: NetPost) -> list[NetPost]:
     else:
         replies = replies.filter(in_reply_to=post)
     return list(replies.order_by("created_at", "id"))
+
+
+def _matches(text: str, query: str, kind: str) -> bool:
+    """A keyword or a hashtag as a whole word (a search for #bridge misses #bridges)."""
+    word = ("#" if kind == "hashtag" else "") + re.escape(query)
+    return re.search(rf"(?<![\w#]){word}(?!\w)", text, re.IGNORECASE) is not None
+
+
+def search_page(
+    *, account: NetAccount, query: str, kind: str, after: int, limit: int, absolute: Absolute
+) -> dict[str, Any]:
+    """Public posts by other accounts that use a keyword or hashtag, or that an account
+    wrote, after the post id ``after``, oldest first: ``next_after`` never skips one, as
+    post ids only grow."""
+    limit = max(1, min(limit, MAX_SEARCH_PAGE))
+    posts = NetPost.objects.filter(pk__gt=after, deleted_at=None).exclude(account=account)
+    if kind == "account":
+        posts = posts.filter(account__handle__iexact=query)
+    else:
+        # The database narrows by substring; the whole-word test runs on what it found.
+        posts = posts.filter(text__icontains=("#" if kind == "hashtag" else "") + query)
+    found: list[NetPost] = []
+    scanned = after
+    has_more = False
+    for post in posts.select_related("account").order_by("pk").iterator(chunk_size=500):
+        if len(found) == limit:
+            has_more = True
+            break
+        scanned = post.pk
+        if kind == "account" or _matches(post.text, query, kind):
+            found.append(post)
+    followers = followers_by_account({p.account_id for p in found})
+    return {
+        "posts": [
+            post_payload_light(p, absolute) | {"author": _author(p, followers)} for p in found
+        ],
+        "next_after": scanned,
+        "has_more": has_more,
+    }
+
+
+def _author(post: NetPost, followers: dict[int, int]) -> dict[str, Any]:
+    return account_payload(post.account, followers=followers.get(post.account_id, 0))
+
+
+def post_payload_light(post: NetPost, absolute: Absolute) -> dict[str, Any]:
+    """A post without its media (a search answer lists many)."""
+    return {
+        "id": str(post.pk),
+        "url": absolute(post_path(post)),
+        "text": post.text,
+        "created_at": iso(post.created_at),
+        "in_reply_to": str(post.in_reply_to_id) if post.in_reply_to_id else None,
+        "conversation": str(post.thread_root_id),
+    }

@@ -34,4 +34,5 @@ urlpatterns = [
     path("api/accounts/<str:handle>/follow", _api(api.follow), name="api-follow"),
     path("api/dms", _api(api.direct_messages), name="api-dms"),
     path("api/inbox", _api(api.inbox), name="api-inbox"),
+    path("api/search", _api(api.search), name="api-search"),
 ]

@@ -81,6 +81,17 @@ class BlueskyConnector(HttpConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        **dict.fromkeys(
+            (
+                Capability.LISTEN_KEYWORDS,
+                Capability.LISTEN_HASHTAGS,
+                Capability.LISTEN_ACCOUNTS,
+            ),
+            (
+                "Civic Desk does not follow keywords, hashtags or accounts on Bluesky yet; "
+                "follow them on the exercise network or Mastodon."
+            ),
+        ),
         Capability.DIRECT_MESSAGES: (
             "Bluesky direct messages live on a separate chat service that Civic Desk "
             "does not read yet; answer them in the Bluesky app."

@@ -18,6 +18,7 @@ from civicdesk.connectors.base import (
     ConnectorError,
     HttpConnector,
     InboundPage,
+    ListenQuery,
     MessageKind,
     MessageNow,
     OutboundPost,
@@ -34,6 +35,7 @@ from civicdesk.connectors.base import (
 from civicdesk.connectors.shapes import ShapeError, count, obj, timestamp
 
 MAX_PAGE = 200
+MAX_SEARCH_PAGE = 100
 
 
 def _id(value: Any, what: str) -> str:
@@ -64,6 +66,9 @@ class ExnetConnector(HttpConnector):
             Capability.MEDIA,
             Capability.THREADS,
             Capability.SELF_REPLY,
+            Capability.LISTEN_KEYWORDS,
+            Capability.LISTEN_HASHTAGS,
+            Capability.LISTEN_ACCOUNTS,
         }
     )
 
@@ -197,6 +202,67 @@ class ExnetConnector(HttpConnector):
             ) from None
         next_cursor = str(next_after) if next_after != int(after) else None
         return InboundPage(messages=messages, next_cursor=next_cursor, has_more=has_more)
+
+    def fetch_listening(
+        self, query: ListenQuery, cursor: str | None, *, limit: int = 100
+    ) -> InboundPage:
+        after = cursor or "0"
+        if not after.isdigit():
+            raise RejectedError(f"not an exercise network cursor: {after[:40]!r}")
+        params: dict[str, str | int] = {
+            "q": query.value,
+            "type": str(query.kind),
+            "after": after,
+            "limit": max(1, min(limit, MAX_SEARCH_PAGE)),
+        }
+        response = self.request("GET", "/search", params=params)
+        data = self.json_of(response)
+        try:
+            body = obj(data, "the answer")
+            posts = body.get("posts")
+            if not isinstance(posts, list):
+                raise ShapeError("posts is not a list")
+            messages = [self._found(obj(post, "a post")) for post in posts]
+            next_after = body.get("next_after")
+            if isinstance(next_after, bool) or not isinstance(next_after, int):
+                raise ShapeError("next_after is not a number")
+            has_more = body.get("has_more")
+            if not isinstance(has_more, bool):
+                raise ShapeError("has_more is not true or false")
+            if next_after < int(after):
+                raise ShapeError("next_after went backwards")
+        except ShapeError as exc:
+            raise RetryableError(
+                f"unexpected search answer: {exc}", status=response.status_code
+            ) from None
+        next_cursor = str(next_after) if next_after != int(after) else None
+        return InboundPage(messages=messages, next_cursor=next_cursor, has_more=has_more)
+
+    def _found(self, post: Mapping[str, Any]) -> RemoteMessage:
+        """A post a search found: a mention of what is followed, or a reply carrying it."""
+        author = obj(post.get("author"), "author")
+        followers = author.get("followers")
+        if followers is not None and (
+            isinstance(followers, bool) or not isinstance(followers, int)
+        ):
+            raise ShapeError("author.followers is not a count")
+        parent = _optional_id(post.get("in_reply_to"), "in_reply_to")
+        return RemoteMessage(
+            remote_id=_id(post.get("id"), "id"),
+            kind=MessageKind.REPLY if parent else MessageKind.MENTION,
+            text=_str(post.get("text"), "text"),
+            author=RemoteAuthor(
+                remote_id=_id(author.get("id"), "author.id"),
+                handle=_str(author.get("handle"), "author.handle", optional=False),
+                display_name=_str(author.get("display_name"), "author.display_name"),
+                followers=followers,
+            ),
+            created_at=timestamp(post.get("created_at"), "created_at"),
+            in_reply_to_remote_id=parent,
+            conversation_remote_id=_str(post.get("conversation"), "conversation"),
+            url=_str(post.get("url"), "url"),
+            raw=dict(post),
+        )
 
     def fetch_message(self, remote_id: str) -> MessageNow:
         if not str(remote_id).isdigit():

@@ -113,6 +113,17 @@ class FacebookConnector(GraphConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        **dict.fromkeys(
+            (
+                Capability.LISTEN_KEYWORDS,
+                Capability.LISTEN_HASHTAGS,
+                Capability.LISTEN_ACCOUNTS,
+            ),
+            (
+                "Facebook's API offers no search of public posts: keywords, hashtags and other "
+                "Pages cannot be followed there."
+            ),
+        ),
         Capability.THREADS: "Facebook Pages have no threads: publish the text as one post.",
         Capability.DIRECT_MESSAGES: (
             "Messenger lets a Page answer a private message only within 24 hours of the "

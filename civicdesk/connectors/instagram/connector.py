@@ -120,6 +120,17 @@ class InstagramConnector(GraphConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        **dict.fromkeys(
+            (
+                Capability.LISTEN_KEYWORDS,
+                Capability.LISTEN_HASHTAGS,
+                Capability.LISTEN_ACCOUNTS,
+            ),
+            (
+                "Instagram's API gives business accounts only 30 hashtags a week and no search "
+                "of words or other accounts, so Civic Desk follows nothing there."
+            ),
+        ),
         Capability.PUBLISH: TEXT_ONLY,
         Capability.DELETE: (
             "Instagram's API cannot delete posts: delete it in the Instagram "

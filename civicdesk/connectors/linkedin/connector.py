@@ -68,6 +68,17 @@ class LinkedInConnector(HttpConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        **dict.fromkeys(
+            (
+                Capability.LISTEN_KEYWORDS,
+                Capability.LISTEN_HASHTAGS,
+                Capability.LISTEN_ACCOUNTS,
+            ),
+            (
+                "LinkedIn's API offers no search of members' posts: keywords, hashtags and "
+                "accounts cannot be followed there."
+            ),
+        ),
         Capability.DIRECT_MESSAGES: (
             "LinkedIn's API gives organization pages no messages: direct messages to the "
             "page can only be read and answered on linkedin.com."

@@ -27,6 +27,7 @@ from civicdesk.connectors.base import (
     ConnectorError,
     HttpConnector,
     InboundPage,
+    ListenQuery,
     MetricTable,
     OutboundPost,
     PostMetrics,
@@ -36,7 +37,7 @@ from civicdesk.connectors.base import (
     error_detail,
     parse_retry_after,
 )
-from civicdesk.connectors.mastodon import inbox, metrics, publishing
+from civicdesk.connectors.mastodon import inbox, listening, metrics, publishing
 from civicdesk.connectors.mastodon.metrics import METRICS
 from civicdesk.connectors.mastodon.shapes import (
     ShapeError,
@@ -84,9 +85,16 @@ class MastodonConnector(HttpConnector):
             Capability.MEDIA,
             Capability.THREADS,
             Capability.SELF_REPLY,
+            Capability.LISTEN_HASHTAGS,
+            Capability.LISTEN_ACCOUNTS,
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        Capability.LISTEN_KEYWORDS: (
+            "Mastodon cannot be searched for any word: its search finds only posts of "
+            "accounts that opted in, on servers that run a search engine. Follow hashtags "
+            "or accounts there."
+        ),
         Capability.HIDE: (
             "Mastodon has no way to hide a reply to your post; you can only mute or block "
             "its author, or report it to the instance's moderators."
@@ -166,6 +174,15 @@ class MastodonConnector(HttpConnector):
 
     def fetch_inbound(self, cursor: str | None, *, limit: int = 100) -> InboundPage:
         return inbox.fetch_inbound(self, cursor, limit=limit)
+
+    def fetch_listening(
+        self, query: ListenQuery, cursor: str | None, *, limit: int = 100
+    ) -> InboundPage:
+        return listening.fetch_listening(self, query, cursor, limit=limit)
+
+    def listening_refusal(self, capability: Capability) -> str:
+        """The sentence that says why this cannot be followed here."""
+        return self._unsupported(capability)
 
     def fetch_post_metrics(self, remote_ids: Sequence[str]) -> list[PostMetrics]:
         return metrics.fetch_post_metrics(self, remote_ids)

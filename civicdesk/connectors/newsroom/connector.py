@@ -29,6 +29,14 @@ class NewsroomConnector(HttpConnector):
         Capability.PUBLISH: "A newsroom feed is a source, not a place to post: new items on "
         "the organization's site become draft posts for review.",
         Capability.INBOX: "A feed has no comments or messages.",
+        **dict.fromkeys(
+            (
+                Capability.LISTEN_KEYWORDS,
+                Capability.LISTEN_HASHTAGS,
+                Capability.LISTEN_ACCOUNTS,
+            ),
+            "A newsroom feed is the organization's own publishing: there is nothing to listen to.",
+        ),
     }
 
     def fetch_feed(self, *, validators: str = "") -> tuple[Feed | None, str]:

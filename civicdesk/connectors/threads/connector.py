@@ -104,6 +104,17 @@ class ThreadsConnector(GraphConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        **dict.fromkeys(
+            (
+                Capability.LISTEN_KEYWORDS,
+                Capability.LISTEN_HASHTAGS,
+                Capability.LISTEN_ACCOUNTS,
+            ),
+            (
+                "Civic Desk does not follow keywords, hashtags or accounts on Threads: its "
+                "keyword search needs a permission Meta grants case by case."
+            ),
+        ),
         Capability.DIRECT_MESSAGES: "The Threads API gives no access to private messages.",
         Capability.MEDIA: (
             "Threads takes JPEG or PNG images (up to 20) from a public "

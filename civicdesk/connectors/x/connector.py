@@ -72,6 +72,17 @@ class XConnector(HttpConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        **dict.fromkeys(
+            (
+                Capability.LISTEN_KEYWORDS,
+                Capability.LISTEN_HASHTAGS,
+                Capability.LISTEN_ACCOUNTS,
+            ),
+            (
+                "Following keywords, hashtags or accounts on X needs the recent search of a "
+                "paid API tier, which Civic Desk does not use yet."
+            ),
+        ),
         Capability.INBOX: TIER_LIMITATION,
         Capability.DIRECT_MESSAGES: TIER_LIMITATION,
         Capability.MEDIA: "Civic Desk sends images to X (up to four a post); not video.",

@@ -94,6 +94,17 @@ class YouTubeConnector(HttpConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        **dict.fromkeys(
+            (
+                Capability.LISTEN_KEYWORDS,
+                Capability.LISTEN_HASHTAGS,
+                Capability.LISTEN_ACCOUNTS,
+            ),
+            (
+                "YouTube offers no search of what the public writes: only comments on your own "
+                "videos are read, in the inbox."
+            ),
+        ),
         Capability.PUBLISH: PUBLISH_SENTENCE,
         Capability.MEDIA: PUBLISH_SENTENCE,
         Capability.THREADS: PUBLISH_SENTENCE,
