@@ -113,6 +113,10 @@ class Capability(StrEnum):
     # Publishes a post as a reply to the account's own earlier post (``OutboundPost.reply_to``),
     # so a later update continues the first one's thread.
     SELF_REPLY = "self_reply"
+    # Removes someone else's comment under one of our posts (``delete`` is for our own posts).
+    DELETE_COMMENT = "delete_comment"
+    # Blocks an author from the account, so they no longer reach it there.
+    BLOCK = "block"
     # Listening: public posts by anyone that use a followed keyword or hashtag, or come from
     # a followed account (``fetch_listening``). Nothing to answer: kept apart from the inbox.
     LISTEN_KEYWORDS = "listen_keywords"
@@ -376,6 +380,15 @@ class Connector:
     def hide(self, remote_id: str, *, hidden: bool = True) -> None:
         """Hide (or unhide) a comment on one of our posts, where the platform allows it."""
         raise UnsupportedError(self._unsupported(Capability.HIDE))
+
+    def delete_comment(self, remote_id: str) -> None:
+        """Remove a comment someone else left under one of our posts, where the platform lets
+        the post's owner do that. Removing a comment already gone succeeds."""
+        raise UnsupportedError(self._unsupported(Capability.DELETE_COMMENT))
+
+    def block(self, author: RemoteAuthor) -> None:
+        """Block an author from the account. Blocking someone already blocked succeeds."""
+        raise UnsupportedError(self._unsupported(Capability.BLOCK))
 
     def fetch_listening(
         self, query: ListenQuery, cursor: str | None, *, limit: int = 100

@@ -257,6 +257,34 @@ def follow(request: HttpRequest, account: NetAccount, handle: str) -> HttpRespon
     return JsonResponse({"following": followee.handle}, status=201 if created else 200)
 
 
+@endpoint({"POST": ("hide_reply", True)})
+def post_hide(request: HttpRequest, account: NetAccount, post_id: int) -> HttpResponse:
+    body = bodies.json_body(request)
+    hidden = body.get("hidden", True)
+    if not isinstance(hidden, bool):
+        raise NetError("hidden must be true or false")
+    post = services.hide_reply(account=account, post_id=post_id, hidden=hidden)
+    return JsonResponse({"id": str(post.pk), "hidden": post.hidden_at is not None})
+
+
+@endpoint({"GET": ("list_blocks", False), "POST": ("block", True)})
+def blocks(request: HttpRequest, account: NetAccount) -> HttpResponse:
+    if request.method == "GET":
+        blocked = account.blocking.select_related("blocked").order_by("pk")
+        return JsonResponse({"accounts": [selectors.account_payload(b.blocked) for b in blocked]})
+    body = bodies.json_body(request)
+    account_id = bodies.optional_id(body.get("account_id"), "account_id", what="an account id")
+    if account_id is None:
+        raise NetError("account_id is required", code="missing")
+    target = NetAccount.objects.filter(pk=account_id).first()
+    if target is None:
+        raise NetError("no such account", status=404, code="not_found")
+    created = services.block_account(blocker=account, blocked=target)
+    return JsonResponse(
+        {"blocked": selectors.account_payload(target)}, status=201 if created else 200
+    )
+
+
 @endpoint({"POST": ("create_dm", True)})
 def direct_messages(request: HttpRequest, account: NetAccount) -> HttpResponse:
     body = bodies.json_body(request)

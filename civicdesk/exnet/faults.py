@@ -46,6 +46,9 @@ OPERATIONS = frozenset(
         "create_dm",
         "inbox",
         "search",
+        "hide_reply",
+        "block",
+        "list_blocks",
     }
 )
 # The parameters each kind understands, with their defaults (None: computed at use).

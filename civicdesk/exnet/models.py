@@ -51,6 +51,12 @@ class NetPost(models.Model):
     # The author changed the text (the platform keeps only the newest; archives keep the rest).
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Hidden by the owner of the thread it answers: still there, but shown to nobody else.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    # Who removed it: its author, or the owner of the thread it answers (moderation).
+    deleted_by = models.ForeignKey(
+        NetAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -169,6 +175,26 @@ class NetFollow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.follower_id} follows {self.followee_id}"
+
+
+class NetBlock(models.Model):
+    """An account blocking another: the blocked one can no longer answer its posts or
+    message it."""
+
+    blocker = models.ForeignKey(NetAccount, on_delete=models.CASCADE, related_name="blocking")
+    blocked = models.ForeignKey(NetAccount, on_delete=models.CASCADE, related_name="blocked_by")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="exnet_block_unique"),
+            models.CheckConstraint(
+                condition=~Q(blocker=models.F("blocked")), name="exnet_block_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
 
 
 class EventKind(models.TextChoices):

@@ -77,6 +77,7 @@ def post_payload(post: NetPost, absolute: Absolute) -> dict[str, Any]:
         "edited_at": iso(post.edited_at) if post.edited_at else None,
         "in_reply_to": str(post.in_reply_to_id) if post.in_reply_to_id else None,
         "root_post": str(post.root_id) if post.root_id else None,
+        "hidden": post.hidden_at is not None,
         "client_ref": post.client_ref or None,
         "media": [
             {"content_type": m.content_type, "size": m.size, "alt_text": m.alt_text}
@@ -209,8 +210,9 @@ def timeline(*, limit: int = 50) -> list[NetPost]:
 
 
 def thread_replies(post: NetPost) -> list[NetPost]:
-    """The replies under a post, oldest first: the whole thread below a top-level post."""
-    replies = NetPost.objects.filter(deleted_at=None).select_related(
+    """The replies under a post, oldest first: the whole thread below a top-level post.
+    Replies the thread's owner hid are left out, as the public sees it."""
+    replies = NetPost.objects.filter(deleted_at=None, hidden_at=None).select_related(
         "account", "in_reply_to__account"
     )
     if post.root_id is None:

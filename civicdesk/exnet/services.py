@@ -24,6 +24,7 @@ from django.utils import timezone
 from civicdesk.exnet.models import (
     EventKind,
     NetAccount,
+    NetBlock,
     NetDirectMessage,
     NetEvent,
     NetFollow,
@@ -222,6 +223,9 @@ def create_post(
         parent = NetPost.objects.filter(pk=in_reply_to, deleted_at=None).first()
         if parent is None:
             raise NetError("in_reply_to: no such post", code="no_such_post")
+        owners = {parent.account_id, (parent.root or parent).account_id}
+        if NetBlock.objects.filter(blocker_id__in=owners, blocked=account).exists():
+            raise NetError("you are blocked from answering this thread", status=403, code="blocked")
     when = now or timezone.now()
     try:
         with transaction.atomic():
@@ -298,13 +302,53 @@ def _notify(
 
 
 def delete_post(*, account: NetAccount, post_id: int) -> None:
-    post = NetPost.objects.filter(pk=post_id).first()
+    """Delete one's own post, or a reply someone left in one's own thread (moderation)."""
+    post = NetPost.objects.select_related("root").filter(pk=post_id).first()
     if post is None:
         raise NetError("no such post", status=404, code="not_found")
-    if post.account_id != account.pk:
-        raise NetError("you can only delete your own posts", status=403, code="forbidden")
+    if post.account_id != account.pk and not _owns_thread(account, post):
+        raise NetError(
+            "you can only delete your own posts and replies in your own threads",
+            status=403,
+            code="forbidden",
+        )
     # Deleting twice succeeds, so a client retrying after a lost response is not refused.
-    NetPost.objects.filter(pk=post.pk, deleted_at=None).update(deleted_at=timezone.now())
+    NetPost.objects.filter(pk=post.pk, deleted_at=None).update(
+        deleted_at=timezone.now(), deleted_by=account
+    )
+
+
+def _owns_thread(account: NetAccount, post: NetPost) -> bool:
+    return post.root is not None and post.root.account_id == account.pk
+
+
+def hide_reply(*, account: NetAccount, post_id: int, hidden: bool) -> NetPost:
+    """Hide (or show again) a reply in one's own thread; hiding twice is harmless."""
+    post = NetPost.objects.select_related("root").filter(pk=post_id, deleted_at=None).first()
+    if post is None:
+        raise NetError("no such post", status=404, code="not_found")
+    if not _owns_thread(account, post) or post.account_id == account.pk:
+        raise NetError(
+            "you can only hide other people's replies in your own threads",
+            status=403,
+            code="forbidden",
+        )
+    if hidden and post.hidden_at is None:
+        post.hidden_at = timezone.now()
+    elif not hidden:
+        post.hidden_at = None
+    post.save(update_fields=["hidden_at"])
+    return post
+
+
+def block_account(*, blocker: NetAccount, blocked: NetAccount, now: datetime | None = None) -> bool:
+    """Block an account; True if this call added the block (blocking twice is harmless)."""
+    if blocker.pk == blocked.pk:
+        raise NetError("you cannot block yourself")
+    _, created = NetBlock.objects.get_or_create(
+        blocker=blocker, blocked=blocked, defaults={"created_at": now or timezone.now()}
+    )
+    return created
 
 
 def edit_post(*, account: NetAccount, post_id: int, text: str) -> NetPost:
@@ -341,6 +385,8 @@ def send_direct_message(
         raise NetError(f"a message is at most {MAX_DM_CHARS} characters", code="too_long")
     if recipient.pk == sender.pk:
         raise NetError("you cannot message yourself")
+    if NetBlock.objects.filter(blocker=recipient, blocked=sender).exists():
+        raise NetError("this account has blocked you", status=403, code="blocked")
     when = now or timezone.now()
     try:
         with transaction.atomic():

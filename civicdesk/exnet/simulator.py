@@ -21,6 +21,7 @@ from civicdesk.exnet import services
 from civicdesk.exnet.bank import FIRST_NAMES, LAST_NAMES, PLACES, MessageBank, default_bank
 from civicdesk.exnet.models import (
     NetAccount,
+    NetBlock,
     NetDirectMessage,
     NetFollow,
     NetLike,
@@ -282,6 +283,8 @@ class _Crowd:
         self.network = network
         self.members = network.members
         self.taken = network.taken
+        # (blocker, blocked): a blocked member of the public no longer reaches that team.
+        self.blocks = set(NetBlock.objects.values_list("blocker_id", "blocked_id"))
 
     def someone(self, language: str) -> NetAccount:
         if len(self.members) < 5 or self.rng.random() < 0.2:
@@ -371,17 +374,27 @@ def _one_message(
         addressed = team.handle
     else:
         addressed = team.handle
+    reached = {team.pk} if target_post is None else {target_post.account_id, team.pk}
+    if any((owner, author.pk) in crowd.blocks for owner in reached):
+        return
     text = text.replace("{handle}", addressed).replace("{place}", rng.choice(PLACES))
+    try:
+        if category == "direct":
+            crowd.network.direct(sender=author, recipient=team, text=text, when=when)
+        else:
+            post = crowd.network.post(
+                author=author,
+                text=text[: services.MAX_WEIGHTED_CHARS],
+                parent=target_post,
+                when=when,
+            )
+    except services.NetError as error:
+        if error.code == "blocked":
+            return  # someone further up the thread blocked this member of the public
+        raise
     if category == "direct":
-        crowd.network.direct(sender=author, recipient=team, text=text, when=when)
         target = team.handle
     else:
-        post = crowd.network.post(
-            author=author,
-            text=text[: services.MAX_WEIGHTED_CHARS],
-            parent=target_post,
-            when=when,
-        )
         # An answer to a post still waiting in a batch has no id to name yet.
         target = str(target_post.pk or "") if target_post else team.handle
         if target_post is not None:

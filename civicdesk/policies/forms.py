@@ -33,5 +33,12 @@ class PolicyUploadForm(forms.Form):
 
 
 class ModerateForm(forms.Form):
-    action = forms.ChoiceField(choices=[("hide", "Hide"), ("unhide", "Show again")])
+    action = forms.ChoiceField(
+        choices=[
+            ("hide", "Hide"),
+            ("unhide", "Show again"),
+            ("delete", "Delete"),
+            ("block", "Block the author"),
+        ]
+    )
     clause = forms.CharField(max_length=100, required=False)

@@ -44,15 +44,23 @@ class ModerationState:
 
     clauses: list[ClauseChoice]
     latest: dict[int, ModerationAction] = field(default_factory=dict)
+    delete_clauses: list[ClauseChoice] = field(default_factory=list)
+    block_clauses: list[ClauseChoice] = field(default_factory=list)
+    # The latest delete of each message, and the latest block of each author on the channel.
+    deleted: dict[int, ModerationAction] = field(default_factory=dict)
+    blocked: dict[int, ModerationAction] = field(default_factory=dict)
+
+
+def clauses_for(policy: Policy, kind: str, language: str | None) -> list[ClauseChoice]:
+    """The policy's clauses that allow the action ``kind``, titled in ``language``."""
+    return [
+        ClauseChoice(c.id, c.title_in(language)) for c in policy.moderation if kind in c.actions
+    ]
 
 
 def hide_clauses(policy: Policy, language: str | None) -> list[ClauseChoice]:
     """The policy's clauses under which a message may be hidden, titled in ``language``."""
-    return [
-        ClauseChoice(c.id, c.title_in(language))
-        for c in policy.moderation
-        if ModerationKind.HIDE in c.actions
-    ]
+    return clauses_for(policy, ModerationKind.HIDE, language)
 
 
 def moderation_state(
@@ -61,14 +69,40 @@ def moderation_state(
     """A few queries for a whole conversation: the policy in force and the moderation actions."""
     policy = policy_in_force(organization).policy
     latest: dict[int, ModerationAction] = {}
+    deleted: dict[int, ModerationAction] = {}
     actions = (
         ModerationAction.objects.filter(message__conversation_id=conversation_id)
         .select_related("actor")
         .order_by("message_id", "-created_at", "-pk")
     )
     for action in actions:
-        latest.setdefault(action.message_id, action)
-    return ModerationState(clauses=hide_clauses(policy, language), latest=latest)
+        if action.action == ModerationKind.DELETE:
+            deleted.setdefault(action.message_id, action)
+        elif action.action != ModerationKind.BLOCK:
+            latest.setdefault(action.message_id, action)
+    # Blocks belong to the author on the channel, whichever message they were made from.
+    blocked: dict[int, ModerationAction] = {}
+    conversation = InboundMessage.objects.filter(conversation_id=conversation_id)
+    blocks = (
+        ModerationAction.objects.filter(
+            action=ModerationKind.BLOCK,
+            message__author_id__in=conversation.values("author_id"),
+            message__channel_id__in=conversation.values("channel_id"),
+        )
+        .exclude(platform_result=PlatformResult.FAILED)
+        .select_related("actor", "message")
+        .order_by("-created_at", "-pk")
+    )
+    for action in blocks:
+        blocked.setdefault(action.message.author_id, action)
+    return ModerationState(
+        clauses=hide_clauses(policy, language),
+        latest=latest,
+        delete_clauses=clauses_for(policy, ModerationKind.DELETE, language),
+        block_clauses=clauses_for(policy, ModerationKind.BLOCK, language),
+        deleted=deleted,
+        blocked=blocked,
+    )
 
 
 def _fresh_message(message: InboundMessage) -> InboundMessage:
@@ -137,6 +171,12 @@ def _record_unhide(*, message: InboundMessage, actor: Person) -> ModerationActio
     require(actor, brand, Perm.REPLY)
     if message.status != MessageStatus.HIDDEN:
         raise ValidationError(_("This message is not hidden."))
+    if message.moderation_actions.filter(
+        action=ModerationKind.DELETE, platform_result=PlatformResult.DONE
+    ).exists():
+        raise ValidationError(
+            _("This comment was deleted from the platform; it cannot be shown again.")
+        )
     hid = message.moderation_actions.filter(action=ModerationKind.HIDE).first()
     restored = hid.previous_status if hid and hid.previous_status else MessageStatus.NEW
     changed = InboundMessage.objects.filter(pk=message.pk, status=MessageStatus.HIDDEN).update(

@@ -22,7 +22,7 @@ from civicdesk.organizations.access import (
     require,
 )
 from civicdesk.organizations.models import Organization
-from civicdesk.policies import moderation, selectors, services
+from civicdesk.policies import moderation, removal, selectors, services
 from civicdesk.policies.form_editor import PolicyFormEditor
 from civicdesk.policies.forms import ModerateForm, PolicyEditorForm, PolicyUploadForm
 from civicdesk.policies.models import ModerationAction, ModerationKind, PlatformResult
@@ -245,18 +245,43 @@ def message_moderate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose what to do with the message."))
     else:
+        kind, clause = form.cleaned_data["action"], form.cleaned_data["clause"]
+        actor = signed_in(request)
         try:
-            if form.cleaned_data["action"] == ModerationKind.HIDE:
-                action = moderation.message_hide(
-                    message=message, actor=signed_in(request), clause_id=form.cleaned_data["clause"]
-                )
+            if kind == ModerationKind.HIDE:
+                action = moderation.message_hide(message=message, actor=actor, clause_id=clause)
+            elif kind == ModerationKind.DELETE:
+                action = removal.message_delete(message=message, actor=actor, clause_id=clause)
+            elif kind == ModerationKind.BLOCK:
+                action = removal.author_block(message=message, actor=actor, clause_id=clause)
             else:
-                action = moderation.message_unhide(message=message, actor=signed_in(request))
+                action = moderation.message_unhide(message=message, actor=actor)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            _report(request, action)
+            if kind in (ModerationKind.DELETE, ModerationKind.BLOCK):
+                _report_removal(request, action)
+            else:
+                _report(request, action)
     return redirect(f"{reverse('conversation', args=[message.conversation_id])}#m{message.pk}")
+
+
+def _report_removal(request: HtmxHttpRequest, action: ModerationAction) -> None:
+    """Say plainly whether the platform deleted the comment or blocked the author."""
+    handle = action.message.author.handle
+    if action.platform_result == PlatformResult.DONE:
+        if action.action == ModerationKind.DELETE:
+            messages.success(request, _("Deleted from the platform."))
+        else:
+            messages.success(
+                request, _("@%(handle)s is blocked on the platform.") % {"handle": handle}
+            )
+        return
+    detail = {"detail": action.platform_detail, "handle": handle}
+    if action.action == ModerationKind.DELETE:
+        messages.warning(request, _("The platform did not delete the comment: %(detail)s") % detail)
+    else:
+        messages.warning(request, _("The platform did not block @%(handle)s: %(detail)s") % detail)
 
 
 def _report(request: HtmxHttpRequest, action: ModerationAction) -> None:

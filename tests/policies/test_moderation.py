@@ -81,9 +81,9 @@ def test_where_the_platform_cannot_hide_it_says_so_in_its_own_words(
 
 
 def test_without_a_limitations_text_the_platform_is_named(
-    world: World, message: InboundMessage
+    world: World, message: InboundMessage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The exercise network's connector has no way to hide a comment.
+    monkeypatch.setitem(registry.CONNECTORS, "exnet", "tests.policies.fakes.SilentConnector")
     action = message_hide(message=message, actor=world.responder, clause_id="abuse")
     assert action.platform_result == PlatformResult.UNSUPPORTED
     assert action.platform_detail == "Exercise network does not let us hide comments"
@@ -167,8 +167,9 @@ def test_the_moderation_view_for_every_visitor(
 
 
 def test_the_conversation_shows_the_clause_and_plain_words_where_platform_cannot(
-    client: Client, world: World, message: InboundMessage
+    client: Client, world: World, message: InboundMessage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setitem(registry.CONNECTORS, "exnet", "tests.policies.fakes.SilentConnector")
     client.force_login(world.responder)
     response = client.post(
         f"/policy/moderate/{message.pk}/", {"action": "hide", "clause": "abuse"}, follow=True

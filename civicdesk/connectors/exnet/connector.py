@@ -66,6 +66,9 @@ class ExnetConnector(HttpConnector):
             Capability.MEDIA,
             Capability.THREADS,
             Capability.SELF_REPLY,
+            Capability.HIDE,
+            Capability.DELETE_COMMENT,
+            Capability.BLOCK,
             Capability.LISTEN_KEYWORDS,
             Capability.LISTEN_HASHTAGS,
             Capability.LISTEN_ACCOUNTS,
@@ -145,6 +148,45 @@ class ExnetConnector(HttpConnector):
 
     def delete(self, remote_id: str) -> None:
         self.request("DELETE", f"/posts/{self._path_id(remote_id)}", write=True)
+
+    # Moderation: the network lets a thread's owner hide or delete the replies in it, and
+    # any account block another.
+
+    def hide(self, remote_id: str, *, hidden: bool = True) -> None:
+        response = self.request(
+            "POST",
+            f"/posts/{self._path_id(remote_id)}/hide",
+            write=True,
+            json={"hidden": hidden},
+        )
+        data = self.json_of(response, write=True)
+        if not isinstance(data, dict) or data.get("hidden") is not hidden:
+            raise OutcomeUnknownError("the network did not say whether the reply is hidden")
+
+    def delete_comment(self, remote_id: str) -> None:
+        try:
+            self.delete(remote_id)
+        except RejectedError as exc:
+            if exc.status != 404:
+                raise  # 404: already gone, which is what was asked
+
+    def block(self, author: RemoteAuthor) -> None:
+        if not str(author.remote_id).isdigit():
+            raise RejectedError(f"not an exercise network account id: {author.remote_id[:40]!r}")
+        response = self.request(
+            "POST",
+            "/blocks",
+            write=True,
+            json={"account_id": author.remote_id},
+            expected=(200, 201),
+        )
+        data = self.json_of(response, write=True)
+        try:
+            blocked = obj(obj(data, "the answer").get("blocked"), "blocked")
+            if _id(blocked.get("id"), "blocked.id") != str(author.remote_id):
+                raise ShapeError("the network blocked another account")
+        except ShapeError as exc:
+            raise OutcomeUnknownError(f"unexpected answer to a block: {exc}") from None
 
     def _create(self, path: str, payload: dict[str, Any], *, idempotency_key: str) -> PublishResult:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}

@@ -10,7 +10,13 @@ from django.utils.translation import get_language
 
 from civicdesk.inbox.models import InboundMessage
 from civicdesk.policies.models import ModerationAction
-from civicdesk.policies.moderation import ModerationState, cannot_hide_reason, moderation_state
+from civicdesk.policies.moderation import (
+    ON_OUR_POSTS,
+    ModerationState,
+    cannot_hide_reason,
+    moderation_state,
+)
+from civicdesk.policies.removal import cannot_block_reason, cannot_delete_reason
 
 register = template.Library()
 
@@ -32,7 +38,16 @@ def moderation_for(context: template.Context, message: InboundMessage) -> dict[s
         if request is not None:
             request._policies_moderation = memo
     latest: ModerationAction | None = state.latest.get(message.pk)
-    return {"clauses": state.clauses, "latest": latest}
+    return {
+        "clauses": state.clauses,
+        "latest": latest,
+        "delete_clauses": state.delete_clauses,
+        "block_clauses": state.block_clauses,
+        "deleted": state.deleted.get(message.pk),
+        # Only comments and replies under our own posts can be removed by us.
+        "deletable": message.kind in ON_OUR_POSTS,
+        "blocked": state.blocked.get(message.author_id),
+    }
 
 
 @register.simple_tag(takes_context=True)
@@ -41,3 +56,19 @@ def platform_cannot_hide(context: template.Context, message: InboundMessage) -> 
     conversation = context.get("conversation")
     channel = conversation.channel if conversation else None
     return cannot_hide_reason(channel or message.channel, message.kind) or ""
+
+
+@register.simple_tag(takes_context=True)
+def platform_cannot_delete(context: template.Context, message: InboundMessage) -> str:
+    """Why the platform cannot delete this message (empty when it can)."""
+    conversation = context.get("conversation")
+    channel = conversation.channel if conversation else None
+    return cannot_delete_reason(channel or message.channel, message.kind) or ""
+
+
+@register.simple_tag(takes_context=True)
+def platform_cannot_block(context: template.Context, message: InboundMessage) -> str:
+    """Why the channel's account cannot block this message's author (empty when it can)."""
+    conversation = context.get("conversation")
+    channel = conversation.channel if conversation else None
+    return cannot_block_reason(channel or message.channel) or ""
