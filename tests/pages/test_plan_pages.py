@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from civicdesk.pages.selectors import PlanCursor, PlanFilters, posts_plan
+from civicdesk.pages.selectors import PLAN_PAGE_SIZE, PlanCursor, PlanFilters, posts_plan
 from civicdesk.publishing.models import Post, Publication
 from civicdesk.publishing.models import PublicationState as S
 from tests.factories import PASSWORD, World, make_post
@@ -119,7 +119,7 @@ def test_a_filtered_plan_pages_too(world: World) -> None:
 
 @pytest.mark.django_db
 def test_the_plan_screen_links_page_to_page_through_every_post(world: World) -> None:
-    posts = _bulk_posts(world, 230)
+    posts = _bulk_posts(world, 2 * PLAN_PAGE_SIZE + 30)
     client = _login(world.manager)
     client.get(reverse("posts"))  # warm: the session, the translation catalogue
     url: str | None = reverse("posts")
