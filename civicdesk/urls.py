@@ -50,6 +50,7 @@ urlpatterns = [
     path("exnet/", include("civicdesk.exnet.urls")),
     path("policy/", include("civicdesk.policies.urls")),
     path("records/", include("civicdesk.records.urls")),
+    path("analytics/", include("civicdesk.pages.analytics_urls")),
     path("claims/", include("civicdesk.claims.urls")),
     # The public rumour-control pages: no sign-in.
     path("rumours/", include(rumour_urls)),

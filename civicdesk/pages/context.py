@@ -77,6 +77,11 @@ def _belongs(reach: Reach) -> bool:
     return reach.is_member()
 
 
+def _reads_analytics(reach: Reach) -> bool:
+    # Analytics need the analytics permission on a brand (views.analytics._organization).
+    return reach.may_somewhere(Perm.ANALYTICS)
+
+
 def _runs_incidents(reach: Reach) -> bool:
     # The incidents list is a member's; declaring needs control of publishing (views.incidents).
     return reach.is_member()
@@ -152,6 +157,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
         _everyone,
         frozenset({"channels", "channel-connect", "channel-connect-choose"}),
     ),
+    NavEntry("analytics", _("Analytics"), _reads_analytics, frozenset(), under_prefix="analytics"),
     NavEntry("claims-home", _("Claims"), _works_claims, frozenset(), under_prefix="claim"),
     NavEntry("incidents", _("Incidents"), _runs_incidents, frozenset(), under_prefix="incident"),
     NavEntry("exercises", _("Exercises"), _runs_exercises, frozenset(), under_prefix="exercise"),

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
 
 from civicdesk.analytics.collect import collect_channel
+from civicdesk.analytics.reports import draft_monthly_reports
 from civicdesk.connectors.health import check_channel, check_every
 from civicdesk.connectors.tokens import refresh_sweep
 from civicdesk.core.periodic import due_jobs, finish_periodic, sync_jobs, take_job
@@ -129,6 +130,8 @@ class DeskWorker:
             "records.checkpoint": (float(settings.RECORDS_CHECKPOINT_SECONDS), checkpoint_all),
             "records.recheck": (15 * 60.0, recheck_all),
             "records.retention": (86400.0, retention_all),
+            # Last month's report, drafted hourly until each organization's month has begun.
+            "analytics.monthly_reports": (3600.0, draft_monthly_reports),
         }
         if settings.UNDERSTANDING_TRAINING_DATA:
             fixed["understanding.retrain"] = (
@@ -154,6 +157,7 @@ class DeskWorker:
                 "records.checkpoint",
                 "records.recheck",
                 "records.retention",
+                "analytics.monthly_reports",
             )
         }
         if settings.UNDERSTANDING_TRAINING_DATA:

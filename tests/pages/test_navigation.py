@@ -24,6 +24,7 @@ ALL = [
     "inbox",
     "saved-replies",
     "channels",
+    "analytics",
     "claims",
     "incidents",
     "exercises",
@@ -39,6 +40,7 @@ URLS = {
     "inbox": "/inbox/",
     "saved-replies": "/inbox/saved-replies/",
     "channels": "/channels/",
+    "analytics": "/analytics/",
     "claims": "/claims/",
     "incidents": "/incidents/",
     "exercises": "/exercises/",
@@ -63,11 +65,14 @@ EXPECTED = {
     "admin": ALL,
     "manager": [e for e in ALL if e not in ("audit", "records", "settings")],
     "author": [
-        e for e in ALL if e not in ("saved-replies", "exercises", "audit", "records", "settings")
+        e
+        for e in ALL
+        if e not in ("saved-replies", "analytics", "exercises", "audit", "records", "settings")
     ],
     "approver": KEEPER,
     "responder": KEEPER,
-    "analyst": MEMBER,
+    # Analytics: for whoever has the analytics permission on a brand.
+    "analyst": ["dashboard", "posts", "inbox", "channels", "analytics", "incidents", "policy-home"],
     "viewer": MEMBER,
     # The archive, retention and holds, organization-wide; otherwise what any member sees.
     "records_officer": [*MEMBER, "records"],
