@@ -386,8 +386,11 @@ class Connector:
         the post's owner do that. Removing a comment already gone succeeds."""
         raise UnsupportedError(self._unsupported(Capability.DELETE_COMMENT))
 
-    def block(self, author: RemoteAuthor) -> None:
-        """Block an author from the account. Blocking someone already blocked succeeds."""
+    def block(self, author: RemoteAuthor, *, message_remote_id: str = "") -> None:
+        """Block an author from the account. Blocking someone already blocked succeeds.
+
+        ``message_remote_id`` is the message that led to it, for platforms that block
+        through a comment (YouTube bans a comment's author from the channel)."""
         raise UnsupportedError(self._unsupported(Capability.BLOCK))
 
     def fetch_listening(

@@ -178,7 +178,8 @@ def _ask_platform(action: ModerationAction) -> None:
                         remote_id=author.remote_id,
                         handle=author.handle,
                         display_name=author.display_name,
-                    )
+                    ),
+                    message_remote_id=message.remote_id,
                 )
     except ConnectorError as error:
         result, detail = PlatformResult.FAILED, str(error)

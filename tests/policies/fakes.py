@@ -65,7 +65,7 @@ class RemovingConnector(Connector):
     def delete_comment(self, remote_id: str) -> None:
         self.calls.append(("delete", remote_id))
 
-    def block(self, author: RemoteAuthor) -> None:
+    def block(self, author: RemoteAuthor, *, message_remote_id: str = "") -> None:
         self.calls.append(("block", author.remote_id))
 
 
@@ -73,5 +73,5 @@ class TimingOutRemover(RemovingConnector):
     def delete_comment(self, remote_id: str) -> None:
         raise OutcomeUnknownError("timed out: ReadTimeout")
 
-    def block(self, author: RemoteAuthor) -> None:
+    def block(self, author: RemoteAuthor, *, message_remote_id: str = "") -> None:
         raise RejectedError("rejected: account suspended", status=403)

@@ -224,8 +224,11 @@ def test_the_conversation_page_still_renders_with_the_moderation_control(
     client.force_login(world.responder)
     body = client.get(f"/inbox/c/{message.conversation_id}/").content.decode()
     assert "Hide message" in body and "Abuse and harassment" in body
-    # Clauses that do not allow hiding are not offered.
-    assert "Illegal content" not in body
+    # Clauses that do not allow hiding are not offered for hiding (only for deleting).
+    hide_form = body.split('value="hide"')[1].split("</form>")[0]
+    assert "Abuse and harassment" in hide_form and "Illegal content" not in hide_form
+    delete_form = body.split('value="delete"')[1].split("</form>")[0]
+    assert "Illegal content" in delete_form
 
 
 def test_every_policy_route_is_in_the_permission_table() -> None:

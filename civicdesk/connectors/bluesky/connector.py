@@ -37,6 +37,7 @@ from civicdesk.connectors.base import (
     PostMetrics,
     PublishResult,
     RejectedError,
+    RemoteAuthor,
     ReplyTarget,
     RetryableError,
     error_detail,
@@ -78,6 +79,7 @@ class BlueskyConnector(HttpConnector):
             Capability.MEDIA,
             Capability.THREADS,
             Capability.HIDE,
+            Capability.BLOCK,
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
@@ -95,6 +97,10 @@ class BlueskyConnector(HttpConnector):
         Capability.DIRECT_MESSAGES: (
             "Bluesky direct messages live on a separate chat service that Civic Desk "
             "does not read yet; answer them in the Bluesky app."
+        ),
+        Capability.DELETE_COMMENT: (
+            "Bluesky does not let anyone delete another account's posts: hide the reply in "
+            "your thread, or block its author."
         ),
     }
     metrics: ClassVar[MetricTable | None] = METRICS
@@ -216,6 +222,10 @@ class BlueskyConnector(HttpConnector):
     def hide(self, remote_id: str, *, hidden: bool = True) -> None:
         """Hide a reply under one of our threads with the thread's threadgate record."""
         moderation.hide(self, remote_id, hidden=hidden)
+
+    def block(self, author: RemoteAuthor, *, message_remote_id: str = "") -> None:
+        """Block an account with a block record in our repository."""
+        moderation.block(self, author.remote_id)
 
     # A method, not only a function: every post and thread part is created through it,
     # so replacing it on the class intercepts them all.

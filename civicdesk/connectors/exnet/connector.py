@@ -170,7 +170,7 @@ class ExnetConnector(HttpConnector):
             if exc.status != 404:
                 raise  # 404: already gone, which is what was asked
 
-    def block(self, author: RemoteAuthor) -> None:
+    def block(self, author: RemoteAuthor, *, message_remote_id: str = "") -> None:
         if not str(author.remote_id).isdigit():
             raise RejectedError(f"not an exercise network account id: {author.remote_id[:40]!r}")
         response = self.request(

@@ -110,9 +110,14 @@ class FacebookConnector(GraphConnector):
             Capability.ACCOUNT_METRICS,
             Capability.MEDIA,
             Capability.HIDE,
+            Capability.DELETE_COMMENT,
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        Capability.BLOCK: (
+            "Facebook's API does not let Civic Desk ban people from a Page; ban them in "
+            "Meta Business Suite."
+        ),
         **dict.fromkeys(
             (
                 Capability.LISTEN_KEYWORDS,
@@ -213,6 +218,14 @@ class FacebookConnector(GraphConnector):
         self.call(
             "POST", f"/{remote_id}", write=True, data={"is_hidden": "true" if hidden else "false"}
         )
+
+    def delete_comment(self, remote_id: str) -> None:
+        # A Page may delete any comment on its own posts with its Page token.
+        try:
+            self.call("DELETE", f"/{remote_id}", write=True)
+        except RejectedError as exc:
+            if not is_missing_object(exc):
+                raise  # a comment already gone is what was asked
 
     def _result(self, body: Mapping[str, Any], *, key: str, fallback: str = "") -> PublishResult:
         value = body.get(key)

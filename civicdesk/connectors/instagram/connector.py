@@ -117,9 +117,13 @@ class InstagramConnector(GraphConnector):
             Capability.ACCOUNT_METRICS,
             Capability.MEDIA,
             Capability.HIDE,
+            Capability.DELETE_COMMENT,
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        Capability.BLOCK: (
+            "Instagram's API cannot block or restrict an account; do it in the Instagram app."
+        ),
         **dict.fromkeys(
             (
                 Capability.LISTEN_KEYWORDS,
@@ -295,6 +299,14 @@ class InstagramConnector(GraphConnector):
 
     def hide(self, remote_id: str, *, hidden: bool = True) -> None:
         self.call("POST", f"/{remote_id}", write=True, data={"hide": "true" if hidden else "false"})
+
+    def delete_comment(self, remote_id: str) -> None:
+        # A business account may delete comments on its own media (instagram_manage_comments).
+        try:
+            self.call("DELETE", f"/{remote_id}", write=True)
+        except RejectedError as exc:
+            if not is_missing_object(exc):
+                raise  # a comment already gone is what was asked
 
     def _page_id(self) -> str:
         value = self.credentials.get("page_id", "")

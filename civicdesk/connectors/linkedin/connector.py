@@ -68,6 +68,11 @@ class LinkedInConnector(HttpConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        Capability.DELETE_COMMENT: (
+            "LinkedIn's API deletes only the page's own comments: remove a member's comment"
+            " on linkedin.com."
+        ),
+        Capability.BLOCK: ("LinkedIn's API cannot block a member; do it on linkedin.com."),
         **dict.fromkeys(
             (
                 Capability.LISTEN_KEYWORDS,

@@ -30,8 +30,10 @@ from civicdesk.connectors.base import (
     ListenQuery,
     MetricTable,
     OutboundPost,
+    OutcomeUnknownError,
     PostMetrics,
     PublishResult,
+    RemoteAuthor,
     ReplyTarget,
     RetryableError,
     error_detail,
@@ -85,6 +87,7 @@ class MastodonConnector(HttpConnector):
             Capability.MEDIA,
             Capability.THREADS,
             Capability.SELF_REPLY,
+            Capability.BLOCK,
             Capability.LISTEN_HASHTAGS,
             Capability.LISTEN_ACCOUNTS,
         }
@@ -98,6 +101,10 @@ class MastodonConnector(HttpConnector):
         Capability.HIDE: (
             "Mastodon has no way to hide a reply to your post; you can only mute or block "
             "its author, or report it to the instance's moderators."
+        ),
+        Capability.DELETE_COMMENT: (
+            "Mastodon does not let an account delete other people's posts, even replies to "
+            "its own; block the author, or report the post to the instance's moderators."
         ),
         Capability.POST_METRICS: (
             "Mastodon counts favourites, boosts and replies only; it has no impressions, "
@@ -146,6 +153,15 @@ class MastodonConnector(HttpConnector):
 
     def delete(self, remote_id: str) -> None:
         publishing.delete(self, remote_id)
+
+    def block(self, author: RemoteAuthor, *, message_remote_id: str = "") -> None:
+        # The answer is the relationship with that account; blocking twice answers the same.
+        response = self.request(
+            "POST", f"/api/v1/accounts/{path_id(author.remote_id)}/block", write=True
+        )
+        data = self.json_of(response, write=True)
+        if not isinstance(data, dict) or data.get("blocking") is not True:
+            raise OutcomeUnknownError("the instance did not say the account is blocked")
 
     # Reads
 

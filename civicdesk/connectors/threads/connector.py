@@ -104,6 +104,10 @@ class ThreadsConnector(GraphConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        Capability.DELETE_COMMENT: (
+            "Threads does not let an account delete other people's replies; hide the reply instead."
+        ),
+        Capability.BLOCK: ("Threads' API cannot block a profile; block it in the Threads app."),
         **dict.fromkeys(
             (
                 Capability.LISTEN_KEYWORDS,

@@ -72,6 +72,13 @@ class XConnector(HttpConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        Capability.DELETE_COMMENT: (
+            "X does not let an account delete other people's replies; hide the reply instead."
+        ),
+        Capability.BLOCK: (
+            "X's API no longer lets an app block an account (it can only list blocks); "
+            "block it in X itself."
+        ),
         **dict.fromkeys(
             (
                 Capability.LISTEN_KEYWORDS,

@@ -89,6 +89,8 @@ class YouTubeConnector(HttpConnector):
             Capability.INBOX,
             Capability.REPLY,
             Capability.HIDE,
+            Capability.DELETE_COMMENT,
+            Capability.BLOCK,
             Capability.POST_METRICS,
             Capability.ACCOUNT_METRICS,
         }
@@ -222,6 +224,35 @@ class YouTubeConnector(HttpConnector):
             write=True,
             expected=(200, 204),
         )
+
+    def delete_comment(self, remote_id: str) -> None:
+        """Reject a viewer's comment: YouTube removes it from the video for good (only its
+        author may delete it outright)."""
+        self._moderate(remote_id, status="rejected")
+
+    def block(self, author: RemoteAuthor, *, message_remote_id: str = "") -> None:
+        """Reject the comment and ban its author from the channel: YouTube then hides
+        everything they write on its videos."""
+        if not message_remote_id:
+            raise RejectedError("YouTube bans an author through one of their comments")
+        self._moderate(message_remote_id, status="rejected", ban=True)
+
+    def _moderate(self, comment_id: str, *, status: str, ban: bool = False) -> None:
+        params = {"id": comment_id, "moderationStatus": status}
+        if ban:
+            params["banAuthor"] = "true"
+        try:
+            self.request(
+                "POST",
+                f"{API}/comments/setModerationStatus",
+                params=params,
+                write=True,
+                expected=(200, 204),
+            )
+        except RejectedError as exc:
+            if exc.status == 404 and not ban:
+                return  # the comment is gone already, which is what was asked
+            raise
 
     # Reads
 

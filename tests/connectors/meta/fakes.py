@@ -241,6 +241,9 @@ class FacebookFake:
         self.replies: list[dict[str, Any]] = []
         self.hidden: dict[str, bool] = {}
         self.sent: list[dict[str, Any]] = []
+        # Comments the Page has been shown, and those it deleted (moderation).
+        self.listed_comments: set[str] = set()
+        self.deleted_comments: list[str] = []
         auth = require_token(self.TOKEN)
         page = re.escape(self.page_id)
         graph.route("POST", f"/{page}/feed", auth(self.create_post))
@@ -304,6 +307,7 @@ class FacebookFake:
             found = dict(re.findall(r"(comment_id|reply_comment_id)=(\d+)", item["permalink_url"]))
             post = match["id"].split("_")[1]
             item["id"] = f"{post}_{found.get('reply_comment_id') or found['comment_id']}"
+            self.listed_comments.add(item["id"])
             if "reply_comment_id" in found:
                 item["parent"] = {"id": f"{post}_{found['comment_id']}"}
             if _epoch(item["created_time"]) >= since:
@@ -390,6 +394,9 @@ class FacebookFake:
         return answer({"success": True})
 
     def delete(self, request: Request, match: re.Match[str]) -> Response:
+        if match["id"] in self.listed_comments - set(self.deleted_comments):
+            self.deleted_comments.append(match["id"])
+            return answer({"success": True})
         before = len(self.posts)
         self.posts = [p for p in self.posts if p["id"] != match["id"]]
         if len(self.posts) == before:
@@ -412,6 +419,7 @@ class InstagramFake:
         self.image_urls: list[str] = []  # recorded, never fetched
         self.replies: list[tuple[str, str]] = []
         self.hidden: dict[str, bool] = {}
+        self.deleted_comments: list[str] = []
         self.quota_usage = 0
         self.processing_polls = 0  # how many status reads answer IN_PROGRESS first
         auth = require_token(self.TOKEN)
@@ -428,6 +436,7 @@ class InstagramFake:
         graph.route("GET", r"/(?P<id>\d+)/insights", auth(self.media_insights))
         graph.route("GET", r"/(?P<id>\d+)", auth(self.node))
         graph.route("POST", r"/(?P<id>\d+)", auth(self.hide))
+        graph.route("DELETE", r"/(?P<id>\d+)", auth(self.delete_comment))
 
     def limit(self, request: Request, match: re.Match[str]) -> Response:
         body = recorded("instagram", "apidata", "publish", "publish_limit_resp.json")
@@ -510,6 +519,15 @@ class InstagramFake:
 
     def hide(self, request: Request, match: re.Match[str]) -> Response:
         self.hidden[match["id"]] = request.form.get("hide") == "true"
+        return answer({"success": True})
+
+    def delete_comment(self, request: Request, match: re.Match[str]) -> Response:
+        known = {
+            c["id"] for c in recorded("instagram", "apidata", "medias", "comments_p1.json")["data"]
+        }
+        if match["id"] not in known or match["id"] in self.deleted_comments:
+            return graph_error(100, "Object does not exist", subcode=33)
+        self.deleted_comments.append(match["id"])
         return answer({"success": True})
 
     def media_insights(self, request: Request, match: re.Match[str]) -> Response:

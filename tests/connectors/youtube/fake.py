@@ -85,6 +85,7 @@ class YouTubeFake:
     moderation: dict[str, str] = field(default_factory=dict)
     inserted: dict[str, dict[str, Any]] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
+    banned: list[str] = field(default_factory=list)  # comments whose author was banned
     faults: dict[str, list[Fault]] = field(default_factory=lambda: defaultdict(list))
     violations: list[str] = field(default_factory=list)
     calls: list[tuple[str, dict[str, list[str]]]] = field(default_factory=list)
@@ -255,6 +256,8 @@ class YouTubeFake:
             if comment_id not in known:
                 return 404, google_error(404, "commentNotFound")
             self.moderation[comment_id] = query["moderationStatus"][0]
+            if query.get("banAuthor", ["false"])[0] == "true":
+                self.banned.append(comment_id)
         return 204, None
 
     def _comments_delete(self, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:

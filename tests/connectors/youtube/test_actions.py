@@ -9,6 +9,7 @@ from civicdesk.connectors.base import (
     MessageKind,
     OutboundPost,
     RejectedError,
+    RemoteAuthor,
     ReplyTarget,
     UnsupportedError,
 )
@@ -142,3 +143,19 @@ def test_the_fake_holds_requests_to_the_discovery_document(youtube: Peer) -> Non
     assert response.status_code == 400
     assert any("parentId is not a string" in v for v in youtube.fake.violations)
     youtube.fake.violations.clear()
+
+
+def test_delete_a_viewers_comment_rejects_it_and_block_bans_its_author(
+    youtube: Peer, connector: YouTubeConnector
+) -> None:
+    youtube.fake.add_thread("t1", "spam spam", published="2026-11-20T08:00:00Z")
+    youtube.fake.add_thread("t2", "more spam", published="2026-11-20T09:00:00Z")
+    connector.delete_comment("t1")
+    assert youtube.fake.moderation["t1"] == "rejected" and youtube.fake.banned == []
+    connector.delete_comment("gone")  # not there any more: what was asked
+    connector.block(RemoteAuthor(remote_id="UCspam", handle="spammer"), message_remote_id="t2")
+    assert youtube.fake.moderation["t2"] == "rejected" and youtube.fake.banned == ["t2"]
+    with pytest.raises(RejectedError):
+        connector.block(RemoteAuthor(remote_id="UCspam", handle="spammer"))
+    with pytest.raises(RejectedError):
+        connector.block(RemoteAuthor(remote_id="UCx", handle="x"), message_remote_id="gone")
