@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "civicdesk.policies",
     "civicdesk.incidents",
     "civicdesk.claims",
+    "civicdesk.listening",
     "civicdesk.exercises",
     "civicdesk.records",
     "civicdesk.runtime",  # the worker, the server, the demo: above every other app

@@ -52,6 +52,7 @@ urlpatterns = [
     path("records/", include("civicdesk.records.urls")),
     path("analytics/", include("civicdesk.pages.analytics_urls")),
     path("claims/", include("civicdesk.claims.urls")),
+    path("listening/", include("civicdesk.pages.listening_urls")),
     # The public rumour-control pages: no sign-in.
     path("rumours/", include(rumour_urls)),
     path("", include("civicdesk.pages.urls")),

@@ -19,6 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.exercises.models import Exercise, ExerciseState
+from civicdesk.listening.selectors import unread_alerts
 from civicdesk.organizations.access import ROLE_PERMS, Perm, brands_for
 from civicdesk.organizations.models import Membership, Organization, Role
 from civicdesk.pages.inbox_selectors import new_message_count
@@ -97,6 +98,11 @@ def _works_claims(reach: Reach) -> bool:
     return any(reach.may_somewhere(p) for p in (Perm.REPLY, Perm.COMPOSE, Perm.APPROVE))
 
 
+def _sees_listening(reach: Reach) -> bool:
+    # Topics and issue cards are for every member who sees a brand (listening.selectors).
+    return reach.may_somewhere(Perm.VIEW)
+
+
 def _runs_exercises(reach: Reach) -> bool:
     # Exercises need control of publishing (views.exercises).
     return reach.may_somewhere(Perm.PUBLISH_CONTROL)
@@ -159,6 +165,9 @@ NAVIGATION: tuple[NavEntry, ...] = (
     ),
     NavEntry("analytics", _("Analytics"), _reads_analytics, frozenset(), under_prefix="analytics"),
     NavEntry("claims-home", _("Claims"), _works_claims, frozenset(), under_prefix="claim"),
+    NavEntry(
+        "listening-home", _("Listening"), _sees_listening, frozenset(), under_prefix="listening"
+    ),
     NavEntry("incidents", _("Incidents"), _runs_incidents, frozenset(), under_prefix="incident"),
     NavEntry("exercises", _("Exercises"), _runs_exercises, frozenset(), under_prefix="exercise"),
     NavEntry("policy-home", _("Policy"), _belongs, frozenset(), under_prefix="policy"),
@@ -240,4 +249,7 @@ def desk(request: HttpRequest) -> dict[str, Any]:
         "paused_organizations": [o for o in organizations.values() if o.publishing_paused],
         "running_exercises": running_exercises(request, set(organizations)),
         "new_messages": new_message_count(user=user),
+        "new_issue_cards": unread_alerts(user)
+        if any(link.url_name == "listening-home" for link in links)
+        else 0,
     }

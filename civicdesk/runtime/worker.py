@@ -40,6 +40,7 @@ from civicdesk.inbox.models import Correction
 from civicdesk.inbox.sla import sweep_breaches
 from civicdesk.inbox.understanding import understand_pending
 from civicdesk.incidents.reminders import sweep_due_updates
+from civicdesk.listening import jobs as listening
 from civicdesk.organizations.models import Channel
 from civicdesk.publishing import publisher
 from civicdesk.publishing.engine import PublishEngine
@@ -132,6 +133,9 @@ class DeskWorker:
             "records.retention": (86400.0, retention_all),
             # Last month's report, drafted hourly until each organization's month has begun.
             "analytics.monthly_reports": (3600.0, draft_monthly_reports),
+            # Listening: followed terms fetched, then topics grouped and spikes raised.
+            "listening.fetch": (listening.FETCH_EVERY, listening.fetch),
+            "listening.topics": (listening.TOPICS_EVERY, listening.topics_and_spikes),
         }
         if settings.UNDERSTANDING_TRAINING_DATA:
             fixed["understanding.retrain"] = (
@@ -158,6 +162,8 @@ class DeskWorker:
                 "records.recheck",
                 "records.retention",
                 "analytics.monthly_reports",
+                "listening.fetch",
+                "listening.topics",
             )
         }
         if settings.UNDERSTANDING_TRAINING_DATA:

@@ -1,0 +1,105 @@
+"""Local peers for the alerts: an SMTP server (aiosmtpd) and a webhook receiver on 127.0.0.1
+that checks the signature as a receiver would. Both stop with their fixture."""
+
+from __future__ import annotations
+
+import email
+import hashlib
+import hmac
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Mailbox:
+    messages: list[Message] = field(default_factory=list)
+    arrived: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+        self.messages.append(email.message_from_bytes(envelope.original_content))
+        self.arrived.set()
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[Mailbox]:
+    mailbox = Mailbox()
+    with socket.socket() as probe:  # a free port on loopback (aiosmtpd cannot take port 0)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 10},
+        }
+    }
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+@dataclass
+class Hook:
+    url: str
+    received: list[dict[str, Any]] = field(default_factory=list)
+    arrived: threading.Event = field(default_factory=threading.Event)
+
+    def verified(self, secret: str) -> list[dict[str, Any]]:
+        """The bodies whose signature holds with ``secret``."""
+        good = []
+        for request in self.received:
+            signed = request["timestamp"].encode() + b"." + request["raw"]
+            expected = "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+            if hmac.compare_digest(expected, request["signature"]):
+                good.append(request["body"])
+        return good
+
+
+@pytest.fixture
+def webhook(settings: Any) -> Iterator[Hook]:
+    hook = Hook(url="")
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            hook.received.append(
+                {
+                    "raw": raw,
+                    "body": json.loads(raw),
+                    "signature": self.headers.get("X-CivicDesk-Signature", ""),
+                    "timestamp": self.headers.get("X-CivicDesk-Timestamp", ""),
+                    "content_type": self.headers.get("Content-Type", ""),
+                }
+            )
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+            hook.arrived.set()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    port = server.server_address[1]
+    hook.url = f"http://127.0.0.1:{port}/hooks/civicdesk"
+    settings.OUTBOUND_ALLOWED_HOSTS = [*settings.OUTBOUND_ALLOWED_HOSTS, f"127.0.0.1:{port}"]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield hook
+    finally:
+        server.shutdown()
+        server.server_close()
