@@ -8,7 +8,7 @@ import pytest
 
 from civicdesk.analytics.figures import Overview, Period, Scope, median, overview, percentile
 from civicdesk.organizations.models import Channel
-from tests.analytics.conftest import Dataset
+from tests.analytics.dataset import Dataset
 
 pytestmark = pytest.mark.django_db
 

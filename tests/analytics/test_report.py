@@ -29,7 +29,7 @@ from civicdesk.analytics.reports import draft_monthly_reports
 from civicdesk.incidents.models import Incident
 from civicdesk.organizations.models import AuditEvent
 from civicdesk.runtime.worker import DeskWorker, WorkerOptions
-from tests.analytics.conftest import Dataset, utc
+from tests.analytics.dataset import Dataset, utc
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from civicdesk.organizations.models import AuditEvent
-from tests.analytics.conftest import Dataset
+from tests.analytics.dataset import Dataset
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
