@@ -635,6 +635,8 @@ def time_screens(
         "author history": (lambda: f"/inbox/authors/{rng.choice(authors)}/", INBOX_P95_MS),
         "plan (posts)": (lambda: "/posts/", INBOX_P95_MS),
         "dashboard": (lambda: "/", DASHBOARD_P95_MS),
+        # Analytics over the last 30 days and the 30 before, every figure and chart.
+        "analytics": (lambda: "/analytics/", DASHBOARD_P95_MS),
     }
     results: dict[str, tuple[float, float, float]] = {}
     for name, (make_url, _target) in screens.items():

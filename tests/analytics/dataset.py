@@ -189,3 +189,10 @@ def build_dataset() -> Dataset:
         analyst=analyst,
         posts={"p1": p1, "p2": p2, "p3": p3, "p4": p4, "p5": p5},
     )
+
+
+def add_published(dataset: Dataset, day: int) -> Publication:
+    """One more X post of October with its snapshot (for query-count tests)."""
+    publication = _published(dataset.world, dataset.x, f"Extra {day}", utc(2026, 10, day, 12))
+    _snapshot(dataset.x, utc(2026, 10, day, 18), publication, impressions=10, likes=1)
+    return publication

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from civicdesk.organizations.models import AuditEvent
-from tests.analytics.dataset import Dataset
+from tests.analytics.dataset import Dataset, add_published
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +128,17 @@ def test_response_times_export(dataset: Dataset) -> None:
         for r in sheet.iter_rows(min_row=2, values_only=True)
     )
     assert seconds == [0, 600, 1800, 3600]
+
+
+def test_the_dashboard_costs_the_same_queries_however_many_posts(dataset: Dataset) -> None:
+    client = _client(dataset.analyst)
+    client.get(reverse("analytics"), OCTOBER)  # warm: sessions, caches
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("analytics"), OCTOBER)
+    for day in range(1, 11):
+        add_published(dataset, day)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("analytics"), OCTOBER)
+    posts = re.search(r'data-figure="posts".*?figure-value">([^<]+)<', page.content.decode(), re.S)
+    assert posts and posts.group(1) == "13"  # 3 + 10
+    assert len(many.captured_queries) == len(few.captured_queries)
