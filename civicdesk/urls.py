@@ -8,7 +8,7 @@ from django.urls import include, path
 from civicdesk.accounts import views as account_views
 from civicdesk.claims.urls import public_urlpatterns as rumour_urls
 from civicdesk.connectors.bluesky import oauth as bluesky_oauth
-from civicdesk.pages.views import settings_sso
+from civicdesk.pages.views import influencers, settings_sso
 from civicdesk.sso import views as sso_views
 
 # The admin has no sign-in form of its own: it sends people to ours, with its lockout and
@@ -53,6 +53,7 @@ urlpatterns = [
     path("analytics/", include("civicdesk.pages.analytics_urls")),
     path("claims/", include("civicdesk.claims.urls")),
     path("listening/", include("civicdesk.pages.listening_urls")),
+    path("inbox/influencers/", influencers.influencers, name="influencers"),
     # The public rumour-control pages: no sign-in.
     path("rumours/", include(rumour_urls)),
     path("", include("civicdesk.pages.urls")),

@@ -151,6 +151,8 @@ NAVIGATION: tuple[NavEntry, ...] = (
     ),
     NavEntry("post-new", _("Write a post"), _composes, frozenset({"post-new", "post-edit"})),
     NavEntry("inbox", _("Inbox"), _everyone, frozenset({"inbox", "conversation", "author"})),
+    # Lists only the authors of the person's own channels, like the inbox.
+    NavEntry("influencers", _("Influencers"), _everyone, frozenset({"influencers"})),
     NavEntry(
         "saved-replies",
         _("Saved replies"),

@@ -22,10 +22,12 @@ ALL = [
     "posts",
     "post-new",
     "inbox",
+    "influencers",
     "saved-replies",
     "channels",
     "analytics",
     "claims",
+    "listening",
     "incidents",
     "exercises",
     "policy-home",
@@ -38,10 +40,12 @@ URLS = {
     "posts": "/posts/",
     "post-new": "/posts/new/",
     "inbox": "/inbox/",
+    "influencers": "/inbox/influencers/",
     "saved-replies": "/inbox/saved-replies/",
     "channels": "/channels/",
     "analytics": "/analytics/",
     "claims": "/claims/",
+    "listening": "/listening/",
     "incidents": "/incidents/",
     "exercises": "/exercises/",
     "policy-home": "/policy/",
@@ -49,15 +53,19 @@ URLS = {
     "records": "/records/",
     "settings": "/settings/",
 }
-MEMBER = ["dashboard", "posts", "inbox", "channels", "incidents", "policy-home"]
+MEMBER = ["dashboard", "posts", "inbox", "influencers", "channels", "incidents", "policy-home"]
+# Listening: for every member who sees a brand.
+SEES = [*MEMBER[:5], "listening", *MEMBER[5:]]
 # Saved replies: written by whoever answers, approved by approvers.
 KEEPER = [
     "dashboard",
     "posts",
     "inbox",
+    "influencers",
     "saved-replies",
     "channels",
     "claims",
+    "listening",
     "incidents",
     "policy-home",
 ]
@@ -72,11 +80,21 @@ EXPECTED = {
     "approver": KEEPER,
     "responder": KEEPER,
     # Analytics: for whoever has the analytics permission on a brand.
-    "analyst": ["dashboard", "posts", "inbox", "channels", "analytics", "incidents", "policy-home"],
-    "viewer": MEMBER,
+    "analyst": [
+        "dashboard",
+        "posts",
+        "inbox",
+        "influencers",
+        "channels",
+        "analytics",
+        "listening",
+        "incidents",
+        "policy-home",
+    ],
+    "viewer": SEES,
     # The archive, retention and holds, organization-wide; otherwise what any member sees.
-    "records_officer": [*MEMBER, "records"],
-    "outsider": ["dashboard", "posts", "inbox", "channels"],
+    "records_officer": [*SEES, "records"],
+    "outsider": ["dashboard", "posts", "inbox", "influencers", "channels"],
 }
 
 
