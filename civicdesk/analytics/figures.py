@@ -470,6 +470,9 @@ class InboxFigures:
     by_kind: list[tuple[str, int]]
     by_urgency: list[tuple[str, int]]
     by_language: list[tuple[str, int]]
+    # Audience segments: the tags the team gives authors (journalist, elected official…).
+    # A message counts once under each tag of its author; untagged authors are left out.
+    by_segment: list[tuple[str, int]]
 
 
 def inbox_figures(scope: Scope, period: Period) -> InboxFigures:
@@ -526,6 +529,7 @@ def inbox_figures(scope: Scope, period: Period) -> InboxFigures:
         by_kind=by_kind,
         by_urgency=counted("urgency"),
         by_language=counted("language"),
+        by_segment=[(k, n) for k, n in counted("author__tags__tag") if k],
     )
 
 

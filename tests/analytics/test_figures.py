@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from civicdesk.analytics.figures import Overview, Period, Scope, median, overview, percentile
+from civicdesk.inbox.models import AuthorTag, InboundMessage
 from civicdesk.organizations.models import Channel
 from tests.analytics.dataset import Dataset
 
@@ -99,3 +100,13 @@ def test_median_and_percentile() -> None:
     assert percentile([], 0.9) is None
     assert percentile(list(range(1, 11)), 0.9) == 9
     assert percentile([5], 0.9) == 5
+
+
+def test_messages_by_audience_segment(dataset: Dataset) -> None:
+    october = InboundMessage.objects.filter(channel=dataset.x, sent_at__month=10).order_by("pk")
+    journalist = october[0].author
+    AuthorTag.objects.create(author=journalist, tag="journalist", added_by=dataset.world.manager)
+    AuthorTag.objects.create(author=journalist, tag="local press", added_by=dataset.world.manager)
+    o = _overview(dataset)
+    assert dict(o.inbox.by_segment) == {"journalist": 1, "local press": 1}
+    assert o.figures["messages"].value == 5  # tags do not count messages twice
