@@ -53,13 +53,29 @@ def test_dashboard_shows_figures_definitions_and_not_available(dataset: Dataset)
     assert "75.0 %" in html  # response rate
 
 
-def test_dashboard_in_french_has_no_english_labels(dataset: Dataset) -> None:
+@pytest.mark.parametrize(("language", "expected"), [("fr", "non disponible"), ("ar", "غير متاح")])
+def test_dashboard_in_french_and_arabic_has_no_english_left(
+    dataset: Dataset, language: str, expected: str
+) -> None:
     client = _client(dataset.analyst)
+    client.post(reverse("account-language"), {"language": language})
     html = client.get(
-        reverse("analytics"), OCTOBER, headers={"accept-language": "fr"}
+        reverse("analytics"), OCTOBER, headers={"accept-language": language}
     ).content.decode()
-    assert "non disponible" in html
-    assert "Engagements divided" not in html
+    assert expected in html
+    for english in (
+        "not available",
+        "Not available from",
+        "Reported by",
+        "Engagements divided",
+        "Data table",
+        "Break down by",
+        "Top posts",
+        "Messages received by day",
+        "against the previous period",
+        "Export CSV",
+    ):
+        assert english not in html, english
 
 
 def test_bad_dates_are_refused_with_a_message(dataset: Dataset) -> None:
