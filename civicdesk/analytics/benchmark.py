@@ -21,14 +21,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from civicdesk.analytics.figures import (
-    Period,
-    Scope,
-    account_figures,
-    inbox_figures,
-    post_figures,
-    post_rows,
-)
+from civicdesk.analytics.definitions import Period, Scope
+from civicdesk.analytics.figures import account_figures, post_figures, post_rows
+from civicdesk.analytics.inbox_figures import inbox_figures
 from civicdesk.analytics.models import (
     BenchmarkIdentity,
     InstitutionKind,

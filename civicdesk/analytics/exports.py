@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from civicdesk.analytics.figures import Period, Scope, post_rows
+from civicdesk.analytics.definitions import Period, Scope
+from civicdesk.analytics.figures import post_rows
 from civicdesk.analytics.reports import tables_csv, tables_xlsx
 from civicdesk.inbox.models import Conversation, InboundMessage
 

@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from civicdesk.analytics.figures import Figure, Overview, Period, Scope, overview
+from civicdesk.analytics.definitions import Figure, Period, Scope
+from civicdesk.analytics.figures import Overview, overview
 from civicdesk.analytics.models import MonthlyReport
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Channel, Organization

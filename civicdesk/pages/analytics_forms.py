@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civicdesk.analytics.figures import Period
+from civicdesk.analytics.definitions import Period
 from civicdesk.organizations.models import Brand, Channel, Organization
 from civicdesk.publishing.models import Campaign, Pillar
 from civicdesk.rules import language_name

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from civicdesk.analytics.figures import Period
+from civicdesk.analytics.definitions import Period
 from civicdesk.analytics.models import MonthlyReport
 from civicdesk.analytics.reports import IncidentLine, MonthlyData, monthly_data
 from civicdesk.analytics.services import RenderedReport

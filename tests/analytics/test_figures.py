@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 
-from civicdesk.analytics.figures import Overview, Period, Scope, median, overview, percentile
+from civicdesk.analytics.definitions import Period, Scope
+from civicdesk.analytics.figures import Overview, overview
+from civicdesk.analytics.inbox_figures import median, percentile
 from civicdesk.inbox.models import AuthorTag, InboundMessage
 from civicdesk.organizations.models import Channel
 from tests.analytics.dataset import Dataset

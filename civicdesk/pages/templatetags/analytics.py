@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from civicdesk.analytics import charts
 from civicdesk.analytics.benchmark import Position
-from civicdesk.analytics.figures import SPECS, Figure, PostRow, platform_label
+from civicdesk.analytics.definitions import SPECS, Figure, platform_label
+from civicdesk.analytics.figures import PostRow
 from civicdesk.pages.templatetags.desk import duration
 from civicdesk.rules import language_name
 

@@ -21,8 +21,9 @@ from civicdesk.analytics.access import (
     require_organization_analytics,
     sends_reports,
 )
+from civicdesk.analytics.definitions import Period, Scope
 from civicdesk.analytics.exports import KINDS, export_file
-from civicdesk.analytics.figures import DIMENSIONS, Period, Scope, breakdown, overview
+from civicdesk.analytics.figures import DIMENSIONS, breakdown, overview
 from civicdesk.analytics.models import InstitutionKind, MonthlyReport, PeerBenchmark
 from civicdesk.analytics.reports import XLSX_TYPE, parse_month, previous_month
 from civicdesk.organizations.access import Perm, channels_for
