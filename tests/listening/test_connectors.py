@@ -36,7 +36,7 @@ def test_exnet_search_follows_words_hashtags_and_accounts(
     create_post(account=team, text="Our own post about the bridge is not listening")
     third = create_post(account=omar, text="Is the BRIDGE open? #bridgeclosure #traffic").obj
     create_post(account=marie, text="#BridgeClosures is another tag")
-    api = connect(token)
+    api = connect(token, timeout=10)
 
     words = api.fetch_listening(ListenQuery(FollowKind.KEYWORD, "bridge"), None, limit=10)
     assert [m.text for m in words.messages] == [
