@@ -50,10 +50,7 @@ class PlacedEdge:
     edge: Edge
     source: PlacedNode
     target: PlacedNode
-    x1: float
-    y1: float
-    x2: float
-    y2: float
+    path: str  # the SVG path's d, numbers written with a dot whatever the language
     width: float
 
 
@@ -100,17 +97,24 @@ def _ring(nodes: list[Node], radius: float, most: int) -> list[PlacedNode]:
     return placed
 
 
-def _shortened(a: PlacedNode, b: PlacedNode) -> tuple[float, float, float, float]:
-    """The segment between two nodes' rims, so arrowheads touch the circle they point at."""
+def _curve(a: PlacedNode, b: PlacedNode) -> str:
+    """A gentle arc from rim to rim, bowed to the right of its direction: the lines of a pair
+    who answer each other, or that pass through the middle, stay apart."""
     dx, dy = b.x - a.x, b.y - a.y
     length = math.hypot(dx, dy) or 1.0
     ux, uy = dx / length, dy / length
-    return (
-        round(a.x + ux * a.r, 1),
-        round(a.y + uy * a.r, 1),
-        round(b.x - ux * (b.r + 3), 1),
-        round(b.y - uy * (b.r + 3), 1),
-    )
+    bow = 0.15 * length
+    cx, cy = a.x + dx / 2 - uy * bow, a.y + dy / 2 + ux * bow
+
+    # Leave each node towards the control point, so the arrowhead meets the rim.
+    def rim(x: float, y: float, r: float) -> tuple[float, float]:
+        vx, vy = cx - x, cy - y
+        norm = math.hypot(vx, vy) or 1.0
+        return x + vx / norm * r, y + vy / norm * r
+
+    x1, y1 = rim(a.x, a.y, a.r)
+    x2, y2 = rim(b.x, b.y, b.r + 2)
+    return f"M{x1:.1f} {y1:.1f}Q{cx:.1f} {cy:.1f} {x2:.1f} {y2:.1f}"
 
 
 def draw(nodes: list[Node], edges: list[Edge]) -> GraphDrawing:
@@ -123,7 +127,6 @@ def draw(nodes: list[Node], edges: list[Edge]) -> GraphDrawing:
     lines = []
     for edge in edges:
         a, b = by_key[edge.source], by_key[edge.target]
-        x1, y1, x2, y2 = _shortened(a, b)
         width = round(1 + 5 * math.sqrt(edge.total / heaviest), 1)
-        lines.append(PlacedEdge(edge, a, b, x1, y1, x2, y2, width))
+        lines.append(PlacedEdge(edge, a, b, _curve(a, b), width))
     return GraphDrawing(size=SIZE, nodes=placed, edges=lines)

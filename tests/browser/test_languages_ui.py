@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from civicdesk.accounts.language import profile_language_set
 from civicdesk.inbox import authors, targets
-from civicdesk.inbox.models import ResponseTarget
+from civicdesk.inbox.models import InboundMessage, ResponseTarget
 from civicdesk.inbox.sla import set_due_for_messages
 from tests.factories import make_message, make_post, make_world
 
@@ -69,6 +69,16 @@ def _screens(live_server_url: str, language: str) -> dict[str, str]:
         scheduled_at=timezone.now() + timedelta(days=2),
     )
     message = make_message(channel=world.channel, text="Bonjour ? 12345", language="fr")
+    # An answer naming its author, for the influencers' graph and its table.
+    answer = make_message(
+        channel=world.channel,
+        text=f"@{message.author.handle} merci",
+        author_handle="voisine",
+        conversation=message.conversation,
+        kind="reply",
+        language="fr",
+    )
+    InboundMessage.objects.filter(pk=answer.pk).update(in_reply_to_remote_id=message.remote_id)
     # The inbox's workflow on show: a tagged author, a conversation with its targets.
     authors.author_tag_add(author=message.author, tag="journaliste", actor=world.admin)
     targets.target_save(
@@ -87,6 +97,7 @@ def _screens(live_server_url: str, language: str) -> dict[str, str]:
         "inbox": f"{base}/inbox/",
         "conversation": f"{base}/inbox/c/{message.conversation_id}/",
         "author": f"{base}/inbox/authors/{message.author_id}/",
+        "influencers": f"{base}/inbox/influencers/",
         "saved_replies": f"{base}/inbox/saved-replies/",
         "routing": f"{base}/settings/{world.org.pk}/routing/",
         "response_times": f"{base}/settings/{world.org.pk}/response-times/",

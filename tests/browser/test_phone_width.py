@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from civicdesk.inbox.models import InboundMessage
 from civicdesk.organizations.models import Role
 from tests.factories import (
     PASSWORD,
@@ -61,6 +62,15 @@ def _scene(prefix: str) -> Scene:
         text=f"Is this still true? {LONG_WORD}",
         author_handle="citizen" + "z" * 60,
     )
+    # An answer naming its author: the influencers' graph and its table have a line to draw.
+    answer = make_message(
+        channel=world.channel,
+        text=f"@{message.author.handle} {LONG_WORD}",
+        author_handle="neighbour" + "n" * 60,
+        conversation=message.conversation,
+        kind="reply",
+    )
+    InboundMessage.objects.filter(pk=answer.pk).update(in_reply_to_remote_id=message.remote_id)
     return Scene(
         world=world,
         post_url=f"/posts/{post.pk}/",

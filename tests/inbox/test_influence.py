@@ -4,6 +4,7 @@ screen (escaped, in French) and a query count that does not grow with the messag
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -224,6 +225,9 @@ def test_the_screen_lists_escapes_and_speaks_french(client: Client, thread: Thre
     client.cookies["django_language"] = "fr"
     french = client.get("/inbox/influencers/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Influenceurs" in french and "not available" not in french
+    # The drawing's numbers keep their dot in French: "12,5" would break the SVG.
+    paths = re.findall(r'<path d="([^"]*)" fill="none"', french)
+    assert paths and all(re.fullmatch(r"M[\d. -]+Q[\d. -]+", d) for d in paths), paths
 
 
 def test_a_topic_narrows_the_screen(client: Client, thread: Thread) -> None:
