@@ -29,6 +29,7 @@ from typing import Any, ClassVar, Self
 
 import httpx
 
+from civicdesk.connectors.spec import PlatformRules
 from civicdesk.core.outbound import AddressRefused, guarded_client
 
 logger = logging.getLogger(__name__)
@@ -309,6 +310,9 @@ class Connector:
     # The platform's address is one a person typed (a Mastodon server, a Bluesky PDS, a
     # feed): the client made here is the guarded one (core/outbound.py).
     typed_address: ClassVar[bool] = False
+    # Each server announces its own limits (a Mastodon instance's characters and media):
+    # ``fetch_account_rules`` reads them, and ``connectors.limits`` keeps them a while.
+    announces_limits: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -399,6 +403,11 @@ class Connector:
         """Public posts matching a followed keyword, hashtag or account, oldest first, after
         the cursor the previous page returned (None: only the newest page, no history)."""
         raise UnsupportedError(self._unsupported(LISTEN_CAPABILITY[query.kind]))
+
+    def fetch_account_rules(self) -> PlatformRules:
+        """The limits this account's own server announces, for ``announces_limits``
+        platforms. Raises a ConnectorError when the server cannot be asked."""
+        raise UnsupportedError("this platform's limits are the same for every account")
 
     def fetch_message(self, remote_id: str) -> MessageNow:
         """A received message as it stands now (for the archive's record of edits and

@@ -5,11 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from civicdesk.organizations.models import Channel, Organization
 from civicdesk.publishing.checks import draft_variants, findings_for
 from civicdesk.publishing.models import Post
-from civicdesk.rules import Finding, Measurement, measure
+from civicdesk.rules import (
+    Finding,
+    Measurement,
+    PlatformRules,
+    UnknownPlatformError,
+    linkedin_escape,
+    measure,
+    measure_with,
+    platform_limits,
+)
+
+
+def _default_rules(platform: str) -> PlatformRules | None:
+    try:
+        return platform_limits(platform)
+    except UnknownPlatformError:
+        return None
 
 
 @dataclass
@@ -19,7 +36,23 @@ class PreviewItem:
     language_name: str
     text: str
     measurement: Measurement
+    # The limit is the one the channel's own server announced (a Mastodon instance's).
+    announced: bool = False
     findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def server(self) -> str:
+        """The host of the channel's own server, which announced the limit."""
+        return urlsplit(self.channel.api_base_url).netloc or self.channel.get_platform_display()
+
+    @property
+    def escaped(self) -> str:
+        """The text as LinkedIn receives it, reserved characters escaped ("little text"
+        format); empty where nothing changes."""
+        if self.channel.platform != "linkedin":
+            return ""
+        escaped = linkedin_escape(self.text)
+        return escaped if escaped != self.text else ""
 
     @property
     def thread_parts(self) -> int:
@@ -86,7 +119,8 @@ def build_preview(
             language=v.language,
             language_name=language_names.get(v.language, v.language),
             text=v.text,
-            measurement=measure(v.text, v.platform),
+            measurement=measure_with(v.text, v.rules) if v.rules else measure(v.text, v.platform),
+            announced=v.rules is not None and v.rules != _default_rules(v.platform),
         )
         for v in variants
     ]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from django.utils import translation
 
 from civicdesk.connectors.base import Capability
+from civicdesk.connectors.limits import channel_rules
 from civicdesk.connectors.registry import channels_that
 from civicdesk.organizations.models import Channel, Organization
 from civicdesk.publishing.models import Post, Publication
@@ -99,6 +100,7 @@ def draft_variants(
     channel's own wording where it has one (the same choice ``services.post_create`` makes)."""
     variants = []
     for channel in channels:
+        rules = channel_rules(channel)
         for language, base in texts.items():
             if not base.strip() or not publishes_in(channel, language):
                 continue
@@ -110,6 +112,7 @@ def draft_variants(
                     text=text,
                     media=media_specs(post, language),
                     channel=str(channel.pk),
+                    rules=rules,
                 )
             )
     return variants
@@ -146,6 +149,8 @@ def _draft(publication: Publication) -> VariantDraft:
         text=publication.variant.text,
         media=media_specs(publication.post, language),
         channel=str(publication.channel_id),
+        # The same limits the composer measured it against (connectors.limits).
+        rules=channel_rules(publication.channel),
     )
 
 

@@ -42,6 +42,7 @@ from civicdesk.connectors.base import (
     RetryableError,
     platform_client,
 )
+from civicdesk.connectors.limits import channel_rules
 from civicdesk.connectors.registry import connector_class, connector_for
 from civicdesk.connectors.tokens import note_rate_limit
 from civicdesk.core import archive
@@ -53,7 +54,7 @@ from civicdesk.publishing.ledger import record_attempt
 from civicdesk.publishing.models import AttemptOutcome, Post, Publication
 from civicdesk.publishing.models import PublicationState as S
 from civicdesk.publishing.state import can_move, move, move_many
-from civicdesk.rules import THREAD_PLATFORMS, Policy, measure, split_thread
+from civicdesk.rules import THREAD_PLATFORMS, Policy, measure_with, split_thread
 
 logger = logging.getLogger(__name__)
 
@@ -288,9 +289,11 @@ def outbound_for(publication: Publication) -> OutboundPost:
     variant = publication.variant
     platform = publication.channel.platform
     parts = [variant.text]
-    if platform in THREAD_PLATFORMS and not measure(variant.text, platform).valid:
+    # Measured against the limits the composer showed (the channel's own server's, if any).
+    rules = channel_rules(publication.channel)
+    if platform in THREAD_PLATFORMS and rules and not measure_with(variant.text, rules).valid:
         # Too long for one post where the platform has threads: send it as a thread.
-        parts = split_thread(variant.text, platform) or parts
+        parts = split_thread(variant.text, platform, limit=rules.max_length) or parts
     return OutboundPost(
         text=parts[0],
         thread=tuple(parts[1:]),

@@ -48,7 +48,7 @@ def _platform_findings(variant: VariantDraft, rules: PlatformRules, report: Repo
             overflow_start(text, rules),
             len(text),
             limit=rules.max_length,
-            parts=len(split_thread(text, rules.slug)),
+            parts=len(split_thread(text, rules.slug, limit=rules.max_length)),
         )
     elif measurement.length > rules.max_length:
         report.add(
@@ -104,11 +104,12 @@ def check_variant(
 
     Messages are in ``message_language`` (the author's) where given, else the version's.
     """
-    rules: PlatformRules | None
-    try:
-        rules = platform_limits(variant.platform)
-    except UnknownPlatformError:
-        rules = None
+    rules: PlatformRules | None = variant.rules
+    if rules is None:
+        try:
+            rules = platform_limits(variant.platform)
+        except UnknownPlatformError:
+            rules = None
     name = rules.name if rules else variant.platform
     slug = rules.slug if rules else variant.platform
     report = Reporter(

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .platforms import PlatformRules
 
 
 class Severity(StrEnum):
@@ -105,6 +109,9 @@ class VariantDraft:
     scheduled_at: datetime | None = None
     # The account it goes out on (a ``ChannelDraft.key``); None: the platform stands for it.
     channel: str | None = None
+    # The account's own limits where its server announces them (a Mastodon instance's);
+    # None: the platform's.
+    rules: PlatformRules | None = None
 
 
 @dataclass(frozen=True, slots=True)

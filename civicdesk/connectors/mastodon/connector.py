@@ -75,6 +75,7 @@ class MastodonConnector(HttpConnector):
     platform: ClassVar[str] = "mastodon"
     # The server is the one the person named when connecting.
     typed_address: ClassVar[bool] = True
+    announces_limits: ClassVar[bool] = True
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.PUBLISH,
@@ -173,11 +174,14 @@ class MastodonConnector(HttpConnector):
         """
         if self._rules is None:
             try:
-                data = self.json_of(self.request("GET", "/api/v2/instance"))
+                self._rules = self.fetch_account_rules()
             except ConnectorError:
-                data = {}
-            self._rules = mastodon_rules_from_instance(data if isinstance(data, dict) else {})
+                self._rules = mastodon_rules_from_instance({})
         return self._rules
+
+    def fetch_account_rules(self) -> PlatformRules:
+        data = self.json_of(self.request("GET", "/api/v2/instance"))
+        return mastodon_rules_from_instance(data if isinstance(data, dict) else {})
 
     def check_publication(self, post: OutboundPost) -> PublishResult | None:
         return publishing.check_publication(
