@@ -168,9 +168,14 @@ def influence_for(
     if not channels:
         return Influence(authors=[], total_authors=0, messages=0, nodes=[], edges=[])
     window = _window(list(channels), filters)
-    parent = InboundMessage.objects.filter(
-        channel_id=OuterRef("channel_id"), remote_id=OuterRef("in_reply_to_remote_id")
-    ).values("author_id")[:1]
+    # One row of the (channel, remote_id) unique index: no ordering to sort by.
+    parent = (
+        InboundMessage.objects.filter(
+            channel_id=OuterRef("channel_id"), remote_id=OuterRef("in_reply_to_remote_id")
+        )
+        .order_by()
+        .values("author_id")[:1]
+    )
     groups = (
         window.annotate(parent_author=Subquery(parent))
         .values(

@@ -225,6 +225,8 @@ class InboundMessage(models.Model):
             # for each conversation down the list: answered from these indexes alone.
             models.Index(fields=["conversation", "category"], name="message_conversation_kind"),
             models.Index(fields=["conversation", "urgency"], name="message_conversation_urgency"),
+            # The influencers' ranking reads a date range of the person's channels.
+            models.Index(fields=["channel", "sent_at"], name="message_channel_sent"),
         ]
         ordering = ["sent_at", "pk"]
 
