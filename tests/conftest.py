@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.mail import smtp  # noqa: F401 - the SMTP server fixture, for every test
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 # The labelled research data sets are too large and not ours to ship: they are looked for
 # beside the checkout. Everything else the tests read is in the repository.

@@ -2,61 +2,17 @@
 
 from __future__ import annotations
 
-import email
 import re
-import socket
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import Message
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.test import Client
 
 from civicdesk.accounts.models import SignInEvent
 from civicdesk.organizations.models import AuditEvent
 from tests.factories import PASSWORD, World
+from tests.mail import Mailbox, body
 
 pytestmark = pytest.mark.django_db
-
-
-@dataclass
-class Mailbox:
-    """What the SMTP server received; ``arrived`` is set by each message."""
-
-    messages: list[Message] = field(default_factory=list)
-    arrived: threading.Event = field(default_factory=threading.Event)
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
-        self.messages.append(email.message_from_bytes(envelope.original_content))
-        self.arrived.set()
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp(settings) -> Iterator[Mailbox]:  # noqa: ANN001
-    mailbox = Mailbox()
-    with socket.socket() as probe:  # a free port on loopback (aiosmtpd cannot take port 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 10},
-        }
-    }
-    try:
-        yield mailbox
-    finally:
-        controller.stop()
-
-
-def body(message: Message) -> str:
-    part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
-    return part.get_payload(decode=True).decode()
 
 
 def test_password_reset_by_email_end_to_end(world: World, smtp: Mailbox) -> None:

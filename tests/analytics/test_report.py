@@ -4,19 +4,12 @@ back from its PDF, and sent by a manager to a real SMTP server on loopback."""
 from __future__ import annotations
 
 import csv
-import email
 import io
-import socket
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import Message
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -31,39 +24,9 @@ from civicdesk.organizations.models import AuditEvent
 from civicdesk.runtime.worker import DeskWorker, WorkerOptions
 from tests.analytics.dataset import Dataset, utc
 from tests.factories import PASSWORD
+from tests.mail import Mailbox
 
 pytestmark = pytest.mark.django_db
-
-
-@dataclass
-class Mailbox:
-    messages: list[Message] = field(default_factory=list)
-    arrived: threading.Event = field(default_factory=threading.Event)
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
-        self.messages.append(email.message_from_bytes(envelope.original_content))
-        self.arrived.set()
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp(settings) -> Iterator[Mailbox]:  # noqa: ANN001
-    mailbox = Mailbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 10},
-        }
-    }
-    try:
-        yield mailbox
-    finally:
-        controller.stop()
 
 
 def _incident(dataset: Dataset) -> Incident:

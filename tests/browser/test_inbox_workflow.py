@@ -38,14 +38,12 @@ from civicdesk.inbox.models import (
 )
 from civicdesk.organizations.models import BusinessArea, Role
 from civicdesk.runtime.worker import DeskWorker, WorkerOptions
-from tests.accounts import test_mail
-from tests.accounts.test_mail import Mailbox, body
 from tests.browser.test_core_loop import connect_to_network, sign_in
 from tests.factories import make_member, make_world
+from tests.mail import Mailbox, body
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-smtp = test_mail.smtp  # the real SMTP server on loopback, as a fixture here too
 
 POTHOLE = "Bonjour, il y a un énorme nid-de-poule sur la route 3, c'est dangereux pour les vélos."
 BUS = "When does the next bus leave the central station? The schedule page is empty."

@@ -33,14 +33,12 @@ from civicdesk.organizations.models import AuditEvent
 from civicdesk.publishing.models import Post, Publication
 from civicdesk.publishing.models import PublicationState as S
 from civicdesk.publishing.publisher import check_unconfirmed, publish_due
-from tests.accounts import test_mail
-from tests.accounts.test_mail import Mailbox, body
 from tests.browser.test_core_loop import connect_to_network, sign_in
 from tests.factories import approve_post, make_channel, make_post, make_world
+from tests.mail import Mailbox, body
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-smtp = test_mail.smtp  # the real SMTP server on loopback, as a fixture here too
 
 PHONE = {"width": 375, "height": 812}
 LIVE_WITHIN_SECONDS = 60

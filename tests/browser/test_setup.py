@@ -29,9 +29,9 @@ from civicdesk.organizations.models import (
     Role,
 )
 from civicdesk.publishing.models import Campaign, Pillar
-from tests.accounts.test_mail import Mailbox, body, smtp  # noqa: F401  (the SMTP fixture)
 from tests.accounts.test_mfa import ENROL, totp_code
 from tests.factories import PASSWORD
+from tests.mail import Mailbox, body
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -80,7 +80,7 @@ def test_a_fresh_install_set_up_from_the_screens(  # noqa: PLR0915
     browser,
     shot,
     settings,
-    smtp: Mailbox,  # noqa: F811
+    smtp: Mailbox,
     tmp_path: Path,  # noqa: ANN001
 ) -> None:
     base = live_server.url

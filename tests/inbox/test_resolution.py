@@ -27,11 +27,8 @@ from civicdesk.inbox.models import (
     ResponseTarget,
 )
 from civicdesk.inbox.tasks import mark_replied
-from tests.accounts import test_mail
-from tests.accounts.test_mail import Mailbox, body
 from tests.factories import World, make_message
-
-smtp = test_mail.smtp  # the real SMTP server on loopback, as a fixture here too
+from tests.mail import Mailbox, body
 
 pytestmark = pytest.mark.django_db
 

@@ -23,11 +23,8 @@ from civicdesk.inbox.models import (
 )
 from civicdesk.inbox.tasks import mark_replied
 from civicdesk.organizations.models import BusinessArea
-from tests.accounts import test_mail
-from tests.accounts.test_mail import Mailbox, body
 from tests.factories import World, make_message
-
-smtp = test_mail.smtp  # the real SMTP server on loopback, as a fixture here too
+from tests.mail import Mailbox, body
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEKDAYS = {d: [(time(9), time(17))] for d in range(5)}  # Monday to Friday, 9 to 5

@@ -10,14 +10,14 @@ from django.utils import timezone
 
 from civicdesk.incidents.models import IncidentReminder
 from civicdesk.incidents.reminders import sweep_due_updates
-from tests.accounts.test_mail import Mailbox, body, smtp  # noqa: F401 - the SMTP fixture
 from tests.factories import World
 from tests.incidents.conftest import declare
+from tests.mail import Mailbox, body
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_due_update_reminds_the_people_on_duty_once(world: World, smtp: Mailbox) -> None:  # noqa: F811
+def test_due_update_reminds_the_people_on_duty_once(world: World, smtp: Mailbox) -> None:
     world.responder.email = "responder@city.example"
     world.responder.save(update_fields=["email"])
     world.approver.email = "approver@city.example"
