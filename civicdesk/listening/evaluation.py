@@ -14,8 +14,8 @@ The stream goes through the desk's own code (``engine.TopicGrouper`` on the same
 vectors, ``engine.detect`` on every topic with at least ``MIN_COUNT`` messages in the hour,
 once an hour, with the cards' cooldown), and the figures are:
 
-- per event: the delay from its onset (its first tweet, or its start day when that is
-  later) to the first alert on a topic made mostly of its messages;
+- per event: the delay from its onset (its first related tweet that starts a run of five
+  within six hours) to the first alert on a topic made mostly of its messages;
 - false alerts per day on quiet stretches: alerts on topics made mostly of background, raised
   more than ``QUIET_AFTER`` after every event's onset, per quiet day;
 - the V-measure of topics against events, over the events' messages.
@@ -24,7 +24,6 @@ once an hour, with the cards' cooldown), and the figures are:
 from __future__ import annotations
 
 import csv
-import json
 import os
 import random
 from collections import Counter, defaultdict
@@ -44,6 +43,8 @@ EVENT_DAYS = 4
 WARM_UP = timedelta(days=7)
 SPACING = timedelta(days=7)
 QUIET_AFTER = timedelta(days=EVENT_DAYS)
+BURST_COUNT = 5
+BURST_SPAN = timedelta(hours=6)
 # Busier by day than by night: the share of the daily background in each UTC hour.
 DIURNAL = np.array([0.4, 0.3, 0.25, 0.25, 0.3, 0.5, 0.8, 1.1, 1.3, 1.4, 1.4, 1.4,
                     1.4, 1.4, 1.4, 1.3, 1.3, 1.3, 1.3, 1.2, 1.1, 0.9, 0.7, 0.5])  # fmt: skip
@@ -89,6 +90,18 @@ def _find(data: Path, suffix: str) -> list[Path]:
     return sorted(found)
 
 
+def burst_onset(times: list[datetime]) -> datetime:
+    """When the data shows the event began to be talked about: the first related tweet that
+    starts a run of ``BURST_COUNT`` within ``BURST_SPAN``. The first tweet alone is often an
+    early stray (a storm forecast a week before the floods), and the descriptions' start days
+    are not always right (one is nine months off)."""
+    for index, when in enumerate(times):
+        later = index + BURST_COUNT - 1
+        if later < len(times) and times[later] - when <= BURST_SPAN:
+            return when
+    return times[0]
+
+
 def load(data: Path) -> tuple[list[Event], list[str]]:
     """The events and the background pool found under ``data``."""
     labelled = _find(data, "-tweets_labeled.csv")
@@ -110,15 +123,7 @@ def load(data: Path) -> tuple[list[Event], list[str]]:
         if not tweets:
             continue
         tweets.sort()
-        onset = tweets[0][0]
-        description = path.with_name(f"{name}-event_description.json")
-        if description.exists():
-            try:
-                start = json.loads(description.read_text())["time"]["start_day"]
-                onset = max(onset, datetime.fromisoformat(start).replace(tzinfo=UTC))
-            except (KeyError, TypeError, ValueError):
-                pass
-        events.append(Event(name=name, onset=onset, tweets=tweets))
+        events.append(Event(name=name, onset=burst_onset([t for t, _ in tweets]), tweets=tweets))
     for path in _find(data, "-ontopic_offtopic.csv"):
         pool += [row[1].strip() for row in _rows(path) if len(row) >= 3 and "off" in row[2]]
     if not pool:
