@@ -155,6 +155,8 @@ class MediaItem:
     content_type: str
     data: bytes
     alt_text: str = ""
+    # A video's captions in the post's language, as WebVTT ("" when it has none).
+    captions: str = ""
 
 
 @dataclass(frozen=True)

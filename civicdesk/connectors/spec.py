@@ -39,6 +39,10 @@ class MediaRules:
     max_alt_text: int | None = None  # in the platform's own counting unit
     requires_media: bool = False
     mixes_images_and_video: bool = False
+    # The longest video the platform takes, in seconds (None: no published limit).
+    max_video_seconds: float | None = None
+    # The video codecs it takes, as an MP4's sample entries ("avc1": H.264); empty: any.
+    video_codecs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

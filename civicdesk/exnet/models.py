@@ -85,6 +85,8 @@ class NetMedia(models.Model):
     size = models.PositiveIntegerField()
     alt_text = models.CharField(max_length=1500, blank=True)
     sha256 = models.CharField(max_length=64)
+    # A video's captions (WebVTT), kept: people read them.
+    captions = models.TextField(blank=True)
 
     class Meta:
         ordering = ["id"]

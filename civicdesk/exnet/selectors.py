@@ -80,7 +80,12 @@ def post_payload(post: NetPost, absolute: Absolute) -> dict[str, Any]:
         "hidden": post.hidden_at is not None,
         "client_ref": post.client_ref or None,
         "media": [
-            {"content_type": m.content_type, "size": m.size, "alt_text": m.alt_text}
+            {
+                "content_type": m.content_type,
+                "size": m.size,
+                "alt_text": m.alt_text,
+                "captions": bool(m.captions),
+            }
             for m in post.media.all()
         ],
     }

@@ -34,6 +34,7 @@ from civicdesk.exnet.models import (
     NetPost,
     NetRepost,
 )
+from civicdesk.rules.video import CaptionsError, VideoError, read_captions, read_mp4
 
 MAX_RAW_CHARS = 5000
 MAX_WEIGHTED_CHARS = 500
@@ -41,6 +42,9 @@ URL_WEIGHT = 23
 MAX_DM_CHARS = 2000
 MAX_MEDIA_ITEMS = 4
 MAX_MEDIA_BYTES = 5 * 1024 * 1024
+# The network's video limits, as its platform description states them.
+MAX_VIDEO_SECONDS = 300
+VIDEO_CODECS = frozenset({"avc1", "hvc1"})
 MEDIA_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "video/mp4"})
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
@@ -63,6 +67,8 @@ class MediaUpload:
     content_type: str
     data: bytes
     alt_text: str = ""
+    # A video's captions, WebVTT.
+    captions: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,9 @@ def decode_media(items: object) -> list[MediaUpload]:
             item.get("data_base64"),
             item.get("alt_text", ""),
         )
+        captions = item.get("captions_vtt", "")
+        if not isinstance(captions, str):
+            raise NetError(f"media[{index}].captions_vtt must be a string")
         if not isinstance(content_type, str) or not isinstance(data, str):
             raise NetError(f"media[{index}] needs content_type and data_base64 strings")
         if not isinstance(alt, str):
@@ -179,7 +188,9 @@ def decode_media(items: object) -> list[MediaUpload]:
             raw = base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError):
             raise NetError(f"media[{index}].data_base64 is not valid base64") from None
-        uploads.append(MediaUpload(content_type=content_type, data=raw, alt_text=alt))
+        uploads.append(
+            MediaUpload(content_type=content_type, data=raw, alt_text=alt, captions=captions)
+        )
     return uploads
 
 
@@ -196,6 +207,26 @@ def check_media(media: list[MediaUpload]) -> None:
         if len(item.alt_text) > 1500:
             raise NetError("alt text is longer than 1500 characters")
         check_text(item.alt_text, "alt_text")
+        if item.content_type == "video/mp4":
+            _check_video(item)
+        elif item.captions:
+            raise NetError("only a video has captions")
+
+
+def _check_video(item: MediaUpload) -> None:
+    try:
+        video = read_mp4(item.data)
+    except VideoError as exc:
+        raise NetError(f"not a readable MP4 video: {exc}", status=415) from None
+    if video.duration_seconds > MAX_VIDEO_SECONDS:
+        raise NetError(f"a video is at most {MAX_VIDEO_SECONDS} seconds", code="too_long")
+    if video.codec not in VIDEO_CODECS:
+        raise NetError(f"video codec {video.codec!r} is not H.264 or H.265", status=415)
+    if item.captions:
+        try:
+            read_captions(item.captions.encode())
+        except CaptionsError as exc:
+            raise NetError(f"captions: {exc}") from None
 
 
 def create_post(
@@ -244,6 +275,7 @@ def create_post(
                     size=len(item.data),
                     alt_text=item.alt_text,
                     sha256=hashlib.sha256(item.data).hexdigest(),
+                    captions=item.captions,
                 )
                 for item in media
             )

@@ -84,6 +84,8 @@ def media_specs(post: Post | None, language: str) -> list[MediaSpec]:
             width=m.width,
             height=m.height,
             alt_text=m.alt_text(language),
+            duration_seconds=m.duration_seconds,
+            codec=m.codec,
         )
         for m in post.media.all()
     ]

@@ -227,9 +227,14 @@ class PostMedia(models.Model):
     size = models.PositiveIntegerField()
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
-    # Alt text per language: {"en": "...", "fr": "..."}.
+    # Alt text per language: {"en": "...", "fr": "..."}; for a video, its description.
     alt_texts = models.JSONField(default=dict, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # A video's length in milliseconds and codec (its MP4 sample entry, "avc1": H.264).
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    codec = models.CharField(max_length=8, blank=True)
+    # A video's captions per language, as WebVTT: {"en": "WEBVTT\n\n00:00.000 --> ..."}.
+    captions = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -240,6 +245,14 @@ class PostMedia(models.Model):
 
     def alt_text(self, language: str) -> str:
         return self.alt_texts.get(language, "")
+
+    @property
+    def is_video(self) -> bool:
+        return self.content_type.startswith("video/")
+
+    @property
+    def duration_seconds(self) -> float | None:
+        return None if self.duration_ms is None else self.duration_ms / 1000
 
 
 class Approval(models.Model):

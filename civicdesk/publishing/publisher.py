@@ -329,6 +329,7 @@ def media_items(post: Post, language: str) -> list[MediaItem]:
                 content_type=media.content_type,
                 data=data,
                 alt_text=media.alt_text(language),
+                captions=media.captions.get(language, "") if media.is_video else "",
             )
         )
     return items

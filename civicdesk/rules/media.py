@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from . import text as tx
 from .messages import message
-from .platforms import Counting, PlatformRules, platform_limits
+from .platforms import Counting, MediaRules, PlatformRules, platform_limits
 from .types import Finding, MediaSpec, Severity
+from .video import CODEC_NAMES
 
 
 def _size(size: int) -> str:
@@ -88,6 +89,8 @@ def check_media_with(
                 )
             if limits.min_width and item.kind == "image" and item.width < limits.min_width:
                 add("media.too_narrow", number=number, width=item.width, limit=limits.min_width)
+        if item.kind == "video":
+            _video_findings(item, number, limits, add)
         if limits.max_alt_text is not None and item.alt_text:
             length = _alt_length(item.alt_text, rules)
             if length > limits.max_alt_text:
@@ -98,6 +101,32 @@ def check_media_with(
                     limit=limits.max_alt_text,
                 )
     return found
+
+
+def _video_findings(
+    item: MediaSpec, number: int, limits: MediaRules, add: Callable[..., None]
+) -> None:
+    longest = limits.max_video_seconds
+    if longest is not None and item.duration_seconds is not None:
+        if item.duration_seconds > longest + 1e-3:
+            add(
+                "media.video_too_long",
+                number=number,
+                length=_duration(item.duration_seconds),
+                limit=_duration(longest),
+            )
+    if limits.video_codecs and item.codec and item.codec not in limits.video_codecs:
+        add(
+            "media.video_codec",
+            number=number,
+            codec=CODEC_NAMES.get(item.codec, item.codec),
+            accepted=", ".join(sorted({CODEC_NAMES.get(c, c) for c in limits.video_codecs})),
+        )
+
+
+def _duration(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def check_media(platform: str, media: Sequence[MediaSpec]) -> list[Finding]:

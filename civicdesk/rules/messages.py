@@ -113,6 +113,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "El archivo adjunto {number} pesa {size}; {platform} admite como máximo {limit}.",
         "ar": "حجم المرفق {number} هو {size}، والحد الأقصى الذي يقبله {platform} هو {limit}.",
     },
+    "media.video_too_long": {
+        "en": "Video {number} lasts {length}; {platform} takes videos of at most {limit}.",
+        "fr": "La vidéo {number} dure {length} ; {platform} accepte des vidéos de {limit} au plus.",
+        "es": "El vídeo {number} dura {length}; {platform} admite vídeos de {limit} como máximo.",
+        "ar": "مدة الفيديو {number} هي {length}، و{platform} يقبل مقاطع فيديو لا تتجاوز {limit}.",
+    },
+    "media.video_codec": {
+        "en": "Video {number} is encoded in {codec}; {platform} takes {accepted}.",
+        "fr": "La vidéo {number} est encodée en {codec} ; {platform} accepte {accepted}.",
+        "es": "El vídeo {number} está codificado en {codec}; {platform} admite {accepted}.",
+        "ar": "الفيديو {number} مُرمَّز بصيغة {codec}، و{platform} يقبل {accepted}.",
+    },
     "media.aspect_ratio": {
         "en": "Attachment {number} has a width/height ratio of {ratio}; {platform} accepts "
         "{low} to {high}.",

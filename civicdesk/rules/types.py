@@ -89,6 +89,9 @@ class MediaSpec:
     width: int | None = None
     height: int | None = None
     alt_text: str = ""
+    # A video's length and codec (its MP4 sample entry, "avc1" for H.264), when known.
+    duration_seconds: float | None = None
+    codec: str = ""
 
     @property
     def kind(self) -> str:

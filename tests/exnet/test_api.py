@@ -130,7 +130,12 @@ def test_media_as_base64_and_multipart(client: Client) -> None:
     }
     post = call(client, "POST", "/posts", token, body).json()
     assert post["media"] == [
-        {"content_type": "image/png", "size": 108, "alt_text": "Map of the detour"}
+        {
+            "content_type": "image/png",
+            "size": 108,
+            "alt_text": "Map of the detour",
+            "captions": False,
+        }
     ]
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -22,6 +22,8 @@ SPEC = PlatformSpec(
             video_types=("video/mp4",),
             max_image_bytes=1_000_000,
             max_video_bytes=100 * MB,
+            max_video_seconds=180,
+            video_codecs=("avc1",),
             max_alt_text=2000,
         ),
     ),

@@ -97,6 +97,7 @@ class ExnetConnector(HttpConnector):
                     "data_base64": base64.b64encode(item.data).decode("ascii"),
                     "alt_text": item.alt_text,
                 }
+                | ({"captions_vtt": item.captions} if item.captions else {})
                 for item in post.media
             ]
         first = self._create("/posts", payload, idempotency_key=post.idempotency_key)

@@ -32,6 +32,8 @@ SPEC = PlatformSpec(
             video_types=("video/mp4",),
             max_image_bytes=5 * MB,
             max_video_bytes=5 * MB,
+            max_video_seconds=300,
+            video_codecs=("avc1", "hvc1"),
             max_alt_text=1500,
             mixes_images_and_video=True,
         ),

@@ -28,6 +28,8 @@ SPEC = PlatformSpec(
             video_types=VIDEOS,
             max_image_bytes=4 * MB,
             max_video_bytes=10 * 1024 * MB,
+            max_video_seconds=240 * 60,
+            video_codecs=("avc1", "hvc1"),
         ),
     ),
     app_credentials=True,

@@ -21,6 +21,8 @@ SPEC = PlatformSpec(
             video_types=("video/mp4",),
             max_image_bytes=8 * MB,
             max_video_bytes=500 * MB,
+            max_video_seconds=30 * 60,
+            video_codecs=("avc1",),
             max_alt_text=4086,
         ),
     ),

@@ -32,6 +32,8 @@ SPEC = PlatformSpec(
             video_types=VIDEOS,
             max_image_bytes=5 * MB,
             max_video_bytes=512 * MB,
+            max_video_seconds=140,
+            video_codecs=("avc1",),
             max_alt_text=1000,
         ),
     ),
