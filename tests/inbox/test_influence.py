@@ -250,3 +250,21 @@ def test_a_topic_narrows_the_screen(client: Client, thread: Thread) -> None:
     body = client.get("/inbox/influencers/", {"topic": topic.pk}).content.decode()
     assert f"/inbox/authors/{thread.bob.pk}/" in body
     assert f"/inbox/authors/{thread.carol.pk}/" not in body
+
+
+def test_the_screen_costs_the_same_queries_however_many_authors(
+    client: Client, thread: Thread
+) -> None:
+    client.force_login(thread.world.viewer)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/inbox/influencers/").status_code == 200
+        return len(captured)
+
+    client.get("/inbox/influencers/")  # sessions and caches settle
+    before = queries()
+    for i in range(20):
+        _answer(thread.world, thread.messages["m2"], f"@bob @alice {i}", f"more{i}")
+    AuthorTag.objects.create(author=thread.carol, tag="agency", added_by=thread.world.manager)
+    assert queries() == before
