@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.organizations.models import Brand, Channel, Organization
+from civicdesk.rules.video import CODEC_NAMES
 
 DEFAULT_PILLARS = [
     ("trust", "Trust"),
@@ -249,6 +250,10 @@ class PostMedia(models.Model):
     @property
     def is_video(self) -> bool:
         return self.content_type.startswith("video/")
+
+    @property
+    def codec_name(self) -> str:
+        return CODEC_NAMES.get(self.codec, self.codec)
 
     @property
     def duration_seconds(self) -> float | None:

@@ -115,3 +115,34 @@ def test_a_captioned_video_goes_out_to_the_exercise_network(live_server: Any) ->
     assert sent["A crew closes the bridge."].content_type == "video/mp4"
     assert "The bridge is closed tonight." in sent["A crew closes the bridge."].captions
     assert "Le pont est fermé ce soir." in sent["Une équipe ferme le pont."].captions
+
+
+@pytest.mark.django_db
+def test_the_post_page_takes_a_video_and_its_captions() -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    world = make_world(prefix="vp")
+    post = make_post(brand=world.brand, author=world.author, channels=[world.channel])
+    client = Client()
+    client.force_login(world.author)
+    video = SimpleUploadedFile("bridge.mp4", clip(), content_type="video/mp4")
+    response = client.post(
+        f"/posts/{post.pk}/media/", {"image": video, "alt_en": "A crew closes the bridge."}
+    )
+    assert response.status_code == 302
+    media = post.media.get()
+    assert media.is_video and media.duration_ms == 40000
+    url = f"/posts/{post.pk}/media/{media.pk}/captions/"
+    srt = SimpleUploadedFile("fr.srt", SRT, content_type="application/x-subrip")
+    page = client.post(url, {"language": "fr", "captions": srt}, follow=True).content.decode()
+    assert "Captions saved." in page and "captions added" in page
+    assert "Video · 40 s · H.264" in page
+    bad = SimpleUploadedFile("en.vtt", b"WEBVTT\n\nnonsense", content_type="text/vtt")
+    page = client.post(url, {"language": "en", "captions": bad}, follow=True).content.decode()
+    assert "Those captions cannot be used" in page
+    client.force_login(world.viewer)
+    srt = SimpleUploadedFile("fr.srt", SRT, content_type="application/x-subrip")
+    assert client.post(url, {"language": "en", "captions": srt}).status_code in (403, 404)
+    media.refresh_from_db()
+    assert set(media.captions) == {"fr"}
