@@ -64,6 +64,11 @@ urlpatterns = [
         "posts/<int:pk>/media/<int:media_pk>/remove/", media.media_delete, name="post-media-remove"
     ),
     path("posts/<int:pk>/media/<int:media_pk>/file/", media.media_file, name="post-media-file"),
+    path(
+        "posts/<int:pk>/media/<int:media_pk>/captions/",
+        media.media_captions_set,
+        name="post-media-captions",
+    ),
     path("media/public/<str:name>", public_media.public_media, name="public-media"),
     path(
         "posts/<int:pk>/publications/<int:publication_pk>/retry/",
