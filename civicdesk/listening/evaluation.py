@@ -15,9 +15,9 @@ vectors, ``engine.detect`` on every topic with at least ``MIN_COUNT`` messages i
 once an hour, with the cards' cooldown), and the figures are:
 
 - per event: the delay from its onset (its first related tweet that starts a run of five
-  within six hours) to the first alert on a topic made mostly of its messages;
-- false alerts per day on quiet stretches: alerts on topics made mostly of background, raised
-  more than ``QUIET_AFTER`` after every event's onset, per quiet day;
+  within six hours) to the first alert whose hour's messages are mostly its own;
+- false alerts per day on quiet stretches: alerts whose hour's messages are mostly background,
+  raised more than ``QUIET_AFTER`` after every event's onset, per quiet day;
 - the V-measure of topics against events, over the events' messages.
 """
 
@@ -202,7 +202,7 @@ def run(
     """Group the stream into topics and look for spikes once an hour, as the worker does."""
     grouper = engine.TopicGrouper(threshold=threshold)
     times: dict[int, list[datetime]] = defaultdict(list)
-    members: dict[int, Counter[str]] = defaultdict(Counter)
+    events_of: dict[int, list[str]] = defaultdict(list)
     assigned: list[int] = []
     alerted: dict[int, datetime] = {}
     alerts: list[Alert] = []
@@ -228,7 +228,7 @@ def run(
             if got.key is None:
                 next_key += 1
             times[key].append(message.when)
-            members[key][message.event] += 1
+            events_of[key].append(message.event)
             assigned.append(key)
             touched.add(key)
         for key in touched:
@@ -241,7 +241,13 @@ def run(
             verdict = engine.detect(history, now=hour)
             if verdict.spike:
                 alerted[key] = hour
-                owner = members[key].most_common(1)[0][0]
+                # The alert is the story of the messages that made it: a topic that outlived
+                # one event may be lifted later by another's.
+                owner = Counter(
+                    event
+                    for when, event in zip(times[key], events_of[key], strict=True)
+                    if when > hour - engine.WINDOW
+                ).most_common(1)[0][0]
                 alerts.append(Alert(hour, key, owner, verdict.observed, verdict.expected))
         hour += timedelta(hours=1)
     quiet = 0
