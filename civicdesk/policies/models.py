@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.inbox.models import InboundMessage
 from civicdesk.organizations.models import Organization
@@ -42,17 +43,17 @@ class PolicyVersion(models.Model):
 
 
 class ModerationKind(models.TextChoices):
-    HIDE = "hide", "Hidden"
-    UNHIDE = "unhide", "Shown again"
-    DELETE = "delete", "Deleted"
-    BLOCK = "block", "Author blocked"
+    HIDE = "hide", _("Hidden")
+    UNHIDE = "unhide", _("Shown again")
+    DELETE = "delete", _("Deleted")
+    BLOCK = "block", _("Author blocked")
 
 
 class PlatformResult(models.TextChoices):
-    PENDING = "pending", "Not asked yet"
-    DONE = "done", "Done on the platform"
-    UNSUPPORTED = "unsupported", "In Civic Desk only"
-    FAILED = "failed", "The platform refused or failed"
+    PENDING = "pending", _("Not asked yet")
+    DONE = "done", _("Done on the platform")
+    UNSUPPORTED = "unsupported", _("In Civic Desk only")
+    FAILED = "failed", _("The platform refused or failed")
 
 
 class ModerationAction(models.Model):

@@ -212,9 +212,13 @@ def cannot_hide_reason(channel: Channel, kind: str) -> str | None:
     """Why the platform cannot hide this message, in the users' words; None when it can."""
     platform = channel.get_platform_display()
     if kind not in ON_OUR_POSTS:
-        return f"a {kind} is not under one of our posts, so {platform} cannot hide it for us"
+        return _(
+            "This message is not under one of our posts, so %(platform)s cannot hide it for us."
+        ) % {"platform": platform}
     if not supports(channel, Capability.HIDE):
-        return limitation(channel, Capability.HIDE) or f"{platform} does not let us hide comments"
+        return limitation(channel, Capability.HIDE) or _(
+            "%(platform)s does not let us hide comments"
+        ) % {"platform": platform}
     return None
 
 

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from civicdesk.core.http import HtmxHttpRequest as HtmxHttpRequest  # for the views
 from civicdesk.organizations.access import Perm, require
@@ -46,7 +47,7 @@ def run_action(request: HttpRequest, action: Callable[[], Any], success: str) ->
         messages.error(request, " ".join(error.messages))
         return False
     except PermissionDenied as error:
-        messages.error(request, str(error) or "You are not allowed to do this.")
+        messages.error(request, str(error) or _("You are not allowed to do this."))
         return False
     messages.success(request, success)
     return True

@@ -48,7 +48,7 @@ def media_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             filename=upload.name or "",
             alt_texts=_alt_texts(request, languages),
         ),
-        "Image added.",
+        _("Image added."),
     )
     return redirect("post-detail", pk=pk)
 
@@ -67,7 +67,7 @@ def media_update(request: HtmxHttpRequest, pk: int, media_pk: int) -> HttpRespon
         lambda: media_describe(
             media=media, actor=request.user, alt_texts=_alt_texts(request, languages)
         ),
-        "Description saved.",
+        _("Description saved."),
     )
     return redirect("post-detail", pk=pk)
 
@@ -75,7 +75,7 @@ def media_update(request: HtmxHttpRequest, pk: int, media_pk: int) -> HttpRespon
 @require_POST
 def media_delete(request: HtmxHttpRequest, pk: int, media_pk: int) -> HttpResponse:
     media = _media(request, pk, media_pk, Perm.COMPOSE)
-    run_action(request, lambda: media_remove(media=media, actor=request.user), "Image removed.")
+    run_action(request, lambda: media_remove(media=media, actor=request.user), _("Image removed."))
     return redirect("post-detail", pk=pk)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.core.http import signed_in
@@ -110,7 +111,7 @@ def post_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     run_action(
         request,
         lambda: services.post_submit(post=post, actor=signed_in(request)),
-        "Sent for approval.",
+        _("Sent for approval."),
     )
     return redirect("post-detail", pk=pk)
 
@@ -122,7 +123,7 @@ def post_approve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     run_action(
         request,
         lambda: services.post_approve(post=post, actor=signed_in(request), comment=comment),
-        "Approved.",
+        _("Approved."),
     )
     return redirect("post-detail", pk=pk)
 
@@ -134,7 +135,7 @@ def post_send_back(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     run_action(
         request,
         lambda: services.post_send_back(post=post, actor=signed_in(request), comment=comment),
-        "Sent back to the author.",
+        _("Sent back to the author."),
     )
     return redirect("post-detail", pk=pk)
 
@@ -145,7 +146,7 @@ def post_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     run_action(
         request,
         lambda: services.post_cancel(post=post, actor=signed_in(request)),
-        "The post was cancelled; nothing more of it will go out.",
+        _("The post was cancelled; nothing more of it will go out."),
     )
     return redirect("post-detail", pk=pk)
 
@@ -157,7 +158,7 @@ def publication_retry(request: HtmxHttpRequest, pk: int, publication_pk: int) ->
     run_action(
         request,
         lambda: services.publication_retry(publication=publication, actor=signed_in(request)),
-        f"{publication.channel} will be tried again now.",
+        _("%(channel)s will be tried again now.") % {"channel": publication.channel},
     )
     return redirect("post-detail", pk=pk)
 
@@ -169,6 +170,6 @@ def publication_remove(request: HtmxHttpRequest, pk: int, publication_pk: int) -
     run_action(
         request,
         lambda: services.publication_remove(publication=publication, actor=signed_in(request)),
-        "Removing it from the platform; the record stays here.",
+        _("Removing it from the platform; the record stays here."),
     )
     return redirect("post-detail", pk=pk)
