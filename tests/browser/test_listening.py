@@ -25,7 +25,8 @@ from civicdesk.listening.models import CardState, IssueCard
 from tests.browser.test_core_loop import connect_to_network, sign_in, sign_out
 from tests.browser.test_languages_ui import OVERFLOWING, _english_sentences
 from tests.factories import make_world
-from tests.listening.peers import Hook, Mailbox, smtp, webhook  # noqa: F401 - fixtures
+from tests.listening.peers import Hook, webhook  # noqa: F401 - the webhook fixture
+from tests.mail import Mailbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +44,7 @@ def test_a_spike_becomes_an_issue_card_that_alerts_the_team(
     live_server: Any,
     browser: Any,
     settings: Any,
-    smtp: Mailbox,  # noqa: F811
+    smtp: Mailbox,
     webhook: Hook,  # noqa: F811
 ) -> None:
     base = live_server.url

@@ -1,53 +1,18 @@
-"""Local peers for the alerts: an SMTP server (aiosmtpd) and a webhook receiver on 127.0.0.1
-that checks the signature as a receiver would. Both stop with their fixture."""
+"""A local peer for the alerts: a webhook receiver on 127.0.0.1 that checks the signature as a
+receiver would, and stops with its fixture (the SMTP server is tests/mail.py's)."""
 
 from __future__ import annotations
 
-import email
 import hashlib
 import hmac
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-
-
-@dataclass
-class Mailbox:
-    messages: list[Message] = field(default_factory=list)
-    arrived: threading.Event = field(default_factory=threading.Event)
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
-        self.messages.append(email.message_from_bytes(envelope.original_content))
-        self.arrived.set()
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[Mailbox]:
-    mailbox = Mailbox()
-    with socket.socket() as probe:  # a free port on loopback (aiosmtpd cannot take port 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 10},
-        }
-    }
-    try:
-        yield mailbox
-    finally:
-        controller.stop()
 
 
 @dataclass

@@ -26,7 +26,8 @@ from civicdesk.listening.models import (
 from civicdesk.organizations.models import AuditEvent
 from tests.browser.test_core_loop import connect_to_network
 from tests.factories import World, make_world
-from tests.listening.peers import Hook, Mailbox, smtp, webhook  # noqa: F401 - fixtures
+from tests.listening.peers import Hook, webhook  # noqa: F401 - the webhook fixture
+from tests.mail import Mailbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,7 +52,7 @@ def _world(live_server: Any, settings: Any) -> World:
 def test_a_spike_on_the_network_becomes_a_card_and_alerts_the_team(
     live_server: Any,
     settings: Any,
-    smtp: Mailbox,  # noqa: F811
+    smtp: Mailbox,
     webhook: Hook,  # noqa: F811
 ) -> None:
     world = _world(live_server, settings)
