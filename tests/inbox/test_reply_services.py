@@ -114,14 +114,14 @@ def test_a_mastodon_reply_is_measured_against_its_instance_limit(
         def __exit__(self, *exc: object) -> None:
             return None
 
-        def instance_rules(self) -> Any:
+        def fetch_account_rules(self) -> Any:
             asked.append("instance")
             return mastodon_rules_from_instance(
                 {"configuration": {"statuses": {"max_characters": 1000}}}
             )
 
     monkeypatch.setattr(
-        "civicdesk.inbox.limits.connector_for", lambda channel, client=None: Instance()
+        "civicdesk.connectors.limits.connector_for", lambda channel, client=None: Instance()
     )
     channel = make_channel(brand=world.brand, platform="mastodon", handle="cityhall@example")
     message = make_message(channel=channel, text="When?", author_handle="m@example.social")
