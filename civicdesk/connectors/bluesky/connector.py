@@ -78,6 +78,7 @@ class BlueskyConnector(HttpConnector):
             Capability.ACCOUNT_METRICS,
             Capability.MEDIA,
             Capability.THREADS,
+            Capability.SELF_REPLY,
             Capability.HIDE,
             Capability.BLOCK,
         }

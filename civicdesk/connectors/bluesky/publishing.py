@@ -8,6 +8,7 @@ the check is a lookup of those records.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,13 +32,17 @@ if TYPE_CHECKING:
 def publish(api: BlueskyConnector, post: OutboundPost) -> PublishResult:
     text = with_link(post.text, post.link)
     embed = media.images_embed(api, post) if post.media else None
+    # A later update answering our earlier post: it joins that post's thread.
+    answering = _own_reply_refs(api, post.reply_to) if post.reply_to else None
     root = api._create_post(
         text,
         rkey=shapes.record_key(post.idempotency_key),
         language=post.language,
         embed=embed,
+        reply=answering,
     )
-    parts = _publish_parts(api, post, root, start=1, parent=root)
+    thread_root = answering["root"] if answering else root
+    parts = _publish_parts(api, post, thread_root, start=1, parent=root)
     return PublishResult(
         remote_id=root["uri"],
         url=shapes.post_url(root["uri"], api.handle),
@@ -66,20 +71,35 @@ def _publish_parts(
     return made
 
 
-def reply(
-    api: BlueskyConnector, target: ReplyTarget, text: str, *, idempotency_key: str
-) -> PublishResult:
-    parent_view = api._post_view(target.remote_id)
+def _answer(found: Mapping[str, Any], field: str) -> dict[str, dict[str, str]]:
+    """The ``reply`` of a record answering ``found`` (a post's view or record, its content
+    under ``field``): that post as the parent, its thread's first post as the root."""
     try:
-        parent = shapes.strong_ref(parent_view, "the post")
-        record = shapes.obj(parent_view.get("record"), "the post's record")
+        parent = shapes.strong_ref(found, "the post")
+        record = shapes.obj(found.get(field), "the post's record")
         root = parent
         if record.get("reply") is not None:
             root = shapes.strong_ref(shapes.obj(record["reply"], "reply").get("root"), "reply.root")
     except ShapeError as exc:
         raise RetryableError(f"unexpected answer: {exc}") from None
+    return {"root": root, "parent": parent}
+
+
+def _own_reply_refs(api: BlueskyConnector, remote_id: str) -> dict[str, dict[str, str]] | None:
+    """The ``reply`` of a record answering our own post ``remote_id``, read from our own
+    repository (the AppView may not have seen a post made a moment ago); None when that post
+    was deleted meanwhile: the update then goes out on its own."""
+    found = api._get_record(*_own_record(api, remote_id))
+    return _answer(found, "value") if found is not None else None
+
+
+def reply(
+    api: BlueskyConnector, target: ReplyTarget, text: str, *, idempotency_key: str
+) -> PublishResult:
     made = api._create_post(
-        text, rkey=shapes.record_key(idempotency_key), reply={"root": root, "parent": parent}
+        text,
+        rkey=shapes.record_key(idempotency_key),
+        reply=_answer(api._post_view(target.remote_id), "record"),
     )
     return PublishResult(
         remote_id=made["uri"],
@@ -155,8 +175,10 @@ def check_publication(api: BlueskyConnector, post: OutboundPost) -> PublishResul
     if len(parts) < len(post.thread):
         # The thread stopped part-way: finish it. The keys are fixed, so this
         # cannot double a part that went out meanwhile.
+        answering = _own_reply_refs(api, post.reply_to) if post.reply_to else None
+        thread_root = answering["root"] if answering else root_ref
         parts += _publish_parts(
-            api, post, root_ref, start=len(parts) + 1, parent=parts[-1] if parts else root_ref
+            api, post, thread_root, start=len(parts) + 1, parent=parts[-1] if parts else root_ref
         )
     return PublishResult(
         remote_id=root_ref["uri"],

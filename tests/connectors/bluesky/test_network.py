@@ -168,6 +168,36 @@ def test_check_publication_finishes_a_broken_thread(
     assert last and last["value"]["text"] == "Part three."
 
 
+def test_a_later_update_continues_our_first_posts_thread(
+    bsky_network: Network, connector: BlueskyConnector
+) -> None:
+    first = connector.publish(
+        OutboundPost(text="Update 1: the bridge is closed.", idempotency_key=key())
+    )
+    second = connector.publish(
+        OutboundPost(
+            text="Update 2: still closed.",
+            idempotency_key=key(),
+            reply_to=first.remote_id,
+            thread=("Detours are signed.",),
+        )
+    )
+    third = connector.publish(
+        OutboundPost(text="Update 3: open again.", idempotency_key=key(), reply_to=second.remote_id)
+    )
+    answer = get_record(bsky_network, second.remote_id)
+    part = get_record(bsky_network, second.thread_remote_ids[0])
+    last = get_record(bsky_network, third.remote_id)
+    assert answer and part and last
+    assert answer["value"]["reply"]["parent"]["uri"] == first.remote_id
+    assert answer["value"]["reply"]["root"]["uri"] == first.remote_id
+    # The update's own thread parts and the next update stay in the first post's thread.
+    assert part["value"]["reply"]["root"]["uri"] == first.remote_id
+    assert part["value"]["reply"]["parent"]["uri"] == second.remote_id
+    assert last["value"]["reply"]["root"]["uri"] == first.remote_id
+    assert last["value"]["reply"]["parent"]["uri"] == second.remote_id
+
+
 def test_inbox_reply_metrics_hide_and_delete(
     bsky_network: Network, connector: BlueskyConnector, institution: Account, resident: Account
 ) -> None:
