@@ -100,6 +100,7 @@ class ThreadsConnector(GraphConnector):
             Capability.ACCOUNT_METRICS,
             Capability.MEDIA,
             Capability.THREADS,
+            Capability.SELF_REPLY,
             Capability.HIDE,
         }
     )
@@ -164,7 +165,8 @@ class ThreadsConnector(GraphConnector):
             or len(post.media) > MAX_CAROUSEL
         ):
             raise UnsupportedError(self.limitations[Capability.MEDIA])
-        first = self._publish_one(text, media=post.media)
+        # A later update answering our earlier post continues that post's thread.
+        first = self._publish_one(text, media=post.media, reply_to=post.reply_to)
         later = []
         previous = first
         for part in post.thread:

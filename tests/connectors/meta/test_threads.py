@@ -39,6 +39,17 @@ def test_publish_a_thread_as_replies(graph: FakeGraph, threads: ThreadsFake) -> 
     assert forms[2]["reply_to_id"] == result.thread_remote_ids[0]
 
 
+def test_a_later_update_answers_our_first_post(graph: FakeGraph, threads: ThreadsFake) -> None:
+    connector = th_connector(graph, threads)
+    first = connector.publish(OutboundPost(text="Update 1: bridge closed.", idempotency_key="a"))
+    connector.publish(
+        OutboundPost(text="Update 2: still closed.", idempotency_key="b", reply_to=first.remote_id)
+    )
+    forms = [c.form for c in graph.made("POST", f"/{threads.USER}/threads")]
+    assert "reply_to_id" not in forms[0]
+    assert forms[1]["reply_to_id"] == first.remote_id
+
+
 def test_publish_image_with_alt_text(graph: FakeGraph, threads: ThreadsFake) -> None:
     th_connector(graph, threads).publish(
         OutboundPost(text="Bridge.", idempotency_key="k", media=(JPEG,))
