@@ -26,6 +26,7 @@ from civicdesk.connectors.base import (
     ConnectorError,
     HttpConnector,
     InboundPage,
+    ListenQuery,
     MetricTable,
     OutboundPost,
     PostMetrics,
@@ -37,11 +38,20 @@ from civicdesk.connectors.base import (
     error_detail,
 )
 
-from . import inbox, media, metrics, publishing
+from . import inbox, listening, media, metrics, publishing
 from .metrics import METRICS
 from .ratelimits import DEFAULT_RETRY_AFTER, USAGE_CAP_RETRY_AFTER, RateLimit, rate_limit_wait
 from .shapes import ShapeError, obj, problem_type, x_id
-from .tiers import FREE_TIERS, PAID_TIER_CAPABILITIES, TIER_LIMITATION, TIER_SENTENCE, tier_of
+from .tiers import (
+    FREE_TIERS,
+    LISTEN_CAPABILITIES,
+    LISTEN_TIER_LIMITATION,
+    LISTEN_TIER_SENTENCE,
+    PAID_TIER_CAPABILITIES,
+    TIER_LIMITATION,
+    TIER_SENTENCE,
+    tier_of,
+)
 
 __all__ = [
     "DEFAULT_RETRY_AFTER",
@@ -69,6 +79,7 @@ class XConnector(HttpConnector):
             Capability.THREADS,
             Capability.SELF_REPLY,
             Capability.HIDE,
+            *LISTEN_CAPABILITIES,
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
@@ -79,17 +90,7 @@ class XConnector(HttpConnector):
             "X's API no longer lets an app block an account (it can only list blocks); "
             "block it in X itself."
         ),
-        **dict.fromkeys(
-            (
-                Capability.LISTEN_KEYWORDS,
-                Capability.LISTEN_HASHTAGS,
-                Capability.LISTEN_ACCOUNTS,
-            ),
-            (
-                "Following keywords, hashtags or accounts on X needs the recent search of a "
-                "paid API tier, which Civic Desk does not use yet."
-            ),
-        ),
+        **dict.fromkeys(LISTEN_CAPABILITIES, LISTEN_TIER_LIMITATION),
         Capability.INBOX: TIER_LIMITATION,
         Capability.DIRECT_MESSAGES: TIER_LIMITATION,
         Capability.MEDIA: "Civic Desk sends images to X (up to four a post); not video.",
@@ -111,7 +112,7 @@ class XConnector(HttpConnector):
     @classmethod
     def channel_capabilities(cls, credentials: Mapping[str, str]) -> frozenset[Capability]:
         if tier_of(credentials) in FREE_TIERS:
-            return cls.capabilities - PAID_TIER_CAPABILITIES
+            return cls.capabilities - PAID_TIER_CAPABILITIES - LISTEN_CAPABILITIES
         return cls.capabilities
 
     @classmethod
@@ -119,10 +120,18 @@ class XConnector(HttpConnector):
         tier = tier_of(credentials)
         if tier in FREE_TIERS:
             # Not "may": this channel's app is known to be on the free tier.
-            return dict(cls.limitations) | dict.fromkeys(PAID_TIER_CAPABILITIES, TIER_SENTENCE)
+            return (
+                dict(cls.limitations)
+                | dict.fromkeys(PAID_TIER_CAPABILITIES, TIER_SENTENCE)
+                | dict.fromkeys(LISTEN_CAPABILITIES, LISTEN_TIER_SENTENCE)
+            )
         if tier:
             # A paid tier is known: the inbox works, so nothing to warn about.
-            return {c: s for c, s in cls.limitations.items() if c not in PAID_TIER_CAPABILITIES}
+            return {
+                c: s
+                for c, s in cls.limitations.items()
+                if c not in PAID_TIER_CAPABILITIES | LISTEN_CAPABILITIES
+            }
         return cls.limitations
 
     def _headers(self) -> dict[str, str]:
@@ -205,6 +214,11 @@ class XConnector(HttpConnector):
 
     def fetch_inbound(self, cursor: str | None, *, limit: int = 100) -> InboundPage:
         return inbox.fetch_inbound(self, cursor, limit=limit)
+
+    def fetch_listening(
+        self, query: ListenQuery, cursor: str | None, *, limit: int = 100
+    ) -> InboundPage:
+        return listening.fetch_listening(self, query, cursor, limit=limit)
 
     def fetch_post_metrics(self, remote_ids: Sequence[str]) -> list[PostMetrics]:
         return metrics.fetch_post_metrics(self, remote_ids)

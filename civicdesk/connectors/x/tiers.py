@@ -13,6 +13,19 @@ from civicdesk.connectors.base import Capability
 FREE_TIERS = frozenset({"free"})
 # What X gives only on a paid tier.
 PAID_TIER_CAPABILITIES = frozenset({Capability.INBOX, Capability.DIRECT_MESSAGES})
+# Listening reads X's recent search, which a paid tier (Basic or above) gives too.
+LISTEN_CAPABILITIES = frozenset(
+    {Capability.LISTEN_KEYWORDS, Capability.LISTEN_HASHTAGS, Capability.LISTEN_ACCOUNTS}
+)
+LISTEN_TIER_SENTENCE = (
+    "Following keywords, hashtags or accounts on X reads its recent search, which needs a "
+    "paid API tier; this channel's X app is on the free tier."
+)
+LISTEN_TIER_LIMITATION = (
+    "Following keywords, hashtags or accounts on X reads its recent search (the last seven "
+    "days), which needs a paid API tier: a channel connected with a free-tier X app follows "
+    "nothing."
+)
 
 
 def tier_of(credentials: Mapping[str, str]) -> str:

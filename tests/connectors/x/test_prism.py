@@ -14,6 +14,8 @@ import pytest
 
 from civicdesk.connectors.base import (
     ConnectorError,
+    FollowKind,
+    ListenQuery,
     MediaItem,
     MessageKind,
     OutboundPost,
@@ -110,6 +112,24 @@ def test_inbox_reads_match_contract(
     dms = InboxCursor(p="d", ms="1", ds="1880028106020515840", dt="18LAA5G1SL0NR5OG0G00ZZZZ")
     settle(lambda: prism_connector.fetch_inbound(dms.dump(), limit=20))
     assert {"GET /2/users/2244994945/mentions", "GET /2/dm_events"} <= set(violations.requests)
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_listening_reads_match_contract(
+    prism_connector: XConnector, violations: Violations, round_: int
+) -> None:
+    for query in (
+        ListenQuery(FollowKind.KEYWORD, "boil water"),
+        ListenQuery(FollowKind.HASHTAG, "flood"),
+        ListenQuery(FollowKind.ACCOUNT, "CityOfOttawa"),
+    ):
+        settle(lambda query=query: prism_connector.fetch_listening(query, None, limit=20))
+        settle(
+            lambda query=query: prism_connector.fetch_listening(
+                query, "1880028106020515840", limit=20
+            )
+        )
+    assert "GET /2/tweets/search/recent" in violations.requests
 
 
 @pytest.mark.parametrize("round_", range(6))
