@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from tests.mail import smtp  # noqa: F401 - the SMTP server fixture, for every test
 
@@ -64,3 +65,12 @@ def _exercise_network_on(settings: Any) -> None:
 def _fast_password_hashing(settings: Any) -> None:
     # Real hashing is deliberately slow; the tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the installation's default language: a request through the locale
+    middleware leaves its language active in the thread, which the next test would inherit."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
