@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from civicdesk.config import database_url
+from civicdesk.exnet.faults import inject_fault
 from civicdesk.exnet.models import NetPost
 from civicdesk.exnet.services import create_account
 from civicdesk.organizations.models import Channel
@@ -58,6 +59,11 @@ def start_worker(name: str, *, seconds: float, **env: str) -> subprocess.Popen[b
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_publish_each_exactly_once(desk: Desk, live_server: Any) -> None:
     account, token = create_account(handle="roadwatch_race", display_name="Road Watch")
+    # The platform answers as a real one does, not at once: a worker that came up first
+    # cannot then send all of them before the other has claimed any.
+    inject_fault(
+        account, "latency", operation="create_post", count=None, probability=1.0, seconds=0.3
+    )
     Channel.objects.filter(pk=desk.channel.pk).update(api_base_url=f"{live_server.url}/exnet/api")
     desk.channel.refresh_from_db()
     desk.channel.set_credentials({"token": token})
