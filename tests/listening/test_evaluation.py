@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,8 +13,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from civicdesk.listening.evaluation import TWITTER_EPOCH_MS, evaluate, snowflake_time
+from tests.conftest import RESEARCH_DATA
 
-DATA = Path(os.environ.get("CIVICDESK_RESEARCH_DATA", "/work/shared/data")) / "crisislex"
+DATA = RESEARCH_DATA / "crisislex"
 
 
 def snowflake(when: datetime, sequence: int) -> str:
@@ -81,7 +81,7 @@ def test_a_synthetic_crisis_is_found_within_the_hour(tmp_path: Path) -> None:
         call_command("evaluate_listening", data=str(tmp_path / "empty"))
 
 
-@pytest.mark.skipif(not (DATA / "CrisisLexT26").is_dir(), reason="CrisisLex is not on this machine")
+@pytest.mark.research_data
 def test_two_real_crises_one_in_spanish(tmp_path: Path) -> None:
     for name in ("2013_Spain_train_crash", "2013_LA_airport_shootings"):
         (tmp_path / name).symlink_to(DATA / "CrisisLexT26" / name)
