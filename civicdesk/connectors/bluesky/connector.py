@@ -31,6 +31,7 @@ from civicdesk.connectors.base import (
     ConnectorError,
     HttpConnector,
     InboundPage,
+    ListenQuery,
     MessageKind,
     MetricTable,
     OutboundPost,
@@ -43,7 +44,15 @@ from civicdesk.connectors.base import (
     error_detail,
     parse_retry_after,
 )
-from civicdesk.connectors.bluesky import dpop, inbox, metrics, moderation, publishing, shapes
+from civicdesk.connectors.bluesky import (
+    dpop,
+    inbox,
+    listening,
+    metrics,
+    moderation,
+    publishing,
+    shapes,
+)
 from civicdesk.connectors.bluesky.inbox import parse_cursor
 from civicdesk.connectors.bluesky.metrics import METRICS
 from civicdesk.connectors.bluesky.shapes import ShapeError
@@ -81,20 +90,12 @@ class BlueskyConnector(HttpConnector):
             Capability.SELF_REPLY,
             Capability.HIDE,
             Capability.BLOCK,
+            Capability.LISTEN_KEYWORDS,
+            Capability.LISTEN_HASHTAGS,
+            Capability.LISTEN_ACCOUNTS,
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
-        **dict.fromkeys(
-            (
-                Capability.LISTEN_KEYWORDS,
-                Capability.LISTEN_HASHTAGS,
-                Capability.LISTEN_ACCOUNTS,
-            ),
-            (
-                "Civic Desk does not follow keywords, hashtags or accounts on Bluesky yet; "
-                "follow them on the exercise network or Mastodon."
-            ),
-        ),
         Capability.DIRECT_MESSAGES: (
             "Bluesky direct messages live on a separate chat service that Civic Desk "
             "does not read yet; answer them in the Bluesky app."
@@ -240,6 +241,11 @@ class BlueskyConnector(HttpConnector):
     def fetch_inbound(self, cursor: str | None, *, limit: int = 100) -> InboundPage:
         """Inbox notifications, oldest first, from our own cursor (see ``inbox``)."""
         return inbox.fetch_inbound(self, cursor, limit=limit)
+
+    def fetch_listening(
+        self, query: ListenQuery, cursor: str | None, *, limit: int = 100
+    ) -> InboundPage:
+        return listening.fetch_listening(self, query, cursor, limit=limit)
 
     def fetch_thread(self, remote_id: str, *, depth: int = 10) -> Mapping[str, Any]:
         """The thread under a post, as the AppView shows it (for the conversation view)."""

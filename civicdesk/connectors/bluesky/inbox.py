@@ -59,7 +59,7 @@ def fetch_inbound(api: BlueskyConnector, cursor: str | None, *, limit: int) -> I
         observed = Counter(_minute(t) for t, _ in old)
         late = [(t, n) for t, n in old if observed[_minute(t)] > counts.get(_minute(t), 0)]
         batch = fresh[: max(1, limit)]
-        messages = [_message(api, n) for _, n in late + batch]
+        messages = [message_of(api, n) for _, n in late + batch]
     except ShapeError as exc:
         # The whole page is refused, so the cursor stays put and nothing is skipped.
         raise RetryableError(f"unexpected notifications: {exc}") from None
@@ -143,7 +143,8 @@ def _walk_notifications(api: BlueskyConnector, since: datetime | None) -> list[M
     return found
 
 
-def _message(api: BlueskyConnector, item: Mapping[str, Any]) -> RemoteMessage:
+def message_of(api: BlueskyConnector, item: Mapping[str, Any]) -> RemoteMessage:
+    """A notification or a post view (listening) as a message; a reply is a reply."""
     post_uri = shapes.uri(item.get("uri"), "uri")
     reason = item.get("reason")
     record = shapes.obj(item.get("record"), "record")
@@ -159,7 +160,7 @@ def _message(api: BlueskyConnector, item: Mapping[str, Any]) -> RemoteMessage:
         "reply": MessageKind.REPLY,
         "mention": MessageKind.MENTION,
         "quote": MessageKind.MENTION,
-    }.get(str(reason), MessageKind.MENTION)
+    }.get(str(reason), MessageKind.REPLY if reply is not None else MessageKind.MENTION)
     mine = api.credentials.get("did", "")
     handle = shapes.text(author.get("handle"), "author.handle", optional=False)
     return RemoteMessage(

@@ -11,6 +11,8 @@ import pytest
 
 from civicdesk.connectors.base import (
     AuthExpiredError,
+    FollowKind,
+    ListenQuery,
     MediaItem,
     MessageKind,
     OutboundPost,
@@ -307,3 +309,33 @@ def test_inbox_reply_metrics_hide_and_delete(
     eventually(lambda: connector.fetch_post_metrics([ours.remote_id]) == [])
     with pytest.raises(RejectedError):
         connector.delete(comment["uri"])  # someone else's record
+
+
+def test_listening_follows_a_keyword_a_hashtag_and_an_account(
+    bsky_network: Network, connector: BlueskyConnector, resident: Account
+) -> None:
+    word = f"sinkhole{secrets.token_hex(3)}"
+    first = resident_post(bsky_network, resident, f"A {word} opened on Elm St #{word}")
+    keyword = ListenQuery(FollowKind.KEYWORD, word)
+    page = eventually(lambda: connector.fetch_listening(keyword, None).messages or None)
+    assert [m.remote_id for m in page] == [first["uri"]]
+    assert page[0].author.handle == resident.handle
+    cursor = connector.fetch_listening(keyword, None).next_cursor
+    assert cursor
+    # Later reads bring only what is new, oldest first; a reply reads as a reply.
+    second = resident_post(bsky_network, resident, f"The {word} is growing", reply_to=first)
+    third = resident_post(bsky_network, resident, f"Crews at the {word} now")
+    newer = eventually(
+        lambda: (found := connector.fetch_listening(keyword, cursor)).messages[1:] and found
+    )
+    assert [m.remote_id for m in newer.messages] == [second["uri"], third["uri"]]
+    assert newer.messages[0].kind == MessageKind.REPLY
+    assert newer.next_cursor and newer.next_cursor > cursor
+    hashtag = ListenQuery(FollowKind.HASHTAG, f"#{word}")
+    tagged = eventually(lambda: connector.fetch_listening(hashtag, None).messages or None)
+    assert first["uri"] in [m.remote_id for m in tagged]
+    account = ListenQuery(FollowKind.ACCOUNT, f"@{resident.handle}")
+    theirs = eventually(lambda: connector.fetch_listening(account, None).messages or None)
+    assert third["uri"] in [m.remote_id for m in theirs]
+    with pytest.raises(RejectedError):
+        connector.fetch_listening(ListenQuery(FollowKind.KEYWORD, '"()"'), None)
