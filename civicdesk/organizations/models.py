@@ -124,6 +124,9 @@ class Channel(models.Model):
     )
     remote_id = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
+    # A bilingual account: a post's official-language versions go out as one post joining
+    # them, where it fits the platform's limits (publishing/bilingual.py).
+    bilingual_post = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # Not columns: what the channels page works out for its rows.
     network_url: str

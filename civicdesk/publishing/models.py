@@ -330,6 +330,9 @@ class Publication(models.Model):
     )
     published_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.CharField(max_length=500, blank=True)
+    # A bilingual post: the official languages it joins, in the organization's order, its
+    # variant's first (publishing/bilingual.py); empty: its variant's language alone.
+    languages = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
