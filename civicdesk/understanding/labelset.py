@@ -101,11 +101,18 @@ def authored() -> list[LabelledMessage]:
     ]
 
 
-def _index(data: dict[str, list[ds.Example]]) -> dict[tuple[str, str], ds.Example]:
-    out: dict[tuple[str, str], ds.Example] = {}
+def key(source: str, group: str, identifier: str) -> tuple[str, str, str]:
+    """What names a data set row: its source, its group and its id. The group is needed:
+    CONSTRAINT numbers the rows of each file from 1, so "constraint 36" is a row of the train
+    file and another of the valid file."""
+    return source, group, identifier.strip().strip("'")
+
+
+def _index(data: dict[str, list[ds.Example]]) -> dict[tuple[str, str, str], ds.Example]:
+    out: dict[tuple[str, str, str], ds.Example] = {}
     for source, rows in data.items():
         for ex in rows:
-            out.setdefault((source, ex.id.strip().strip("'")), ex)
+            out.setdefault(key(source, ex.group, ex.id), ex)
     return out
 
 
@@ -117,7 +124,7 @@ def load(
     found = _index(data or {})
     out: list[LabelledMessage] = []
     for row in _read_csv(LABELS_DIR / "messages.csv"):
-        ex = found.get((row["source"], row["id"]))
+        ex = found.get(key(row["source"], row["group"], row["id"]))
         if ex is None:
             continue
         out.append(
