@@ -6,6 +6,10 @@ requests in flight, at most the connector's ``max_concurrency`` per channel (the
 count per account) and at most ``PLATFORM_FANOUT`` times that per platform. Checks of
 unconfirmed publications run in the same pool, so a slow platform never holds up the claims.
 
+Senders queue their archive notes (``core.archive.queued``): a settle writes one small row
+in its transaction, and the claiming loop writes the queue into the archive in batches after
+each pass that finished work (and now and then, for notes a stopped worker left queued).
+
 Nothing here talks to the database inside a long transaction: every write is one short
 statement or one short transaction, and no transaction is open during an HTTP call (SQLite
 has one writer at a time). Each thread closes its own database connections when it ends.
@@ -25,6 +29,7 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 
 from civicdesk.connectors.registry import connector_class
+from civicdesk.core import archive
 from civicdesk.publishing import publisher
 from civicdesk.publishing.publisher import Claim
 
@@ -39,6 +44,9 @@ IDLE_CLOSE_SECONDS = 2.0
 # The claiming loop looks at its connection's health at most this often (each look is a
 # round trip), and at once after an error.
 TIDY_EVERY = 1.0
+# Notes queued by a worker that stopped are written by the next drain: look this often.
+DRAIN_EVERY = 30.0
+DRAIN_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,9 @@ class PublishEngine:
         self._last_recover = 0.0
         self._last_tidy = 0.0
         self._last_claim = 0.0
+        self._last_drain = 0.0
+        # Set by a sender that finished something (its settle may have queued a note).
+        self.finished = threading.Event()
         # While requests are in flight, claim once this many threads are free (or a poll has
         # passed): claiming costs a handful of statements however many it takes.
         self.claim_batch = max(1, self.threads // 4)
@@ -128,12 +139,25 @@ class PublishEngine:
                 with self.lock:
                     self.checks += 1
                 self.work.put(_Check(pk))
+        if self.finished.is_set() or now - self._last_drain >= DRAIN_EVERY:
+            self.finished.clear()
+            self._last_drain = now
+            self._drain()
         if now - self._last_recover >= settings.PUBLISH_LEASE_SECONDS / 3:
             self._last_recover = now
             recovered = publisher.recover_stale_claims()
             if recovered:
                 logger.warning("%s claims ran out of lease; checking them", recovered)
         return claimed
+
+    def _drain(self) -> None:
+        """Write the archive's queued notes; a failure leaves them queued and is logged, and
+        never stops the publishing."""
+        try:
+            while archive.drain(DRAIN_BATCH) >= DRAIN_BATCH:
+                pass
+        except Exception:  # noqa: BLE001 - the notes stay queued for the next drain
+            logger.exception("writing the archive's queued notes failed")
 
     def run(self, stop: threading.Event) -> None:
         senders = [
@@ -162,6 +186,7 @@ class PublishEngine:
                 self.work.put(None)
             for thread in senders:
                 thread.join()
+            self._drain()
             self._stop_heartbeat.set()
             heartbeat.join()
             self.client.close()
@@ -171,30 +196,34 @@ class PublishEngine:
 
     def _send_loop(self) -> None:
         try:
-            while True:
-                try:
-                    item = self.work.get(timeout=IDLE_CLOSE_SECONDS)
-                except queue.Empty:
-                    # Idle: give the database connection back (PostgreSQL counts them).
-                    connections.close_all()
-                    item = self.work.get()
-                if item is None:
-                    return
-                try:
-                    if isinstance(item, _Check):
-                        publisher.check_one(item.pk, worker=self.worker)
-                    else:
-                        publisher.publish_one(
-                            item, worker=self.worker, report=self.report, client=self.client
-                        )
-                except Exception:  # noqa: BLE001 - the lease runs out and a check decides
-                    logger.exception("publishing %s failed", item)
-                    # A broken connection (a database restart) is dropped, not reused.
-                    close_old_connections()
-                finally:
-                    self._done(item)
+            with archive.queued():
+                self._send_all()
         finally:
             connections.close_all()
+
+    def _send_all(self) -> None:
+        while True:
+            try:
+                item = self.work.get(timeout=IDLE_CLOSE_SECONDS)
+            except queue.Empty:
+                # Idle: give the database connection back (PostgreSQL counts them).
+                connections.close_all()
+                item = self.work.get()
+            if item is None:
+                return
+            try:
+                if isinstance(item, _Check):
+                    publisher.check_one(item.pk, worker=self.worker)
+                else:
+                    publisher.publish_one(
+                        item, worker=self.worker, report=self.report, client=self.client
+                    )
+            except Exception:  # noqa: BLE001 - the lease runs out and a check decides
+                logger.exception("publishing %s failed", item)
+                # A broken connection (a database restart) is dropped, not reused.
+                close_old_connections()
+            finally:
+                self._done(item)
 
     def _done(self, item: Claim | _Check) -> None:
         with self.lock:
@@ -204,6 +233,7 @@ class PublishEngine:
                 self.in_flight.pop(item.token, None)
                 self.per_channel[item.channel_id] -= 1
                 self.per_platform[item.platform] -= 1
+        self.finished.set()
         self.wake.set()
 
     def _heartbeat(self) -> None:

@@ -11,7 +11,7 @@ class RecordsConfig(AppConfig):
         from civicdesk.core.archive import use_archive
         from civicdesk.organizations.audit import use_checkpoints
         from civicdesk.records.anchoring import audit_checkpoints
-        from civicdesk.records.archive import write_notes
+        from civicdesk.records.archive import drain_notes, queue_notes, write_notes
 
-        use_archive(write_notes)
+        use_archive(write_notes, queue=queue_notes, drain=drain_notes)
         use_checkpoints(audit_checkpoints)

@@ -34,7 +34,7 @@ from civicdesk.core.anchors import Anchor, AnchorWatch
 from civicdesk.inbox.models import InboundMessage, Reply
 from civicdesk.organizations.models import Organization
 from civicdesk.publishing.models import Post, Publication
-from civicdesk.records.models import ArchiveEntry, EntryKind
+from civicdesk.records.models import ArchiveEntry, EntryKind, QueuedNote
 
 GENESIS = "0" * 64
 MEDIA_FOLDER = "records-media"
@@ -88,60 +88,82 @@ class Version:
 def append(version: Version) -> ArchiveEntry | None:
     """Add ``version`` at the end of its organization's chain, unless the subject's newest
     entry already says the same. Call inside the transaction of the change."""
-    content = json.loads(canonical(version.content))
-    digest = content_digest(
-        author_label=version.author_label,
-        actor_label=version.actor_label,
-        text=version.text,
-        content=content,
-    )
+    written = append_many([version])
+    return written[0] if written else None
+
+
+def append_many(versions: Sequence[Version]) -> list[ArchiveEntry]:
+    """Add ``versions`` in order at the end of their organizations' chains, each unless its
+    subject's newest entry (or an earlier one of ``versions``) already says the same.
+
+    Each organization's chain is locked once and read once however many versions it gets,
+    and its new entries are inserted together: a page of messages or a batch of
+    publications costs a few statements, not a few per entry."""
+    by_organization: dict[int, list[Version]] = {}
+    for version in versions:
+        by_organization.setdefault(version.organization_id, []).append(version)
+    written: list[ArchiveEntry] = []
+    for organization_id in sorted(by_organization):
+        written.extend(_append_to_chain(organization_id, by_organization[organization_id]))
+    return written
+
+
+def _append_to_chain(organization_id: int, versions: Sequence[Version]) -> list[ArchiveEntry]:
     with transaction.atomic():
         # One writer at a time per organization (PostgreSQL row lock; SQLite's IMMEDIATE
         # transactions already serialize writers), as the audit log does.
-        Organization.objects.select_for_update().filter(pk=version.organization_id).values_list(
+        Organization.objects.select_for_update().filter(pk=organization_id).values_list(
             "pk"
         ).first()
-        newest = (
-            ArchiveEntry.objects.filter(
-                organization_id=version.organization_id, subject=version.subject
-            )
+        subjects = {version.subject for version in versions}
+        newest: dict[str, tuple[str, str, Any]] = {}
+        for subject, kind, text, content in (
+            ArchiveEntry.objects.filter(organization_id=organization_id, subject__in=subjects)
             .order_by("-sequence")
-            .values_list("kind", "text", "content")
-            .first()
-        )
-        if newest is not None and (newest[0], newest[1], _same(newest[2])) == (
-            version.kind,
-            version.text,
-            _same(content),
+            .values_list("subject", "kind", "text", "content")
         ):
-            return None
+            newest.setdefault(subject, (kind, text, _same(content)))
         last = (
-            ArchiveEntry.objects.filter(organization_id=version.organization_id)
+            ArchiveEntry.objects.filter(organization_id=organization_id)
             .order_by("-sequence")
             .values_list("sequence", "hash")
             .first()
         )
-        sequence, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        entry = ArchiveEntry(
-            organization_id=version.organization_id,
-            sequence=sequence,
-            recorded_at=timezone.now(),
-            kind=version.kind,
-            thread=version.thread,
-            subject=version.subject,
-            channel_id=version.channel_id,
-            brand_id=version.brand_id,
-            occurred_at=version.occurred_at,
-            author_label=version.author_label[:300],
-            actor_label=version.actor_label[:200],
-            text=version.text,
-            content=content,
-            content_hash=digest,
-            prev_hash=prev_hash,
-        )
-        entry.hash = entry_digest(entry)
-        entry.save()
-    return entry
+        sequence, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
+        entries: list[ArchiveEntry] = []
+        for version in versions:
+            content = json.loads(canonical(version.content))
+            said = (version.kind, version.text, _same(content))
+            if newest.get(version.subject) == said:
+                continue
+            newest[version.subject] = said
+            sequence += 1
+            entry = ArchiveEntry(
+                organization_id=organization_id,
+                sequence=sequence,
+                recorded_at=timezone.now(),
+                kind=version.kind,
+                thread=version.thread,
+                subject=version.subject,
+                channel_id=version.channel_id,
+                brand_id=version.brand_id,
+                occurred_at=version.occurred_at,
+                author_label=version.author_label[:300],
+                actor_label=version.actor_label[:200],
+                text=version.text,
+                content=content,
+                content_hash=content_digest(
+                    author_label=version.author_label,
+                    actor_label=version.actor_label,
+                    text=version.text,
+                    content=content,
+                ),
+                prev_hash=prev_hash,
+            )
+            entry.hash = prev_hash = entry_digest(entry)
+            entries.append(entry)
+        ArchiveEntry.objects.bulk_create(entries)
+    return entries
 
 
 def _same(content: Any) -> Any:
@@ -357,6 +379,11 @@ def _reply_versions(ids: Sequence[int], actor: Person | None, why: str) -> list[
     ]
 
 
+EVENTS = frozenset(
+    {"post", "publication", "messages", "reply", "moderation", "message_edited", "message_deleted"}
+)
+
+
 def versions_for(
     event: str,
     ids: Sequence[int],
@@ -389,8 +416,48 @@ def write_notes(
     detail: Mapping[str, Any],
 ) -> None:
     """The writer ``core.archive.note`` calls (installed by ``RecordsConfig.ready``)."""
-    for version in versions_for(event, ids, actor, why, detail):
-        append(version)
+    append_many(versions_for(event, ids, actor, why, detail))
+
+
+def queue_notes(
+    event: str,
+    ids: Sequence[int],
+    actor: Person | None,
+    why: str,
+    detail: Mapping[str, Any],
+) -> None:
+    """The queue ``core.archive.note`` writes to in a thread that asked for it (one row, in
+    the change's transaction); :func:`drain_notes` turns it into entries."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown archive event {event!r}")
+    QueuedNote.objects.create(
+        event=event,
+        ids=list(ids),
+        actor=actor,
+        why=why,
+        detail=json.loads(canonical(dict(detail))),
+        queued_at=timezone.now(),
+    )
+
+
+def drain_notes(limit: int = 500) -> int:
+    """Write up to ``limit`` queued notes, oldest first, and take them off the queue, in one
+    transaction: a crash leaves them queued for the next drain. Two workers draining at
+    once take different notes (PostgreSQL skips the locked ones; SQLite has one writer)."""
+    with transaction.atomic():
+        notes = list(
+            QueuedNote.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("actor")
+            .order_by("pk")[:limit]
+        )
+        if not notes:
+            return 0
+        versions: list[Version] = []
+        for note in notes:
+            versions.extend(versions_for(note.event, note.ids, note.actor, note.why, note.detail))
+        append_many(versions)
+        QueuedNote.objects.filter(pk__in=[note.pk for note in notes]).delete()
+    return len(notes)
 
 
 # Checking the chain ---------------------------------------------------------------------------

@@ -70,6 +70,23 @@ class ArchiveEntry(models.Model):
         return f"#{self.sequence} {self.kind} {self.subject}"
 
 
+class QueuedNote(models.Model):
+    """A change the archive has still to record (``core.archive.queued``): written in the
+    change's own transaction, turned into entries and deleted by ``drain_notes``."""
+
+    event = models.CharField(max_length=30)
+    ids = models.JSONField(default=list)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    why = models.CharField(max_length=100, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    queued_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.ids}"
+
+
 class Chain(models.TextChoices):
     AUDIT = "audit", _("Audit log")
     ARCHIVE = "archive", _("Archive")

@@ -17,6 +17,8 @@ from civicdesk.publishing import publisher
 from civicdesk.publishing.engine import PublishEngine
 from civicdesk.publishing.models import AttemptOutcome, Publication
 from civicdesk.publishing.models import PublicationState as S
+from civicdesk.records.archive import verify_archive
+from civicdesk.records.models import ArchiveEntry, EntryKind, QueuedNote
 from tests.core.conftest import Desk, approved_post
 
 from .conftest import channels_on
@@ -150,3 +152,10 @@ def test_engines_send_at_once_renew_leases_and_send_each_once(
     assert outcomes == {AttemptOutcome.PUBLISHED}  # no lease ran out, no check was needed
     # Sent side by side, not one after another.
     assert slow_platform.most_in_flight >= 4
+    # Each settle queued its archive note; the engines wrote them all before they stopped.
+    assert not QueuedNote.objects.exists()
+    archived = ArchiveEntry.objects.filter(kind=EntryKind.PUBLICATION)
+    assert sorted(archived.values_list("subject", flat=True)) == sorted(
+        f"publication:{pk}" for pk in post.publications.values_list("pk", flat=True)
+    )
+    assert verify_archive(desk.org.pk).ok
