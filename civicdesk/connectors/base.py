@@ -150,6 +150,14 @@ class ListenQuery:
 
 
 @dataclass(frozen=True)
+class CaptionTrack:
+    """A video's captions in one language, as WebVTT."""
+
+    language: str
+    webvtt: str
+
+
+@dataclass(frozen=True)
 class MediaItem:
     filename: str
     content_type: str
@@ -157,6 +165,9 @@ class MediaItem:
     alt_text: str = ""
     # A video's captions in the post's language, as WebVTT ("" when it has none).
     captions: str = ""
+    # A video's captions in each language the post carries (one for a post in one language,
+    # several for a bilingual post), as WebVTT.
+    caption_tracks: tuple[CaptionTrack, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from civicdesk.organizations.access import (
+    Perm,
     User,
     can_control_publishing,
+    require,
     require_org_admin,
 )
 from civicdesk.organizations.audit import audit
@@ -103,6 +105,41 @@ def channel_create(
         action="channel.create",
         target=channel,
         data={"platform": platform, "handle": handle, "brand": brand.pk},
+    )
+    return channel
+
+
+def bilingual_languages(channel: Channel) -> list[str]:
+    """The organization's official languages the channel publishes, in the organization's
+    order: a bilingual post joins these (at least two for the setting to mean anything)."""
+    official = list(channel.brand.organization.official_languages or [])
+    return [lang for lang in official if not channel.languages or lang in channel.languages]
+
+
+@transaction.atomic
+def channel_set_bilingual_post(*, channel: Channel, actor: User, enabled: bool) -> Channel:
+    """Publish a post's official languages on ``channel`` as one bilingual post (or not)."""
+    channel = (
+        Channel.objects.select_for_update().select_related("brand__organization").get(pk=channel.pk)
+    )
+    require(actor, channel.brand, Perm.MANAGE)
+    if enabled and len(bilingual_languages(channel)) < 2:
+        raise ValidationError(
+            _(
+                "This account publishes fewer than two of the organization's official "
+                "languages: there is nothing to join into one bilingual post."
+            )
+        )
+    if channel.bilingual_post == enabled:
+        return channel
+    channel.bilingual_post = enabled
+    channel.save(update_fields=["bilingual_post"])
+    audit(
+        organization=channel.brand.organization_id,
+        actor=actor,
+        action="channel.bilingual_post",
+        target=channel,
+        data={"enabled": enabled, "languages": bilingual_languages(channel)},
     )
     return channel
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from civicdesk.organizations.models import Channel, Organization
-from civicdesk.publishing.checks import draft_variants, findings_for
+from civicdesk.publishing.bilingual import Choice
+from civicdesk.publishing.checks import bilingual_choices, draft_variants, findings_for
 from civicdesk.publishing.models import Post
 from civicdesk.rules import (
     Finding,
@@ -39,6 +40,8 @@ class PreviewItem:
     # The limit is the one the channel's own server announced (a Mastodon instance's).
     announced: bool = False
     findings: list[Finding] = field(default_factory=list)
+    # A bilingual post: every language it joins (``language`` first).
+    languages: tuple[str, ...] = ()
 
     @property
     def server(self) -> str:
@@ -89,6 +92,8 @@ class Preview:
     findings: list[Finding] = field(default_factory=list)
     # Set when the chosen time is already past the publisher's missed threshold.
     time_past: bool = False
+    # For each channel asking for one bilingual post: whether it gets one, and why not.
+    bilingual: list[Choice] = field(default_factory=list)
 
     @property
     def blocking(self) -> bool:
@@ -117,13 +122,15 @@ def build_preview(
         PreviewItem(
             channel=by_pk[v.channel or ""],
             language=v.language,
-            language_name=language_names.get(v.language, v.language),
+            language_name=" + ".join(language_names.get(lang, lang) for lang in v.languages),
             text=v.text,
             measurement=measure_with(v.text, v.rules) if v.rules else measure(v.text, v.platform),
             announced=v.rules is not None and v.rules != _default_rules(v.platform),
+            languages=v.languages if v.versions else (),
         )
         for v in variants
     ]
+    choices = bilingual_choices(channels=channels, texts=texts, overrides=overrides, post=post)
     findings = findings_for(
         organization=organization,
         channels=channels,
@@ -143,4 +150,6 @@ def build_preview(
             target.findings.append(finding)
         elif finding not in general:
             general.append(finding)
-    return Preview(items=items, general=general, findings=findings)
+    return Preview(
+        items=items, general=general, findings=findings, bilingual=list(choices.values())
+    )

@@ -117,6 +117,7 @@ urlpatterns = [
     path(
         "channels/<int:pk>/disconnect/", connect.channel_disconnect_view, name="channel-disconnect"
     ),
+    path("channels/<int:pk>/settings/", channels.channel_settings, name="channel-settings"),
     path("exercises/", exercises.exercises, name="exercises"),
     path("exercises/<int:pk>/", exercises.exercise_detail, name="exercise"),
     path("exercises/<int:pk>/stop/", exercises.exercise_stop_view, name="exercise-stop"),

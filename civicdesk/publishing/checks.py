@@ -16,6 +16,8 @@ from civicdesk.connectors.base import Capability
 from civicdesk.connectors.limits import channel_rules
 from civicdesk.connectors.registry import channels_that
 from civicdesk.organizations.models import Channel, Organization
+from civicdesk.publishing import bilingual
+from civicdesk.publishing.bilingual import joined_alt_text
 from civicdesk.publishing.models import Post, Publication
 from civicdesk.rules import (
     ChannelDraft,
@@ -27,6 +29,7 @@ from civicdesk.rules import (
     check_variant,
     default_policy,
 )
+from civicdesk.rules.bilingual import join_versions
 
 
 # Where the organization's policy comes from. The policies app, which stores its versions and
@@ -74,7 +77,9 @@ def channel_draft(channel: Channel) -> ChannelDraft:
     )
 
 
-def media_specs(post: Post | None, language: str) -> list[MediaSpec]:
+def media_specs(post: Post | None, language: str, languages: Sequence[str] = ()) -> list[MediaSpec]:
+    """The post's attachments as the rules see them, described in ``language`` (or, for a
+    bilingual post, in each of ``languages`` joined)."""
     if post is None:
         return []
     return [
@@ -83,12 +88,69 @@ def media_specs(post: Post | None, language: str) -> list[MediaSpec]:
             size_bytes=m.size,
             width=m.width,
             height=m.height,
-            alt_text=m.alt_text(language),
+            alt_text=joined_alt_text(m, languages) if languages else m.alt_text(language),
             duration_seconds=m.duration_seconds,
             codec=m.codec,
         )
         for m in post.media.all()
     ]
+
+
+def channel_texts(
+    channel: Channel, texts: Mapping[str, str], overrides: Mapping[tuple[str, int], str]
+) -> dict[str, str]:
+    """The channel's wording in each language it publishes: its own, else the post's."""
+    return {
+        language: (overrides.get((language, channel.pk), "") or "").strip() or base
+        for language, base in texts.items()
+        if base.strip() and publishes_in(channel, language)
+    }
+
+
+def bilingual_choices(
+    *,
+    channels: Sequence[Channel],
+    texts: Mapping[str, str],
+    overrides: Mapping[tuple[str, int], str],
+    post: Post | None = None,
+) -> dict[int, bilingual.Choice]:
+    """For each chosen channel asking for one bilingual post: whether it gets one, and why
+    not (the same choice ``services.post_create`` makes)."""
+    choices = {}
+    media = list(post.media.all()) if post is not None else []
+    for channel in channels:
+        if not channel.bilingual_post:
+            continue
+        found = bilingual.choose(
+            channel,
+            channel_texts(channel, texts, overrides),
+            official=bilingual.official_languages(channel),
+            media=media,
+        )
+        if found is not None:
+            choices[channel.pk] = found
+    return choices
+
+
+def saved_wording(post: Post) -> tuple[dict[str, str], dict[tuple[str, int], str]]:
+    """A saved post's text in each language, and each channel's own wording."""
+    texts: dict[str, str] = {}
+    overrides: dict[tuple[str, int], str] = {}
+    for variant in post.variants.all():
+        if variant.channel_id is None:
+            texts[variant.language] = variant.text
+        else:
+            overrides[(variant.language, variant.channel_id)] = variant.text
+    return texts, overrides
+
+
+def saved_bilingual_choices(post: Post) -> list[bilingual.Choice]:
+    """The bilingual choice of each of the saved post's accounts that asks for one."""
+    texts, overrides = saved_wording(post)
+    channels = list(post.channels.select_related("brand__organization"))
+    return list(
+        bilingual_choices(channels=channels, texts=texts, overrides=overrides, post=post).values()
+    )
 
 
 def draft_variants(
@@ -99,14 +161,30 @@ def draft_variants(
     post: Post | None = None,
 ) -> list[VariantDraft]:
     """What would go out: one version per channel and language it publishes in, with the
-    channel's own wording where it has one (the same choice ``services.post_create`` makes)."""
+    channel's own wording where it has one, or one bilingual version joining the official
+    languages where the channel asks for it and it fits (the same choice
+    ``services.post_create`` makes)."""
     variants = []
+    choices = bilingual_choices(channels=channels, texts=texts, overrides=overrides, post=post)
     for channel in channels:
         rules = channel_rules(channel)
-        for language, base in texts.items():
-            if not base.strip() or not publishes_in(channel, language):
+        choice = choices.get(channel.pk)
+        joined = choice.languages if choice is not None and choice.combined else ()
+        if choice is not None and choice.combined:
+            variants.append(
+                VariantDraft(
+                    platform=channel.platform,
+                    language=joined[0],
+                    text=choice.text,
+                    media=media_specs(post, joined[0], joined),
+                    channel=str(channel.pk),
+                    rules=rules,
+                    versions=choice.versions,
+                )
+            )
+        for language, text in channel_texts(channel, texts, overrides).items():
+            if language in joined:
                 continue
-            text = (overrides.get((language, channel.pk), "") or "").strip() or base
             variants.append(
                 VariantDraft(
                     platform=channel.platform,
@@ -145,14 +223,17 @@ def findings_for(
 
 def _draft(publication: Publication) -> VariantDraft:
     language = publication.variant.language
+    versions = bilingual.versions_of(publication)
+    joined = tuple(lang for lang, _text in versions)
     return VariantDraft(
         platform=publication.channel.platform,
         language=language,
-        text=publication.variant.text,
-        media=media_specs(publication.post, language),
+        text=join_versions([text for _lang, text in versions]) or publication.variant.text,
+        media=media_specs(publication.post, language, joined),
         channel=str(publication.channel_id),
         # The same limits the composer measured it against (connectors.limits).
         rules=channel_rules(publication.channel),
+        versions=versions,
     )
 
 

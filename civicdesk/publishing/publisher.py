@@ -18,7 +18,7 @@ import os
 import socket
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from civicdesk.connectors.base import (
     AuthExpiredError,
+    CaptionTrack,
     ConnectorError,
     MediaItem,
     OutboundPost,
@@ -48,7 +49,7 @@ from civicdesk.connectors.tokens import note_rate_limit
 from civicdesk.core import archive
 from civicdesk.core.backoff import backoff_delay
 from civicdesk.organizations.models import Channel, ChannelHealth
-from civicdesk.publishing import sets
+from civicdesk.publishing import bilingual, sets
 from civicdesk.publishing.checks import last_check, policy_for
 from civicdesk.publishing.ledger import record_attempt
 from civicdesk.publishing.models import AttemptOutcome, Post, Publication
@@ -288,12 +289,14 @@ def _room_per_channel(platforms: dict[int, str]) -> dict[int, int]:
 def outbound_for(publication: Publication) -> OutboundPost:
     variant = publication.variant
     platform = publication.channel.platform
-    parts = [variant.text]
+    # A bilingual post joins its versions (publishing/bilingual.py); else the variant's text.
+    text = bilingual.text_of(publication)
+    parts = [text]
     # Measured against the limits the composer showed (the channel's own server's, if any).
     rules = channel_rules(publication.channel)
-    if platform in THREAD_PLATFORMS and rules and not measure_with(variant.text, rules).valid:
+    if platform in THREAD_PLATFORMS and rules and not measure_with(text, rules).valid:
         # Too long for one post where the platform has threads: send it as a thread.
-        parts = split_thread(variant.text, platform, limit=rules.max_length) or parts
+        parts = split_thread(text, platform, limit=rules.max_length) or parts
     return OutboundPost(
         text=parts[0],
         thread=tuple(parts[1:]),
@@ -301,7 +304,7 @@ def outbound_for(publication: Publication) -> OutboundPost:
         idempotency_key=str(publication.idempotency_key),
         language=variant.language,
         link=variant.link,
-        media=tuple(media_items(publication.post, variant.language)),
+        media=tuple(media_items(publication.post, variant.language, publication.languages)),
     )
 
 
@@ -318,18 +321,28 @@ def _reply_target(publication: Publication) -> str:
     return remote_id or ""
 
 
-def media_items(post: Post, language: str) -> list[MediaItem]:
+def media_items(post: Post, language: str, languages: Sequence[str] = ()) -> list[MediaItem]:
+    """The post's attachments described in ``language``; a bilingual post's (``languages``)
+    described in each joined, its video captioned in each."""
     items = []
     for media in post.media.all():
         with media.file.open("rb") as handle:
             data = handle.read()
+        tracks = [lang for lang in (languages or [language]) if media.captions.get(lang)]
         items.append(
             MediaItem(
                 filename=(media.file.name or "").rsplit("/", 1)[-1],
                 content_type=media.content_type,
                 data=data,
-                alt_text=media.alt_text(language),
+                alt_text=(
+                    bilingual.joined_alt_text(media, languages)
+                    if languages
+                    else media.alt_text(language)
+                ),
                 captions=media.captions.get(language, "") if media.is_video else "",
+                caption_tracks=tuple(
+                    CaptionTrack(lang, media.captions[lang]) for lang in tracks if media.is_video
+                ),
             )
         )
     return items

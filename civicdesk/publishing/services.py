@@ -27,7 +27,14 @@ from civicdesk.core import archive
 from civicdesk.organizations.access import Perm, require
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Brand, Channel, Membership
-from civicdesk.publishing.checks import blocking_reasons, post_findings, publishes_in
+from civicdesk.publishing import bilingual
+from civicdesk.publishing.checks import (
+    bilingual_choices,
+    blocking_reasons,
+    post_findings,
+    publishes_in,
+    saved_wording,
+)
 from civicdesk.publishing.models import (
     Approval,
     Campaign,
@@ -88,24 +95,38 @@ def _languages_for(channel: Channel, languages: Sequence[str]) -> list[str]:
     return [lang for lang in languages if publishes_in(channel, lang)]
 
 
-def _build_variants(post: Post, draft: Draft) -> None:
+def _build_variants(post: Post, draft: Draft) -> list[bilingual.Choice]:
     """Make the variants and one publication per variant and channel match the draft.
 
-    A publication whose channel, language and wording are unchanged is kept as it is, with
-    its attempt ledger; the others are replaced.
+    A channel asking for one bilingual post gets one publication joining the official
+    languages where they fit (``publishing/bilingual.py``), else one per language; the
+    choices are returned for the audit log. A publication whose channel, language and
+    wording are unchanged is kept as it is, with its attempt ledger; the others are replaced.
     """
     texts = {lang: text for lang, text in draft.texts.items() if text.strip()}
     overrides = draft.overrides or {}
-    # (channel id, language) -> (wording, whether it is that channel's own wording)
-    wanted: dict[tuple[int, str], tuple[str, bool]] = {}
+    choices = bilingual_choices(
+        channels=draft.channels, texts=texts, overrides=overrides, post=post
+    )
+    # (channel id, language) -> (wording, whether it is that channel's own wording, the
+    # versions a bilingual publication joins)
+    wanted: dict[tuple[int, str], tuple[str, bool, tuple[tuple[str, str], ...]]] = {}
+    # A bilingual publication's further languages in the channel's own wording.
+    joined_own: dict[tuple[int, str], str] = {}
     channels = {channel.pk: channel for channel in draft.channels}
     for channel in draft.channels:
+        choice = choices.get(channel.pk)
+        joined = choice.versions if choice is not None and choice.combined else ()
+        joined_languages = [lang for lang, _text in joined]
         for lang in _languages_for(channel, sorted(texts)):
             own = overrides.get((lang, channel.pk), "").strip()
-            if own and own != texts[lang]:
-                wanted[(channel.pk, lang)] = (own, True)
-            else:
-                wanted[(channel.pk, lang)] = (texts[lang], False)
+            is_own = bool(own) and own != texts[lang]
+            text = own if is_own else texts[lang]
+            if lang in joined_languages[1:]:
+                if is_own:
+                    joined_own[(channel.pk, lang)] = text
+                continue
+            wanted[(channel.pk, lang)] = (text, is_own, joined if lang in joined_languages else ())
     if not wanted:
         raise ValidationError(
             {"channels": ["None of the chosen channels publishes in the post's languages."]}
@@ -116,7 +137,8 @@ def _build_variants(post: Post, draft: Draft) -> None:
         variant = publication.variant
         if (
             key in wanted
-            and wanted[key] == (variant.text, variant.channel_id is not None)
+            and wanted[key][:2] == (variant.text, variant.channel_id is not None)
+            and bilingual.versions_of(publication) == wanted[key][2]
             and variant.link == draft.link
             and key not in kept
         ):
@@ -125,7 +147,7 @@ def _build_variants(post: Post, draft: Draft) -> None:
     post.variants.exclude(pk__in=[p.variant_id for p in kept.values()]).delete()
     base = {v.language: v for v in post.variants.filter(channel__isnull=True)}
     publications = []
-    for (channel_id, lang), (text, is_own) in wanted.items():
+    for (channel_id, lang), (text, is_own, joined) in wanted.items():
         if (channel_id, lang) in kept:
             continue
         if is_own:
@@ -145,9 +167,16 @@ def _build_variants(post: Post, draft: Draft) -> None:
                 channel=channels[channel_id],
                 scheduled_at=post.scheduled_at,
                 next_attempt_at=post.scheduled_at,
+                languages=[language for language, _text in joined],
             )
         )
     Publication.objects.bulk_create(publications)
+    PostVariant.objects.bulk_create(
+        PostVariant(
+            post=post, language=lang, channel=channels[channel_id], text=text, link=draft.link
+        )
+        for (channel_id, lang), text in joined_own.items()
+    )
     # A text none of the chosen accounts publishes is kept all the same: the checks ask for
     # an account in that language, and adding it later must not mean writing the text again.
     for lang, text in texts.items():
@@ -155,6 +184,27 @@ def _build_variants(post: Post, draft: Draft) -> None:
             base[lang] = PostVariant.objects.create(
                 post=post, language=lang, text=text, link=draft.link
             )
+    return list(choices.values())
+
+
+def _bilingual_record(choices: Sequence[bilingual.Choice]) -> list[dict[str, object]]:
+    return [choice.record() for choice in choices]
+
+
+def draft_of(post: Post) -> Draft:
+    """The post as its author last wrote it (to decide its publications again)."""
+    texts, overrides = saved_wording(post)
+    link = next((v.link for v in post.variants.all() if v.link), "")
+    return Draft(
+        title=post.title,
+        texts=texts,
+        channels=list(post.channels.select_related("brand__organization")),
+        scheduled_at=post.scheduled_at,
+        pillar=post.pillar,
+        campaign=post.campaign,
+        overrides=overrides,
+        link=link,
+    )
 
 
 @transaction.atomic
@@ -174,7 +224,7 @@ def post_create(*, brand: Brand, actor: Person, draft: Draft) -> Post:
         scheduled_at=draft.scheduled_at,
     )
     post.channels.set(draft.channels)
-    _build_variants(post, draft)
+    choices = _build_variants(post, draft)
     audit(
         organization=brand.organization_id,
         actor=actor,
@@ -184,6 +234,7 @@ def post_create(*, brand: Brand, actor: Person, draft: Draft) -> Post:
             "title": post.title,
             "languages": sorted(draft.texts),
             "channels": [c.pk for c in draft.channels],
+            **({"bilingual": _bilingual_record(choices)} if choices else {}),
         },
     )
     archive.note("post", post.pk, actor=actor, why="post.create")
@@ -195,7 +246,8 @@ def _lock(post: Post) -> Post:
 
 
 def _content_of(post: Post) -> tuple[object, ...]:
-    variants = sorted((v.language, v.channel_id, v.text, v.link) for v in post.variants.all())
+    # A channel's own wording beside the post's (channel None) must still sort.
+    variants = sorted((v.language, v.channel_id or 0, v.text, v.link) for v in post.variants.all())
     return (tuple(variants), tuple(sorted(post.channels.values_list("pk", flat=True))))
 
 
@@ -216,7 +268,7 @@ def post_update(*, post: Post, actor: Person, draft: Draft) -> Post:
     post.scheduled_at = draft.scheduled_at
     post.channels.set(draft.channels)
     # Build the new content in a savepoint to compare it with the old.
-    _build_variants(post, draft)
+    choices = _build_variants(post, draft)
     content_changed = _content_of(post) != before
     if content_changed:
         post.revision += 1
@@ -244,6 +296,7 @@ def post_update(*, post: Post, actor: Person, draft: Draft) -> Post:
             "content_changed": content_changed,
             "scheduled_at": post.scheduled_at,
             "previous_scheduled_at": old_time,
+            **({"bilingual": _bilingual_record(choices)} if choices else {}),
         },
     )
     archive.note("post", post.pk, actor=actor, why="post.update")
@@ -357,6 +410,9 @@ def post_submit(*, post: Post, actor: Person) -> Post:
             "time before submitting it for approval."
         ),
     )
+    # Images and their descriptions may have changed since the post was saved: a bilingual
+    # account's choice is made again on what will be approved.
+    choices = _build_variants(post, draft_of(post)) if _asks_bilingual(post) else []
     _refuse_blocking(post, gettext("This post cannot be submitted for approval until it is fixed:"))
     post.status = PostStatus.IN_REVIEW
     post.save(update_fields=["status", "updated_at"])
@@ -366,10 +422,17 @@ def post_submit(*, post: Post, actor: Person) -> Post:
         actor=actor,
         action="post.submit",
         target=post,
-        data={"revision": post.revision},
+        data={
+            "revision": post.revision,
+            **({"bilingual": _bilingual_record(choices)} if choices else {}),
+        },
     )
     archive.note("post", post.pk, actor=actor, why="post.submit")
     return post
+
+
+def _asks_bilingual(post: Post) -> bool:
+    return post.channels.filter(bilingual_post=True).exists()
 
 
 def approvals_needed(post: Post) -> int:

@@ -12,6 +12,7 @@ import regex
 
 from . import prose
 from . import text as tx
+from .bilingual import version_spans
 from .policy import AccessibilityRules
 from .report import Reporter
 from .types import Entity, MediaSpec
@@ -187,8 +188,13 @@ def check_accessibility(
     language: str,
     rules: AccessibilityRules,
     report: Reporter,
+    versions: Sequence[tuple[str, str]] = (),
 ) -> None:
-    """Every accessibility check on one variant; findings go to ``report``."""
+    """Every accessibility check on one variant; findings go to ``report``.
+
+    ``versions``: a bilingual post's (language, text) parts, each scored for readability
+    in its own language rather than the joined text in the first one's.
+    """
     if rules.require_alt_text:
         check_alt_text(media, report)
     entity_spans = [(e.start, e.end) for e in (*urls, *mentions, *hashtags)]
@@ -203,4 +209,7 @@ def check_accessibility(
     check_emoji(text, blanked, rules, report)
     if rules.no_all_caps:
         check_capitals(blanked, rules, report)
-    check_readability(blanked, language, rules, report)
+    if not versions:
+        check_readability(blanked, language, rules, report)
+    for part_language, start, end in version_spans(versions):
+        check_readability(blanked[start:end], part_language, rules, report)

@@ -132,6 +132,11 @@ def _publishes(channel: ChannelDraft, language: str) -> bool:
     return not channel.languages or any(_same_language(language, c) for c in channel.languages)
 
 
+def _carries(variant: VariantDraft, language: str) -> bool:
+    """Whether the version carries ``language`` (a bilingual post carries several)."""
+    return any(_same_language(language, own) for own in variant.languages)
+
+
 def _channel_key(variant: VariantDraft) -> str:
     return variant.channel or variant.platform
 
@@ -183,7 +188,7 @@ def check_language_set(
     ]
 
     def present(language: str) -> bool:
-        return any(_same_language(language, v.language) for v in variants)
+        return any(_carries(v, language) for v in variants)
 
     findings: list[Finding] = []
     whole = Reporter(policy, None, None, "", message_language=message_language)
@@ -240,20 +245,21 @@ def check_language_set(
             continue
         seen: list[str] = []
         for variant in group:
-            if any(_same_language(variant.language, other) for other in seen):
-                report.add(
-                    "languages.duplicate",
-                    language=variant.language,
-                    language_name=language_name(variant.language, reader),
-                )
-            seen.append(variant.language)
+            for carried in variant.languages:
+                if any(_same_language(carried, other) for other in seen):
+                    report.add(
+                        "languages.duplicate",
+                        language=carried,
+                        language_name=language_name(carried, reader),
+                    )
+                seen.append(carried)
         if rules.require_all_official:
             # A language the post has elsewhere but not on an account that publishes it.
             for language in official:
                 if (
                     present(language)
                     and _publishes(channel, language)
-                    and not any(_same_language(language, v.language) for v in group)
+                    and not any(_carries(v, language) for v in group)
                 ):
                     report.add(
                         "languages.missing",

@@ -134,6 +134,7 @@ def check_variant(
         language=variant.language,
         rules=policy.accessibility,
         report=report,
+        versions=variant.versions,
     )
     check_links(urls, policy.links, report)
     check_words(variant.text, policy, report)

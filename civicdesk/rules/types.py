@@ -115,6 +115,14 @@ class VariantDraft:
     # The account's own limits where its server announces them (a Mastodon instance's);
     # None: the platform's.
     rules: PlatformRules | None = None
+    # A bilingual post: (language, text) of each version its text joins, ``language``'s
+    # first (rules/bilingual.py); empty: the text is in ``language`` alone.
+    versions: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Every language this version carries, its own first."""
+        return tuple(lang for lang, _text in self.versions) or (self.language,)
 
 
 @dataclass(frozen=True, slots=True)

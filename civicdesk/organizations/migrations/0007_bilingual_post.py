@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organizations', '0006_records_officer_role'),
+        ("organizations", "0006_records_officer_role"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='channel',
-            name='bilingual_post',
+            model_name="channel",
+            name="bilingual_post",
             field=models.BooleanField(default=False),
         ),
     ]

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from civicdesk.connectors.registry import limitations_for
 from civicdesk.exnet.switch import network_enabled
-from civicdesk.organizations.access import Perm, brands_for
+from civicdesk.organizations.access import Perm, brands_for, require
 from civicdesk.organizations.models import Channel, Platform
+from civicdesk.organizations.services import bilingual_languages, channel_set_bilingual_post
 from civicdesk.pages.selectors import channels_overview
-from civicdesk.pages.views.common import HtmxHttpRequest
+from civicdesk.pages.views.common import HtmxHttpRequest, run_action
+from civicdesk.rules import language_list
 
 
 def exnet_account_url(channel: Channel) -> str:
@@ -39,4 +42,37 @@ def channels(request: HtmxHttpRequest) -> HttpResponse:
         channel.can_manage = channel.brand_id in manageable
     return render(
         request, "pages/channels.html", {"channels": rows, "can_connect": bool(manageable)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def channel_settings(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """One account's publishing settings: one bilingual post, or one post per language."""
+    channel = get_object_or_404(Channel.objects.select_related("brand__organization"), pk=pk)
+    require(request.user, channel.brand, Perm.MANAGE)
+    if request.method == "POST":
+        enabled = request.POST.get("bilingual_post") == "on"
+        done = (
+            _("%(channel)s publishes the official languages as one bilingual post.")
+            if enabled
+            else _("%(channel)s publishes one post per language.")
+        ) % {"channel": channel}
+        if run_action(
+            request,
+            lambda: channel_set_bilingual_post(
+                channel=channel, actor=request.user, enabled=enabled
+            ),
+            done,
+        ):
+            return redirect("channels")
+        return redirect("channel-settings", pk=channel.pk)
+    languages = bilingual_languages(channel)
+    return render(
+        request,
+        "pages/channel_settings.html",
+        {
+            "channel": channel,
+            "languages": language_list(languages, request.LANGUAGE_CODE),
+            "can_join": len(languages) >= 2,
+        },
     )

@@ -157,5 +157,6 @@ def post_preview(request: HtmxHttpRequest) -> HttpResponse:
             "blocking": preview.blocking,
             "time_past": services.time_already_past(at),
             "has_channels": bool(channels),
+            "bilingual": [choice.explanation(reader) for choice in preview.bilingual],
         },
     )

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('publishing', '0013_video_attachments'),
+        ("publishing", "0013_video_attachments"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='publication',
-            name='languages',
+            model_name="publication",
+            name="languages",
             field=models.JSONField(blank=True, default=list),
         ),
     ]
