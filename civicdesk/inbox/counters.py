@@ -4,6 +4,9 @@
 every insert, status change and delete of an ``InboundMessage``, whoever makes it (ingest,
 the reply worker, moderation, closing a conversation, a bulk update, the demo seed), because
 triggers make them: no writer can forget, and a bulk ``update()`` is counted like a ``save()``.
+``MessageDay.received`` (analytics' counts by language, kind and urgency) follows every
+insert and delete too, and every change of those three, of the channel or of the sent time:
+understanding a message, a person's correction of its kind, a bulk rewrite.
 ``recount()`` rebuilds them from the messages (``civicdesk recount_inbox``), after a restore
 or a bulk load made with the triggers off.
 
@@ -22,7 +25,13 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
 
-from civicdesk.inbox.models import ChannelDay, ChannelInbox, Conversation, InboundMessage
+from civicdesk.inbox.models import (
+    ChannelDay,
+    ChannelInbox,
+    Conversation,
+    InboundMessage,
+    MessageDay,
+)
 from civicdesk.inbox.models import MessageStatus as M
 
 NEW = M.NEW.value
@@ -51,6 +60,24 @@ _CHANGED = (
     " OR OLD.channel_id IS NOT NEW.channel_id OR OLD.sent_at IS NOT NEW.sent_at"
 )
 
+# Analytics' day counts: one row a channel, day, language, kind and urgency.
+_DAY_KEY = "(channel_id, day, language, category, urgency)"
+_SQLITE_DAY_ADD = f"""
+    INSERT INTO inbox_messageday {_DAY_KEY[:-1]}, received)
+        VALUES (NEW.channel_id, date(NEW.sent_at), NEW.language, NEW.category, NEW.urgency, 1)
+        ON CONFLICT {_DAY_KEY} DO UPDATE SET received = received + 1;
+"""
+_SQLITE_DAY_REMOVE = """
+    UPDATE inbox_messageday SET received = received - 1
+        WHERE channel_id = OLD.channel_id AND day = date(OLD.sent_at)
+        AND language = OLD.language AND category = OLD.category AND urgency = OLD.urgency;
+"""
+_DAY_CHANGED = (
+    "OLD.channel_id IS NOT NEW.channel_id OR OLD.sent_at IS NOT NEW.sent_at"
+    " OR OLD.language IS NOT NEW.language OR OLD.category IS NOT NEW.category"
+    " OR OLD.urgency IS NOT NEW.urgency"
+)
+
 SQLITE_INSTALL = [
     f"CREATE TRIGGER inbox_message_counts_insert AFTER INSERT ON inbox_inboundmessage"
     f" BEGIN {_SQLITE_ADD} END",
@@ -64,6 +91,20 @@ SQLITE_REMOVE = [
     "DROP TRIGGER IF EXISTS inbox_message_counts_insert",
     "DROP TRIGGER IF EXISTS inbox_message_counts_update",
     "DROP TRIGGER IF EXISTS inbox_message_counts_delete",
+]
+SQLITE_DAYS_INSTALL = [
+    f"CREATE TRIGGER inbox_message_days_insert AFTER INSERT ON inbox_inboundmessage"
+    f" BEGIN {_SQLITE_DAY_ADD} END",
+    f"CREATE TRIGGER inbox_message_days_update AFTER UPDATE OF channel_id, sent_at, language,"
+    f" category, urgency ON inbox_inboundmessage WHEN {_DAY_CHANGED}"
+    f" BEGIN {_SQLITE_DAY_REMOVE} {_SQLITE_DAY_ADD} END",
+    f"CREATE TRIGGER inbox_message_days_delete AFTER DELETE ON inbox_inboundmessage"
+    f" BEGIN {_SQLITE_DAY_REMOVE} END",
+]
+SQLITE_DAYS_REMOVE = [
+    "DROP TRIGGER IF EXISTS inbox_message_days_insert",
+    "DROP TRIGGER IF EXISTS inbox_message_days_update",
+    "DROP TRIGGER IF EXISTS inbox_message_days_delete",
 ]
 
 POSTGRES_INSTALL = [
@@ -106,25 +147,83 @@ POSTGRES_REMOVE = [
     "DROP TRIGGER IF EXISTS inbox_message_counts_update ON inbox_inboundmessage",
     "DROP FUNCTION IF EXISTS inbox_message_counts()",
 ]
+# Fired after the counts' triggers (PostgreSQL fires a table's triggers by name): a new
+# message's channel is locked first, as the lock order above asks.
+POSTGRES_DAYS_INSTALL = [
+    f"""
+CREATE OR REPLACE FUNCTION inbox_message_days() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE inbox_messageday SET received = received - 1
+            WHERE channel_id = OLD.channel_id AND day = (OLD.sent_at AT TIME ZONE 'UTC')::date
+            AND language = OLD.language AND category = OLD.category AND urgency = OLD.urgency;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO inbox_messageday {_DAY_KEY[:-1]}, received)
+            VALUES (NEW.channel_id, (NEW.sent_at AT TIME ZONE 'UTC')::date, NEW.language,
+                    NEW.category, NEW.urgency, 1)
+            ON CONFLICT {_DAY_KEY}
+            DO UPDATE SET received = inbox_messageday.received + 1;
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql
+""",
+    "CREATE TRIGGER inbox_message_days_insert_delete AFTER INSERT OR DELETE"
+    " ON inbox_inboundmessage FOR EACH ROW EXECUTE FUNCTION inbox_message_days()",
+    "CREATE TRIGGER inbox_message_days_update AFTER UPDATE OF channel_id, sent_at, language,"
+    " category, urgency ON inbox_inboundmessage FOR EACH ROW WHEN ("
+    + _DAY_CHANGED.replace("IS NOT", "IS DISTINCT FROM")
+    + ") EXECUTE FUNCTION inbox_message_days()",
+]
+POSTGRES_DAYS_REMOVE = [
+    "DROP TRIGGER IF EXISTS inbox_message_days_insert_delete ON inbox_inboundmessage",
+    "DROP TRIGGER IF EXISTS inbox_message_days_update ON inbox_inboundmessage",
+    "DROP FUNCTION IF EXISTS inbox_message_days()",
+]
 
 
-def _statements(vendor: str, *, install: bool) -> list[str]:
-    if vendor == "sqlite":
-        return SQLITE_INSTALL if install else SQLITE_REMOVE
-    if vendor == "postgresql":
-        return POSTGRES_INSTALL if install else POSTGRES_REMOVE
-    raise NotImplementedError(f"inbox counters have no triggers for {vendor}")
+_TRIGGERS = {
+    # vendor: (install, remove) for the counts, then for analytics' day counts
+    "sqlite": ((SQLITE_INSTALL, SQLITE_REMOVE), (SQLITE_DAYS_INSTALL, SQLITE_DAYS_REMOVE)),
+    "postgresql": (
+        (POSTGRES_INSTALL, POSTGRES_REMOVE),
+        (POSTGRES_DAYS_INSTALL, POSTGRES_DAYS_REMOVE),
+    ),
+}
+
+
+def _statements(vendor: str, *, install: bool, days: bool = True) -> list[str]:
+    if vendor not in _TRIGGERS:
+        raise NotImplementedError(f"inbox counters have no triggers for {vendor}")
+    counts, day_counts = _TRIGGERS[vendor]
+    chosen = [counts, day_counts] if days else [counts]
+    return [sql for pair in chosen for sql in pair[0 if install else 1]]
 
 
 def install_triggers(conn: BaseDatabaseWrapper = connection) -> None:
+    """(Re)create the counting triggers. Analytics' day counts only once their table exists:
+    the migrations before it (inbox 0014) put the triggers back around their own changes."""
+    days = MessageDay._meta.db_table in conn.introspection.table_names()
     with conn.cursor() as cursor:
-        for sql in _statements(conn.vendor, install=False) + _statements(conn.vendor, install=True):
+        for sql in _statements(conn.vendor, install=False, days=days) + _statements(
+            conn.vendor, install=True, days=days
+        ):
             cursor.execute(sql)
 
 
 def remove_triggers(conn: BaseDatabaseWrapper = connection) -> None:
     with conn.cursor() as cursor:
         for sql in _statements(conn.vendor, install=False):
+            cursor.execute(sql)
+
+
+def remove_day_triggers(conn: BaseDatabaseWrapper = connection) -> None:
+    """Drop analytics' day-count triggers only (unapplying their migration)."""
+    if conn.vendor not in _TRIGGERS:
+        raise NotImplementedError(f"inbox counters have no triggers for {conn.vendor}")
+    with conn.cursor() as cursor:
+        for sql in _TRIGGERS[conn.vendor][1][1]:
             cursor.execute(sql)
 
 
@@ -135,12 +234,14 @@ def recount(*, channel_ids: Iterable[int] | None = None) -> None:
     conversations = Conversation.objects.all()
     channel_inbox = ChannelInbox.objects.all()
     days = ChannelDay.objects.all()
+    message_days = MessageDay.objects.all()
     if channel_ids is not None:
         ids = list(channel_ids)
         messages = messages.filter(channel_id__in=ids)
         conversations = conversations.filter(channel_id__in=ids)
         channel_inbox = channel_inbox.filter(channel_id__in=ids)
         days = days.filter(channel_id__in=ids)
+        message_days = message_days.filter(channel_id__in=ids)
     unread = (
         InboundMessage.objects.filter(conversation_id=OuterRef("pk"), status=NEW)
         .order_by()
@@ -165,6 +266,24 @@ def recount(*, channel_ids: Iterable[int] | None = None) -> None:
             for row in messages.order_by()
             .annotate(day=TruncDate("sent_at", tzinfo=UTC))
             .values("channel_id", "day")
+            .annotate(n=Count("pk"))
+        ),
+        batch_size=2000,
+    )
+    message_days.delete()
+    MessageDay.objects.bulk_create(
+        (
+            MessageDay(
+                channel_id=row["channel_id"],
+                day=row["day"],
+                language=row["language"],
+                category=row["category"],
+                urgency=row["urgency"],
+                received=row["n"],
+            )
+            for row in messages.order_by()
+            .annotate(day=TruncDate("sent_at", tzinfo=UTC))
+            .values("channel_id", "day", "language", "category", "urgency")
             .annotate(n=Count("pk"))
         ),
         batch_size=2000,

@@ -127,6 +127,8 @@ class Conversation(models.Model):
             models.Index(
                 fields=["status", "-last_message_at", "-id"], name="conversation_status_activity"
             ),
+            # Analytics: the conversations a period's channels began.
+            models.Index(fields=["channel", "created_at"], name="conversation_channel_begun"),
             # An area's experts walk this one.
             models.Index(
                 fields=["business_area", "-last_message_at", "-id"],
@@ -260,6 +262,31 @@ class ChannelDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.day}: {self.received}"
+
+
+class MessageDay(models.Model):
+    """Messages a channel received on one day (UTC, by the time they were sent) in one
+    language, of one kind and one urgency: what analytics adds up over a period instead of
+    counting the messages. Kept by the database with its messages (counters.py)."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    language = models.CharField(max_length=8, blank=True)
+    category = models.CharField(max_length=20, blank=True)
+    urgency = models.CharField(max_length=10, blank=True)
+    received = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also the index a period's read walks: channels, then a range of days.
+            models.UniqueConstraint(
+                fields=["channel", "day", "language", "category", "urgency"],
+                name="message_day_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.day} {self.language}/{self.category}/{self.urgency}"
 
 
 class ReplyState(models.TextChoices):

@@ -339,6 +339,8 @@ class Publication(models.Model):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="publication_due"),
             models.Index(fields=["state", "lease_until"], name="publication_lease"),
+            # Analytics: a channel's publications published in a period.
+            models.Index(fields=["channel", "published_at"], name="publication_channel_published"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["variant", "channel"], name="publication_unique"),
