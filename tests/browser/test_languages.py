@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from civicdesk.organizations.models import Channel
 from civicdesk.publishing.models import Post, PostStatus
 from tests.factories import make_channel, make_world
 
@@ -94,3 +95,25 @@ def test_findings_speak_the_readers_language(live_server, browser) -> None:  # n
         assert "English" not in text and "every official" not in text
     finally:
         context.close()
+
+
+def test_a_bilingual_account_previews_one_joined_post(live_server, page, shot) -> None:  # noqa: ANN001
+    base = live_server.url
+    world = make_world(prefix="b")
+    world.brand.channels.update(is_active=False)
+    both = make_channel(brand=world.brand, handle="btransport")
+    Channel.objects.filter(pk=both.pk).update(bilingual_post=True)
+    sign_in(page, base, world.author)
+    page.goto(f"{base}/posts/new/?brand={world.brand.pk}")
+    page.fill("#id_title", "Bridge reopens")
+    page.check(f"input[name=channels][value='{both.pk}']")
+    page.fill("#id_text_en", "The bridge reopens on Monday.")
+    page.fill("#id_text_fr", "Le pont rouvre lundi.")
+    page.locator("#preview .bilingual-badge").wait_for()
+    # One card joining both languages, counted together, and a sentence saying so.
+    assert page.locator("#preview .preview-card").count() == 1
+    card = page.inner_text("#preview .preview-card")
+    assert "The bridge reopens on Monday." in card and "Le pont rouvre lundi." in card
+    assert "52 / 500 characters" in card
+    assert "One bilingual post on" in page.inner_text("#preview .bilingual-notes")
+    shot("compose_bilingual_post")

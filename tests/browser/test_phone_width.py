@@ -130,6 +130,7 @@ def test_every_screen_fits_a_phone(live_server, browser, role: str) -> None:  # 
             "/policy/",
             "/channels/",
             "/channels/connect/",
+            f"/channels/{world.channel.pk}/settings/",
             "/audit/",
             "/posts/new/",
             f"/posts/new/?brand={world.brand.pk}",
