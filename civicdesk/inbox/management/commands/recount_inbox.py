@@ -11,7 +11,10 @@ from civicdesk.inbox.counters import recount
 
 
 class Command(BaseCommand):
-    help = "Recount unread messages per conversation and channel, and messages per day."
+    help = (
+        "Recount unread messages per conversation and channel, and messages per day "
+        "(with analytics' counts by language, kind and urgency)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
