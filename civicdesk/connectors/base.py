@@ -123,6 +123,9 @@ class Capability(StrEnum):
     LISTEN_KEYWORDS = "listen_keywords"
     LISTEN_HASHTAGS = "listen_hashtags"
     LISTEN_ACCOUNTS = "listen_accounts"
+    # Sends a video's captions (``MediaItem.caption_tracks``) with it, as the platform's own
+    # caption tracks.
+    CAPTIONS = "captions"
 
 
 class FollowKind(StrEnum):
@@ -193,6 +196,9 @@ class PublishResult:
     published_at: datetime | None = None
     # The ids of a thread's later parts, in order.
     thread_remote_ids: tuple[str, ...] = ()
+    # What the team should know about a post that went out: a part that did not (a video's
+    # captions the platform refused), in a sentence. The post stays published.
+    note: str = ""
 
 
 @dataclass(frozen=True)

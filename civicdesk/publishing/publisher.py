@@ -586,7 +586,7 @@ def _publish_one(
             S.PUBLISHED,
             outcome=AttemptOutcome.PUBLISHED,
             **_published_fields(result),
-            detail=f"remote id {result.remote_id}",
+            detail=f"remote id {result.remote_id}" + (f"; {result.note}" if result.note else ""),
         )
         report.published += 1
     return pub, pub.state
@@ -598,7 +598,8 @@ def _published_fields(result: PublishResult) -> dict[str, Any]:
         "remote_url": result.url[:500],
         "thread_remote_ids": list(result.thread_remote_ids),
         "published_at": result.published_at or timezone.now(),
-        "status_reason": "",
+        # Published, with what did not go with it (captions refused), for the post's page.
+        "status_reason": result.note[:500],
     }
 
 

@@ -215,3 +215,34 @@ def read_captions(data: bytes) -> Captions:
     return Captions(
         format="vtt" if is_vtt else "srt", cues=cues, vtt="\n".join(out), last_end=last_end
     )
+
+
+def _srt_time(groups: tuple[str | None, ...]) -> str:
+    hours, minutes, seconds, millis = groups
+    return (
+        f"{int(hours or 0):02d}:{int(minutes or 0):02d}:{int(seconds or 0):02d},{millis or '000'}"
+    )
+
+
+def webvtt(captions: str) -> str:
+    """Captions as WebVTT (the form they are kept in), checked again: SubRip is turned into
+    WebVTT, and CaptionsError names a fault (for platforms that take WebVTT only)."""
+    return read_captions(captions.encode("utf-8")).vtt
+
+
+def subrip(captions: str) -> str:
+    """WebVTT captions as SubRip (numbered cues, comma before the milliseconds), for
+    platforms that take SubRip only; notes, styles and cue settings are left out."""
+    vtt = webvtt(captions)
+    cues = []
+    for block in re.split(r"\n{2,}", vtt.strip())[1:]:
+        lines = block.split("\n")
+        timing = next((i for i, line in enumerate(lines[:2]) if "-->" in line), None)
+        if timing is None:
+            continue  # NOTE, STYLE, REGION
+        match = _CUE_TIMING.match(lines[timing].strip())
+        if match is None:
+            continue
+        start, end = _srt_time(match.groups()[:4]), _srt_time(match.groups()[4:8])
+        cues.append(f"{len(cues) + 1}\n{start} --> {end}\n" + "\n".join(lines[timing + 1 :]))
+    return "\n\n".join(cues) + "\n"

@@ -64,6 +64,7 @@ class ExnetConnector(HttpConnector):
             Capability.POST_METRICS,
             Capability.ACCOUNT_METRICS,
             Capability.MEDIA,
+            Capability.CAPTIONS,
             Capability.THREADS,
             Capability.SELF_REPLY,
             Capability.HIDE,
