@@ -234,7 +234,7 @@ def subrip(captions: str) -> str:
     """WebVTT captions as SubRip (numbered cues, comma before the milliseconds), for
     platforms that take SubRip only; notes, styles and cue settings are left out."""
     vtt = webvtt(captions)
-    cues = []
+    cues: list[str] = []
     for block in re.split(r"\n{2,}", vtt.strip())[1:]:
         lines = block.split("\n")
         timing = next((i for i, line in enumerate(lines[:2]) if "-->" in line), None)

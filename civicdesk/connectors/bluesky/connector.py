@@ -86,6 +86,7 @@ class BlueskyConnector(HttpConnector):
             Capability.POST_METRICS,
             Capability.ACCOUNT_METRICS,
             Capability.MEDIA,
+            Capability.CAPTIONS,
             Capability.THREADS,
             Capability.SELF_REPLY,
             Capability.HIDE,

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 def publish(api: BlueskyConnector, post: OutboundPost) -> PublishResult:
     text = with_link(post.text, post.link)
-    embed = media.images_embed(api, post) if post.media else None
+    embed, note = media.embed(api, post) if post.media else (None, "")
     # A later update answering our earlier post: it joins that post's thread.
     answering = _own_reply_refs(api, post.reply_to) if post.reply_to else None
     root = api._create_post(
@@ -48,6 +48,7 @@ def publish(api: BlueskyConnector, post: OutboundPost) -> PublishResult:
         url=shapes.post_url(root["uri"], api.handle),
         published_at=datetime.now(UTC),
         thread_remote_ids=tuple(p["uri"] for p in parts),
+        note=note,
     )
 
 

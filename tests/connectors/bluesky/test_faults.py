@@ -202,11 +202,13 @@ def test_missing_session_needs_reconnecting() -> None:
             connector.publish(POST)
 
 
-def test_images_are_checked_before_anything_is_sent() -> None:
+def test_images_and_video_are_checked_before_anything_is_sent() -> None:
     big = MediaItem("big.png", "image/png", b"0" * 1_000_001)
     video = MediaItem("clip.mp4", "video/mp4", b"0")
+    other = MediaItem("clip.webm", "video/webm", b"0")
+    huge = MediaItem("clip.mp4", "video/mp4", b"0" * 100_000_001)
     with fake_connector("http://127.0.0.1:9") as connector:
-        for media in ((big,), (video,), (video,) * 5):
+        for media in ((big,), (video, big), (video,) * 5, (other,), (huge,)):
             with pytest.raises(RejectedError):
                 connector.publish(OutboundPost(text="x", idempotency_key="k", media=media))
 
