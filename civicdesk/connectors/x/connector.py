@@ -76,6 +76,7 @@ class XConnector(HttpConnector):
             Capability.POST_METRICS,
             Capability.ACCOUNT_METRICS,
             Capability.MEDIA,
+            Capability.CAPTIONS,
             Capability.THREADS,
             Capability.SELF_REPLY,
             Capability.HIDE,
@@ -93,7 +94,9 @@ class XConnector(HttpConnector):
         **dict.fromkeys(LISTEN_CAPABILITIES, LISTEN_TIER_LIMITATION),
         Capability.INBOX: TIER_LIMITATION,
         Capability.DIRECT_MESSAGES: TIER_LIMITATION,
-        Capability.MEDIA: "Civic Desk sends images to X (up to four a post); not video.",
+        Capability.MEDIA: (
+            "Civic Desk sends images (up to four a post) or one MP4 video, with its captions, to X."
+        ),
         Capability.HIDE: "X can hide replies to our own posts only, not mentions elsewhere.",
     }
     metrics: ClassVar[MetricTable | None] = METRICS

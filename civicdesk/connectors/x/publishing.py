@@ -43,7 +43,7 @@ CHECK_MAX_PAGES = 5
 
 def publish(api: XConnector, post: OutboundPost) -> PublishResult:
     first = with_link(post.text, post.link)
-    media_ids = media.upload_all(api, post.media)
+    media_ids, note = media.upload_all(api, post.media)
     root = api._create_post(first, reply_to=post.reply_to, media_ids=media_ids)
     parts: list[str] = []
     previous = root
@@ -63,6 +63,7 @@ def publish(api: XConnector, post: OutboundPost) -> PublishResult:
         url=api.post_url(root),
         published_at=id_time(root),
         thread_remote_ids=tuple(parts),
+        note=note,
     )
 
 
