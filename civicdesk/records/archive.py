@@ -452,9 +452,17 @@ def drain_notes(limit: int = 500) -> int:
         )
         if not notes:
             return 0
-        versions: list[Version] = []
+        # Notes that differ only in their ids are read together (a batch of publications
+        # is one query), in the order their first note was queued.
+        groups: dict[tuple[str, int | None, str, bytes], list[int]] = {}
+        actors: dict[int | None, Person | None] = {}
         for note in notes:
-            versions.extend(versions_for(note.event, note.ids, note.actor, note.why, note.detail))
+            key = (note.event, note.actor_id, note.why, canonical(note.detail))
+            groups.setdefault(key, []).extend(note.ids)
+            actors[note.actor_id] = note.actor
+        versions: list[Version] = []
+        for (event, actor_id, why, detail), ids in groups.items():
+            versions.extend(versions_for(event, ids, actors[actor_id], why, json.loads(detail)))
         append_many(versions)
         QueuedNote.objects.filter(pk__in=[note.pk for note in notes]).delete()
     return len(notes)
