@@ -31,6 +31,7 @@ from civicdesk.connectors.base import (
     RetryableError,
     UnsupportedError,
 )
+from civicdesk.connectors.facebook import video
 from civicdesk.connectors.meta.graph import (
     GraphConnector,
     insight_values,
@@ -109,6 +110,7 @@ class FacebookConnector(GraphConnector):
             Capability.POST_METRICS,
             Capability.ACCOUNT_METRICS,
             Capability.MEDIA,
+            Capability.CAPTIONS,
             Capability.HIDE,
             Capability.DELETE_COMMENT,
         }
@@ -135,8 +137,9 @@ class FacebookConnector(GraphConnector):
             "person's last message; older conversations must be answered in Meta Business "
             "Suite."
         ),
-        Capability.MEDIA: "Photos are supported; videos must be published from Meta "
-        "Business Suite.",
+        Capability.MEDIA: (
+            "Civic Desk sends photos, or one MP4 video with its captions, to a Facebook Page."
+        ),
     }
 
     @property
@@ -151,6 +154,11 @@ class FacebookConnector(GraphConnector):
     def publish(self, post: OutboundPost) -> PublishResult:
         if post.thread:
             raise UnsupportedError(self.limitations[Capability.THREADS])
+        videos = [item for item in post.media if item.content_type.startswith("video/")]
+        if videos:
+            if len(post.media) > 1:
+                raise RejectedError("Facebook takes one video a post, without photos beside it")
+            return video.publish_video(self, post, videos[0])
         if any(not item.content_type.startswith("image/") for item in post.media):
             raise UnsupportedError(self.limitations[Capability.MEDIA])
         if len(post.media) == 1:

@@ -244,10 +244,15 @@ class FacebookFake:
         # Comments the Page has been shown, and those it deleted (moderation).
         self.listed_comments: set[str] = set()
         self.deleted_comments: list[str] = []
+        # Videos uploaded (their bytes) and the caption files added to them.
+        self.videos: dict[str, bytes] = {}
+        self.captions: list[dict[str, Any]] = []
         auth = require_token(self.TOKEN)
         page = re.escape(self.page_id)
         graph.route("POST", f"/{page}/feed", auth(self.create_post))
         graph.route("POST", f"/{page}/photos", auth(self.upload_photo))
+        graph.route("POST", f"/{page}/videos", auth(self.upload_video))
+        graph.route("POST", r"/(?P<id>\d+)/captions", auth(self.add_captions))
         graph.route("GET", f"/{page}/published_posts", auth(self.list_posts))
         graph.route("GET", f"/{page}/feed", auth(self.feed))
         graph.route("GET", f"/{page}/conversations", auth(self.conversations))
@@ -284,6 +289,29 @@ class FacebookFake:
         if request.form.get("published") == "false":
             return answer({"id": photo_id})
         return answer({"id": photo_id, "post_id": self._new_post(request.form.get("message", ""))})
+
+    def upload_video(self, request: Request, match: re.Match[str]) -> Response:
+        if "source" not in request.files:
+            return graph_error(100, "Requires upload file")
+        video_id = self.graph.new_id()
+        self._new_post(request.form.get("description", ""))
+        # The bytes were read when the call was recorded (``Call.files``).
+        self.videos[video_id] = self.graph.calls[-1].files["source"]
+        return answer({"id": video_id})
+
+    def add_captions(self, request: Request, match: re.Match[str]) -> Response:
+        if match["id"] not in self.videos or "captions_file" not in request.files:
+            return graph_error(100, "Invalid parameter")
+        upload = request.files["captions_file"]
+        self.captions.append(
+            {
+                "video": match["id"],
+                "filename": upload.filename,
+                "srt": self.graph.calls[-1].files["captions_file"].decode(),
+                "default_locale": request.form.get("default_locale"),
+            }
+        )
+        return answer({"success": True})
 
     def list_posts(self, request: Request, match: re.Match[str]) -> Response:
         since = _since(request)
