@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from django.utils import translation
+from django.utils.translation import gettext
 
 from civicdesk.connectors.base import Capability
 from civicdesk.connectors.limits import channel_rules
-from civicdesk.connectors.registry import channels_that
+from civicdesk.connectors.registry import channels_that, limitation, supports
 from civicdesk.organizations.models import Channel, Organization
 from civicdesk.publishing import bilingual
 from civicdesk.publishing.bilingual import joined_alt_text
@@ -130,6 +131,19 @@ def bilingual_choices(
         if found is not None:
             choices[channel.pk] = found
     return choices
+
+
+def captions_not_sent(post: Post | None, channels: Sequence[Channel]) -> list[str]:
+    """A sentence for each chosen account whose platform takes no caption files, when the
+    post carries a captioned video (the video goes there without them)."""
+    if post is None or not any(m.is_video and m.captions for m in post.media.all()):
+        return []
+    return [
+        gettext("Captions are not sent to %(channel)s: %(why)s")
+        % {"channel": channel, "why": limitation(channel, Capability.CAPTIONS)}
+        for channel in channels
+        if not supports(channel, Capability.CAPTIONS)
+    ]
 
 
 def saved_wording(post: Post) -> tuple[dict[str, str], dict[tuple[str, int], str]]:

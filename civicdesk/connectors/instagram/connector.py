@@ -121,6 +121,10 @@ class InstagramConnector(GraphConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        Capability.CAPTIONS: (
+            "Instagram's API takes no caption files with a post: a video goes out without "
+            "its captions."
+        ),
         Capability.BLOCK: (
             "Instagram's API cannot block or restrict an account; do it in the Instagram app."
         ),

@@ -68,6 +68,9 @@ class LinkedInConnector(HttpConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        Capability.CAPTIONS: (
+            "Civic Desk sends no caption files to LinkedIn: a video goes out without its captions."
+        ),
         Capability.DELETE_COMMENT: (
             "LinkedIn's API deletes only the page's own comments: remove a member's comment"
             " on linkedin.com."

@@ -94,6 +94,10 @@ class MastodonConnector(HttpConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        Capability.CAPTIONS: (
+            "Mastodon's API takes no caption files: a video goes out without its captions "
+            "(its description is sent)."
+        ),
         Capability.LISTEN_KEYWORDS: (
             "Mastodon cannot be searched for any word: its search finds only posts of "
             "accounts that opted in, on servers that run a search engine. Follow hashtags "

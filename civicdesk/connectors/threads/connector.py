@@ -105,6 +105,9 @@ class ThreadsConnector(GraphConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        Capability.CAPTIONS: (
+            "Threads' API takes no caption files: a video goes out without its captions."
+        ),
         Capability.DELETE_COMMENT: (
             "Threads does not let an account delete other people's replies; hide the reply instead."
         ),

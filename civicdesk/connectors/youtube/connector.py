@@ -96,6 +96,10 @@ class YouTubeConnector(HttpConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
+        Capability.CAPTIONS: (
+            "Civic Desk does not upload videos to YouTube, so it sends no captions there: "
+            "add them in YouTube Studio."
+        ),
         **dict.fromkeys(
             (
                 Capability.LISTEN_KEYWORDS,

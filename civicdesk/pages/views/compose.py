@@ -19,7 +19,7 @@ from civicdesk.pages.selectors import post_detail
 from civicdesk.pages.text import parse_local_time
 from civicdesk.pages.views.common import HtmxHttpRequest, brand_for, int_param, post_for
 from civicdesk.publishing import services
-from civicdesk.publishing.checks import postable_channels, reader_language
+from civicdesk.publishing.checks import captions_not_sent, postable_channels, reader_language
 from civicdesk.rules import language_list, language_name
 
 
@@ -158,5 +158,6 @@ def post_preview(request: HtmxHttpRequest) -> HttpResponse:
             "time_past": services.time_already_past(at),
             "has_channels": bool(channels),
             "bilingual": [choice.explanation(reader) for choice in preview.bilingual],
+            "captions_not_sent": captions_not_sent(post, channels),
         },
     )

@@ -19,7 +19,11 @@ from civicdesk.pages.selectors import (
 )
 from civicdesk.pages.views.common import HtmxHttpRequest, int_param, post_for, run_action
 from civicdesk.publishing import services
-from civicdesk.publishing.checks import reader_language, saved_bilingual_choices
+from civicdesk.publishing.checks import (
+    captions_not_sent,
+    reader_language,
+    saved_bilingual_choices,
+)
 from civicdesk.publishing.models import PostStatus, Publication, PublicationState
 from civicdesk.publishing.state import LIVE_OR_UNKNOWN
 from civicdesk.rules import language_name
@@ -101,6 +105,7 @@ def post_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             PublicationState.WITHHELD,
         },
         "held_states": WAITING,
+        "captions_not_sent": captions_not_sent(post, list({p.channel: None for p in publications})),
         # Only for a post on an account asking for one bilingual post (no query otherwise).
         "bilingual": (
             [choice.explanation(reader) for choice in saved_bilingual_choices(post)]
