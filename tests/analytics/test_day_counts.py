@@ -102,6 +102,10 @@ def test_day_counts_follow_every_write_and_rebuild_from_nothing(world: World) ->
     MessageDay.objects.all().delete()
     counters.recount()
     assert _kept() == expected
+    # Or one channel's, leaving the others' as they are.
+    MessageDay.objects.filter(channel=world.channel2).update(received=7)
+    counters.recount(channel_ids=[world.channel2.pk])
+    assert _kept() == expected
 
 
 def _seed_hours(world: World) -> None:
