@@ -147,8 +147,9 @@ POSTGRES_REMOVE = [
     "DROP TRIGGER IF EXISTS inbox_message_counts_update ON inbox_inboundmessage",
     "DROP FUNCTION IF EXISTS inbox_message_counts()",
 ]
-# Fired after the counts' triggers (PostgreSQL fires a table's triggers by name): a new
-# message's channel is locked first, as the lock order above asks.
+# Fired after the counts' triggers (PostgreSQL fires a table's triggers by name), so a new
+# message's channel day is locked first, as the lock order above asks; a change of kind,
+# urgency or language alone (understanding, a correction) locks only its two count rows.
 POSTGRES_DAYS_INSTALL = [
     f"""
 CREATE OR REPLACE FUNCTION inbox_message_days() RETURNS trigger AS $$

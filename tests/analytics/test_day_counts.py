@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import cycle
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from civicdesk.analytics.definitions import Period, Scope
 from civicdesk.analytics.inbox_figures import inbox_figures
@@ -180,3 +182,21 @@ def test_segments_count_each_tagged_authors_messages_in_the_scope(world: World) 
     assert inbox_figures(french, october).by_segment == [("journalist", 1)]
     nobody = Scope(organization=world.org, channels=[world.channel2, world.other_channel])
     assert inbox_figures(nobody, Period(date(2026, 10, 1), date(2026, 10, 11))).by_segment == []
+
+
+def test_a_periods_inbox_figures_cost_the_same_queries_however_many_messages(
+    world: World,
+) -> None:
+    scope = Scope(organization=world.org, channels=[world.channel, world.channel2])
+    october = Period.month(2026, 10)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            inbox_figures(scope, october)
+        return len(captured.captured_queries)
+
+    make_message(channel=world.channel, text="First", sent_at=_at(2, 9))
+    few = queries()
+    for day in range(3, 30):
+        make_message(channel=world.channel2, text="More", sent_at=_at(day, 9))
+    assert queries() == few
