@@ -117,11 +117,11 @@ def bilingual_choices(
 ) -> dict[int, bilingual.Choice]:
     """For each chosen channel asking for one bilingual post: whether it gets one, and why
     not (the same choice ``services.post_create`` makes)."""
-    choices = {}
-    media = list(post.media.all()) if post is not None else []
-    for channel in channels:
-        if not channel.bilingual_post:
-            continue
+    choices: dict[int, bilingual.Choice] = {}
+    asking = [channel for channel in channels if channel.bilingual_post]
+    # Read only when an account asks: saving any other post costs no query here.
+    media = list(post.media.all()) if post is not None and asking else []
+    for channel in asking:
         found = bilingual.choose(
             channel,
             channel_texts(channel, texts, overrides),
