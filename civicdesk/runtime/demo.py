@@ -50,6 +50,9 @@ from civicdesk.inbox.models import (
     ResponseTarget,
     RoutingRule,
 )
+from civicdesk.listening.listen import fetch_term
+from civicdesk.listening.models import FollowedTerm, FollowKind
+from civicdesk.listening.services import term_follow
 from civicdesk.organizations import services as org_services
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import (
@@ -165,6 +168,8 @@ def seed_demo_fully(*, days: int = 90, seed: int = 2024, now: datetime | None = 
             if report.error:
                 raise RuntimeError(f"Reading the inbox of @{channel.handle}: {report.error}")
         answer_some_messages(now=now)
+        for term in FollowedTerm.objects.filter(organization=info.organization):
+            fetch_term(term)
         for channel in channels:
             collected = collect_channel(channel.pk, now=now)
             if collected.error:
@@ -204,6 +209,7 @@ def seed_demo(*, days: int = 90, seed: int = 2024, now: datetime | None = None) 
         )
         _routing(org, users)
         _claims(org, users)
+        _listening(org, users)
         history = _history(org, brands, users, days=days, rng=rng, now=now)
         _public_reactions(history, rng=rng, now=now)
         _upcoming(org, brands, users, rng=rng, now=now)
@@ -331,6 +337,27 @@ def _routing(org: Organization, users: dict[str, Any]) -> None:
             rule=RoutingRule(name=name, phrases=phrases, route_to_area=areas[name]),
             actor=admin,
         )
+
+
+# What the demo's team follows beyond its own inbox: the bridge, in both languages, and the
+# road works' hashtag.
+DEMO_FOLLOWED = (
+    (FollowKind.KEYWORD, "bridge"),
+    (FollowKind.KEYWORD, "pont"),
+    (FollowKind.HASHTAG, "ConeZone"),
+)
+
+
+def _listening(org: Organization, users: dict[str, Any]) -> None:
+    channel = (
+        Channel.objects.filter(brand__organization=org, platform="exnet", is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    if channel is None:
+        return
+    for kind, value in DEMO_FOLLOWED:
+        term_follow(actor=users["manager"], channel=channel, kind=kind, value=value)
 
 
 def covering_channels(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from civicdesk.analytics.models import MetricSnapshot
 from civicdesk.exnet.models import NetFollow
 from civicdesk.inbox.models import InboundMessage, MessageStatus
+from civicdesk.listening.models import FollowedTerm, ListeningItem
 from civicdesk.organizations.audit import verify_chain
 from civicdesk.organizations.models import Organization
 from civicdesk.publishing.models import (
@@ -103,6 +104,14 @@ def assert_complete(org: Organization, *, now: datetime, days: int) -> None:
     assert {timezone.localtime(p.scheduled_at, org.tz).time() for p in occurrences} == {time(7, 30)}
     assert [p.status for p in occurrences[:4]] == [PostStatus.APPROVED] * 3 + [PostStatus.IN_REVIEW]
     assert sum(org.pillars.values_list("target_percent", flat=True)) == 100
+    # The team follows two keywords and a hashtag, and the network's posts were read for them.
+    terms = FollowedTerm.objects.filter(organization=org)
+    assert sorted(terms.values_list("value", flat=True)) == ["ConeZone", "bridge", "pont"]
+    assert not terms.exclude(error="").exists()
+    items = ListeningItem.objects.filter(organization=org)
+    assert items.filter(term__value="bridge").exists()
+    assert items.filter(term__value="pont").exists()
+    assert not items.filter(understood_at=None).exists()
     assert verify_chain(org.pk).ok
 
 
