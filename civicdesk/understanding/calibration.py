@@ -27,7 +27,6 @@ crisis tweets); an inbox with another mix of messages shifts them.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import zlib
@@ -268,10 +267,7 @@ def heads_from_arrays(arrays: dict[str, np.ndarray]):
     """A :class:`models.Heads` from artifact arrays held in memory."""
     from . import models
 
-    buffer = io.BytesIO()
-    np.savez(buffer, allow_pickle=False, **arrays)
-    buffer.seek(0)
-    return models.read(buffer)
+    return models.from_arrays(arrays)
 
 
 # ----------------------------------------------------------------------------- reliability

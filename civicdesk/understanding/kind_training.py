@@ -22,6 +22,8 @@ from .textutil import scrub
 from .types import KINDS, URGENCIES
 
 RECALL_TARGET = 0.85
+#: Below this out-of-fold precision a recall threshold is not used (see ``_thresholds``).
+MIN_PRECISION = 0.4
 THRESHOLD_KINDS = ("emergency", "help_request")
 
 
@@ -42,9 +44,9 @@ class Settings:
     tol: float = 1e-3
 
 
-#: What ``train-understanding`` ships: C, the embedding scale and the folds were chosen by
-#: grouped cross-validation on the training part (docs/understanding.md lists the grid).
-SHIPPED = Settings(kind_c=(1.0,), urgency_c=2.0, folds=5, embedding_scale=1.0)
+#: What ``train-understanding`` ships: C is chosen from these by grouped cross-validation on
+#: the training part at every training (docs/understanding.md lists the grid's figures).
+SHIPPED = Settings(kind_c=(1.0, 3.0, 10.0), urgency_c=2.0, folds=5, embedding_scale=1.0)
 #: The grid that chose SHIPPED (``kind_training.train(..., settings=SEARCH)``).
 SEARCH = Settings(kind_c=(0.3, 1.0, 3.0, 10.0), urgency_c=2.0, folds=5, embedding_scale=1.0)
 #: A cheap configuration for small sets (tests, quick experiments): no sentence embedding
@@ -63,13 +65,15 @@ class Design:
     cue_rows: np.ndarray
 
 
-def design(texts: list[str], settings: Settings = SHIPPED) -> Design:
+def design(
+    texts: list[str], settings: Settings = SHIPPED, stack: np.ndarray | None = None
+) -> Design:
     """Feature rows of ``texts``; the sentence embedding of every text is computed once here and
-    reused by every fold and fit."""
+    reused by every fold and fit. ``stack``: the heads' cross-fitted probabilities block."""
     clean = [scrub(t) for t in texts]
     cue_rows = kinds.cue_matrix(clean)
     emb = embedding.embed(clean) * settings.embedding_scale if settings.embedding else None
-    return Design(kinds.design(counts(clean), emb, cue_rows), cue_rows)
+    return Design(kinds.design(counts(clean), emb, cue_rows, stack), cue_rows)
 
 
 def _fit(x, y: np.ndarray, n_labels: int, c: float, settings: Settings = SHIPPED):
@@ -123,33 +127,60 @@ def out_of_fold(x, y, groups, n_labels, c, settings: Settings = SHIPPED) -> np.n
     return oof
 
 
+def _tempered(p: np.ndarray, t: float) -> np.ndarray:
+    """Probabilities ``p`` with their log-odds divided by the temperature ``t``."""
+    q = np.exp(np.log(np.clip(p, 1e-9, 1)) / t)
+    return q / q.sum(axis=1, keepdims=True)
+
+
 def _temperature(p: np.ndarray, y: np.ndarray) -> float:
-    logp = np.log(np.clip(p, 1e-9, 1))
     best, best_t = np.inf, 1.0
     for t in (0.5, 0.7, 1.0, 1.4, 2.0, 3.0):
-        q = np.exp(logp / t)
-        q /= q.sum(axis=1, keepdims=True)
+        q = _tempered(p, t)
         loss = -np.mean(np.log(np.clip(q[np.arange(len(y)), y], 1e-9, 1)))
         if loss < best:
             best, best_t = loss, t
     return best_t
 
 
-def _thresholds(p: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    """Per kind, the highest threshold whose out-of-fold recall reaches the target."""
-    out = {}
+def _flag_figures(p: np.ndarray, y: np.ndarray, j: int, t: float) -> tuple[float, float, float]:
+    """Precision, recall and F2 (recall weighing twice) of "probability of kind ``j`` >= ``t``"."""
+    flag, pos = p[:, j] >= t, y == j
+    hit = float((flag & pos).sum())
+    precision = hit / max(float(flag.sum()), 1.0)
+    recall = hit / max(float(pos.sum()), 1.0)
+    return precision, recall, 5 * precision * recall / max(4 * precision + recall, 1e-9)
+
+
+def _thresholds(p: np.ndarray, y: np.ndarray) -> tuple[dict[str, float], dict[str, dict]]:
+    """Per kind, the highest threshold whose out-of-fold recall reaches the target, unless its
+    precision falls under MIN_PRECISION (a flag wrong far more often than right teaches
+    responders to ignore it): then the threshold of the best out-of-fold F2, which still
+    weighs a missed message twice a false flag. Also the out-of-fold precision and recall at
+    each chosen threshold."""
+    out: dict[str, float] = {}
+    figures: dict[str, dict] = {}
+    grid = [float(round(t, 3)) for t in np.arange(0.5, 0.04, -0.025)]
     for kind in THRESHOLD_KINDS:
         j = KINDS.index(kind)
-        pos = y == j
-        if not pos.any():
+        if not (y == j).any():
             continue
-        chosen = 0.5
-        for t in np.arange(0.5, 0.04, -0.025):
-            chosen = float(round(t, 3))
-            if (p[pos, j] >= t).mean() >= RECALL_TARGET:
-                break
+        reaching = [t for t in grid if _flag_figures(p, y, j, t)[1] >= RECALL_TARGET]
+        chosen = reaching[0] if reaching else None
+        rule = "recall target"
+        if chosen is None or _flag_figures(p, y, j, chosen)[0] < MIN_PRECISION:
+            chosen = max(grid, key=lambda t: _flag_figures(p, y, j, t)[2])
+            rule = "best F2 (the recall target costs too much precision)"
+        precision, recall, f2 = _flag_figures(p, y, j, chosen)
         out[kind] = chosen
-    return out
+        figures[kind] = {
+            "threshold": chosen,
+            "rule": rule,
+            "precision": round(precision, 3),
+            "recall": round(recall, 3),
+            "f2": round(f2, 3),
+        }
+    return out, figures
 
 
 def decisions(p: np.ndarray, thresholds: dict[str, float]) -> list[str]:
@@ -181,21 +212,26 @@ def one_blas_thread():
 
 
 def train(
-    messages: list[labelset.LabelledMessage], log=print, settings: Settings | None = None
+    messages: list[labelset.LabelledMessage],
+    log=print,
+    settings: Settings | None = None,
+    stack: tuple[list[str], np.ndarray] | None = None,
 ) -> tuple[dict, dict]:
     """Fit both models on ``messages`` (the training part, team corrections included): the
     temperature and the recall thresholds (and C, when ``settings`` lists several) are chosen on
-    grouped out-of-fold predictions. Returns artifact arrays and meta."""
+    grouped out-of-fold predictions. ``stack``: the heads' outputs read as features and their
+    cross-fitted block for ``messages`` (``stacking.cross_fitted``). Returns artifact arrays and
+    meta."""
     settings = settings or SETTINGS
     with one_blas_thread():
-        return _train(messages, log, settings)
+        return _train(messages, log, settings, stack)
 
 
-def _train(messages, log, settings: Settings) -> tuple[dict, dict]:
+def _train(messages, log, settings: Settings, stack) -> tuple[dict, dict]:
     from sklearn.metrics import f1_score
 
     t0 = time.perf_counter()
-    d = design([m.text for m in messages], settings)
+    d = design([m.text for m in messages], settings, stack[1] if stack else None)
     y = np.array([KINDS.index(m.kind) for m in messages])
     rated = np.array([m.urgency in URGENCIES for m in messages])
     yu = np.array([URGENCIES.index(m.urgency) for m in messages if m.urgency in URGENCIES])
@@ -215,14 +251,21 @@ def _train(messages, log, settings: Settings) -> tuple[dict, dict]:
     assert best is not None, "settings.kind_c lists no C"
     cv_f1, c, oof = best
     temperature = _temperature(oof, y)
-    thresholds = _thresholds(oof, y)
+    # the thresholds apply to the probabilities the pipeline computes, tempered
+    thresholds, figures = _thresholds(_tempered(oof, temperature), y)
+    for kind, fig in figures.items():
+        log(
+            f"  {kind}: threshold {fig['threshold']} ({fig['rule']}), out-of-fold precision "
+            f"{fig['precision']:.3f}, recall {fig['recall']:.3f}"
+        )
     coef, bias = _fit(d.x, y, len(KINDS), c, settings)
     ucoef, ubias = _fit(
         d.x[np.flatnonzero(rated)], yu, len(URGENCIES), settings.urgency_c, settings
     )
     # the models were fitted on the scaled embedding: fold the scale into its weights so the
     # pipeline builds the same unscaled features for every artifact
-    emb = slice(d.x.shape[1] - kinds.N_CUES - kinds.EMBED_DIM, d.x.shape[1] - kinds.N_CUES)
+    end = d.x.shape[1] - kinds.N_CUES - (len(stack[0]) if stack else 0)
+    emb = slice(end - kinds.EMBED_DIM, end)
     coef[emb] *= settings.embedding_scale
     ucoef[emb] *= settings.embedding_scale
     arrays = {}
@@ -234,6 +277,8 @@ def _train(messages, log, settings: Settings) -> tuple[dict, dict]:
         "kind": {"labels": list(KINDS), "C": c, "temperature": temperature},
         "urgency": {"labels": list(URGENCIES), "C": settings.urgency_c},
         "thresholds": thresholds,
+        "threshold_figures": figures,
+        "stack": list(stack[0]) if stack else [],
         "embedding": embedding.backend() if settings.embedding else NO_EMBEDDING,
         "embedding_scale": settings.embedding_scale,
         "train_rows": len(messages),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,14 +54,24 @@ def cue_names(row: np.ndarray) -> list[str]:
     return names + (["interrogative"] if row[-1] else [])
 
 
-def design(c: Counts, embeddings: np.ndarray | None, cue_rows: np.ndarray) -> sp.csr_matrix:
-    """Feature rows: sublinear n-gram blocks (each L2-normalised), the embedding, the cues."""
+def design(
+    c: Counts,
+    embeddings: np.ndarray | None,
+    cue_rows: np.ndarray,
+    stack: np.ndarray | None = None,
+) -> sp.csr_matrix:
+    """Feature rows: sublinear n-gram blocks (each L2-normalised), the embedding, the cues and,
+    for models trained with them, the heads' probabilities (``stacking.block``)."""
     n = c.word.shape[0]
     emb = embeddings if embeddings is not None else np.zeros((n, EMBED_DIM), np.float32)
-    return sp.hstack(
-        [assemble(c, True, None, surface_block=False), sp.csr_matrix(emb), sp.csr_matrix(cue_rows)],
-        format="csr",
-    )
+    blocks = [
+        assemble(c, True, None, surface_block=False),
+        sp.csr_matrix(emb),
+        sp.csr_matrix(cue_rows),
+    ]
+    if stack is not None:
+        blocks.append(sp.csr_matrix(stack))
+    return sp.hstack(blocks, format="csr")
 
 
 @dataclass
@@ -86,6 +96,9 @@ class KindModels:
     #: per kind, the probability from which that kind is chosen over the most probable one
     #: (emergency and help request: lower, chosen for recall by cross-validation)
     thresholds: dict[str, float]
+    #: the head outputs read as features (``stacking.inputs``), in column order; empty for
+    #: models trained without them
+    stack: list[str] = field(default_factory=list)
 
 
 def _linear(heads, name: str, info: dict) -> LinearModel:
@@ -106,6 +119,7 @@ def from_heads(heads) -> KindModels | None:
             _linear(heads, "urgency", meta["urgency"]),
             meta.get("embedding", ""),
             {k: float(v) for k, v in meta.get("thresholds", {}).items()},
+            list(meta.get("stack", [])),
         )
     heads._kind_models = models
     return models

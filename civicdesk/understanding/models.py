@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from dataclasses import dataclass, field
@@ -124,6 +125,14 @@ def read(path: Path | BinaryIO) -> Heads:
             transforms,
             {k[len("extra.") :]: npz[k] for k in npz.files if k.startswith("extra.")},
         )
+
+
+def from_arrays(arrays: dict[str, np.ndarray]) -> Heads:
+    """A :class:`Heads` from artifact arrays held in memory (during training)."""
+    buffer = io.BytesIO()
+    np.savez(buffer, allow_pickle=False, **arrays)
+    buffer.seek(0)
+    return read(buffer)
 
 
 _lock = threading.Lock()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import cues, embedding, kinds, language, models
+from . import cues, embedding, kinds, language, models, stacking
 from .features import counts
 from .pii import find_pii
 from .textutil import scrub
@@ -240,8 +240,8 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
     texts = [scrub(t) for t in raw_texts]
     cnt = counts(texts)
     raw = heads.score_counts(cnt)
-    trained = _trained_kinds(heads, texts, cnt)
     probs = {name: heads.probabilities(raw, name) for name in heads.names}
+    trained = _trained_kinds(heads, texts, cnt, probs)
     langs = language.detect_batch(
         texts,
         languages,
@@ -294,16 +294,20 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
     return results
 
 
-def _trained_kinds(heads, texts: list[str], cnt):
+def _trained_kinds(heads, texts: list[str], cnt, probs: dict):
     """Kind and urgency probabilities and cue rows of a batch from the artifact's trained
-    models (one embedding call per batch), or None for an artifact without them."""
+    models (one embedding call per batch), or None for an artifact without them. ``probs``
+    are the heads' probabilities of the batch, which models trained with them read."""
     km = kinds.from_heads(heads)
     if km is None:
         return None
     cue_rows = kinds.cue_matrix(texts)
     # an embedding from another backend than the one trained with would be noise: leave it out
     emb = embedding.embed(texts) if embedding.backend() == km.embedding else None
-    x = kinds.design(cnt, emb, cue_rows)
+    stack = None
+    if km.stack:
+        stack = stacking.block(probs, heads.labels, km.stack, len(texts))
+    x = kinds.design(cnt, emb, cue_rows, stack)
     return km, km.kind.probabilities(x), km.urgency.probabilities(x), cue_rows
 
 

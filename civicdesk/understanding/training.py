@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import datasets as ds
 from . import labelset
@@ -113,43 +114,51 @@ def _clean_lang(label: str) -> str | None:
     return label if label in LID_LANGUAGES else None
 
 
+@dataclass(frozen=True)
+class HeadRow:
+    """One data set row as a head sees it: which head, training or held out, and its label."""
+
+    head: str
+    train: bool
+    source: str
+    example: ds.Example
+    label: str
+
+
+def head_rows(data: dict[str, list[ds.Example]]) -> Iterator[HeadRow]:
+    """Every row each head trains or is evaluated on, in the data sets' order (the one place
+    that says which rows are held out)."""
+    for ex in data.get(ds.COMPLAINTS, []):
+        if ex.group in ds.SERVICE_DOMAINS:  # the random tweets are another domain: they hurt
+            yield HeadRow("complaint", not id_held_out(ex.id, 3), ds.COMPLAINTS, ex, ex.label)
+    for ex in data.get(ds.SPAM, []):
+        yield HeadRow("spam", ex.group not in HELD_OUT_VIDEOS, ds.SPAM, ex, ex.label)
+    for ex in data.get(ds.CONSTRAINT, []):
+        yield HeadRow("fake", ex.group in CONSTRAINT_TRAIN_FILES, ds.CONSTRAINT, ex, ex.label)
+    for ex in data.get(ds.CRISIS, []):
+        train = ex.group not in HELD_OUT_EVENTS
+        if ex.label:
+            yield HeadRow("crisis_type", train, ds.CRISIS, ex, ex.label)
+        if ex.extra:
+            label = "informative" if ex.extra == "related and informative" else "not"
+            yield HeadRow("informative", train, ds.CRISIS, ex, label)
+    for ex in data.get(ds.TWEETLID, []):
+        lang = _clean_lang(ex.label)
+        if lang is not None:
+            yield HeadRow("language", not id_held_out(ex.id, 5), ds.TWEETLID, ex, lang)
+
+
 def build_splits(data: dict[str, list[ds.Example]]) -> tuple[dict[str, Split], dict[str, list]]:
     """Training and held-out rows for every head, plus the record of what training used."""
     splits = {name: Split() for name in HEAD_C}
     seen: dict[str, list] = {"complaint_ids": [], "tweetlid_ids": []}
-    for ex in data.get(ds.COMPLAINTS, []):
-        service = ex.group in ds.SERVICE_DOMAINS
-        if service and id_held_out(ex.id, 3):
-            splits["complaint"].test.append((ex.text, ex.label))
-        elif service:  # the random tweets are a different domain: training on them hurts
-            splits["complaint"].train.append((ex.text, ex.label))
-            seen["complaint_ids"].append(ex.id)
-    for ex in data.get(ds.SPAM, []):
-        target = splits["spam"].test if ex.group in HELD_OUT_VIDEOS else splits["spam"].train
-        target.append((ex.text, ex.label))
-    for ex in data.get(ds.CONSTRAINT, []):
-        target = splits["fake"].train if ex.group in CONSTRAINT_TRAIN_FILES else splits["fake"].test
-        target.append((ex.text, ex.label))
-    for ex in data.get(ds.CRISIS, []):
-        held = ex.group in HELD_OUT_EVENTS
-        if ex.label:
-            (splits["crisis_type"].test if held else splits["crisis_type"].train).append(
-                (ex.text, ex.label)
-            )
-        if ex.extra:
-            label = "informative" if ex.extra == "related and informative" else "not"
-            (splits["informative"].test if held else splits["informative"].train).append(
-                (ex.text, label)
-            )
-    for ex in data.get(ds.TWEETLID, []):
-        lang = _clean_lang(ex.label)
-        if lang is None:
-            continue
-        if id_held_out(ex.id, 5):
-            splits["language"].test.append((ex.text, lang))
-        else:
-            splits["language"].train.append((ex.text, lang))
-            seen["tweetlid_ids"].append(ex.id)
+    for row in head_rows(data):
+        split = splits[row.head]
+        (split.train if row.train else split.test).append((row.example.text, row.label))
+        if row.train and row.head == "complaint":
+            seen["complaint_ids"].append(row.example.id)
+        elif row.train and row.head == "language":
+            seen["tweetlid_ids"].append(row.example.id)
     return splits, seen
 
 
@@ -181,8 +190,12 @@ def _fit(rows: list[tuple[str, str]], c: float, head: str = "", cnt=None, labels
         solver="liblinear" if len(labels) == 2 else "lbfgs",
         class_weight="balanced" if config.get("balanced") else None,
     )
-    model.fit(x, y)
-    coef = model.coef_.T.astype(np.float32)  # (D, 1) for binary, (D, k) otherwise
+    # fitted on the columns the rows use only: the optimiser's work scales with the columns,
+    # hashed n-grams leave most of them empty, and an empty column's weight is zero anyway
+    used = np.flatnonzero(np.diff(sp.csc_matrix(x).indptr))
+    model.fit(x[:, used], y)
+    coef = np.zeros((x.shape[1], model.coef_.shape[0]), np.float32)  # (D, 1) binary, (D, k)
+    coef[used] = model.coef_.T
     bias = model.intercept_.astype(np.float32)
     return labels, coef, bias, idf
 
@@ -261,6 +274,8 @@ def train(
 
 
 def _train(data_dir, out_dir, corrections, log, calibrate: bool) -> Path:
+    from . import models
+
     data = ds.load(data_dir)
     splits, seen = build_splits(data)
     corrections = list(corrections)
@@ -308,7 +323,10 @@ def _train(data_dir, out_dir, corrections, log, calibrate: bool) -> Path:
             f"trained {head}: {len(split.train)} rows, {len(labels)} labels, "
             f"{time.perf_counter() - t0:.1f}s"
         )
-    kind_arrays, kind_meta = kind_model(data, corrections, log)
+    current = dict(arrays)
+    current["seen.complaint_ids"] = current["seen.tweetlid_ids"] = np.zeros(0, np.uint64)
+    current["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    kind_arrays, kind_meta = kind_model(data, corrections, log, models.from_arrays(current))
     if kind_arrays:
         arrays.update(kind_arrays)
         meta["kind_model"] = kind_meta
@@ -336,28 +354,41 @@ def _train(data_dir, out_dir, corrections, log, calibrate: bool) -> Path:
 
 
 def kind_model(
-    data: dict[str, list[ds.Example]], corrections: Iterable[tuple[str, str, str]] = (), log=print
+    data: dict[str, list[ds.Example]],
+    corrections: Iterable[tuple[str, str, str]] = (),
+    log=print,
+    heads: Heads | None = None,
 ) -> tuple[dict[str, np.ndarray], dict]:
     """The kind and urgency models' arrays and meta, trained on the labelled set's training part
-    and the team's category corrections (empty when the rows hold fewer than two kinds)."""
-    from . import kind_training
+    and the team's category corrections (empty when the rows hold fewer than two kinds). With
+    ``heads`` (the artifact's heads), their probabilities are features too, cross-fitted on the
+    heads' own training rows (``stacking``)."""
+    from . import kind_training, stacking
 
+    corrections = list(corrections)
     labelled = [m for m in labelset.load(data) if not labelset.held_out(m)]
     labelled += kind_training.corrections_as_messages(corrections)
     if len({m.kind for m in labelled}) < 2:
         return {}, {}
-    return kind_training.train(labelled, log)
+    stack = None
+    if heads is not None:
+        t0 = time.perf_counter()
+        stack = stacking.cross_fitted(labelled, data, heads, corrections, log)
+        log(f"kind model: cross-fitted head probabilities in {time.perf_counter() - t0:.1f}s")
+    return kind_training.train(labelled, log, stack=stack)
 
 
 def replace_kind_model(data_dir: Path | str, models_dir: Path | str, log=print) -> Path:
     """Refit only the kind and urgency models of the artifact in ``models_dir`` (the heads and
     calibration maps do not depend on them), writing the artifact in place."""
+    from . import models
+
     data = ds.load(data_dir)
     path = Path(models_dir) / ARTIFACT
     with np.load(path) as npz:
         arrays = {k: npz[k] for k in npz.files if k != "meta"}
         meta = json.loads(bytes(npz["meta"]).decode())
-    kind_arrays, kind_meta = kind_model(data, (), log)
+    kind_arrays, kind_meta = kind_model(data, (), log, models.read(path))
     arrays = {
         k: v for k, v in arrays.items() if not k.startswith(("extra.kind.", "extra.urgency."))
     }
