@@ -40,7 +40,7 @@ def test_platform_list() -> None:
         "facebook": 63_206,
         "instagram": 2200,
         "linkedin": 3000,
-        "youtube": 10_000,
+        "youtube": 5000,
         "exnet": 500,
     }
 

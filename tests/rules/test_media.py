@@ -29,7 +29,8 @@ def test_fine_media() -> None:
 def test_count() -> None:
     assert codes("x", [JPEG] * 5) == ["media.too_many"]
     assert codes("bluesky", [JPEG] * 4) == []
-    assert codes("youtube", [JPEG]) == ["media.not_supported"]
+    assert codes("youtube", [JPEG]) == ["media.type"]  # a video, not an image
+    assert codes("youtube", []) == ["media.required"]
 
 
 def test_instagram_needs_media_jpeg_and_aspect_ratio() -> None:

@@ -1,7 +1,8 @@
 """Connector for YouTube channels over the YouTube Data API v3.
 
-YouTube is an inbox and a scoreboard here, not a place to publish: the Data API has no
-text posts (community posts are not in it) and video upload is out of Civic Desk's scope.
+YouTube takes videos here, not text: the Data API has no text posts (community posts are
+not in it), so a post for YouTube carries one MP4 video, uploaded with its captions
+(``video.py``).
 Comments on the channel's videos come in thread by thread; a reply is a comment under
 the thread's first comment; hiding holds a comment for review (the channel owner's
 moderation queue). Quota errors wait until the daily quota resets at midnight Pacific.
@@ -40,6 +41,7 @@ from civicdesk.connectors.base import (
     parse_retry_after,
 )
 from civicdesk.connectors.youtube import shapes as s
+from civicdesk.connectors.youtube import video
 from civicdesk.connectors.youtube.shapes import (
     ShapeError,
     next_pacific_midnight,
@@ -75,8 +77,8 @@ METRICS = MetricTable(
 )
 
 PUBLISH_SENTENCE = (
-    "YouTube's API cannot publish text posts (community posts are not in it) and Civic Desk "
-    "does not upload videos: publish on YouTube Studio, then answer comments here."
+    "YouTube's API cannot publish text posts (community posts are not in it): a post for "
+    "YouTube carries one MP4 video, its first line the title and its text the description."
 )
 
 
@@ -85,6 +87,9 @@ class YouTubeConnector(HttpConnector):
     default_base_url: ClassVar[str] = "https://youtube.googleapis.com"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
+            Capability.PUBLISH,
+            Capability.MEDIA,
+            Capability.CAPTIONS,
             Capability.DELETE,
             Capability.INBOX,
             Capability.REPLY,
@@ -96,10 +101,6 @@ class YouTubeConnector(HttpConnector):
         }
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
-        Capability.CAPTIONS: (
-            "Civic Desk does not upload videos to YouTube, so it sends no captions there: "
-            "add them in YouTube Studio."
-        ),
         **dict.fromkeys(
             (
                 Capability.LISTEN_KEYWORDS,
@@ -111,8 +112,6 @@ class YouTubeConnector(HttpConnector):
                 "videos are read, in the inbox."
             ),
         ),
-        Capability.PUBLISH: PUBLISH_SENTENCE,
-        Capability.MEDIA: PUBLISH_SENTENCE,
         Capability.THREADS: PUBLISH_SENTENCE,
         Capability.DIRECT_MESSAGES: "YouTube has no direct messages.",
         Capability.DELETE: (
@@ -167,7 +166,13 @@ class YouTubeConnector(HttpConnector):
     # Writes
 
     def publish(self, post: OutboundPost) -> PublishResult:
-        raise UnsupportedError(PUBLISH_SENTENCE)
+        if post.thread or not post.media:
+            # A text alone (or a thread) has nowhere to go on YouTube.
+            raise RejectedError(PUBLISH_SENTENCE)
+        return video.publish_video(self, post)
+
+    def check_publication(self, post: OutboundPost) -> PublishResult | None:
+        return video.find_upload(self, post)
 
     def reply(self, target: ReplyTarget, text: str, *, idempotency_key: str) -> PublishResult:
         if target.kind == MessageKind.DIRECT:

@@ -94,6 +94,11 @@ class YouTubeFake:
     stale_tokens: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     holds: Holds = field(default_factory=Holds)
+    # Uploads: sessions started (address -> what they are for), videos made (their
+    # metadata and bytes) and caption tracks added (their metadata and text).
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    uploaded: dict[str, dict[str, Any]] = field(default_factory=dict)
+    captions: list[dict[str, Any]] = field(default_factory=list)
 
     # Building the world
 
@@ -150,9 +155,15 @@ class YouTubeFake:
             return self._token(request)
         if path == "/revoke":
             return Response(status=200)
+        if path.startswith("/upload/session/"):
+            return self._upload_session(request)
         query = {k: request.args.getlist(k) for k in request.args}
         body = request.get_data()
-        method, problems = contract.check_request(request.method, path, query, body)
+        # Uploads go to their own address, with the method's metadata and parameters.
+        checked = path.removeprefix("/upload") if path.startswith("/upload/youtube/") else path
+        method, problems = contract.check_request(request.method, checked, query, body)
+        if path.startswith("/upload/") and query.get("uploadType") != ["resumable"]:
+            problems.append(f"{path}: only resumable uploads are served here")
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer "):
             problems.append("no bearer token")
@@ -175,6 +186,8 @@ class YouTubeFake:
             return Response('{"items": [', status=200, content_type="application/json")
         if fault and fault.body is not None:
             return _json(fault.body, 200)
+        if path.startswith("/upload/"):
+            return self._start_upload(method.id, request, json.loads(body))
         handler = getattr(self, "_" + method.id.split(".", 1)[1].replace(".", "_"))
         with self.lock:
             status, payload = handler(query, json.loads(body) if body else None)
@@ -188,6 +201,63 @@ class YouTubeFake:
         if problems:  # the fake itself drifted from the contract
             self.violations.extend(f"fake answer: {p}" for p in problems)
         return _json(payload, status)
+
+    def _start_upload(self, method_id: str, request: Request, metadata: Any) -> Response:
+        with self.lock:
+            session = f"/upload/session/{len(self.sessions) + 1}"
+            self.sessions[session] = {
+                "method": method_id,
+                "metadata": metadata,
+                "type": request.headers.get("X-Upload-Content-Type", ""),
+                "length": int(request.headers.get("X-Upload-Content-Length", "-1")),
+            }
+        return Response(
+            status=200, headers={"Location": f"{request.host_url.rstrip('/')}{session}"}
+        )
+
+    def _upload_session(self, request: Request) -> Response:
+        with self.lock:
+            session = self.sessions.get(request.path)
+            data = request.get_data()
+            if session is None or request.method != "PUT":
+                return _json(google_error(404, "notFound"), 404)
+            if len(data) != session["length"] or request.content_type != session["type"]:
+                return _json(google_error(400, "badContent", "not what the session was for"), 400)
+            fault = self.faults[session["method"] + ".media"]
+            if fault:
+                found = fault.pop(0)
+                if found.malformed:
+                    return Response('{"id": ', status=200, content_type="application/json")
+                return _json(found.body or google_error(found.status, "backendError"), found.status)
+            metadata = session["metadata"]
+            if session["method"] == "youtube.videos.insert":
+                video_id = f"vid{len(self.uploaded) + 1:08d}"
+                self.uploaded[video_id] = {"metadata": metadata, "data": data}
+                return _json({"kind": "youtube#video", "etag": "e", "id": video_id}, 200)
+            snippet = metadata["snippet"]
+            if snippet["videoId"] not in self.uploaded:
+                return _json(google_error(404, "videoNotFound"), 404)
+            self.captions.append({"snippet": snippet, "text": data.decode()})
+            caption = {"kind": "youtube#caption", "etag": "e", "id": f"cap{len(self.captions)}"}
+            return _json(caption | {"snippet": snippet}, 200)
+
+    def _playlistItems_list(self, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        if query.get("playlistId") != ["UU" + CHANNEL_ID[2:]]:
+            return 404, google_error(404, "playlistNotFound")
+        items = [
+            {
+                "kind": "youtube#playlistItem",
+                "etag": "e",
+                "id": f"item-{video_id}",
+                "snippet": {
+                    "title": made["metadata"]["snippet"]["title"],
+                    "description": made["metadata"]["snippet"]["description"],
+                    "resourceId": {"kind": "youtube#video", "videoId": video_id},
+                },
+            }
+            for video_id, made in reversed(self.uploaded.items())
+        ]
+        return 200, {"kind": "youtube#playlistItemListResponse", "etag": "e", "items": items}
 
     def _commentThreads_list(self, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
         if query.get("allThreadsRelatedToChannelId") != [CHANNEL_ID]:

@@ -11,7 +11,6 @@ from civicdesk.connectors.base import (
     RejectedError,
     RemoteAuthor,
     ReplyTarget,
-    UnsupportedError,
 )
 from civicdesk.connectors.youtube.connector import METRICS, PUBLISH_SENTENCE, YouTubeConnector
 
@@ -19,13 +18,14 @@ from .conftest import Peer
 from .fake import comment
 
 
-def test_publish_is_unsupported_with_a_plain_sentence(connector: YouTubeConnector) -> None:
-    assert not connector.supports(Capability.PUBLISH)
-    with pytest.raises(UnsupportedError) as caught:
+def test_a_text_alone_is_refused_with_a_plain_sentence(connector: YouTubeConnector) -> None:
+    # YouTube publishes videos (test_video.py); a text alone has nowhere to go there.
+    assert connector.supports(Capability.PUBLISH)
+    with pytest.raises(RejectedError) as caught:
         connector.publish(OutboundPost(text="Hello", idempotency_key="k"))
     assert str(caught.value) == PUBLISH_SENTENCE
     assert "community posts" in PUBLISH_SENTENCE
-    assert connector.limitations[Capability.PUBLISH] == PUBLISH_SENTENCE
+    assert connector.limitations[Capability.THREADS] == PUBLISH_SENTENCE
 
 
 def test_reply_goes_under_the_thread(youtube: Peer, connector: YouTubeConnector) -> None:
