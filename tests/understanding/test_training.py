@@ -61,17 +61,21 @@ def test_installed_artifact_meets_targets(shared_data):
     assert "Youtube05-Shakira" in spam.note
     assert dict((r[0], r[3]) for r in spam.rows)["spam"] >= 0.95
     # the kind model on the labelled set's held-out part: floors just under the measured
-    # figures (macro-F1 0.580; emergency recall 0.987, help request 0.500; complaint F1 0.748,
-    # spam 0.935), so a regression fails; most kinds are still short of F1 0.70
+    # figures (macro-F1 0.671; emergency recall 1.000, help request 0.500; F1 of complaint
+    # 0.758, rumour 0.750, suggestion 0.759, spam 0.962, praise 0.698), so a regression fails;
+    # five kinds are still short of F1 0.70
     kind = scores[("labelled set", "kind (held-out part, data sets and authored)")]
     per_kind = {label: (recall, f1) for label, _, recall, f1, _ in kind.rows}
-    assert kind.macro_f1 >= 0.56
+    assert kind.macro_f1 >= 0.65
     assert per_kind["emergency"][0] >= 0.95
     assert per_kind["help_request"][0] >= 0.45
-    assert per_kind["complaint"][1] >= 0.72
-    assert per_kind["spam"][1] >= 0.91
+    assert per_kind["complaint"][1] >= 0.73
+    assert per_kind["rumour"][1] >= 0.72
+    assert per_kind["suggestion"][1] >= 0.70
+    assert per_kind["spam"][1] >= 0.94
+    assert per_kind["praise"][1] >= 0.66
     urgency = scores[("labelled set", "urgency (held-out part, data sets and authored)")]
-    assert urgency.accuracy >= 0.65
+    assert urgency.accuracy >= 0.69
 
 
 def test_artifact_records_its_feature_transforms():
