@@ -149,17 +149,35 @@ POSTGRES_REMOVE = [
 ]
 # Fired after the counts' triggers (PostgreSQL fires a table's triggers by name), so a new
 # message's channel day is locked first, as the lock order above asks; a change of kind,
-# urgency or language alone (understanding, a correction) locks only its two count rows.
+# urgency or language alone (understanding, a correction) locks only its two count rows,
+# the lower key first.
 POSTGRES_DAYS_INSTALL = [
     f"""
 CREATE OR REPLACE FUNCTION inbox_message_days() RETURNS trigger AS $$
+DECLARE
+    add_first boolean := TG_OP = 'INSERT';
 BEGIN
+    -- A move between two counts locks the lower key first, so two moves in opposite
+    -- directions on the same counts wait for each other instead of deadlocking.
+    IF TG_OP = 'UPDATE' THEN
+        add_first := ROW(NEW.channel_id, (NEW.sent_at AT TIME ZONE 'UTC')::date, NEW.language,
+                         NEW.category, NEW.urgency)
+                   < ROW(OLD.channel_id, (OLD.sent_at AT TIME ZONE 'UTC')::date, OLD.language,
+                         OLD.category, OLD.urgency);
+    END IF;
+    IF add_first THEN
+        INSERT INTO inbox_messageday {_DAY_KEY[:-1]}, received)
+            VALUES (NEW.channel_id, (NEW.sent_at AT TIME ZONE 'UTC')::date, NEW.language,
+                    NEW.category, NEW.urgency, 1)
+            ON CONFLICT {_DAY_KEY}
+            DO UPDATE SET received = inbox_messageday.received + 1;
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         UPDATE inbox_messageday SET received = received - 1
             WHERE channel_id = OLD.channel_id AND day = (OLD.sent_at AT TIME ZONE 'UTC')::date
             AND language = OLD.language AND category = OLD.category AND urgency = OLD.urgency;
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    IF TG_OP = 'UPDATE' AND NOT add_first THEN
         INSERT INTO inbox_messageday {_DAY_KEY[:-1]}, received)
             VALUES (NEW.channel_id, (NEW.sent_at AT TIME ZONE 'UTC')::date, NEW.language,
                     NEW.category, NEW.urgency, 1)
