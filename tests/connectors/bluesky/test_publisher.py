@@ -13,9 +13,12 @@ from civicdesk.connectors.base import OutcomeUnknownError
 from civicdesk.connectors.bluesky import shapes
 from civicdesk.connectors.bluesky.connector import BlueskyConnector
 from civicdesk.publishing import publisher
+from civicdesk.publishing import services as pub_services
+from civicdesk.publishing.media import media_attach, media_captions
 from civicdesk.publishing.models import AttemptOutcome, Publication
 from civicdesk.publishing.models import PublicationState as S
 from tests.core.conftest import Desk, approved_post, desk  # noqa: F401 - fixtures
+from tests.rules.test_video import mp4, mvhd, track
 
 from .conftest import Account, Network
 
@@ -43,6 +46,10 @@ def bsky_channel(
     )
     desk.channel.save()
     return desk
+
+
+def vtt_time(ms: int) -> str:
+    return f"{ms // 60_000:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
 
 
 def run(worker: str = "w") -> None:
@@ -91,3 +98,48 @@ def test_publish_one_goes_out_once(
     assert pub.remote_url.startswith("https://bsky.app/profile/")
     same = [r for r in posts_of(bsky_network, institution.did) if r["value"]["text"] == text]
     assert len(same) == 1 and same[0]["value"]["langs"] == ["en"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_video_whose_captions_bluesky_cannot_take_goes_out_and_says_so(
+    bsky_channel: Desk, bsky_network: Network, institution: Account, client: Any
+) -> None:
+    team = bsky_channel
+    text = f"The bridge closes tonight ({timezone.now():%H%M%S%f})."
+    draft = pub_services.Draft(
+        title="Bridge",
+        texts={"en": text},
+        channels=[team.channel],
+        scheduled_at=timezone.now() + timedelta(minutes=5),
+    )
+    post = pub_services.post_create(brand=team.brand, actor=team.author, draft=draft)
+    video = media_attach(
+        post=post,
+        actor=team.author,
+        data=mp4(track(b"vide", b"avc1", 640, 360), header=mvhd(170 * 600, 600)),
+        filename="bridge.mp4",
+        alt_texts={"en": "A crew closes the bridge."},
+    )
+    # Captions larger than the 20 kB a Bluesky caption file may be.
+    cues = "".join(
+        f"{vtt_time(n * 400)} --> {vtt_time(n * 400 + 300)}\n"
+        f"Line {n} of the notice about the bridge closing tonight.\n\n"
+        for n in range(400)
+    )
+    media_captions(media=video, actor=team.author, language="en", data=f"WEBVTT\n\n{cues}".encode())
+    pub_services.post_submit(post=post, actor=team.author)
+    pub_services.post_approve(post=post, actor=team.approver)
+    post.publications.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    run()
+    pub = post.publications.get()
+    assert pub.state == S.PUBLISHED, pub.status_reason
+    assert pub.status_reason.startswith("Published without some captions: en: Bluesky takes")
+    ledger = pub.attempts_log.get(outcome=AttemptOutcome.PUBLISHED)
+    assert "without some captions" in ledger.detail
+    [record] = [r for r in posts_of(bsky_network, institution.did) if r["value"]["text"] == text]
+    embed = record["value"]["embed"]
+    assert embed["$type"] == "app.bsky.embed.video" and "captions" not in embed
+    assert embed["alt"] == "A crew closes the bridge."
+    client.force_login(team.author)
+    page = client.get(f"/posts/{post.pk}/").content.decode()
+    assert "Published without some captions" in page
