@@ -122,8 +122,7 @@ class InstagramConnector(GraphConnector):
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
         Capability.CAPTIONS: (
-            "Instagram's API takes no caption files with a post: a video goes out without "
-            "its captions."
+            "Civic Desk publishes no videos to Instagram, and its API takes no caption files."
         ),
         Capability.BLOCK: (
             "Instagram's API cannot block or restrict an account; do it in the Instagram app."

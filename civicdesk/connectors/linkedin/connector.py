@@ -69,7 +69,7 @@ class LinkedInConnector(HttpConnector):
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
         Capability.CAPTIONS: (
-            "Civic Desk sends no caption files to LinkedIn: a video goes out without its captions."
+            "Civic Desk sends images, not videos, to LinkedIn: no captions either."
         ),
         Capability.DELETE_COMMENT: (
             "LinkedIn's API deletes only the page's own comments: remove a member's comment"

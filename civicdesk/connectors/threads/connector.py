@@ -106,7 +106,7 @@ class ThreadsConnector(GraphConnector):
     )
     limitations: ClassVar[Mapping[Capability, str]] = {
         Capability.CAPTIONS: (
-            "Threads' API takes no caption files: a video goes out without its captions."
+            "Civic Desk publishes no videos to Threads, and its API takes no caption files."
         ),
         Capability.DELETE_COMMENT: (
             "Threads does not let an account delete other people's replies; hide the reply instead."
