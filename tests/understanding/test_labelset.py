@@ -54,3 +54,24 @@ def test_every_row_resolves_against_the_data(shared_data):
     constraint = [m for m in loaded if m.source == datasets.CONSTRAINT]
     assert {m.group for m in constraint} == {"train", "valid"}
     assert all(m.text == texts[(m.group, m.id)] for m in constraint)
+
+
+def test_emergency_reading_covers_the_mapped_emergencies_by_id_only():
+    reading = _rows("emergency_reading.csv")
+    assert set(reading[0]) == {
+        "source",
+        "id",
+        "group",
+        "first_kind",
+        "first_urgency",
+        "second_kind",
+        "second_urgency",
+    }
+    assert {r["second_kind"] for r in reading} <= set(KINDS)
+    assert {r["second_urgency"] for r in reading} <= set(URGENCIES)
+    mapped = {
+        (r["group"], r["id"])
+        for r in _rows("messages.csv")
+        if r["source"] == datasets.CRISIS and r["kind"] == "emergency" and r["method"] == "mapped"
+    }
+    assert {(r["group"], r["id"]) for r in reading} == mapped
