@@ -323,6 +323,11 @@ METRICS_INTERVAL_SECONDS = env_int("METRICS_INTERVAL_SECONDS", 15 * 60)
 # messages are fetched again to see their authors' edits and deletions.
 RECORDS_CHECKPOINT_SECONDS = env_int("RECORDS_CHECKPOINT_SECONDS", 60 * 60)
 RECORDS_RECHECK_DAYS = env_int("RECORDS_RECHECK_DAYS", 7)
+# How often every chain is read again from its first entry (the pages then check only what
+# was added since), and up to how many entries a page checks a chain in full itself when no
+# full check has been stored yet.
+RECORDS_VERIFY_SECONDS = env_int("RECORDS_VERIFY_SECONDS", 24 * 60 * 60)
+RECORDS_VERIFY_ON_PAGE_MAX = env_int("RECORDS_VERIFY_ON_PAGE_MAX", 20_000)
 # How often each channel's platform is asked whether the account still works.
 CHANNEL_CHECK_INTERVAL_SECONDS = env_int("CHANNEL_CHECK_INTERVAL_SECONDS", 4 * 3600)
 CONNECTOR_TIMEOUT_SECONDS = env_float("CONNECTOR_TIMEOUT_SECONDS", 10.0)

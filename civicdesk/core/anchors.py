@@ -60,3 +60,41 @@ class AnchorWatch:
                 "was cut short",
             )
         return None
+
+    def resume(self, head: Head, stored: dict[int, str]) -> Break | None:
+        """Before checking only the entries after ``head`` (the end of an earlier full check):
+        the chain still holds ``head`` as it was verified, and agrees with the newest
+        checkpoint at or before it. ``stored`` maps those two sequences to the hashes the
+        chain now holds. A chain cut below ``head``, or rewritten and hashed again up to it,
+        fails here; an entry changed in place without new hashes waits for the next full
+        check."""
+        signed = [s for s in self.anchors if s <= head.sequence]
+        if signed:
+            anchor = self.anchors[max(signed)]
+            if stored.get(anchor.sequence) != anchor.head_hash:
+                return Break(
+                    anchor.sequence,
+                    f"entry {anchor.sequence} differs from its signed checkpoint or is missing: "
+                    "the chain was changed since its last full check",
+                )
+            self.last_good = anchor.sequence
+        if head.sequence and stored.get(head.sequence) != head.hash:
+            return Break(
+                head.sequence,
+                f"entry {head.sequence} is missing or no longer the one verified: the chain was "
+                "changed since its last full check",
+            )
+        return None
+
+    def resume_sequences(self, head: Head) -> list[int]:
+        """The sequences whose stored hashes :meth:`resume` needs."""
+        signed = [s for s in self.anchors if s <= head.sequence]
+        return [head.sequence, *([max(signed)] if signed else [])]
+
+
+@dataclass(frozen=True)
+class Head:
+    """The last entry a check verified: where the next check may start."""
+
+    sequence: int
+    hash: str

@@ -21,7 +21,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from civicdesk.core.anchors import Anchor, AnchorWatch
+from civicdesk.core.anchors import Anchor, AnchorWatch, Head
 from civicdesk.organizations.models import AuditEvent, Organization
 
 GENESIS = "0" * 64
@@ -105,6 +105,8 @@ class ChainReport:
     events: int
     first_broken: int | None  # the sequence number of the first event that does not verify
     reason: str = ""
+    # The last event found good: where a later check may resume (``verify_chain(after=)``).
+    head: Head = Head(0, GENESIS)
 
     @property
     def ok(self) -> bool:
@@ -112,30 +114,47 @@ class ChainReport:
 
 
 def verify_chain(
-    organization: Organization | int, anchors: list[Anchor] | None = None
+    organization: Organization | int,
+    anchors: list[Anchor] | None = None,
+    *,
+    after: Head | None = None,
 ) -> ChainReport:
     """Check every link, and the chain against ``anchors`` (by default, every checkpoint the
-    installed reader knows)."""
+    installed reader knows).
+
+    With ``after`` (the head an earlier full check reached), check only the events after it,
+    once the chain is seen to still hold that head and its newest checkpoint before it:
+    ``events`` then counts the events checked now."""
     org_id = organization if isinstance(organization, int) else organization.pk
     watch = AnchorWatch(_checkpoints(org_id) if anchors is None else anchors)
-    expected_prev = GENESIS
-    expected_sequence = 1
-    count = 0
     bad_signature = watch.first_bad_signature()
-    for event in AuditEvent.objects.filter(organization_id=org_id).order_by("sequence").iterator():
+    events = AuditEvent.objects.filter(organization_id=org_id)
+    head = after or Head(0, GENESIS)
+    if after is not None:
+        stored = dict(
+            events.filter(sequence__in=watch.resume_sequences(after)).values_list(
+                "sequence", "hash"
+            )
+        )
+        broken = watch.resume(after, stored)
+        if broken is not None:
+            return ChainReport(org_id, 0, broken.sequence, broken.reason, head)
+    count = 0
+    for event in events.filter(sequence__gt=head.sequence).order_by("sequence").iterator():
         count += 1
-        if event.sequence != expected_sequence:
-            return ChainReport(org_id, count, expected_sequence, "an event is missing")
-        if event.prev_hash != expected_prev:
-            return ChainReport(org_id, count, event.sequence, "it does not follow the one before")
+        if event.sequence != head.sequence + 1:
+            return ChainReport(org_id, count, head.sequence + 1, "an event is missing", head)
+        if event.prev_hash != head.hash:
+            return ChainReport(
+                org_id, count, event.sequence, "it does not follow the one before", head
+            )
         if _digest(event) != event.hash:
-            return ChainReport(org_id, count, event.sequence, "its content was changed")
+            return ChainReport(org_id, count, event.sequence, "its content was changed", head)
         broken = watch.see(event.sequence, event.hash)
         if broken is not None:
-            return ChainReport(org_id, count, broken.sequence, broken.reason)
-        expected_prev = event.hash
-        expected_sequence += 1
-    broken = watch.finish(expected_sequence - 1) or bad_signature
+            return ChainReport(org_id, count, broken.sequence, broken.reason, head)
+        head = Head(event.sequence, event.hash)
+    broken = watch.finish(head.sequence) or bad_signature
     if broken is not None:
-        return ChainReport(org_id, count, broken.sequence, broken.reason)
-    return ChainReport(org_id, count, None)
+        return ChainReport(org_id, count, broken.sequence, broken.reason, head)
+    return ChainReport(org_id, count, None, "", head)

@@ -30,7 +30,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from civicdesk.core.anchors import Anchor, AnchorWatch
+from civicdesk.core.anchors import Anchor, AnchorWatch, Head
 from civicdesk.inbox.models import InboundMessage, Reply
 from civicdesk.organizations.models import Organization
 from civicdesk.publishing.models import Post, Publication
@@ -477,41 +477,60 @@ class ArchiveReport:
     entries: int
     first_broken: int | None
     reason: str = ""
+    # The last entry found good: where a later check may resume (``verify_archive(after=)``).
+    head: Head = Head(0, GENESIS)
 
     @property
     def ok(self) -> bool:
         return self.first_broken is None
 
 
-def verify_archive(organization_id: int, anchors: Iterable[Anchor] = ()) -> ArchiveReport:
-    """Check every link, every content hash not erased by retention, and the checkpoints."""
+def verify_archive(
+    organization_id: int, anchors: Iterable[Anchor] = (), *, after: Head | None = None
+) -> ArchiveReport:
+    """Check every link, every content hash not erased by retention, and the checkpoints.
+
+    With ``after`` (the head an earlier full check reached), check only the entries after
+    it, once the chain is seen to still hold that head and its newest checkpoint before it:
+    ``entries`` then counts the entries checked now."""
     watch = AnchorWatch(anchors)
     bad_signature = watch.first_bad_signature()
-    expected_prev, expected_sequence, count = GENESIS, 1, 0
-    entries = ArchiveEntry.objects.filter(organization_id=organization_id).order_by("sequence")
-    for entry in entries.iterator():
-        count += 1
-        if entry.sequence != expected_sequence:
-            return ArchiveReport(organization_id, count, expected_sequence, "an entry is missing")
-        if entry.prev_hash != expected_prev:
-            return ArchiveReport(
-                organization_id, count, entry.sequence, "it does not follow the one before"
+    entries = ArchiveEntry.objects.filter(organization_id=organization_id)
+    head = after or Head(0, GENESIS)
+    if after is not None:
+        stored = dict(
+            entries.filter(sequence__in=watch.resume_sequences(after)).values_list(
+                "sequence", "hash"
             )
+        )
+        broken = watch.resume(after, stored)
+        if broken is not None:
+            return ArchiveReport(organization_id, 0, broken.sequence, broken.reason, head)
+    count = 0
+
+    def report(first_broken: int | None, reason: str = "") -> ArchiveReport:
+        return ArchiveReport(organization_id, count, first_broken, reason, head)
+
+    for entry in entries.filter(sequence__gt=head.sequence).order_by("sequence").iterator():
+        count += 1
+        if entry.sequence != head.sequence + 1:
+            return report(head.sequence + 1, "an entry is missing")
+        if entry.prev_hash != head.hash:
+            return report(entry.sequence, "it does not follow the one before")
         if entry_digest(entry) != entry.hash:
-            return ArchiveReport(organization_id, count, entry.sequence, "its place was changed")
+            return report(entry.sequence, "its place was changed")
         if entry.erased_at is None and entry.content_hash != content_digest(
             author_label=entry.author_label,
             actor_label=entry.actor_label,
             text=entry.text,
             content=entry.content,
         ):
-            return ArchiveReport(organization_id, count, entry.sequence, "its content was changed")
+            return report(entry.sequence, "its content was changed")
         broken = watch.see(entry.sequence, entry.hash)
         if broken is not None:
-            return ArchiveReport(organization_id, count, broken.sequence, broken.reason)
-        expected_prev = entry.hash
-        expected_sequence += 1
-    broken = watch.finish(expected_sequence - 1) or bad_signature
+            return report(broken.sequence, broken.reason)
+        head = Head(entry.sequence, entry.hash)
+    broken = watch.finish(head.sequence) or bad_signature
     if broken is not None:
-        return ArchiveReport(organization_id, count, broken.sequence, broken.reason)
-    return ArchiveReport(organization_id, count, None)
+        return report(broken.sequence, broken.reason)
+    return report(None)

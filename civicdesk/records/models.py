@@ -117,6 +117,43 @@ class Checkpoint(models.Model):
         return f"{self.chain} #{self.sequence}"
 
 
+class ChainCheck(models.Model):
+    """The last full verification of one of an organization's chains, and one asked for.
+
+    The nightly job (``records.verify``) and the "Check the whole chain now" action read the
+    chain from its first entry and store here how far they got; the pages then check only the
+    entries added since ``sequence``, starting from ``head_hash``."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="chain_checks"
+    )
+    chain = models.CharField(max_length=10, choices=Chain.choices)
+    # A full check asked for from a page and not yet begun, by whom.
+    requested_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set while a full check runs (a claim: one check a chain at a time).
+    started_at = models.DateTimeField(null=True, blank=True)
+    # The last full check: when it finished, how many entries it read, the last entry it
+    # found good, whether it read the chain to its end, and the first entry it could not trust.
+    checked_at = models.DateTimeField(null=True, blank=True)
+    entries = models.PositiveBigIntegerField(default=0)
+    sequence = models.PositiveBigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, blank=True)
+    whole = models.BooleanField(default=False)
+    first_broken = models.PositiveBigIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "chain"], name="chain_check_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain} checked to #{self.sequence}"
+
+
 class RecordClass(models.TextChoices):
     PUBLISHED_POSTS = "published_posts", _("Published posts")
     INBOUND_MESSAGES = "inbound_messages", _("Public messages received")

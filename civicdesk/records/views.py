@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -19,13 +20,13 @@ from civicdesk.core.http import HtmxHttpRequest, signed_in
 from civicdesk.organizations.access import organizations_for
 from civicdesk.organizations.audit import audit
 from civicdesk.organizations.models import Organization
-from civicdesk.records import anchoring, holds, retention
+from civicdesk.records import holds, retention
 from civicdesk.records.access import records_organizations, require_records
-from civicdesk.records.archive import verify_archive
 from civicdesk.records.export import build_export
 from civicdesk.records.forms import HoldForm, RuleForm, SearchForm
 from civicdesk.records.models import Chain, Disposal, LegalHold, RecordClass, RetentionRule
 from civicdesk.records.search import threads_for
+from civicdesk.records.verification import chain_status, check_request
 
 SHOWN_THREADS = 50
 
@@ -68,7 +69,7 @@ def records_archive(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
         threads = threads_for(
             organization.pk, form.query(), organization.tz, limit=SHOWN_THREADS + 1
         )
-    chain = verify_archive(organization.pk, anchoring.anchors(organization.pk, Chain.ARCHIVE))
+    chain = chain_status(organization_id=organization.pk, chain=Chain.ARCHIVE)
     context = _context(request, organization, "archive")
     context.update(
         {
@@ -88,7 +89,7 @@ def records_export(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
     form = SearchForm(request.POST, organization=organization)
     if not form.is_valid():
         context = _context(request, organization, "archive")
-        chain = verify_archive(organization.pk, anchoring.anchors(organization.pk, Chain.ARCHIVE))
+        chain = chain_status(organization_id=organization.pk, chain=Chain.ARCHIVE)
         context.update({"form": form, "searched": False, "threads": [], "chain": chain})
         return render(request, "records/archive.html", context, status=400)
     person = signed_in(request)
@@ -120,6 +121,23 @@ def records_export(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@require_POST
+def records_chain_check(request: HtmxHttpRequest, org_pk: int, chain: str) -> HttpResponse:
+    """Queue a full check of the archive's or the audit log's chain, from its page."""
+    if chain not in Chain.values:
+        raise Http404(_("There is no such chain."))
+    organization = organizations_for(request.user).filter(pk=org_pk).first()
+    if organization is None:
+        raise Http404(_("No such organization"))
+    check_request(organization=organization, chain=chain, actor=signed_in(request))
+    messages.success(
+        request, _("The whole chain will be checked in the background; this page says when.")
+    )
+    if chain == Chain.AUDIT:
+        return redirect(f"{reverse('audit')}?org={organization.pk}")
+    return redirect("records-archive", org_pk=organization.pk)
 
 
 @require_http_methods(["GET", "POST"])

@@ -49,6 +49,7 @@ from civicdesk.publishing.recurrence import materialize_all as materialize_recur
 from civicdesk.records.anchoring import checkpoint_all
 from civicdesk.records.recheck import recheck_all
 from civicdesk.records.retention import retention_all
+from civicdesk.records.verification import verify_all as verify_chains
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +132,8 @@ class DeskWorker:
             "records.checkpoint": (float(settings.RECORDS_CHECKPOINT_SECONDS), checkpoint_all),
             "records.recheck": (15 * 60.0, recheck_all),
             "records.retention": (86400.0, retention_all),
+            # Every chain read again from its first entry; the pages check only what follows.
+            "records.verify": (float(settings.RECORDS_VERIFY_SECONDS), verify_chains),
             # Last month's report, drafted hourly until each organization's month has begun.
             "analytics.monthly_reports": (3600.0, draft_monthly_reports),
             # Listening: followed terms fetched, then topics grouped and spikes raised.
@@ -161,6 +164,7 @@ class DeskWorker:
                 "records.checkpoint",
                 "records.recheck",
                 "records.retention",
+                "records.verify",
                 "analytics.monthly_reports",
                 "listening.fetch",
                 "listening.topics",

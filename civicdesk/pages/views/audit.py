@@ -1,4 +1,5 @@
-"""The audit log of an organization, for its admins, with the state of the hash chain."""
+"""The audit log of an organization, for its admins, with the state of the hash chain (its
+stored full check and the events added since, ``records.verification``)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from civicdesk.organizations.access import is_org_admin, organizations_for
-from civicdesk.organizations.audit import verify_chain
 from civicdesk.pages.selectors import audit_events
 from civicdesk.pages.views.common import HtmxHttpRequest, int_param
+from civicdesk.records.models import Chain
+from civicdesk.records.verification import chain_status
 
 
 @require_GET
@@ -37,6 +39,6 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
             "org": org,
             "organizations": administered,
             "page": page,
-            "chain": verify_chain(org),
+            "chain": chain_status(organization_id=org.pk, chain=Chain.AUDIT),
         },
     )
