@@ -142,20 +142,32 @@ def _file_checkpoints(path: Path) -> list[Signed]:
 
 
 def anchors(
-    organization_id: int, chain: str, *, extra: Iterable[Signed] = (), key: Any = None
+    organization_id: int,
+    chain: str,
+    *,
+    extra: Iterable[Signed] = (),
+    key: Any = None,
+    resume_at: int | None = None,
 ) -> list[Anchor]:
     """Every checkpoint known for the chain: the database's, the data folder's copy and
-    ``extra`` (an exported file), each with whether its signature holds."""
+    ``extra`` (an exported file), each with whether its signature holds.
+
+    With ``resume_at`` (a check that starts after that entry), only the checkpoints a
+    resumed check compares: those after it and the newest at or before it, so a year of
+    hourly checkpoints is not verified again on every page view."""
+    checkpoints = Checkpoint.objects.filter(organization_id=organization_id, chain=chain)
     rows = [
         Signed(c.organization_id, c.chain, c.sequence, c.head_hash, c.signature)
-        for c in Checkpoint.objects.filter(organization_id=organization_id, chain=chain)
+        for c in checkpoints
     ]
     rows += _file_checkpoints(checkpoint_log())
     rows += list(extra)
+    rows = [r for r in rows if r.organization_id == organization_id and r.chain == chain]
+    if resume_at is not None:
+        before = max((r.sequence for r in rows if r.sequence <= resume_at), default=0)
+        rows = [r for r in rows if r.sequence >= before]
     result: dict[tuple[int, str], Anchor] = {}
     for row in rows:
-        if row.organization_id != organization_id or row.chain != chain:
-            continue
         ok = signing.signature_ok(
             statement(
                 organization_id=row.organization_id,

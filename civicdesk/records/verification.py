@@ -28,7 +28,7 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicdesk.core.anchors import Anchor, Head
+from civicdesk.core.anchors import Head
 from civicdesk.organizations.access import is_org_admin
 from civicdesk.organizations.audit import audit, verify_chain
 from civicdesk.organizations.models import AuditEvent, Organization
@@ -56,13 +56,11 @@ class Verified:
         return self.first_broken is None
 
 
-def _anchors(organization_id: int, chain: str) -> list[Anchor]:
-    return anchoring.anchors(organization_id, chain)
-
-
 def verify(organization_id: int, chain: str, *, after: Head | None = None) -> Verified:
     """Check ``chain`` in full, or only after ``after``, against its signed checkpoints."""
-    anchors = _anchors(organization_id, chain)
+    anchors = anchoring.anchors(
+        organization_id, chain, resume_at=after.sequence if after is not None else None
+    )
     if chain == Chain.AUDIT:
         audit_report = verify_chain(organization_id, anchors, after=after)
         return Verified(

@@ -22,7 +22,7 @@ from civicdesk.organizations.models import AuditEvent, Role
 from civicdesk.publishing import services as publishing
 from civicdesk.records import anchoring
 from civicdesk.records.archive import verify_archive
-from civicdesk.records.models import ArchiveEntry, Chain, ChainCheck
+from civicdesk.records.models import ArchiveEntry, Chain, ChainCheck, Checkpoint
 from civicdesk.records.verification import chain_status, run_full_check, verify_all
 from civicdesk.runtime.worker import DeskWorker
 from tests.factories import World, make_member
@@ -255,3 +255,29 @@ def test_the_worker_runs_the_full_checks_on_their_schedule(settings: Any) -> Non
     settings.RECORDS_VERIFY_SECONDS = 3600
     job = DeskWorker().job("records.verify")
     assert job is not None and job[0] == 3600.0 and job[1] is verify_all
+
+
+@pytest.mark.django_db
+def test_a_resumed_check_reads_only_the_checkpoints_it_compares(world: World) -> None:
+    for _ in range(3):
+        some_posts(world, 2)
+        anchoring.checkpoint_all()
+    every = anchoring.anchors(world.org.pk, Chain.ARCHIVE)
+    assert [a.sequence for a in every] == [2, 4, 6]
+    resumed = anchoring.anchors(world.org.pk, Chain.ARCHIVE, resume_at=5)
+    assert [a.sequence for a in resumed] == [4, 6]
+    assert anchoring.anchors(world.org.pk, Chain.ARCHIVE, resume_at=1) == every
+    # A checkpoint after the stored head whose signature does not hold is still named.
+    run_full_check(world.org.pk, Chain.ARCHIVE)
+    some_posts(world, 1)
+    Checkpoint.objects.create(
+        organization=world.org,
+        chain=Chain.ARCHIVE,
+        sequence=7,
+        head_hash=ArchiveEntry.objects.get(organization=world.org, sequence=7).hash,
+        created_at=timezone.now(),
+        key_id="forged",
+        signature="00" * 64,
+    )
+    status = chain_status(organization_id=world.org.pk, chain=Chain.ARCHIVE)
+    assert status.first_broken == 7 and "not validly signed" in status.reason
