@@ -25,12 +25,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import httpx
 
 from civicdesk.connectors.spec import PlatformRules
 from civicdesk.core.outbound import AddressRefused, guarded_client
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +55,15 @@ class ConnectorError(Exception):
 
     def __init__(
         self,
-        message: str,
+        message: StrOrPromise,
         *,
         status: int | None = None,
         retry_after: float | None = None,
         platform_code: str | None = None,
     ) -> None:
+        # A platform's sentence may be marked for translation: it is read here, in the
+        # language active where it was raised (the worker's is the installation's).
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.status = status
@@ -321,7 +327,7 @@ class Connector:
     default_base_url: ClassVar[str] = ""
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     # Messages that explain, in the users' words, what this platform cannot do.
-    limitations: ClassVar[Mapping[Capability, str]] = {}
+    limitations: ClassVar[Mapping[Capability, StrOrPromise]] = {}
     # The metrics this platform reports (see MetricTable).
     metrics: ClassVar[MetricTable | None] = None
     # At most this many calls in flight to the platform from one worker.
@@ -374,8 +380,11 @@ class Connector:
         return cls.capabilities
 
     @classmethod
-    def channel_limitations(cls, credentials: Mapping[str, str]) -> Mapping[Capability, str]:
-        """The sentences that explain what this account cannot do, in the users' words."""
+    def channel_limitations(
+        cls, credentials: Mapping[str, str]
+    ) -> Mapping[Capability, StrOrPromise]:
+        """The sentences that explain what this account cannot do, in the users' words (marked
+        for translation: read them with ``str`` where the reader's language is active)."""
         return cls.limitations
 
     def supports(self, capability: Capability) -> bool:
@@ -445,8 +454,10 @@ class Connector:
         raise UnsupportedError("this platform cannot be asked whether the account works")
 
     def _unsupported(self, capability: Capability) -> str:
-        return self.channel_limitations(self.credentials).get(
-            capability, f"{self.platform or 'this platform'} does not support {capability}"
+        return str(
+            self.channel_limitations(self.credentials).get(
+                capability, f"{self.platform or 'this platform'} does not support {capability}"
+            )
         )
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import httpx
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, gettext_lazy
 
 from civicdesk.connectors.base import Capability, Connector
 from civicdesk.connectors.catalog import SPECS
@@ -57,7 +58,7 @@ def connector_for(channel: Channel, *, client: httpx.Client | None = None) -> Co
     )
 
 
-UNAVAILABLE = "This platform is not available in this installation."
+UNAVAILABLE = gettext_lazy("This platform is not available in this installation.")
 
 
 def _class_or_none(platform: str) -> type[Connector] | None:
@@ -83,25 +84,29 @@ def supports(channel: Channel, capability: Capability) -> bool:
 
 
 def limitation(channel: Channel, capability: Capability) -> str:
-    """The platform's own sentence about this capability on the channel; "" when none."""
+    """The platform's own sentence about this capability on the channel, in the active
+    language; "" when none."""
     cls = _class_or_none(channel.platform)
     if cls is None:
-        return UNAVAILABLE
-    return cls.channel_limitations(_credentials(channel)).get(capability, "")
+        return str(UNAVAILABLE)
+    return str(cls.channel_limitations(_credentials(channel)).get(capability, ""))
 
 
 def limitations_for(channel: Channel) -> list[str]:
-    """What the channel cannot do, in the users' words."""
+    """What the channel cannot do, in the users' words and the active language."""
     cls = _class_or_none(channel.platform)
     if cls is None:
-        return [UNAVAILABLE]
+        return [str(UNAVAILABLE)]
     credentials = _credentials(channel)
     limits = cls.channel_limitations(credentials)
-    notes = list(dict.fromkeys(limits.values()))  # one sentence may cover two
+    notes = list(dict.fromkeys(str(s) for s in limits.values()))  # one sentence may cover two
     if Capability.PUBLISH not in cls.channel_capabilities(credentials) and (
         Capability.PUBLISH not in limits
     ):
-        notes.append(f"{channel.get_platform_display()} does not take posts from Civic Desk.")
+        notes.append(
+            gettext("%(platform)s does not take posts from Civic Desk.")
+            % {"platform": channel.get_platform_display()}
+        )
     return notes
 
 
@@ -114,7 +119,8 @@ def reply_refusal(channel: Channel, *, direct: bool) -> str:
     if supports(channel, needed):
         return ""
     return limitation(channel, needed) or (
-        f"{channel.get_platform_display()} does not let us answer this from Civic Desk."
+        gettext("%(platform)s does not let us answer this from Civic Desk.")
+        % {"platform": channel.get_platform_display()}
     )
 
 

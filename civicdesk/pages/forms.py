@@ -68,7 +68,7 @@ class ComposeForm(forms.Form):
         field_of(self, "campaign", forms.ModelChoiceField).queryset = Campaign.objects.filter(
             organization=org
         )
-        self.fields["scheduled_at"].help_text = f"In {org.time_zone} time."
+        self.fields["scheduled_at"].help_text = _("In %(zone)s time.") % {"zone": org.time_zone}
         self.languages = post_languages(brand)
         for lang in self.languages:
             self.fields[f"text_{lang}"] = forms.CharField(

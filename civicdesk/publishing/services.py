@@ -702,7 +702,8 @@ def publication_remove(*, publication: Publication, actor: Person) -> Publicatio
     if not supports(channel, Capability.DELETE):
         raise ValidationError(
             limitation(channel, Capability.DELETE)
-            or f"{channel.get_platform_display()} does not allow this from Civic Desk."
+            or _("%(platform)s does not allow this from Civic Desk.")
+            % {"platform": channel.get_platform_display()}
         )
     move(publication, S.DELETING, status_reason="Being removed from the platform.")
     audit(

@@ -189,7 +189,7 @@ def test_composer_conversation_page_reply_and_worker_agree_on_a_free_tier(
     )
     assert deliver_reply(reply.pk) == "failed"
     reply.refresh_from_db()
-    assert reply.state == ReplyState.FAILED and TIER_SENTENCE in reply.error
+    assert reply.state == ReplyState.FAILED and str(TIER_SENTENCE) in reply.error
 
     # A comment under our post can be answered on the same channel.
     comment = make_message(channel=free, text="Public question", kind="comment")

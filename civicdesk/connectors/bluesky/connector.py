@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.connectors.base import (
     AccountMetrics,
@@ -56,6 +57,9 @@ from civicdesk.connectors.bluesky import (
 from civicdesk.connectors.bluesky.inbox import parse_cursor
 from civicdesk.connectors.bluesky.metrics import METRICS
 from civicdesk.connectors.bluesky.shapes import ShapeError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = ["METRICS", "BlueskyConnector", "UnsupportedDirect", "parse_cursor", "rate_limit_wait"]
 
@@ -96,12 +100,12 @@ class BlueskyConnector(HttpConnector):
             Capability.LISTEN_ACCOUNTS,
         }
     )
-    limitations: ClassVar[Mapping[Capability, str]] = {
-        Capability.DIRECT_MESSAGES: (
+    limitations: ClassVar[Mapping[Capability, StrOrPromise]] = {
+        Capability.DIRECT_MESSAGES: _(
             "Bluesky direct messages live on a separate chat service that Civic Desk "
             "does not read yet; answer them in the Bluesky app."
         ),
-        Capability.DELETE_COMMENT: (
+        Capability.DELETE_COMMENT: _(
             "Bluesky does not let anyone delete another account's posts: hide the reply in "
             "your thread, or block its author."
         ),

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.connectors.base import (
     AccountMetrics,
@@ -49,6 +51,9 @@ from civicdesk.connectors.meta.shapes import (
     text_of,
     time_of,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +120,8 @@ class FacebookConnector(GraphConnector):
             Capability.DELETE_COMMENT,
         }
     )
-    limitations: ClassVar[Mapping[Capability, str]] = {
-        Capability.BLOCK: (
+    limitations: ClassVar[Mapping[Capability, StrOrPromise]] = {
+        Capability.BLOCK: _(
             "Facebook's API does not let Civic Desk ban people from a Page; ban them in "
             "Meta Business Suite."
         ),
@@ -126,18 +131,18 @@ class FacebookConnector(GraphConnector):
                 Capability.LISTEN_HASHTAGS,
                 Capability.LISTEN_ACCOUNTS,
             ),
-            (
+            _(
                 "Facebook's API offers no search of public posts: keywords, hashtags and other "
                 "Pages cannot be followed there."
             ),
         ),
-        Capability.THREADS: "Facebook Pages have no threads: publish the text as one post.",
-        Capability.DIRECT_MESSAGES: (
+        Capability.THREADS: _("Facebook Pages have no threads: publish the text as one post."),
+        Capability.DIRECT_MESSAGES: _(
             "Messenger lets a Page answer a private message only within 24 hours of the "
             "person's last message; older conversations must be answered in Meta Business "
             "Suite."
         ),
-        Capability.MEDIA: (
+        Capability.MEDIA: _(
             "Civic Desk sends photos, or one MP4 video with its captions, to a Facebook Page."
         ),
     }

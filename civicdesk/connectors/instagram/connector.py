@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.connectors.base import (
     AccountMetrics,
@@ -59,6 +60,9 @@ from civicdesk.connectors.meta.shapes import (
 )
 from civicdesk.rules.counting import measure
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 logger = logging.getLogger(__name__)
 
 GRAPH_VERSION = "v24.0"
@@ -97,7 +101,7 @@ COMMENT_FIELDS = (
 FIRST_LOOKBACK = timedelta(days=7)
 RECENT_MEDIA = 25
 MAX_CAROUSEL = 10
-TEXT_ONLY = (
+TEXT_ONLY = _(
     "Instagram needs an image: a post with text only cannot be published there. "
     "Attach a photo (JPEG) to publish on Instagram."
 )
@@ -120,11 +124,11 @@ class InstagramConnector(GraphConnector):
             Capability.DELETE_COMMENT,
         }
     )
-    limitations: ClassVar[Mapping[Capability, str]] = {
-        Capability.CAPTIONS: (
+    limitations: ClassVar[Mapping[Capability, StrOrPromise]] = {
+        Capability.CAPTIONS: _(
             "Civic Desk publishes no videos to Instagram, and its API takes no caption files."
         ),
-        Capability.BLOCK: (
+        Capability.BLOCK: _(
             "Instagram's API cannot block or restrict an account; do it in the Instagram app."
         ),
         **dict.fromkeys(
@@ -133,22 +137,22 @@ class InstagramConnector(GraphConnector):
                 Capability.LISTEN_HASHTAGS,
                 Capability.LISTEN_ACCOUNTS,
             ),
-            (
+            _(
                 "Instagram's API gives business accounts only 30 hashtags a week and no search "
                 "of words or other accounts, so Civic Desk follows nothing there."
             ),
         ),
         Capability.PUBLISH: TEXT_ONLY,
-        Capability.DELETE: (
+        Capability.DELETE: _(
             "Instagram's API cannot delete posts: delete it in the Instagram "
             "app, then mark it deleted here."
         ),
-        Capability.THREADS: "Instagram has no threads: the text goes into one caption.",
-        Capability.DIRECT_MESSAGES: (
+        Capability.THREADS: _("Instagram has no threads: the text goes into one caption."),
+        Capability.DIRECT_MESSAGES: _(
             "Instagram direct messages are read and answered through the linked Facebook "
             "Page, only within 24 hours of the person's last message, and only text."
         ),
-        Capability.MEDIA: (
+        Capability.MEDIA: _(
             "Instagram takes JPEG images (up to 10 in a carousel) from a "
             "public address; videos and reels are not published from here."
         ),

@@ -15,9 +15,10 @@ answers into Civic Desk's.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.connectors.base import (
     AccountMetrics,
@@ -43,6 +44,9 @@ from civicdesk.connectors.linkedin.mapping import service_code
 from civicdesk.connectors.linkedin.metrics import METRICS
 from civicdesk.connectors.linkedin.shapes import ShapeError
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 __all__ = ["API_VERSION", "METRICS", "RATE_LIMIT_BACKOFF_SECONDS", "LinkedInConnector"]
 
 # The API version we speak (LinkedIn-Version header). LinkedIn serves each version for
@@ -67,38 +71,38 @@ class LinkedInConnector(HttpConnector):
             Capability.MEDIA,
         }
     )
-    limitations: ClassVar[Mapping[Capability, str]] = {
-        Capability.CAPTIONS: (
+    limitations: ClassVar[Mapping[Capability, StrOrPromise]] = {
+        Capability.CAPTIONS: _(
             "Civic Desk sends images, not videos, to LinkedIn: no captions either."
         ),
-        Capability.DELETE_COMMENT: (
+        Capability.DELETE_COMMENT: _(
             "LinkedIn's API deletes only the page's own comments: remove a member's comment"
             " on linkedin.com."
         ),
-        Capability.BLOCK: ("LinkedIn's API cannot block a member; do it on linkedin.com."),
+        Capability.BLOCK: _("LinkedIn's API cannot block a member; do it on linkedin.com."),
         **dict.fromkeys(
             (
                 Capability.LISTEN_KEYWORDS,
                 Capability.LISTEN_HASHTAGS,
                 Capability.LISTEN_ACCOUNTS,
             ),
-            (
+            _(
                 "LinkedIn's API offers no search of members' posts: keywords, hashtags and "
                 "accounts cannot be followed there."
             ),
         ),
-        Capability.DIRECT_MESSAGES: (
+        Capability.DIRECT_MESSAGES: _(
             "LinkedIn's API gives organization pages no messages: direct messages to the "
             "page can only be read and answered on linkedin.com."
         ),
-        Capability.HIDE: (
+        Capability.HIDE: _(
             "LinkedIn's API cannot hide a comment: moderate it on linkedin.com (a comment "
             "can only be deleted there or reported)."
         ),
-        Capability.THREADS: (
+        Capability.THREADS: _(
             "LinkedIn has no threads: a post is one text of up to 3,000 characters."
         ),
-        Capability.INBOX: (
+        Capability.INBOX: _(
             "Only comments on the organization's recent posts reach the inbox; mentions of "
             "the organization elsewhere on LinkedIn do not."
         ),

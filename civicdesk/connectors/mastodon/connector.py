@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.connectors.base import (
     AccountMetrics,
@@ -51,6 +52,9 @@ from civicdesk.connectors.mastodon.shapes import (
     string,
 )
 from civicdesk.rules import PlatformRules, mastodon_rules_from_instance
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = ["METRICS", "MastodonConnector"]
 
@@ -93,25 +97,25 @@ class MastodonConnector(HttpConnector):
             Capability.LISTEN_ACCOUNTS,
         }
     )
-    limitations: ClassVar[Mapping[Capability, str]] = {
-        Capability.CAPTIONS: (
+    limitations: ClassVar[Mapping[Capability, StrOrPromise]] = {
+        Capability.CAPTIONS: _(
             "Mastodon's API takes no caption files: a video goes out without its captions "
             "(its description is sent)."
         ),
-        Capability.LISTEN_KEYWORDS: (
+        Capability.LISTEN_KEYWORDS: _(
             "Mastodon cannot be searched for any word: its search finds only posts of "
             "accounts that opted in, on servers that run a search engine. Follow hashtags "
             "or accounts there."
         ),
-        Capability.HIDE: (
+        Capability.HIDE: _(
             "Mastodon has no way to hide a reply to your post; you can only mute or block "
             "its author, or report it to the instance's moderators."
         ),
-        Capability.DELETE_COMMENT: (
+        Capability.DELETE_COMMENT: _(
             "Mastodon does not let an account delete other people's posts, even replies to "
             "its own; block the author, or report the post to the instance's moderators."
         ),
-        Capability.POST_METRICS: (
+        Capability.POST_METRICS: _(
             "Mastodon counts favourites, boosts and replies only; it has no impressions, "
             "reach or clicks."
         ),

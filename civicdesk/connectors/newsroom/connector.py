@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar
 
 import httpx
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from civicdesk.connectors.base import (
     Capability,
@@ -17,6 +18,9 @@ from civicdesk.connectors.base import (
 from civicdesk.connectors.newsroom.feed import Feed, FeedError, parse_feed
 from civicdesk.core import outbound
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 MAX_FEED_BYTES = 5 * 1024 * 1024
 
 
@@ -25,17 +29,22 @@ class NewsroomConnector(HttpConnector):
     # The feed's address is whatever the person typed: read through the guarded client.
     typed_address = True
     capabilities = frozenset()
-    limitations: ClassVar = {
-        Capability.PUBLISH: "A newsroom feed is a source, not a place to post: new items on "
-        "the organization's site become draft posts for review.",
-        Capability.INBOX: "A feed has no comments or messages.",
+    limitations: ClassVar[Mapping[Capability, StrOrPromise]] = {
+        Capability.PUBLISH: gettext_lazy(
+            "A newsroom feed is a source, not a place to post: new items on "
+            "the organization's site become draft posts for review."
+        ),
+        Capability.INBOX: gettext_lazy("A feed has no comments or messages."),
         **dict.fromkeys(
             (
                 Capability.LISTEN_KEYWORDS,
                 Capability.LISTEN_HASHTAGS,
                 Capability.LISTEN_ACCOUNTS,
             ),
-            "A newsroom feed is the organization's own publishing: there is nothing to listen to.",
+            gettext_lazy(
+                "A newsroom feed is the organization's own publishing: there is nothing to "
+                "listen to."
+            ),
         ),
     }
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.connectors.base import (
     AccountMetrics,
@@ -54,6 +55,9 @@ from civicdesk.connectors.meta.shapes import (
     time_of,
 )
 from civicdesk.rules.counting import measure
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -104,27 +108,27 @@ class ThreadsConnector(GraphConnector):
             Capability.HIDE,
         }
     )
-    limitations: ClassVar[Mapping[Capability, str]] = {
-        Capability.CAPTIONS: (
+    limitations: ClassVar[Mapping[Capability, StrOrPromise]] = {
+        Capability.CAPTIONS: _(
             "Civic Desk publishes no videos to Threads, and its API takes no caption files."
         ),
-        Capability.DELETE_COMMENT: (
+        Capability.DELETE_COMMENT: _(
             "Threads does not let an account delete other people's replies; hide the reply instead."
         ),
-        Capability.BLOCK: ("Threads' API cannot block a profile; block it in the Threads app."),
+        Capability.BLOCK: _("Threads' API cannot block a profile; block it in the Threads app."),
         **dict.fromkeys(
             (
                 Capability.LISTEN_KEYWORDS,
                 Capability.LISTEN_HASHTAGS,
                 Capability.LISTEN_ACCOUNTS,
             ),
-            (
+            _(
                 "Civic Desk does not follow keywords, hashtags or accounts on Threads: its "
                 "keyword search needs a permission Meta grants case by case."
             ),
         ),
-        Capability.DIRECT_MESSAGES: "The Threads API gives no access to private messages.",
-        Capability.MEDIA: (
+        Capability.DIRECT_MESSAGES: _("The Threads API gives no access to private messages."),
+        Capability.MEDIA: _(
             "Threads takes JPEG or PNG images (up to 20) from a public "
             "address; videos are not published from here."
         ),

@@ -14,9 +14,10 @@ the account's identity) and hands each capability to its own module: ``publishin
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.connectors.base import (
     AccountMetrics,
@@ -53,6 +54,9 @@ from .tiers import (
     tier_of,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 __all__ = [
     "DEFAULT_RETRY_AFTER",
     "METRICS",
@@ -83,21 +87,21 @@ class XConnector(HttpConnector):
             *LISTEN_CAPABILITIES,
         }
     )
-    limitations: ClassVar[Mapping[Capability, str]] = {
-        Capability.DELETE_COMMENT: (
+    limitations: ClassVar[Mapping[Capability, StrOrPromise]] = {
+        Capability.DELETE_COMMENT: _(
             "X does not let an account delete other people's replies; hide the reply instead."
         ),
-        Capability.BLOCK: (
+        Capability.BLOCK: _(
             "X's API no longer lets an app block an account (it can only list blocks); "
             "block it in X itself."
         ),
         **dict.fromkeys(LISTEN_CAPABILITIES, LISTEN_TIER_LIMITATION),
         Capability.INBOX: TIER_LIMITATION,
         Capability.DIRECT_MESSAGES: TIER_LIMITATION,
-        Capability.MEDIA: (
+        Capability.MEDIA: _(
             "Civic Desk sends images (up to four a post) or one MP4 video, with its captions, to X."
         ),
-        Capability.HIDE: "X can hide replies to our own posts only, not mentions elsewhere.",
+        Capability.HIDE: _("X can hide replies to our own posts only, not mentions elsewhere."),
     }
     metrics: ClassVar[MetricTable | None] = METRICS
     # X counts requests per user per 15 minutes; few in flight keeps a burst from using it up.
@@ -119,7 +123,9 @@ class XConnector(HttpConnector):
         return cls.capabilities
 
     @classmethod
-    def channel_limitations(cls, credentials: Mapping[str, str]) -> Mapping[Capability, str]:
+    def channel_limitations(
+        cls, credentials: Mapping[str, str]
+    ) -> Mapping[Capability, StrOrPromise]:
         tier = tier_of(credentials)
         if tier in FREE_TIERS:
             # Not "may": this channel's app is known to be on the free tier.
@@ -236,7 +242,7 @@ class XConnector(HttpConnector):
             return ChannelHealth.failed(exc)
         detail = f"signed in as @{user.get('username', '')}"
         if self.tier in FREE_TIERS:
-            detail += f". {TIER_SENTENCE}"
+            detail += f". {TIER_SENTENCE!s}"
         return ChannelHealth(ok=True, detail=detail)
 
     def own_id(self) -> str:

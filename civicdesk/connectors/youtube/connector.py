@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.connectors.base import (
     AccountMetrics,
@@ -48,6 +49,9 @@ from civicdesk.connectors.youtube.shapes import (
     seconds_until_quota_reset,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 __all__ = ["YouTubeConnector", "next_pacific_midnight", "seconds_until_quota_reset"]
 
 API = "/youtube/v3"
@@ -76,7 +80,7 @@ METRICS = MetricTable(
     },
 )
 
-PUBLISH_SENTENCE = (
+PUBLISH_SENTENCE = _(
     "YouTube's API cannot publish text posts (community posts are not in it): a post for "
     "YouTube carries one MP4 video, its first line the title and its text the description."
 )
@@ -100,21 +104,21 @@ class YouTubeConnector(HttpConnector):
             Capability.ACCOUNT_METRICS,
         }
     )
-    limitations: ClassVar[Mapping[Capability, str]] = {
+    limitations: ClassVar[Mapping[Capability, StrOrPromise]] = {
         **dict.fromkeys(
             (
                 Capability.LISTEN_KEYWORDS,
                 Capability.LISTEN_HASHTAGS,
                 Capability.LISTEN_ACCOUNTS,
             ),
-            (
+            _(
                 "YouTube offers no search of what the public writes: only comments on your own "
                 "videos are read, in the inbox."
             ),
         ),
         Capability.THREADS: PUBLISH_SENTENCE,
-        Capability.DIRECT_MESSAGES: "YouTube has no direct messages.",
-        Capability.DELETE: (
+        Capability.DIRECT_MESSAGES: _("YouTube has no direct messages."),
+        Capability.DELETE: _(
             "Only the channel's own replies can be deleted here; a viewer's comment can be "
             "hidden (held for review) instead."
         ),
@@ -364,7 +368,7 @@ class YouTubeConnector(HttpConnector):
     def _replies(self, parent: str) -> list[Any]:
         replies: list[Any] = []
         token: str | None = None
-        for _ in range(MAX_REPLY_PAGES):
+        for _page in range(MAX_REPLY_PAGES):
             params: dict[str, Any] = {
                 "part": "snippet",
                 "parentId": parent,

@@ -57,10 +57,12 @@ def platform_options() -> list[PlatformOption]:
         name = Platform(slug).label if slug in Platform.values else slug
         try:
             flow = auth_flow_class(slug)
-            limits = list(dict.fromkeys(connector_class(slug).limitations.values()))
+            limits = list(dict.fromkeys(str(s) for s in connector_class(slug).limitations.values()))
         except (ImportError, LookupError):
             options.append(
-                PlatformOption(slug, name, None, False, "Not available in this installation.", [])
+                PlatformOption(
+                    slug, name, None, False, _("Not available in this installation."), []
+                )
             )
             continue
         ready, why_not = True, ""
@@ -70,10 +72,14 @@ def platform_options() -> list[PlatformOption]:
             and not flow.form_fields
         ):
             ready = False
-            why_not = (
-                f"Register an application with {name} and set "
-                f"CIVICDESK_{slug.upper()}_CLIENT_ID and _CLIENT_SECRET first."
-            )
+            why_not = _(
+                "Register an application with %(platform)s and set %(client_id)s and "
+                "%(client_secret)s first."
+            ) % {
+                "platform": name,
+                "client_id": f"CIVICDESK_{slug.upper()}_CLIENT_ID",
+                "client_secret": f"CIVICDESK_{slug.upper()}_CLIENT_SECRET",
+            }
         options.append(PlatformOption(slug, name, flow, ready, why_not, limits))
     return options
 

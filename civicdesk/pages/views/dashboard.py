@@ -54,6 +54,11 @@ def publishing_switch(request: HtmxHttpRequest, org_pk: int) -> HttpResponse:
         lambda: publishing_pause(
             organization=org, paused=paused, reason=form.cleaned_data["reason"], actor=request.user
         ),
-        f"All posts of {org} are stopped." if paused else f"Posts of {org} go out again.",
+        (
+            _("All posts of %(organization)s are stopped.")
+            if paused
+            else _("Posts of %(organization)s go out again.")
+        )
+        % {"organization": org},
     )
     return redirect("dashboard")
