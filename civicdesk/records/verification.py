@@ -182,10 +182,12 @@ class ChainStatus:
     chain: str
     check: ChainCheck | None
     # Entries checked for this view: those added since the stored full check, or the whole
-    # chain when a small one was never checked in full.
+    # chain when a small one was never checked in full (with ``not_checked``: those added
+    # since, left unchecked).
     checked_now: int
     checked_in_full_now: bool
-    # Too long to check here and never checked in full: the page offers the full check.
+    # Too much to check here (never checked in full, or more than RECORDS_VERIFY_ON_PAGE_MAX
+    # entries since the last full check): the page offers the full check instead.
     not_checked: bool
     entries_total: int
     first_broken: int | None
@@ -253,6 +255,10 @@ def chain_status(*, organization_id: int, chain: str) -> ChainStatus:
         if not check.whole:
             # The chain cannot be trusted from there on: nothing after it is worth checking.
             return status(total=check.entries, first_broken=check.first_broken, reason=check.reason)
+        added = _head_sequence(organization_id, chain) - check.sequence
+        if added > settings.RECORDS_VERIFY_ON_PAGE_MAX:
+            # The full checks stopped (no worker?): too much to read here; say so instead.
+            return status(not_checked=True, checked_now=added, total=check.entries + added)
         found = verify(organization_id, chain, after=Head(check.sequence, check.head_hash))
         return status(
             checked_now=found.entries,

@@ -281,3 +281,19 @@ def test_a_resumed_check_reads_only_the_checkpoints_it_compares(world: World) ->
     )
     status = chain_status(organization_id=world.org.pk, chain=Chain.ARCHIVE)
     assert status.first_broken == 7 and "not validly signed" in status.reason
+
+
+@pytest.mark.django_db
+def test_too_much_added_since_the_full_check_is_left_to_the_next_one(
+    world: World, settings: Any
+) -> None:
+    some_posts(world, 2)
+    run_full_check(world.org.pk, Chain.ARCHIVE)
+    some_posts(world, 3)
+    settings.RECORDS_VERIFY_ON_PAGE_MAX = 2
+    status = chain_status(organization_id=world.org.pk, chain=Chain.ARCHIVE)
+    assert status.not_checked and status.checked_now == 3 and status.first_broken is None
+    body = archive_page(world)
+    assert "3 entries were added since then, more than this page checks" in body
+    assert "has not been checked in full yet" not in body and "verifies" not in body
+    assert "Check the whole chain now" in body
