@@ -6,7 +6,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language_info
+from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.connectors.base import Capability
@@ -17,14 +18,8 @@ from civicdesk.organizations.models import Brand, Channel
 from civicdesk.pages.text import local_input_value, parse_local_time
 from civicdesk.publishing.models import Campaign, Pillar, Post
 from civicdesk.publishing.services import Draft
+from civicdesk.rules import language_name
 from civicdesk.understanding import KINDS, URGENCIES
-
-
-def language_name(code: str) -> str:
-    try:
-        return str(get_language_info(code)["name"])
-    except KeyError:
-        return code.upper()
 
 
 def post_languages(brand: Brand) -> list[str]:
@@ -73,14 +68,16 @@ class ComposeForm(forms.Form):
         for lang in self.languages:
             self.fields[f"text_{lang}"] = forms.CharField(
                 required=False,
-                label=language_name(lang),
+                label=capfirst(language_name(lang, get_language())),
                 widget=forms.Textarea(attrs={"rows": 5, "lang": lang}),
             )
             for channel in self.channel_list:
                 self.fields[f"override_{lang}_{channel.pk}"] = forms.CharField(
                     required=False,
-                    label=_("%(language)s on %(channel)s")
-                    % {"language": language_name(lang), "channel": channel},
+                    label=capfirst(
+                        _("%(language)s on %(channel)s")
+                        % {"language": language_name(lang, get_language()), "channel": channel}
+                    ),
                     widget=forms.Textarea(attrs={"rows": 3, "lang": lang}),
                 )
 
