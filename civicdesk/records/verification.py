@@ -1,15 +1,16 @@
 """Verifying the audit log's and the archive's chains without reading them on every page.
 
-A full check reads a chain from its first entry: the nightly job (``records.verify`` in the
-worker, every ``RECORDS_VERIFY_SECONDS``) runs one for every organization and chain, and
-"Check the whole chain now" queues one (``check_request``). Its result is stored
-(``ChainCheck``): when, how many entries, the last entry found good and its hash, and the
-first entry it could not trust. The Archive and Audit log pages (``chain_status``) then
-check only the entries added since, starting from that stored hash, after seeing that the
-chain still holds it and agrees with its newest checkpoint before it: a chain cut short or
-rewritten since is caught at once, an entry changed in place without new hashes at the next
-full check. With no full check stored yet, a page checks a small chain in full itself
-(``RECORDS_VERIFY_ON_PAGE_MAX`` entries at most) and otherwise says so.
+A full check reads a chain from its first entry, as a background task (``check_chain``):
+the nightly job (``records.verify`` in the worker, every ``RECORDS_VERIFY_SECONDS``) queues
+one for every organization and chain, and "Check the whole chain now" queues one
+(``check_request``). Its result is stored (``ChainCheck``): when, how many entries, the
+last entry found good and its hash, and the first entry it could not trust. The Archive and
+Audit log pages (``chain_status``) then check only the entries added since, starting from
+that stored hash, after seeing that the chain still holds it and agrees with its newest
+checkpoint before it: a chain cut short or rewritten since is caught at once, an entry
+changed in place without new hashes at the next full check. With no full check stored yet,
+a page checks a small chain in full itself (``RECORDS_VERIFY_ON_PAGE_MAX`` entries at most)
+and otherwise says so.
 
 ``civicdesk records verify`` and ``civicdesk verify_audit`` always read the chains in full.
 """
@@ -118,21 +119,39 @@ def run_full_check(organization_id: int, chain: str) -> ChainCheck | None:
 
 @task()
 def check_chain(organization_id: int, chain: str) -> str:
-    """The full check asked for from a page."""
+    """A full check queued by the nightly job or asked for from a page."""
     row = run_full_check(organization_id, chain)
     if row is None:
         return "already running"
     return "ok" if row.whole else f"broken at {row.first_broken}"
 
 
+def _queue(organization_id: int, chain: str, actor: Person | None) -> bool:
+    """Mark a full check of ``chain`` as asked for and queue it once this transaction
+    commits, unless one is already waiting or running. Call inside a transaction."""
+    row = _row(organization_id, chain)
+    recent = timezone.now() - STALE_AFTER
+    waiting = Q(requested_at__gte=recent) | Q(started_at__gte=recent)
+    queued = (
+        ChainCheck.objects.filter(pk=row.pk)
+        .exclude(waiting)
+        .update(requested_at=timezone.now(), requested_by=actor)
+    )
+    if queued:
+        transaction.on_commit(lambda: check_chain.enqueue(organization_id, chain))
+    return bool(queued)
+
+
 def verify_all() -> int:
-    """The periodic job: check every organization's chains in full. Returns how many."""
-    done = 0
+    """The periodic job: queue a full check of every organization's chains, run by the
+    worker's task loop (a long check must not hold up ingest and the other periodic jobs).
+    Returns how many it queued."""
+    queued = 0
     for organization_id in Organization.objects.order_by("pk").values_list("pk", flat=True):
         for chain in (Chain.AUDIT, Chain.ARCHIVE):
-            if run_full_check(organization_id, chain) is not None:
-                done += 1
-    return done
+            with transaction.atomic():
+                queued += _queue(organization_id, chain, None)
+    return queued
 
 
 def may_check(user: Person, organization: Organization, chain: str) -> bool:
@@ -149,25 +168,16 @@ def check_request(*, organization: Organization, chain: str, actor: Person) -> C
         raise ValidationError(_("There is no such chain."))
     if not may_check(actor, organization, chain):
         raise PermissionDenied(_("You may not check this chain."))
-    row = _row(organization.pk, chain)
     with transaction.atomic():
-        now = timezone.now()
-        waiting = Q(requested_at__isnull=False) | Q(started_at__gte=now - STALE_AFTER)
-        queued = (
-            ChainCheck.objects.filter(pk=row.pk)
-            .exclude(waiting)
-            .update(requested_at=now, requested_by=actor)
-        )
+        queued = _queue(organization.pk, chain, actor)
+        row = ChainCheck.objects.get(organization=organization, chain=chain)
         audit(
             organization=organization,
             actor=actor,
             action="records.chain_check_requested",
             target=row,
-            data={"chain": chain, "queued": bool(queued)},
+            data={"chain": chain, "queued": queued},
         )
-        if queued:
-            transaction.on_commit(lambda: check_chain.enqueue(organization.pk, chain))
-    row.refresh_from_db()
     return row
 
 
@@ -226,6 +236,9 @@ def chain_status(*, organization_id: int, chain: str) -> ChainStatus:
     check = ChainCheck.objects.filter(organization_id=organization_id, chain=chain).first()
     requested = check.requested_at if check is not None else None
     started = check.started_at if check is not None else None
+    # A check asked for or begun long ago died with its task or its worker: ask again.
+    if requested is not None and requested < timezone.now() - STALE_AFTER:
+        requested = None
     if started is not None and started < timezone.now() - STALE_AFTER:
         started = None
 

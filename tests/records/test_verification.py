@@ -5,6 +5,7 @@ the checkpoints; the full check asked for from a page is queued, audited and rep
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
@@ -47,6 +48,18 @@ def some_events(world: World, count: int) -> None:
         audit(organization=world.org, actor=world.admin, action="test.event", data={"n": n})
 
 
+def run_queued_checks() -> list[str]:
+    """Run the queued full checks, oldest first, as the worker's task loop does (here, in
+    the test's transaction)."""
+    results = []
+    for queued in DBTaskResult.objects.filter(task_path__endswith="check_chain").order_by(
+        "enqueued_at"
+    ):
+        results.append(queued.task.call(*queued.args_kwargs["args"]))
+        queued.delete()
+    return results
+
+
 def archive_page(world: World) -> str:
     response = signed_in(world.admin).get(reverse("records-archive", args=[world.org.pk]))
     assert response.status_code == 200
@@ -83,7 +96,7 @@ def test_a_full_check_is_stored_and_the_page_checks_only_what_follows(
 
 @pytest.mark.django_db
 def test_an_entry_changed_before_the_full_check_is_found_by_the_next_one(
-    world: World,
+    world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
     some_posts(world, 5)
     assert run_full_check(world.org.pk, Chain.ARCHIVE) is not None
@@ -93,7 +106,11 @@ def test_an_entry_changed_before_the_full_check_is_found_by_the_next_one(
     assert chain_status(organization_id=world.org.pk, chain=Chain.ARCHIVE).ok
     with pytest.raises(CommandError):
         call_command("records", "verify", stdout=StringIO())
-    assert verify_all() == 2
+    # The nightly job queues a full check of each chain; the worker's task loop runs them.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert verify_all() == 2
+        assert verify_all() == 0  # already waiting
+    assert run_queued_checks() == ["ok", "broken at 2"]
     check = ChainCheck.objects.get(organization=world.org, chain=Chain.ARCHIVE)
     assert not check.whole
     assert (check.first_broken, check.reason) == (2, "its content was changed")
@@ -207,10 +224,9 @@ def test_the_whole_chain_is_checked_on_request_in_the_background(
     with django_capture_on_commit_callbacks(execute=True):
         signed_in(world.admin).post(url)
     assert DBTaskResult.objects.filter(task_path__endswith="check_chain").count() == 1
-    # The worker runs what was queued (here, in this test's transaction).
     queued = DBTaskResult.objects.get(task_path__endswith="check_chain")
     assert queued.args_kwargs["args"] == [world.org.pk, "archive"]
-    assert queued.task.call(*queued.args_kwargs["args"]) == "ok"
+    assert run_queued_checks() == ["ok"]
     check.refresh_from_db()
     assert check.requested_at is None and check.whole and check.entries == 3
     body = archive_page(world)
@@ -297,3 +313,19 @@ def test_too_much_added_since_the_full_check_is_left_to_the_next_one(
     assert "3 entries were added since then, more than this page checks" in body
     assert "has not been checked in full yet" not in body and "verifies" not in body
     assert "Check the whole chain now" in body
+
+
+@pytest.mark.django_db
+def test_a_request_whose_task_was_lost_can_be_made_again(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    url = reverse("records-chain-check", args=[world.org.pk, Chain.ARCHIVE])
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(world.admin).post(url)
+    DBTaskResult.objects.all().delete()  # the queue was lost
+    long_ago = timezone.now() - timedelta(hours=7)
+    ChainCheck.objects.filter(organization=world.org).update(requested_at=long_ago)
+    assert "Check the whole chain now" in archive_page(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(world.admin).post(url)
+    assert run_queued_checks() == ["ok"]
