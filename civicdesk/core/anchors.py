@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,13 @@ class AnchorWatch:
         """The sequences whose stored hashes :meth:`resume` needs."""
         signed = [s for s in self.anchors if s <= head.sequence]
         return [head.sequence, *([max(signed)] if signed else [])]
+
+    def resume_chain(self, head: Head, rows: QuerySet[Any]) -> Break | None:
+        """:meth:`resume` on a chain's rows (a queryset with ``sequence`` and ``hash``)."""
+        stored = dict(
+            rows.filter(sequence__in=self.resume_sequences(head)).values_list("sequence", "hash")
+        )
+        return self.resume(head, stored)
 
 
 @dataclass(frozen=True)

@@ -131,12 +131,7 @@ def verify_chain(
     events = AuditEvent.objects.filter(organization_id=org_id)
     head = after or Head(0, GENESIS)
     if after is not None:
-        stored = dict(
-            events.filter(sequence__in=watch.resume_sequences(after)).values_list(
-                "sequence", "hash"
-            )
-        )
-        broken = watch.resume(after, stored)
+        broken = watch.resume_chain(after, events)
         if broken is not None:
             return ChainReport(org_id, 0, broken.sequence, broken.reason, head)
     count = 0

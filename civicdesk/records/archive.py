@@ -498,12 +498,7 @@ def verify_archive(
     entries = ArchiveEntry.objects.filter(organization_id=organization_id)
     head = after or Head(0, GENESIS)
     if after is not None:
-        stored = dict(
-            entries.filter(sequence__in=watch.resume_sequences(after)).values_list(
-                "sequence", "hash"
-            )
-        )
-        broken = watch.resume(after, stored)
+        broken = watch.resume_chain(after, entries)
         if broken is not None:
             return ArchiveReport(organization_id, 0, broken.sequence, broken.reason, head)
     count = 0
