@@ -26,6 +26,23 @@ def configure() -> None:
         sys.path.insert(0, str(ROOT))
 
 
+def fresh_postgres(variable: str, default: str) -> str | None:
+    """The PostgreSQL address in ``variable`` (else ``default``), its database dropped and
+    created again; None, with the reason on stderr, when the server cannot be reached."""
+    import psycopg
+
+    url = os.environ.get(variable, default)
+    admin, name = url.rsplit("/", 1)[0] + "/postgres", url.rsplit("/", 1)[1]
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        print(f"PostgreSQL skipped: {exc}", file=sys.stderr)
+        return None
+    return url
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -28,26 +28,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import benchkit
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/civicdesk_bench_chains"
 BATCH = 5_000
 ADDED = 1_000
-
-
-def postgres_url() -> str | None:
-    import psycopg
-
-    url = os.environ.get("BENCH_CHAINS_POSTGRES_URL", DEFAULT_PG)
-    admin, name = url.rsplit("/", 1)[0] + "/postgres", url.rsplit("/", 1)[1]
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        print(f"PostgreSQL skipped: {exc}", file=sys.stderr)
-        return None
-    return url
 
 
 def run_child(label: str, database_url: str | None, args: argparse.Namespace) -> dict[str, Any]:
@@ -94,7 +81,7 @@ def main() -> None:
     if args.db in ("sqlite", "both"):
         results["SQLite"] = run_child("SQLite", None, args)
     if args.db in ("postgres", "both"):
-        url = postgres_url()
+        url = benchkit.fresh_postgres("BENCH_CHAINS_POSTGRES_URL", DEFAULT_PG)
         if url:
             results["PostgreSQL"] = run_child("PostgreSQL", url, args)
     names = list(next(iter(results.values()))) if results else []

@@ -47,21 +47,6 @@ DASHBOARD_P95_MS = 500.0
 # --- the parent: one child process a database, then the table --------------------------
 
 
-def postgres_url() -> str | None:
-    import psycopg
-
-    url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG)
-    admin, name = url.rsplit("/", 1)[0] + "/postgres", url.rsplit("/", 1)[1]
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        print(f"PostgreSQL skipped: {exc}", file=sys.stderr)
-        return None
-    return url
-
-
 def run_child(label: str, database_url: str | None, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="civicdesk-bench-pages-") as data:
         env = dict(os.environ, CIVICDESK_DATA_DIR=data, LOG_LEVEL="ERROR", DEBUG="0")
@@ -136,7 +121,7 @@ def main() -> None:
     if args.db in ("sqlite", "both"):
         results["SQLite"] = run_child("SQLite", None, args)
     if args.db in ("postgres", "both"):
-        url = postgres_url()
+        url = benchkit.fresh_postgres("BENCH_POSTGRES_URL", DEFAULT_PG)
         if url:
             results["PostgreSQL"] = run_child("PostgreSQL", url, args)
     if results:

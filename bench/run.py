@@ -21,24 +21,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+import benchkit
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/civicdesk_bench"
-
-
-def postgres_url() -> str | None:
-    url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG)
-    import psycopg
-
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    name = url.rsplit("/", 1)[1]
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        print(f"PostgreSQL skipped: {exc}", file=sys.stderr)
-        return None
-    return url
 
 
 def run(
@@ -67,7 +53,7 @@ def fresh(database: str) -> tuple[bool, str | None]:
     database."""
     if database != "PostgreSQL":
         return True, None
-    url = postgres_url()
+    url = benchkit.fresh_postgres("BENCH_POSTGRES_URL", DEFAULT_PG)
     return url is not None, url
 
 
