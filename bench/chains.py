@@ -105,49 +105,36 @@ def timed(work: Callable[[], Any], times: int = 1) -> float:
 
 
 def seed_archive(organization_id: int, count: int, start: datetime) -> None:
-    from civicdesk.records.archive import GENESIS, content_digest, entry_digest
+    """``count`` messages appended as ingest appends them, a batch at a time."""
+    from civicdesk.records.archive import Version, append_many
     from civicdesk.records.models import ArchiveEntry, EntryKind
 
-    last = (
+    first = (
         ArchiveEntry.objects.filter(organization_id=organization_id)
         .order_by("-sequence")
-        .values_list("sequence", "hash")
+        .values_list("sequence", flat=True)
         .first()
-    )
-    sequence, prev_hash = last if last else (0, GENESIS)
-    batch: list[ArchiveEntry] = []
-    for n in range(count):
-        sequence += 1
-        when = start + timedelta(seconds=sequence)
-        text = f"Message {sequence}: the bridge on Main Street is closed again."
-        content = {"remote_id": f"m{sequence}", "kind": "public", "why": "ingest"}
-        entry = ArchiveEntry(
-            organization_id=organization_id,
-            sequence=sequence,
-            recorded_at=when,
-            kind=EntryKind.MESSAGE,
-            thread=f"conversation:{sequence // 5}",
-            subject=f"message:{sequence}",
-            channel_id=None,
-            brand_id=None,
-            occurred_at=when,
-            author_label=f"person{sequence % 997}",
-            actor_label=f"person{sequence % 997}",
-            text=text,
-            content=content,
-            content_hash=content_digest(
-                author_label=f"person{sequence % 997}",
-                actor_label=f"person{sequence % 997}",
-                text=text,
-                content=content,
-            ),
-            prev_hash=prev_hash,
+        or 0
+    ) + 1
+    for batch_start in range(first, first + count, BATCH):
+        append_many(
+            [
+                Version(
+                    organization_id=organization_id,
+                    kind=EntryKind.MESSAGE,
+                    thread=f"conversation:{n // 5}",
+                    subject=f"message:{n}",
+                    channel_id=None,
+                    brand_id=None,
+                    occurred_at=start + timedelta(seconds=n),
+                    author_label=f"person{n % 997}",
+                    actor_label=f"person{n % 997}",
+                    text=f"Message {n}: the bridge on Main Street is closed again.",
+                    content={"remote_id": f"m{n}", "kind": "public", "why": "ingest"},
+                )
+                for n in range(batch_start, min(batch_start + BATCH, first + count))
+            ]
         )
-        entry.hash = prev_hash = entry_digest(entry)
-        batch.append(entry)
-        if len(batch) == BATCH or n == count - 1:
-            ArchiveEntry.objects.bulk_create(batch)
-            batch = []
 
 
 def seed_audit(organization_id: int, count: int, start: datetime) -> None:
