@@ -65,3 +65,20 @@ def test_encoder_is_built_once_and_one_message_is_fast(multilingual_backend):
         times.append(time.perf_counter() - t0)
     # generous for a shared machine; bench/understanding.py measures the real figure
     assert sorted(times)[len(times) // 2] < 0.05, times
+
+
+def test_a_batch_split_between_threads_gives_the_rows_of_one_piece(
+    multilingual_backend, monkeypatch
+):
+    """A large batch is encoded by two threads; each text keeps its own row, in order, equal to
+    the row the text gets when the batch is encoded in one piece."""
+    texts = [f"Message {i}: the bridge on route {i % 7} is closed" for i in range(150)]
+    texts[3] = ""
+    monkeypatch.setattr(embedding, "ENCODER_WORKERS", 1)
+    whole = embed(texts)
+    monkeypatch.setattr(embedding, "ENCODER_WORKERS", 2)
+    monkeypatch.setattr(embedding, "PARALLEL_FROM", 10)
+    split = embed(texts)
+    assert split.shape == whole.shape == (150, 512)
+    assert np.allclose(split, whole, atol=1e-5)
+    assert np.allclose(embed(texts[:1]), whole[:1], atol=1e-5)
