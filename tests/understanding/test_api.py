@@ -57,6 +57,34 @@ def test_emergency_is_critical_with_reasons():
     assert "safety keyword: fire" in u.urgency_reasons
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The traffic lights at the corner are out, somebody will get hurt",
+        "Mon père ne respire plus, envoyez une ambulance",
+        "Mi hijo no respira, manden una ambulancia por favor",
+        "Minha mãe não está respirando, por favor mandem uma ambulância",
+        "Mein Vater atmet nicht, bitte schicken Sie sofort Hilfe",
+        "Mio padre non respira, mandate un'ambulanza",
+        "La meva mare s'està ofegant al riu",
+        "والدي لا يتنفس، أرسلوا سيارة إسعاف بسرعة",
+        "هناك أشخاص عالقون في المبنى بعد الحريق",
+    ],
+)
+def test_danger_to_life_is_critical_in_every_supported_language(text):
+    u = understand(text)
+    assert u.urgency == "critical", (u.kind, u.urgency_reasons)
+    assert "danger to life" in u.urgency_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["شكرا لكم على المساعدة السريعة", "Obrigado pela informação", "Danke für die Hilfe"],
+)
+def test_thanks_is_not_critical(text):
+    assert understand(text).urgency != "critical"
+
+
 def test_praise_is_low_urgency():
     assert understand("Thanks for the update!").urgency == "low"
 
