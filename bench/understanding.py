@@ -31,39 +31,63 @@ SAMPLES = [
 ]
 
 
+def _batch_rate(texts: list[str], repeats: int) -> tuple[float, float]:
+    """Best messages/s over ``repeats`` runs of ``understand_batch`` on ``texts``, and the
+    process's CPU ms a message in that run (on a shared machine the best run is the one least
+    disturbed; the CPU figure moves much less with other load)."""
+    best = (0.0, 0.0)
+    for _ in range(repeats):
+        t0, c0 = time.perf_counter(), time.process_time()
+        understand_batch(texts, languages=("en", "fr", "es"))
+        rate = len(texts) / (time.perf_counter() - t0)
+        if rate > best[0]:
+            best = (rate, (time.process_time() - c0) * 1000 / len(texts))
+    return best
+
+
 def main() -> None:
+    from civicdesk.understanding import embedding
+
     rng = random.Random(7)
     texts = [rng.choice(SAMPLES) + f" #{i}" for i in range(5000)]
     understand_batch(texts[:100])
     rows = []
-    for size in (1000, 5000):
-        t0 = time.perf_counter()
-        understand_batch(texts[:size], languages=("en", "fr", "es"))
-        rows.append((f"understand_batch x{size}", size / (time.perf_counter() - t0), None))
-    lat = []
+    default_workers = embedding.ENCODER_WORKERS
+    for workers in sorted({1, default_workers}):
+        embedding.ENCODER_WORKERS = workers
+        for size, repeats in ((1000, 5), (5000, 2)):
+            rate, cpu = _batch_rate(texts[:size], repeats)
+            rows.append((f"understand_batch x{size}, {workers} encoder thread(s)", rate, cpu, None))
+    embedding.ENCODER_WORKERS = default_workers
+    lat, cpu = [], []
     for text in texts[:500]:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         understand(text)
         lat.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
     lat.sort()
-    rows.append(("understand (one message)", 1000 / statistics.mean(lat), lat))
+    rows.append(
+        ("understand (one message)", 1000 / statistics.mean(lat), statistics.median(cpu), lat)
+    )
     embed(texts[:32])
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for start in range(0, 1024, 32):
         embed(texts[start : start + 32])
-    rows.append(("embed, batches of 32", 1024 / (time.perf_counter() - t0), None))
-    lat = []
+    cpu_ms = (time.process_time() - c0) * 1000 / 1024
+    rows.append(("embed, batches of 32", 1024 / (time.perf_counter() - t0), cpu_ms, None))
+    lat, cpu = [], []
     for text in texts[:200]:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         embed([text])
         lat.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
     lat.sort()
-    rows.append(("embed (one message)", 1000 / statistics.mean(lat), lat))
-    print(f"{'what':28s} {'msgs/s':>10s} {'median ms':>10s} {'p95 ms':>8s}")
-    for name, rate, lat in rows:
+    rows.append(("embed (one message)", 1000 / statistics.mean(lat), statistics.median(cpu), lat))
+    print(f"{'what':44s} {'msgs/s':>8s} {'CPU ms/msg':>10s} {'median ms':>10s} {'p95 ms':>8s}")
+    for name, rate, cpu_ms, lat in rows:
         med = f"{lat[len(lat) // 2]:.2f}" if lat else "-"
         p95 = f"{lat[int(len(lat) * 0.95)]:.2f}" if lat else "-"
-        print(f"{name:28s} {rate:10,.0f} {med:>10s} {p95:>8s}")
+        print(f"{name:44s} {rate:8,.0f} {cpu_ms:10.2f} {med:>10s} {p95:>8s}")
 
 
 def _size_mb(module: str) -> float:

@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from civicdesk.config import env_int
+
 from .textutil import normalise_for_model, scrub
 
 HASH_DIM = 512
@@ -24,8 +26,10 @@ HASH_DIM = 512
 ENCODER_THREADS = 1
 #: Threads that share a large batch, each encoding its own part on one BLAS thread: the
 #: encoder's matrix products release the interpreter lock, so a batch of 1,000 messages is
-#: encoded nearly twice as fast on two free cores (on busy cores the parts simply queue).
-ENCODER_WORKERS = max(1, min(2, os.cpu_count() or 1))
+#: encoded about 1.7 times as fast on two free cores; on cores already busy with other work
+#: the parts queue and cost some 10 % more. ``UNDERSTANDING_ENCODER_THREADS`` sets it (1 on a
+#: host whose cores the workers already fill).
+ENCODER_WORKERS = max(1, env_int("UNDERSTANDING_ENCODER_THREADS", min(2, os.cpu_count() or 1)))
 #: Below this many texts a batch is encoded in one piece (splitting costs more than it saves).
 PARALLEL_FROM = 64
 _lock = threading.Lock()
