@@ -56,7 +56,8 @@ def test_installed_artifact_meets_targets(shared_data):
     assert scores[("crisislex_t26", "information type (unseen events)")].macro_f1 >= 0.52
     assert scores[("crisislex_t26", "informativeness (unseen events)")].macro_f1 >= 0.50
     assert scores[("complaints_twitter", "complaint or not (service subset)")].macro_f1 >= 0.78
-    assert scores[("tweetlid2014", "language (prior es,pt,ca,gl,eu,en)")].accuracy >= 0.93
+    # language: a floor just under the measured 0.9496 (target 0.95, one tweet short)
+    assert scores[("tweetlid2014", "language (prior es,pt,ca,gl,eu,en)")].accuracy >= 0.945
     spam = scores[("youtube_spam", "spam (unseen videos)")]
     assert "Youtube05-Shakira" in spam.note
     assert dict((r[0], r[3]) for r in spam.rows)["spam"] >= 0.95

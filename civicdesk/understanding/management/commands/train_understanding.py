@@ -17,16 +17,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--out", default=str(models.MODELS_DIR), help="where to write heads.npz"
         )
-        parser.add_argument(
+        only = parser.add_mutually_exclusive_group()
+        only.add_argument(
             "--kind-only",
             action="store_true",
             help="refit only the kind and urgency models of the artifact already in --out",
+        )
+        only.add_argument(
+            "--language-only",
+            action="store_true",
+            help="refit only the language head and its stacker of the artifact already in --out",
         )
 
     def handle(self, *args, **options):
         try:
             if options["kind_only"]:
                 path = training.replace_kind_model(
+                    options["data"], options["out"], log=self.stdout.write
+                )
+            elif options["language_only"]:
+                path = training.replace_language_model(
                     options["data"], options["out"], log=self.stdout.write
                 )
             else:
