@@ -62,21 +62,23 @@ def test_installed_artifact_meets_targets(shared_data):
     assert "Youtube05-Shakira" in spam.note
     assert dict((r[0], r[3]) for r in spam.rows)["spam"] >= 0.95
     # the kind model on the labelled set's held-out part: floors just under the measured
-    # figures (macro-F1 0.671; emergency recall 1.000, help request 0.500; F1 of complaint
-    # 0.758, rumour 0.750, suggestion 0.759, spam 0.962, praise 0.698), so a regression fails;
-    # five kinds are still short of F1 0.70
+    # figures, so a regression fails. The held-out part grew by 86 authored messages (a277-a620,
+    # French, Spanish, Arabic, English) that the shipped model was trained before; on it the
+    # shipped model measures macro-F1 0.642 (0.667 without them); emergency recall 1.000, help
+    # request 0.500; F1 of complaint 0.716, rumour 0.711, suggestion 0.612, spam 0.943, praise
+    # 0.646; urgency accuracy 0.686. Raise these floors again after a retrain.
     kind = scores[("labelled set", "kind (held-out part, data sets and authored)")]
     per_kind = {label: (recall, f1) for label, _, recall, f1, _ in kind.rows}
-    assert kind.macro_f1 >= 0.65
+    assert kind.macro_f1 >= 0.63
     assert per_kind["emergency"][0] >= 0.95
     assert per_kind["help_request"][0] >= 0.45
-    assert per_kind["complaint"][1] >= 0.73
-    assert per_kind["rumour"][1] >= 0.72
-    assert per_kind["suggestion"][1] >= 0.70
-    assert per_kind["spam"][1] >= 0.94
-    assert per_kind["praise"][1] >= 0.66
+    assert per_kind["complaint"][1] >= 0.70
+    assert per_kind["rumour"][1] >= 0.70
+    assert per_kind["suggestion"][1] >= 0.60
+    assert per_kind["spam"][1] >= 0.93
+    assert per_kind["praise"][1] >= 0.63
     urgency = scores[("labelled set", "urgency (held-out part, data sets and authored)")]
-    assert urgency.accuracy >= 0.69
+    assert urgency.accuracy >= 0.67
 
 
 def test_artifact_records_its_feature_transforms():
