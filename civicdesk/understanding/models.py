@@ -43,7 +43,8 @@ class Heads:
 
     def scores(self, x) -> np.ndarray:
         """Raw linear scores (n, total outputs) for sparse feature rows ``x`` made with the
-        default transform (raw tf, no IDF): right for heads without a transform of their own."""
+        default transform (raw tf, no IDF): right for heads without a transform of their own
+        and without an embedding block (``score_counts`` adds it)."""
         return np.asarray(x @ self.weights) + self.bias
 
     def language_stack(self) -> tuple[np.ndarray, np.ndarray] | None:
