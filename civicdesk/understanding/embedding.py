@@ -10,8 +10,9 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -36,6 +37,8 @@ _lock = threading.Lock()
 _use = None
 _use_failed = False
 _pool: ThreadPoolExecutor | None = None
+#: While training (``remembered``), the vector of every text embedded so far, by text.
+_memo: dict[str, np.ndarray] | None = None
 
 
 def _encoder():
@@ -72,8 +75,43 @@ def hashed(texts: Sequence[str]) -> np.ndarray:
     return vec.transform([normalise_for_model(t) for t in texts]).toarray().astype(np.float32)
 
 
+@contextmanager
+def remembered() -> Iterator[None]:
+    """Within the block, :func:`embed` keeps each text's vector and reuses it. Training embeds
+    the same rows many times (every head refitted per fold, the calibration folds, the stacked
+    kind model); the encoder is the slowest step, so each text is encoded once per run."""
+    global _memo
+    outer = _memo
+    if outer is None:
+        _memo = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _memo = None
+
+
 def embed(texts: Sequence[str]) -> np.ndarray:
     """One L2-normalised float32 row per text (512 columns)."""
+    memo = _memo
+    if memo is None:
+        return _embed(texts)
+    texts = list(texts)
+    missing = list(dict.fromkeys(t for t in texts if t not in memo))
+    for start in range(0, len(missing), MEMO_BATCH):
+        part = missing[start : start + MEMO_BATCH]
+        memo.update(zip(part, _embed(part), strict=True))
+    if not texts:
+        return np.zeros((0, HASH_DIM), dtype=np.float32)
+    return np.stack([memo[t] for t in texts]).astype(np.float32)
+
+
+#: Texts per encoder call while remembering (large calls hold many padded activations).
+MEMO_BATCH = 256
+
+
+def _embed(texts: Sequence[str]) -> np.ndarray:
+    """:func:`embed` without the memo."""
     clean = [scrub(t)[:1000] for t in texts]
     if not clean:
         return np.zeros((0, HASH_DIM), dtype=np.float32)

@@ -146,9 +146,15 @@ class Counts:
     word: sp.csr_matrix
     char: sp.csr_matrix
     surface: sp.csr_matrix
+    #: The scrubbed texts the counts were made from, kept so that heads reading the sentence
+    #: embedding can compute it when the caller did not (None for counts built by hand).
+    texts: tuple[str, ...] | None = None
 
     def rows(self, index) -> Counts:
-        return Counts(self.word[index], self.char[index], self.surface[index])
+        texts = None
+        if self.texts is not None:
+            texts = tuple(np.asarray(self.texts, dtype=object)[index].tolist())
+        return Counts(self.word[index], self.char[index], self.surface[index], texts)
 
 
 def surface(text: str) -> list[float]:
@@ -179,7 +185,10 @@ def counts(texts: Sequence[str]) -> Counts:
     norm = [normalise_for_model(t) for t in texts]
     block = np.array([surface(t) for t in texts], dtype=np.float32).reshape(-1, N_SURFACE)
     return Counts(
-        _word.transform(norm).tocsr(), _char.transform(norm).tocsr(), sp.csr_matrix(block)
+        _word.transform(norm).tocsr(),
+        _char.transform(norm).tocsr(),
+        sp.csr_matrix(block),
+        tuple(texts),
     )
 
 

@@ -35,11 +35,16 @@ class Heads:
     transforms: dict[str, tuple[bool, np.ndarray | None]] = field(default_factory=dict)
     #: Optional extra arrays (for example the language stacker), by name.
     extras: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Per head that reads the sentence embedding: its weights (512, outputs) and the encoder
+    #: (``embedding.backend()``) they were fitted on. Absent for older artifacts.
+    dense: dict[str, tuple[np.ndarray, str]] = field(default_factory=dict)
     _group_cache: list | None = field(default=None, repr=False)
+    _dense_cache: tuple | None = field(default=None, repr=False)
 
     def scores(self, x) -> np.ndarray:
         """Raw linear scores (n, total outputs) for sparse feature rows ``x`` made with the
-        default transform (raw tf, no IDF): right for heads without a transform of their own."""
+        default transform (raw tf, no IDF): right for heads without a transform of their own
+        and without an embedding block (``score_counts`` adds it)."""
         return np.asarray(x @ self.weights) + self.bias
 
     def language_stack(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -48,14 +53,51 @@ class Heads:
             return None
         return self.extras["language_stack.w"], self.extras["language_stack.b"]
 
-    def score_counts(self, c) -> np.ndarray:
+    def needs_embedding(self) -> bool:
+        """Whether scoring reads the sentence embedding (some head was trained with it and the
+        encoder installed now is the one it was trained with)."""
+        return self._dense()[0] is not None
+
+    def _dense(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Output columns and stacked weights of the heads whose embedding block is used.
+
+        A head trained on the USE encoder must not read the hashed fallback's vectors (nor the
+        reverse): they are other numbers in the same shape, so its embedding block is left out
+        then, as the kind model does, and the head scores from its n-grams alone."""
+        if self._dense_cache is None:
+            from . import embedding
+
+            backend = embedding.backend() if self.dense else ""
+            heads = [h for h in self.names if h in self.dense and self.dense[h][1] == backend]
+            if heads:
+                cols = np.concatenate(
+                    [np.arange(self.columns[h].start, self.columns[h].stop) for h in heads]
+                )
+                w = np.ascontiguousarray(np.hstack([self.dense[h][0] for h in heads]))
+                self._dense_cache = (cols, w)
+            else:
+                self._dense_cache = (None, None)
+        return self._dense_cache
+
+    def score_counts(self, c, emb: np.ndarray | None = None) -> np.ndarray:
         """Raw linear scores (n, total outputs) from :class:`features.Counts`: each group of
-        heads sees its features built the way it was trained."""
+        heads sees its features built the way it was trained. ``emb`` is the batch's sentence
+        embedding (``embedding.embed`` of the same texts); when a head needs it and it is not
+        given, it is computed here from the texts the counts were made from."""
         from .features import assemble
 
         out = np.empty((c.word.shape[0], self.weights.shape[1]), dtype=np.float32)
         for sub, idf, cols, weights, bias in self._groups():
             out[:, cols] = np.asarray(assemble(c, sub, idf) @ weights) + bias
+        cols, dense = self._dense()
+        if cols is not None and out.shape[0]:
+            if emb is None:
+                from . import embedding
+
+                if c.texts is None:
+                    raise ValueError("a head reads the sentence embedding: pass emb or texts")
+                emb = embedding.embed(list(c.texts))
+            out[:, cols] += np.asarray(emb, np.float32) @ dense
         return out
 
     def _groups(self) -> list:
@@ -77,11 +119,12 @@ class Heads:
             self._group_cache = built
         return self._group_cache
 
-    def score_texts(self, texts) -> np.ndarray:
-        """Raw linear scores (n, total outputs) for already scrubbed texts."""
+    def score_texts(self, texts, emb: np.ndarray | None = None) -> np.ndarray:
+        """Raw linear scores (n, total outputs) for already scrubbed texts (``emb``: their
+        sentence embedding, computed here when a head needs it and it is not given)."""
         from .features import counts
 
-        return self.score_counts(counts(texts))
+        return self.score_counts(counts(texts), emb)
 
     def probabilities(self, raw: np.ndarray, head: str) -> np.ndarray | None:
         """Probabilities (n, labels) of one head, or None when the artifact lacks it."""
@@ -101,12 +144,16 @@ def read(path: Path | BinaryIO) -> Heads:
         meta = json.loads(bytes(npz["meta"]).decode())
         names, blocks, biases, columns, labels = [], [], [], {}, {}
         transforms: dict[str, tuple[bool, np.ndarray | None]] = {}
+        dense: dict[str, tuple[np.ndarray, str]] = {}
         start = 0
         for head, info in meta["heads"].items():
             idf = npz[f"{head}.idf"].astype(np.float32) if f"{head}.idf" in npz.files else None
             transforms[head] = (info.get("tf") == "sublinear", idf)
             w = npz[f"{head}.w"].astype(np.float32) * npz[f"{head}.scale"]
             blocks.append(w)
+            if f"{head}.dense.w" in npz.files:
+                dw = npz[f"{head}.dense.w"].astype(np.float32) * npz[f"{head}.dense.scale"]
+                dense[head] = (dw, str(info.get("embedding", "")))
             biases.append(npz[f"{head}.b"])
             columns[head] = slice(start, start + w.shape[1])
             start += w.shape[1]
@@ -124,6 +171,7 @@ def read(path: Path | BinaryIO) -> Heads:
             path if isinstance(path, Path) else None,
             transforms,
             {k[len("extra.") :]: npz[k] for k in npz.files if k.startswith("extra.")},
+            dense,
         )
 
 

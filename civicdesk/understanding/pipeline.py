@@ -239,9 +239,10 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
     maps = calibration_maps(heads)
     texts = [scrub(t) for t in raw_texts]
     cnt = counts(texts)
-    raw = heads.score_counts(cnt)
+    emb = _batch_embedding(heads, texts)
+    raw = heads.score_counts(cnt, emb)
     probs = {name: heads.probabilities(raw, name) for name in heads.names}
-    trained = _trained_kinds(heads, texts, cnt, probs)
+    trained = _trained_kinds(heads, texts, cnt, probs, emb)
     langs = language.detect_batch(
         texts,
         languages,
@@ -294,16 +295,28 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
     return results
 
 
-def _trained_kinds(heads, texts: list[str], cnt, probs: dict):
+def _batch_embedding(heads, texts: list[str]) -> np.ndarray | None:
+    """The batch's sentence embedding, computed once for the heads and the kind model, or None
+    when neither reads it (the encoder is the slowest step of the pipeline)."""
+    km = kinds.from_heads(heads)
+    wanted = heads.needs_embedding() or (km is not None and embedding.backend() == km.embedding)
+    return embedding.embed(texts) if wanted and texts else None
+
+
+def _trained_kinds(heads, texts: list[str], cnt, probs: dict, emb: np.ndarray | None = None):
     """Kind and urgency probabilities and cue rows of a batch from the artifact's trained
-    models (one embedding call per batch), or None for an artifact without them. ``probs``
-    are the heads' probabilities of the batch, which models trained with them read."""
+    models (one embedding call per batch: ``emb`` when the caller computed it), or None for an
+    artifact without them. ``probs`` are the heads' probabilities of the batch, which models
+    trained with them read."""
     km = kinds.from_heads(heads)
     if km is None:
         return None
     cue_rows = kinds.cue_matrix(texts)
     # an embedding from another backend than the one trained with would be noise: leave it out
-    emb = embedding.embed(texts) if embedding.backend() == km.embedding else None
+    if embedding.backend() != km.embedding:
+        emb = None
+    elif emb is None:
+        emb = embedding.embed(texts)
     stack = None
     if km.stack:
         stack = stacking.block(probs, heads.labels, km.stack, len(texts))

@@ -17,9 +17,10 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import datasets as ds
-from . import labelset
+from . import embedding, labelset
 from .textutil import scrub
 
 #: Binary heads whose positive probability is a feature; every label of the crisis-type head is.
@@ -121,7 +122,11 @@ def cross_fitted(
         if folds < 2:
             log(f"stacking: {head} has one group only, its shipped scores are used")
             continue
-        cnt = counts([scrub(r[2]) for r in rows])
+        texts = [scrub(r[2]) for r in rows]
+        cnt = counts(texts)
+        # the embedding of every row once, for heads that read it (as the shipped head does,
+        # so that the cross-fitted probabilities match the shipped heads' behaviour)
+        emb = embedding.embed(texts) if training.uses_embedding(head) else None
         cols = [j for j, name in enumerate(names) if name.split(":", 1)[0] == head]
         for train_idx, test_idx in GroupKFold(folds).split(rows, groups=groups):
             wanted = [i for i in test_idx if rows[i][0] is not None]
@@ -129,11 +134,18 @@ def cross_fitted(
                 continue
             part = [(rows[i][2], rows[i][3]) for i in train_idx]
             _, coef, bias, idf = training._fit(
-                part, training.HEAD_C[head], head, cnt.rows(train_idx), labels
+                part,
+                training.HEAD_C[head],
+                head,
+                cnt.rows(train_idx),
+                labels,
+                None if emb is None else emb[train_idx],
             )
-            q, scale = training._quantise(coef)  # as the shipped int8 heads score
+            w = training.as_shipped(coef, head)  # as the shipped int8 heads score
             x = assemble(cnt.rows(wanted), sub, idf if idf_shipped is not None else None)
-            z = np.asarray(x @ (q.astype(np.float32) * scale)) + bias
+            if emb is not None and w.shape[0] > x.shape[1]:
+                x = sp.hstack([x, sp.csr_matrix(emb[wanted])], format="csr")
+            z = np.asarray(x @ w) + bias
             probs = {head: _softmax(z)}
             at = [rows[i][0] for i in wanted]
             out[np.ix_(at, cols)] = block(probs, {head: labels}, [names[j] for j in cols], len(at))

@@ -71,8 +71,16 @@ def test_corrections_are_gathered_per_organisation(org_world):
 
 
 @pytest.mark.research_data
-def test_retrain_uses_corrections_installs_and_the_inbox_follows(org_world, small_data, capsys):
+def test_retrain_uses_corrections_installs_and_the_inbox_follows(
+    org_world, small_data, capsys, monkeypatch
+):
     org, channel = org_world
+    # On this small copy (200 CONSTRAINT validation rows, a kind model in the cheap
+    # configuration) a refit moves held-out figures by one or two rows whatever the rows: with
+    # the heads reading the sentence embedding, five corrections moved false claim by 0.010 and
+    # urgency macro-F1 by 0.022 (with n-gram heads, urgency by 0.007), over the 0.005 the guard
+    # allows on the full data. The guard's refusal is tested below; here the flow is.
+    monkeypatch.setattr(retrain_module, "TOLERANCE", 0.03)
     probe = [f"{PHRASE} yesterday"]
     # the organisation's current model: the same small data without its corrections
     retrain(
