@@ -621,6 +621,9 @@ class Table:
     n: int
     per_second: float
     note: str
+    #: Whether each held-out row was predicted right, in the rows' order (a retrain compares
+    #: two models row by row, ``retrain.worse_tasks``); empty where not recorded.
+    correct: tuple[bool, ...] = ()
 
     def headline(self) -> float:
         return self.macro_f1
@@ -648,6 +651,7 @@ def _table(dataset, task, gold, pred, seconds, note, labels=None) -> Table:
         len(gold),
         len(gold) / max(seconds, 1e-9),
         note,
+        tuple(g == q for g, q in zip(gold, pred, strict=True)),
     )
 
 

@@ -11,12 +11,15 @@ from civicdesk.inbox.models import Correction, InboundMessage
 from civicdesk.inbox.understanding import corrections_for, understand_messages
 from civicdesk.understanding import kind_training, models, retrain, understand_batch
 from civicdesk.understanding.organizations import installed_models_dir, models_dir
+from civicdesk.understanding.training import Table
 from tests.conftest import RESEARCH_DATA
 from tests.factories import make_brand, make_channel, make_message, make_organization, make_user
 
 from .test_training import small_copy
 
 retrain_module = importlib.import_module("civicdesk.understanding.retrain")
+mcnemar_p = retrain_module.mcnemar_p
+worse_tasks = retrain_module.worse_tasks
 PHRASE = "the zorblax quux office"
 TEXTS = [f"{PHRASE} {tail}" for tail in ("again", "today", "this week", "on monday", "now")]
 
@@ -126,8 +129,10 @@ def test_model_is_replaced_only_when_not_worse(small_data, tmp_path, monkeypatch
     # the same data without the corrections is compared in the test above)
     assert probe.kind_scores["complaint"] > shipped.kind_scores["complaint"]
 
-    # a candidate that must beat the current model by a whole point can never be installed
+    # a candidate that must beat the current model by a whole point, whatever the rows, can
+    # never be installed
     monkeypatch.setattr(retrain_module, "TOLERANCE", -1.0)
+    monkeypatch.setattr(retrain_module, "SIGNIFICANCE", 1.0)
     second = retrain(data_dir=small_data, corrections=[], out_dir=current, current_dir=current)
     assert not second.replaced and "worse" in second.reason
     assert (current / models.ARTIFACT).read_bytes() == installed
@@ -141,3 +146,44 @@ def test_retrain_command_errors_clearly(tmp_path, org_world):
         )
     with pytest.raises(CommandError, match="no organisation"):
         call_command("retrain_understanding", "--organization", "nobody", "--data", str(tmp_path))
+
+
+def _table(task: str, macro_f1: float, correct: list[bool]):
+    return Table(
+        "data",
+        task,
+        [],
+        macro_f1,
+        macro_f1,
+        sum(correct) / len(correct),
+        len(correct),
+        1.0,
+        "",
+        tuple(correct),
+    )
+
+
+def test_a_drop_within_refit_noise_is_not_worse():
+    """A lower macro-F1 refuses a retrain only when the candidate is wrong on significantly more
+    of the same held-out rows: one or two rows moving each way is the noise of any refit."""
+    base = [True] * 80 + [False] * 20
+    noisy = base.copy()
+    noisy[0:3] = [False] * 3  # three rows lost
+    noisy[80:83] = [True] * 3  # three gained
+    current = [_table("kind", 0.70, base)]
+    assert worse_tasks(current, [_table("kind", 0.68, noisy)]) == []
+
+    lost = base.copy()
+    for i in range(15):  # fifteen rows lost, none gained
+        lost[i] = False
+    assert worse_tasks(current, [_table("kind", 0.60, lost)]) == ["data: kind"]
+    assert mcnemar_p(base, lost) < 0.001 and mcnemar_p(base, base) == 1.0
+
+
+def test_without_row_outcomes_the_tolerance_alone_decides():
+    current = [Table("data", "spam", [], 0.95, 0.95, 0.95, 10, 1.0, "")]
+    assert worse_tasks(current, [Table("data", "spam", [], 0.94, 0.94, 0.94, 10, 1.0, "")]) == [
+        "data: spam"
+    ]
+    assert worse_tasks(current, [Table("data", "spam", [], 0.947, 0.95, 0.95, 10, 1.0, "")]) == []
+    assert worse_tasks(current, [Table("data", "new task", [], 0.1, 0.1, 0.1, 10, 1.0, "")]) == []
