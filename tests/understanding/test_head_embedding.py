@@ -13,20 +13,9 @@ from civicdesk.understanding import datasets as ds
 from civicdesk.understanding import embedding, labelset, models, pipeline, stacking, training
 from civicdesk.understanding.features import counts
 
-COMPLAINTS = [
-    "my parcel never arrived and nobody answers",
-    "the train was late again and the staff were rude",
-    "charged twice for one order, give my money back",
-    "the app crashes every time I open it",
-    "three weeks without internet and no technician",
-]
-PRAISE = [
-    "thanks for the quick reply",
-    "great service today, well done",
-    "the new timetable is very clear",
-    "lovely staff at the counter",
-    "delivery came early, perfect",
-]
+from .test_stacking import COMPLAINTS, PRAISE
+from .test_stacking import _heads as complaint_heads
+
 NEW = ["the bus never came, terrible", "thank you, the staff were lovely", ""]
 
 
@@ -125,15 +114,7 @@ def test_cross_fitting_refits_with_the_embedding(monkeypatch):
         for i, (text, label) in enumerate(_rows())
     ]
     data = {ds.COMPLAINTS: [ex for ex in rows if not training.id_held_out(ex.id, 3)]}
-    split = training.build_splits(data)[0]["complaint"]
-    arrays, meta = training.head_arrays(
-        "complaint", training.fit_head("complaint", split.train), len(split.train)
-    )
-    arrays["seen.complaint_ids"] = arrays["seen.tweetlid_ids"] = np.zeros(0, np.uint64)
-    arrays["meta"] = np.frombuffer(
-        json.dumps({"heads": {"complaint": meta}}).encode(), dtype=np.uint8
-    )
-    heads = models.from_arrays(arrays)
+    heads = complaint_heads(data)
     messages = [
         labelset.LabelledMessage(
             ds.COMPLAINTS, ex.id, ex.text, "complaint", "medium", "en", ex.group, "mapped"
