@@ -202,8 +202,10 @@ def understand_batch(
 ) -> list[Understanding]:
     texts = list(texts)
     out: list[Understanding] = []
-    for start in range(0, len(texts), BATCH):
-        out.extend(_run(texts[start : start + BATCH], tuple(languages or ()), incident, models_dir))
+    with embedding.one_blas_thread():
+        for start in range(0, len(texts), BATCH):
+            batch = texts[start : start + BATCH]
+            out.extend(_run(batch, tuple(languages or ()), incident, models_dir))
     return out
 
 
@@ -354,4 +356,5 @@ URGENCY_ORDER = ("critical", "high", "medium", "low")
 def understand(
     text: str, *, languages: Sequence[str] = (), incident: bool = False
 ) -> Understanding:
-    return _run([text], tuple(languages or ()), incident, None)[0]
+    with embedding.one_blas_thread():
+        return _run([text], tuple(languages or ()), incident, None)[0]
