@@ -624,6 +624,8 @@ class Table:
     #: Whether each held-out row was predicted right, in the rows' order (a retrain compares
     #: two models row by row, ``retrain.worse_tasks``); empty where not recorded.
     correct: tuple[bool, ...] = ()
+    #: Each held-out row's gold label, in the same order (empty where not recorded).
+    gold: tuple[str, ...] = ()
 
     def headline(self) -> float:
         return self.macro_f1
@@ -652,6 +654,7 @@ def _table(dataset, task, gold, pred, seconds, note, labels=None) -> Table:
         len(gold) / max(seconds, 1e-9),
         note,
         tuple(g == q for g, q in zip(gold, pred, strict=True)),
+        tuple(str(g) for g in gold),
     )
 
 

@@ -180,6 +180,21 @@ def test_a_drop_within_refit_noise_is_not_worse():
     assert mcnemar_p(base, lost) < 0.001 and mcnemar_p(base, base) == 1.0
 
 
+def test_a_small_kind_given_up_for_a_large_one_is_worse():
+    """Twelve of twenty help requests lost, fifteen other rows gained: over all the rows the
+    candidate is better, but it gave up most of a small kind."""
+    gold = ["help_request"] * 20 + ["other"] * 180
+    before = [True] * 20 + [True] * 150 + [False] * 30
+    after = [False] * 12 + [True] * 8 + [True] * 165 + [False] * 15
+    current = Table("data", "kind", [], 0.70, 0.7, 0.85, 200, 1.0, "", tuple(before), tuple(gold))
+    candidate = Table("data", "kind", [], 0.60, 0.6, 0.86, 200, 1.0, "", tuple(after), tuple(gold))
+    assert mcnemar_p(before, after) > 0.05
+    assert worse_tasks([current], [candidate]) == ["data: kind"]
+    # the same outcomes without gold labels: only the whole-task test, which the gain passes
+    blind = [Table("data", "kind", [], 0.60, 0.6, 0.86, 200, 1.0, "", tuple(after))]
+    assert worse_tasks([current], blind) == []
+
+
 def test_without_row_outcomes_the_tolerance_alone_decides():
     current = [Table("data", "spam", [], 0.95, 0.95, 0.95, 10, 1.0, "")]
     assert worse_tasks(current, [Table("data", "spam", [], 0.94, 0.94, 0.94, 10, 1.0, "")]) == [
