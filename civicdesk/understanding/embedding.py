@@ -135,10 +135,9 @@ def _encode(enc, texts: list[str]) -> np.ndarray:
     """The encoder's rows for ``texts``; a large batch is split between ``ENCODER_WORKERS``
     threads under one BLAS limit taken here (the encoder's own per-call limit is process-wide
     state that concurrent calls would undo for each other)."""
-    parts = _split_encoder(enc)
-    if parts is None or ENCODER_WORKERS < 2 or len(texts) < PARALLEL_FROM:
+    forward = _forward_pass(enc)
+    if forward is None or ENCODER_WORKERS < 2 or len(texts) < PARALLEL_FROM:
         return np.asarray(enc.encode(texts), dtype=np.float32).reshape(len(texts), -1)
-    forward = parts
     step = -(-len(texts) // ENCODER_WORKERS)
     chunks = [texts[i : i + step] for i in range(0, len(texts), step)]
     with one_blas_thread():
@@ -146,7 +145,7 @@ def _encode(enc, texts: list[str]) -> np.ndarray:
     return np.concatenate([np.asarray(r, dtype=np.float32) for r in rows]).reshape(len(texts), -1)
 
 
-def _split_encoder(enc) -> Callable | None:
+def _forward_pass(enc) -> Callable | None:
     """The encoder's forward pass without its own BLAS limit, or None when this version of the
     encoder does not expose it (then batches are encoded in one piece)."""
     backend = getattr(enc, "_model", None)
@@ -156,9 +155,9 @@ def _split_encoder(enc) -> Callable | None:
     return forward
 
 
-def one_blas_thread() -> AbstractContextManager:
-    """BLAS limited to ``ENCODER_THREADS`` within the block, through one controller built once
-    per process (threadpoolctl's ``threadpool_limits`` scans the loaded libraries on every call).
+def one_blas_thread(threads: int = ENCODER_THREADS) -> AbstractContextManager:
+    """BLAS limited to ``threads`` within the block, through one controller built once per
+    process (threadpoolctl's ``threadpool_limits`` scans the loaded libraries on every call).
     Understanding runs under it: a BLAS call left to its own threads makes them spin on the other
     core after it returns (measured: 1.7 ms of CPU a message instead of 1.3 in batches, for the
     same wall time), CPU a busy worker host does not have."""
@@ -167,7 +166,7 @@ def one_blas_thread() -> AbstractContextManager:
         from threadpoolctl import ThreadpoolController
 
         _controller = ThreadpoolController()
-    return _controller.limit(limits=ENCODER_THREADS, user_api="blas")
+    return _controller.limit(limits=threads, user_api="blas")
 
 
 def _workers() -> ThreadPoolExecutor:

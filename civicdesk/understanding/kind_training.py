@@ -206,9 +206,9 @@ def one_blas_thread():
     """One BLAS thread while fitting: the L-BFGS steps are many small vector operations, and on
     a busy 2-core machine BLAS's own threads made a fit eight times slower (measured: 4.6 s
     against 0.57 s on 276 rows; 76 s against about 10 s on the 3,109-row training part)."""
-    from threadpoolctl import threadpool_limits
+    from . import embedding
 
-    return threadpool_limits(limits=1, user_api="blas")
+    return embedding.one_blas_thread(1)
 
 
 def train(

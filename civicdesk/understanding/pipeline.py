@@ -305,11 +305,10 @@ def _batch_embedding(heads, texts: list[str]) -> np.ndarray | None:
     return embedding.embed(texts) if wanted and texts else None
 
 
-def _trained_kinds(heads, texts: list[str], cnt, probs: dict, emb: np.ndarray | None = None):
+def _trained_kinds(heads, texts: list[str], cnt, probs: dict, emb: np.ndarray | None):
     """Kind and urgency probabilities and cue rows of a batch from the artifact's trained
-    models (one embedding call per batch: ``emb`` when the caller computed it), or None for an
-    artifact without them. ``probs`` are the heads' probabilities of the batch, which models
-    trained with them read."""
+    models, or None for an artifact without them. ``probs`` are the heads' probabilities of the
+    batch, which models trained with them read; ``emb`` its embedding (``_batch_embedding``)."""
     km = kinds.from_heads(heads)
     if km is None:
         return None
@@ -317,8 +316,6 @@ def _trained_kinds(heads, texts: list[str], cnt, probs: dict, emb: np.ndarray | 
     # an embedding from another backend than the one trained with would be noise: leave it out
     if embedding.backend() != km.embedding:
         emb = None
-    elif emb is None:
-        emb = embedding.embed(texts)
     stack = None
     if km.stack:
         stack = stacking.block(probs, heads.labels, km.stack, len(texts))

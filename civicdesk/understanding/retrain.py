@@ -58,26 +58,25 @@ def worse_tasks(current: list, candidate: list) -> list[str]:
         old = before.get(name)
         if old is None or round(table.macro_f1, 4) >= round(old.macro_f1, 4) - TOLERANCE:
             continue
-        if old.correct and len(old.correct) == len(table.correct):
-            if not _loses_rows(old, table):
-                continue  # about as many rows gained as lost: the noise of a refit
+        if old.gold and len(old.gold) == len(table.gold) and not _loses_rows(old, table):
+            continue  # about as many rows gained as lost: the noise of a refit
         worse.append(name)
     return worse
 
 
 def _loses_rows(current, candidate) -> bool:
-    """Whether ``candidate`` is wrong on significantly more of the rows than ``current``: all
-    of them, or (where the tables record each row's gold label) one label's rows."""
-    if mcnemar_p(current.correct, candidate.correct) <= SIGNIFICANCE:
+    """Whether ``candidate`` is wrong on significantly more of the same rows than ``current``:
+    all of them, or (where the rows' gold labels match) one label's rows."""
+    before, after = current.correct, candidate.correct
+    if mcnemar_p(before, after) <= SIGNIFICANCE:
         return True
-    if not current.gold or current.gold != candidate.gold:
+    if current.gold != candidate.gold:
         return False
     labels = sorted(set(current.gold))
     for label in labels:
         rows = [i for i, g in enumerate(current.gold) if g == label]
-        before = [current.correct[i] for i in rows]
-        after = [candidate.correct[i] for i in rows]
-        if mcnemar_p(before, after) <= SIGNIFICANCE / len(labels):
+        p = mcnemar_p([before[i] for i in rows], [after[i] for i in rows])
+        if p <= SIGNIFICANCE / len(labels):
             return True
     return False
 

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 
 from . import datasets as ds
 from . import labelset
+from .kinds import EMBED_DIM
 from .textutil import scrub
 
 if TYPE_CHECKING:
@@ -290,10 +291,6 @@ def _fit_language(rows: list[tuple[str, str]], cnt=None, labels: list[str] | Non
     coef = coef + LANGUAGE_NB_WEIGHT * nb_coef
     bias = bias + LANGUAGE_NB_WEIGHT * nb_bias
     return labels, coef.astype(np.float32), bias.astype(np.float32), idf
-
-
-#: Columns of the sentence embedding.
-EMBED_DIM = 512
 
 
 def split_dense(coef: np.ndarray, head: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -621,14 +618,18 @@ class Table:
     n: int
     per_second: float
     note: str
-    #: Whether each held-out row was predicted right, in the rows' order (a retrain compares
-    #: two models row by row, ``retrain.worse_tasks``); empty where not recorded.
-    correct: tuple[bool, ...] = ()
-    #: Each held-out row's gold label, in the same order (empty where not recorded).
+    #: Each held-out row's gold label and prediction, in the rows' order (a retrain compares two
+    #: models row by row, ``retrain.worse_tasks``); empty where not recorded.
     gold: tuple[str, ...] = ()
+    pred: tuple[str, ...] = ()
 
     def headline(self) -> float:
         return self.macro_f1
+
+    @property
+    def correct(self) -> tuple[bool, ...]:
+        """Whether each held-out row was predicted right."""
+        return tuple(g == p for g, p in zip(self.gold, self.pred, strict=True))
 
 
 def _table(dataset, task, gold, pred, seconds, note, labels=None) -> Table:
@@ -653,8 +654,8 @@ def _table(dataset, task, gold, pred, seconds, note, labels=None) -> Table:
         len(gold),
         len(gold) / max(seconds, 1e-9),
         note,
-        tuple(g == q for g, q in zip(gold, pred, strict=True)),
         tuple(str(g) for g in gold),
+        tuple(str(q) for q in pred),
     )
 
 

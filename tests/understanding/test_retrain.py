@@ -148,7 +148,10 @@ def test_retrain_command_errors_clearly(tmp_path, org_world):
         call_command("retrain_understanding", "--organization", "nobody", "--data", str(tmp_path))
 
 
-def _table(task: str, macro_f1: float, correct: list[bool]):
+def _table(task: str, macro_f1: float, correct: list[bool], gold: list[str] | None = None):
+    """An evaluation table whose rows are predicted right where ``correct`` says."""
+    gold = gold or ["row"] * len(correct)
+    pred = [g if ok else "wrong" for g, ok in zip(gold, correct, strict=True)]
     return Table(
         "data",
         task,
@@ -159,7 +162,8 @@ def _table(task: str, macro_f1: float, correct: list[bool]):
         len(correct),
         1.0,
         "",
-        tuple(correct),
+        tuple(gold),
+        tuple(pred),
     )
 
 
@@ -186,12 +190,13 @@ def test_a_small_kind_given_up_for_a_large_one_is_worse():
     gold = ["help_request"] * 20 + ["other"] * 180
     before = [True] * 20 + [True] * 150 + [False] * 30
     after = [False] * 12 + [True] * 8 + [True] * 165 + [False] * 15
-    current = Table("data", "kind", [], 0.70, 0.7, 0.85, 200, 1.0, "", tuple(before), tuple(gold))
-    candidate = Table("data", "kind", [], 0.60, 0.6, 0.86, 200, 1.0, "", tuple(after), tuple(gold))
+    current = _table("kind", 0.70, before, gold)
+    candidate = _table("kind", 0.60, after, gold)
     assert mcnemar_p(before, after) > 0.05
     assert worse_tasks([current], [candidate]) == ["data: kind"]
-    # the same outcomes without gold labels: only the whole-task test, which the gain passes
-    blind = [Table("data", "kind", [], 0.60, 0.6, 0.86, 200, 1.0, "", tuple(after))]
+    # the same outcomes on rows whose labels do not match the current table's: only the
+    # whole-task test applies, which the gain passes
+    blind = [_table("kind", 0.60, after)]
     assert worse_tasks([current], blind) == []
 
 
