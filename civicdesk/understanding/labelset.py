@@ -20,7 +20,7 @@ from . import datasets as ds
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
 AUTHORED = "authored"
 #: Sources as written in the labels files (the data set readers' names, plus "authored").
-SOURCES = (ds.COMPLAINTS, ds.SPAM, ds.CONSTRAINT, ds.INFODEMIC, ds.CRISIS, AUTHORED)
+SOURCES = (ds.COMPLAINTS, ds.SPAM, ds.CONSTRAINT, ds.INFODEMIC, ds.CRISIS, ds.TWEETLID, AUTHORED)
 
 
 @dataclass(frozen=True)
