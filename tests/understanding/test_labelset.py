@@ -35,8 +35,9 @@ def test_authored_messages_cover_the_kinds_the_data_lacks():
 
 def test_agreement_sample_was_labelled_twice():
     rows = _rows("agreement.csv")
-    # 300 mapped rows against a blind reading, then 50 customer-service tweets read twice
-    assert len(rows) == 350
+    # 300 mapped rows against a blind reading, then 50 customer-service tweets and 50 TweetLID
+    # tweets read twice
+    assert len(rows) == 400
     assert all(r["first_kind"] in KINDS and r["second_kind"] in KINDS for r in rows)
     read_twice = {
         (r["source"], r["id"]) for r in _rows("messages.csv") if r["method"] == "read twice"
@@ -59,6 +60,10 @@ def test_every_row_resolves_against_the_data(shared_data):
     constraint = [m for m in loaded if m.source == datasets.CONSTRAINT]
     assert {m.group for m in constraint} == {"train", "valid"}
     assert all(m.text == texts[(m.group, m.id)] for m in constraint)
+    # the TweetLID tweets were read in Spanish, Portuguese, Catalan and Galician
+    tweetlid = [m for m in loaded if m.source == datasets.TWEETLID]
+    assert len(tweetlid) == 400
+    assert {m.language for m in tweetlid} == {"es", "pt", "ca", "gl"}
 
 
 def test_emergency_reading_covers_the_mapped_emergencies_by_id_only():
