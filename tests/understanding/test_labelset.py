@@ -85,3 +85,39 @@ def test_emergency_reading_covers_the_mapped_emergencies_by_id_only():
         if r["source"] == datasets.CRISIS and r["kind"] == "emergency" and r["method"] == "mapped"
     }
     assert {(r["group"], r["id"]) for r in reading} == mapped
+
+
+def test_complaint_reading_covers_the_mapped_complaints_by_id_only():
+    """The customer-service tweets once mapped to complaint were all read: the reading file names
+    each of them by id (no text), keeps the mapping as its first labelling, and messages.csv
+    carries the reading."""
+    reading = _rows("complaint_reading.csv")
+    assert set(reading[0]) == {
+        "source",
+        "id",
+        "group",
+        "first_kind",
+        "first_urgency",
+        "second_kind",
+        "second_urgency",
+    }
+    assert len(reading) == 654
+    assert {(r["source"], r["first_kind"], r["first_urgency"]) for r in reading} == {
+        (datasets.COMPLAINTS, "complaint", "medium")
+    }
+    assert {r["second_kind"] for r in reading} <= set(KINDS)
+    assert {r["second_urgency"] for r in reading} <= set(URGENCIES)
+    complaints = {
+        (r["group"], r["id"]): r
+        for r in _rows("messages.csv")
+        if r["source"] == datasets.COMPLAINTS
+    }
+    assert all(r["method"] != "mapped" for r in complaints.values())
+    assert len({(r["group"], r["id"]) for r in reading}) == len(reading)
+    for r in reading:
+        row = complaints[(r["group"], r["id"])]
+        assert (row["kind"], row["urgency"], row["method"]) == (
+            r["second_kind"],
+            r["second_urgency"],
+            "read",
+        )
