@@ -64,22 +64,25 @@ def test_installed_artifact_meets_targets(shared_data):
     spam = scores[("youtube_spam", "spam (unseen videos)")]
     assert "Youtube05-Shakira" in spam.note
     assert dict((r[0], r[3]) for r in spam.rows)["spam"] >= 0.94
-    # the kind model on the labelled set's held-out part (1,184 messages): floors just under the
-    # measured figures (macro-F1 0.657; emergency recall 1.000, help request 0.521; F1 of
-    # complaint 0.725, rumour 0.748, suggestion 0.582, spam 0.955, praise 0.692; urgency
-    # accuracy 0.713), so a regression fails; five kinds are still short of F1 0.70
+    # the kind model on the labelled set's held-out part (1,281 messages, with the TweetLID
+    # tweets and the read customer-service complaints): floors just under the measured figures
+    # (macro-F1 0.649; emergency recall 1.000, help request 0.592; F1 of help request 0.600,
+    # complaint 0.692, question 0.691, rumour 0.724, suggestion 0.556, spam 0.941, praise
+    # 0.667; urgency accuracy 0.688), so a regression fails; eight kinds are still short of 0.70
     kind = scores[("labelled set", "kind (held-out part, data sets and authored)")]
     per_kind = {label: (recall, f1) for label, _, recall, f1, _ in kind.rows}
-    assert kind.macro_f1 >= 0.64
+    assert kind.macro_f1 >= 0.635
     assert per_kind["emergency"][0] >= 0.95
-    assert per_kind["help_request"][0] >= 0.45
-    assert per_kind["complaint"][1] >= 0.70
-    assert per_kind["rumour"][1] >= 0.72
-    assert per_kind["suggestion"][1] >= 0.55
-    assert per_kind["spam"][1] >= 0.94
-    assert per_kind["praise"][1] >= 0.66
+    assert per_kind["help_request"][0] >= 0.55
+    assert per_kind["help_request"][1] >= 0.57
+    assert per_kind["complaint"][1] >= 0.67
+    assert per_kind["question"][1] >= 0.66
+    assert per_kind["rumour"][1] >= 0.70
+    assert per_kind["suggestion"][1] >= 0.52
+    assert per_kind["spam"][1] >= 0.92
+    assert per_kind["praise"][1] >= 0.63
     urgency = scores[("labelled set", "urgency (held-out part, data sets and authored)")]
-    assert urgency.accuracy >= 0.69
+    assert urgency.accuracy >= 0.67
 
 
 def test_artifact_records_its_feature_transforms():
