@@ -35,6 +35,7 @@ from civicdesk.inbox.sla import set_due_for_messages
 from civicdesk.inbox.state import REOPENED_BY_MESSAGE, conversation_move
 from civicdesk.inbox.understanding import understand_messages
 from civicdesk.organizations.models import Channel, ChannelHealth
+from civicdesk.understanding import embedding
 
 logger = logging.getLogger(__name__)
 
@@ -195,10 +196,13 @@ def ingest_channel(channel_id: int, *, max_pages: int = 20, page_size: int = 100
                 report.stored += len(new_ids)
                 # The incident scope asked once for the page's understanding and routing.
                 in_incident = incident_channels({channel.pk}) if new_ids else set()
-                understand_messages(new_ids, incident_channels=in_incident)
-                route_messages(new_ids, incident_channels=in_incident)
-                set_due_for_messages(new_ids)
-                messages_understood(new_ids)
+                # Claim matching embeds the texts understanding has just embedded: the
+                # page's vectors are kept and reused, not computed again.
+                with embedding.remembered():
+                    understand_messages(new_ids, incident_channels=in_incident)
+                    route_messages(new_ids, incident_channels=in_incident)
+                    set_due_for_messages(new_ids)
+                    messages_understood(new_ids)
                 if page.next_cursor is not None:
                     cursor = page.next_cursor[:500]
                 if not page.has_more:
