@@ -17,6 +17,7 @@ from civicdesk.inbox.scope import incident_channels as incident_channels_of
 from civicdesk.inbox.scope import set_incident_scope as set_incident_scope  # the app's hook
 from civicdesk.inbox.sla import set_due_for_messages
 from civicdesk.organizations.models import Channel
+from civicdesk.understanding import embedding
 from civicdesk.understanding.organizations import TRAINABLE_FIELDS, installed_models_dir
 
 logger = logging.getLogger(__name__)
@@ -170,11 +171,13 @@ def understand_pending(limit: int = 500) -> int:
     # The incident scope asked once, for understanding and routing alike.
     channels = set(InboundMessage.objects.filter(pk__in=ids).values_list("channel_id", flat=True))
     in_incident = incident_channels_of(channels)
-    done = understand_messages(ids, incident_channels=in_incident)
-    if done:
-        route_messages(ids, incident_channels=in_incident)
-        set_due_for_messages(ids)
-        messages_understood(ids)
+    # As on ingest: claim matching reuses the vectors understanding computes.
+    with embedding.remembered():
+        done = understand_messages(ids, incident_channels=in_incident)
+        if done:
+            route_messages(ids, incident_channels=in_incident)
+            set_due_for_messages(ids)
+            messages_understood(ids)
     return done
 
 
