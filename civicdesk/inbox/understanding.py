@@ -28,6 +28,18 @@ def _incident_scope(channel_ids: Collection[int]) -> set[int]:
     return incident_channels_of(channel_ids)
 
 
+def warm_up() -> None:
+    """Load the shipped understanding models and the sentence encoder now (more than a
+    second of CPU), so that a worker's first page of messages does not wait for them.
+    Never raises: without the models the inbox works as ``understand_messages`` says."""
+    try:
+        from civicdesk.understanding import understand_batch
+
+        understand_batch(["Is the road open tonight?"])
+    except Exception:  # noqa: BLE001 - the inbox must keep working without the models
+        logger.exception("message understanding is unavailable")
+
+
 def understand_messages(
     message_ids: Sequence[int], *, incident_channels: Collection[int] | None = None
 ) -> int:
