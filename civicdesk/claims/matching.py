@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.db import transaction
@@ -152,20 +152,31 @@ def references_for(organization_id: int) -> list[References]:
     ]
 
 
+@dataclass(frozen=True)
+class _Arrival:
+    """What matching reads of a message."""
+
+    pk: int
+    text: str
+    category: str
+    sent_at: datetime
+
+
 def match_messages(message_ids: Sequence[int]) -> int:
     """Match these understood messages to their organizations' claims; keep the rumours that
     match none as candidates and propose new claims from their clusters. Returns the number
     of matches made. Safe to run twice on the same messages."""
-    messages = list(
+    # (pk, text, kind, sent at, organization) rows, not instances with their channel and
+    # brand built again for every message.
+    messages = (
         InboundMessage.objects.filter(pk__in=message_ids, understood_at__isnull=False)
         .exclude(claim_matches__isnull=False)
-        .select_related("channel__brand")
-        .only("pk", "text", "category", "sent_at", "channel__brand__organization_id")
         .order_by("pk")
+        .values_list("pk", "text", "category", "sent_at", "channel__brand__organization_id")
     )
-    by_org: dict[int, list[InboundMessage]] = {}
-    for message in messages:
-        by_org.setdefault(message.channel.brand.organization_id, []).append(message)
+    by_org: dict[int, list[_Arrival]] = {}
+    for pk, text, category, sent_at, organization_id in messages:
+        by_org.setdefault(organization_id, []).append(_Arrival(pk, text, category, sent_at))
     made = 0
     for organization_id, group in by_org.items():
         references = references_for(organization_id)
@@ -183,7 +194,7 @@ def match_messages(message_ids: Sequence[int]) -> int:
                 matches.append(
                     ClaimMatch(
                         claim_id=verdict.claim_id,
-                        message=message,
+                        message_id=message.pk,
                         score=round(verdict.score, 4),
                         vector=to_bytes(row),
                         sent_at=message.sent_at,
@@ -192,7 +203,7 @@ def match_messages(message_ids: Sequence[int]) -> int:
             elif message.category == RUMOUR_KIND:
                 candidates.append(
                     RumourCandidate(
-                        message=message,
+                        message_id=message.pk,
                         organization_id=organization_id,
                         vector=to_bytes(row),
                         sent_at=message.sent_at,

@@ -35,6 +35,7 @@ from civicdesk.inbox.sla import set_due_for_messages
 from civicdesk.inbox.state import REOPENED_BY_MESSAGE, conversation_move
 from civicdesk.inbox.understanding import understand_messages
 from civicdesk.organizations.models import Channel, ChannelHealth
+from civicdesk.understanding import embedding
 
 logger = logging.getLogger(__name__)
 
@@ -128,48 +129,53 @@ def _store_messages(channel: Channel, messages: list[RemoteMessage]) -> list[int
 
 def _upsert_authors(org_id: int, platform: str, messages: list[RemoteMessage]) -> dict[str, int]:
     wanted = {m.author.remote_id[:200]: m.author for m in messages}
-    Author.objects.bulk_create(
-        [
-            Author(
-                organization_id=org_id,
-                platform=platform,
-                remote_id=rid,
-                handle=clean_text(a.handle)[:200] or rid,
-                display_name=clean_text(a.display_name)[:300],
-                followers=a.followers,
-            )
-            for rid, a in wanted.items()
-        ],
-        ignore_conflicts=True,
-    )
-    return dict(
-        Author.objects.filter(
-            organization_id=org_id, platform=platform, remote_id__in=list(wanted)
-        ).values_list("remote_id", "pk")
-    )
+    known = Author.objects.filter(organization_id=org_id, platform=platform)
+    found = dict(known.filter(remote_id__in=list(wanted)).values_list("remote_id", "pk"))
+    # Only the authors not seen before are built and inserted: an author already stored
+    # keeps its row as it is (ignore_conflicts left it alone too).
+    missing = [rid for rid in wanted if rid not in found]
+    if missing:
+        Author.objects.bulk_create(
+            [
+                Author(
+                    organization_id=org_id,
+                    platform=platform,
+                    remote_id=rid,
+                    handle=clean_text(wanted[rid].handle)[:200] or rid,
+                    display_name=clean_text(wanted[rid].display_name)[:300],
+                    followers=wanted[rid].followers,
+                )
+                for rid in missing
+            ],
+            ignore_conflicts=True,  # another worker may store the same author meanwhile
+        )
+        found.update(known.filter(remote_id__in=missing).values_list("remote_id", "pk"))
+    return found
 
 
 def _upsert_conversations(channel: Channel, messages: list[RemoteMessage]) -> dict[str, int]:
     keys: dict[str, RemoteMessage] = {}
     for m in messages:
         keys.setdefault(conversation_key(m), m)
-    Conversation.objects.bulk_create(
-        [
-            Conversation(
-                channel=channel,
-                remote_id=key,
-                is_direct=m.kind == MessageKind.DIRECT,
-                last_message_at=m.created_at,
-            )
-            for key, m in keys.items()
-        ],
-        ignore_conflicts=True,
-    )
-    return dict(
-        Conversation.objects.filter(channel=channel, remote_id__in=list(keys)).values_list(
-            "remote_id", "pk"
+    known = Conversation.objects.filter(channel=channel)
+    found = dict(known.filter(remote_id__in=list(keys)).values_list("remote_id", "pk"))
+    # A page mostly continues conversations already stored: only new ones are inserted.
+    missing = [key for key in keys if key not in found]
+    if missing:
+        Conversation.objects.bulk_create(
+            [
+                Conversation(
+                    channel=channel,
+                    remote_id=key,
+                    is_direct=keys[key].kind == MessageKind.DIRECT,
+                    last_message_at=keys[key].created_at,
+                )
+                for key in missing
+            ],
+            ignore_conflicts=True,  # another worker may store the same conversation meanwhile
         )
-    )
+        found.update(known.filter(remote_id__in=missing).values_list("remote_id", "pk"))
+    return found
 
 
 def ingest_channel(channel_id: int, *, max_pages: int = 20, page_size: int = 100) -> IngestReport:
@@ -195,10 +201,13 @@ def ingest_channel(channel_id: int, *, max_pages: int = 20, page_size: int = 100
                 report.stored += len(new_ids)
                 # The incident scope asked once for the page's understanding and routing.
                 in_incident = incident_channels({channel.pk}) if new_ids else set()
-                understand_messages(new_ids, incident_channels=in_incident)
-                route_messages(new_ids, incident_channels=in_incident)
-                set_due_for_messages(new_ids)
-                messages_understood(new_ids)
+                # Claim matching embeds the texts understanding has just embedded: the
+                # page's vectors are kept and reused, not computed again.
+                with embedding.remembered():
+                    understand_messages(new_ids, incident_channels=in_incident)
+                    route_messages(new_ids, incident_channels=in_incident)
+                    set_due_for_messages(new_ids)
+                    messages_understood(new_ids)
                 if page.next_cursor is not None:
                     cursor = page.next_cursor[:500]
                 if not page.has_more:

@@ -44,7 +44,7 @@ from civicdesk.inbox.scope import incident_channels as incident_channels_of
 from civicdesk.inbox.state import conversation_move
 from civicdesk.organizations.access import require_org_admin
 from civicdesk.organizations.audit import audit
-from civicdesk.organizations.models import Organization
+from civicdesk.organizations.models import Channel, Organization
 
 
 @dataclass(frozen=True)
@@ -139,40 +139,78 @@ def route_messages(
     ``incident_channels``: the channels an incident covers, when the caller asked already
     (ingest asks once for understanding and routing); by default the scope is asked.
     """
+    # Plain rows: a batch's messages share a few channels, which select_related would build
+    # again for every message.
     messages = list(
         InboundMessage.objects.filter(pk__in=list(message_ids), understood_at__isnull=False)
-        .select_related("channel__brand")
         .order_by("sent_at", "pk")
+        .values_list(*_ROUTED_COLUMNS)
     )
+    channels = {
+        channel_id: (brand_id, platform, organization_id)
+        for channel_id, brand_id, platform, organization_id in Channel.objects.filter(
+            pk__in={m[1] for m in messages}
+        ).values_list("pk", "brand_id", "platform", "brand__organization_id")
+    }
     rules: dict[int, list[RoutingRule]] = {}
     in_incident = (
         set(incident_channels)
         if incident_channels is not None
-        else incident_channels_of({m.channel_id for m in messages})
+        else incident_channels_of(set(channels))
     )
-    tags = author_tags_of(m.author_id for m in messages)
+    tags = author_tags_of(m[3] for m in messages)
     caught = 0
-    for message in messages:
-        org_id = message.channel.brand.organization_id
+    for (
+        pk,
+        channel_id,
+        conversation_id,
+        author_id,
+        kind,
+        category,
+        urgency,
+        language,
+        text,
+    ) in messages:
+        brand_id, platform, org_id = channels[channel_id]
         if org_id not in rules:
             rules[org_id] = rules_for(org_id)
-        facts = Facts.of(
-            message,
-            in_incident=message.channel_id in in_incident,
-            author_tags=tags.get(message.author_id, frozenset()),
+        facts = Facts(
+            brand_id=brand_id,
+            channel_id=channel_id,
+            platform=platform,
+            message_kind=kind,
+            category=category,
+            urgency=urgency,
+            language=language,
+            text=text.casefold(),
+            in_incident=channel_id in in_incident,
+            author_tags=tags.get(author_id, frozenset()),
         )
         rule = first_match(rules[org_id], facts)
         if rule is None and trigger == RoutingTrigger.ARRIVAL:
             continue  # nothing to undo on arrival: no decision to record
-        _apply(message, rule, trigger)
+        _apply(pk, conversation_id, rule, trigger)
         caught += rule is not None
     return caught
 
 
+# What route_messages reads of a message, in the order it unpacks them.
+_ROUTED_COLUMNS = (
+    "pk",
+    "channel_id",
+    "conversation_id",
+    "author_id",
+    "kind",
+    "category",
+    "urgency",
+    "language",
+    "text",
+)
+
+
 @transaction.atomic
-def _apply(message: InboundMessage, rule: RoutingRule | None, trigger: str) -> None:
+def _apply(message_id: int, conversation: int, rule: RoutingRule | None, trigger: str) -> None:
     actions: dict[str, object] = {}
-    conversation = message.conversation_id
     if rule is not None and rule.mark_spam:
         # Messages first: the counters lock the channel's row before the conversation's.
         InboundMessage.objects.filter(
@@ -210,7 +248,7 @@ def _apply(message: InboundMessage, rule: RoutingRule | None, trigger: str) -> N
         conversation_move([conversation], ConversationStatus.CLOSED, closed_at=timezone.now())
     RoutingDecision.objects.create(
         conversation_id=conversation,
-        message=message,
+        message_id=message_id,
         rule=rule,
         rule_name=rule.name if rule is not None else "",
         trigger=trigger,

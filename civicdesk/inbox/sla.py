@@ -30,7 +30,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -159,61 +159,76 @@ def set_due(conversation_ids: Iterable[int]) -> int:
     """Set when each open conversation must have its first answer by (from its oldest message
     still waiting for one) and be resolved by (from its first message), by the target fitting
     its brand and the kind of its first message. Returns how many changed."""
+    # One row a conversation with its clocks' starts: the oldest message still waiting for a
+    # first answer, the first message and its kind (read through the (conversation, sent_at)
+    # index, not by reading every message of the conversations).
+    of_conversation = InboundMessage.objects.filter(conversation=OuterRef("pk")).order_by(
+        "sent_at", "pk"
+    )
     rows = list(
         Conversation.objects.filter(pk__in=list(conversation_ids))
         .exclude(status=ConversationStatus.CLOSED)
-        .select_related("channel__brand__organization")
+        .annotate(
+            waiting_since=Subquery(
+                of_conversation.filter(first_response_at__isnull=True).values("sent_at")[:1]
+            ),
+            started=Subquery(of_conversation.values("sent_at")[:1]),
+            first_kind=Subquery(of_conversation.values("category")[:1]),
+        )
+        .values_list(
+            "pk",
+            "channel__brand_id",
+            "channel__brand__organization_id",
+            "first_response_at",
+            "due_at",
+            "resolve_by",
+            "waiting_since",
+            "started",
+            "first_kind",
+        )
     )
     if not rows:
         return 0
-    waiting = dict(
-        InboundMessage.objects.filter(conversation__in=rows, first_response_at__isnull=True)
-        .values("conversation_id")
-        .annotate(first=Min("sent_at"))
-        .values_list("conversation_id", "first")
-    )
-    started: dict[int, datetime] = {}
-    # The kind of the conversation's first message (newest first: the oldest is kept).
-    first_kind: dict[int, str] = {}
-    for cid, kind, sent_at in (
-        InboundMessage.objects.filter(conversation__in=rows)
-        .order_by("conversation_id", "-sent_at")
-        .values_list("conversation_id", "category", "sent_at")
-    ):
-        first_kind[cid], started[cid] = kind, sent_at
+    organizations = Organization.objects.in_bulk({row[2] for row in rows})
     changed = 0
     cache: dict[int, tuple[list[ResponseTarget], Calendar]] = {}
-    for row in rows:
-        organization = row.channel.brand.organization
-        if organization.pk not in cache:
-            cache[organization.pk] = (
+    for (
+        pk,
+        brand_id,
+        organization_id,
+        first_response_at,
+        old_due,
+        old_resolve_by,
+        since,
+        start,
+        first_kind,
+    ) in rows:
+        if organization_id not in cache:
+            organization = organizations[organization_id]
+            cache[organization_id] = (
                 list(ResponseTarget.objects.filter(organization=organization)),
                 calendar_for(organization),
             )
-        targets, calendar = cache[organization.pk]
-        target = target_for(
-            targets, brand_id=row.channel.brand_id, category=first_kind.get(row.pk, "")
-        )
+        targets, calendar = cache[organization_id]
+        target = target_for(targets, brand_id=brand_id, category=first_kind or "")
         fields: dict[str, datetime | None] = {}
-        if row.first_response_at is None:
-            since = waiting.get(row.pk)
+        if first_response_at is None:
             due = (
                 due_at(since=since, minutes=target.minutes, target=target, calendar=calendar)
                 if since and target
                 else None
             )
-            if due != row.due_at:
+            if due != old_due:
                 fields["due_at"] = due
-        start = started.get(row.pk)
         resolve_by = (
             due_at(since=start, minutes=target.resolution_minutes, target=target, calendar=calendar)
             if start and target and target.resolution_minutes
             else None
         )
-        if resolve_by != row.resolve_by:
+        if resolve_by != old_resolve_by:
             fields["resolve_by"] = resolve_by
         if fields:
-            Conversation.objects.filter(pk=row.pk).update(**fields)
+            Conversation.objects.filter(pk=pk).update(**fields)
             changed += 1
     return changed
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
+from pathlib import Path
 
 from django.db import connection
 from django.db.models import Field
@@ -15,6 +16,8 @@ from civicdesk.inbox.routing import route_messages
 from civicdesk.inbox.scope import incident_channels as incident_channels_of
 from civicdesk.inbox.scope import set_incident_scope as set_incident_scope  # the app's hook
 from civicdesk.inbox.sla import set_due_for_messages
+from civicdesk.organizations.models import Channel
+from civicdesk.understanding import embedding
 from civicdesk.understanding.organizations import TRAINABLE_FIELDS, installed_models_dir
 
 logger = logging.getLogger(__name__)
@@ -23,6 +26,18 @@ logger = logging.getLogger(__name__)
 def _incident_scope(channel_ids: Collection[int]) -> set[int]:
     """The installed incident scope, as this module answered before it moved to scope.py."""
     return incident_channels_of(channel_ids)
+
+
+def warm_up() -> None:
+    """Load the shipped understanding models and the sentence encoder now (more than a
+    second of CPU), so that a worker's first page of messages does not wait for them.
+    Never raises: without the models the inbox works as ``understand_messages`` says."""
+    try:
+        from civicdesk.understanding import understand_batch
+
+        understand_batch(["Is the road open tonight?"])
+    except Exception:  # noqa: BLE001 - the inbox must keep working without the models
+        logger.exception("message understanding is unavailable")
 
 
 def understand_messages(
@@ -44,39 +59,29 @@ def understand_messages(
     except Exception:  # noqa: BLE001 - the inbox must keep working without the models
         logger.exception("message understanding is unavailable")
         return 0
+    # (pk, text, channel) rows: a page's messages share their channel and organization,
+    # which select_related would build again for every message.
     messages = list(
-        InboundMessage.objects.filter(pk__in=message_ids, understood_at__isnull=True)
-        .select_related("channel__brand__organization")
-        .only(
-            "pk",
-            "text",
-            "channel_id",
-            "channel__brand__organization__official_languages",
-            "channel__brand__organization__slug",
+        InboundMessage.objects.filter(pk__in=message_ids, understood_at__isnull=True).values_list(
+            "pk", "text", "channel_id"
         )
     )
     if incident_channels is None:
-        incident_channels = incident_channels_of({m.channel_id for m in messages})
+        incident_channels = incident_channels_of({channel_id for _, _, channel_id in messages})
     in_incident = set(incident_channels)
-    by_languages: dict[tuple, list[InboundMessage]] = {}
-    folders: dict[int, object] = {}  # one look on disk per organization, not per message
-    for message in messages:
-        organization = message.channel.brand.organization
-        if organization.pk not in folders:
-            folders[organization.pk] = installed_models_dir(organization)
+    models_of = _models_by_channel({channel_id for _, _, channel_id in messages})
+    by_languages: dict[tuple, list[tuple[int, str]]] = {}
+    for pk, text, channel_id in messages:
         # the organisation's own retrained model when it has one, else the shipped one
-        key = (
-            tuple(organization.official_languages),
-            folders[organization.pk],
-            message.channel_id in in_incident,
-        )
-        by_languages.setdefault(key, []).append(message)
+        languages, models_dir = models_of[channel_id]
+        key = (languages, models_dir, channel_id in in_incident)
+        by_languages.setdefault(key, []).append((pk, text))
     now = timezone.now()
     done = 0
     for (languages, models_dir, incident), group in by_languages.items():
         try:
             results = understand_batch(
-                [m.text for m in group],
+                [text for _, text in group],
                 languages=languages,
                 models_dir=models_dir,
                 incident=incident,
@@ -84,19 +89,44 @@ def understand_messages(
         except Exception:  # noqa: BLE001
             logger.exception("message understanding failed on a batch of %d", len(group))
             continue
-        for message, result in zip(group, results, strict=True):
-            message.language = result.language
-            message.category = result.kind
-            message.category_scores = {k: round(v, 4) for k, v in result.kind_scores.items()}
-            message.urgency = result.urgency
-            message.urgency_reasons = list(result.urgency_reasons)
-            message.personal_data = [
-                {"start": s.start, "end": s.end, "kind": s.kind} for s in result.pii
+        _write_understanding(
+            [
+                (
+                    pk,
+                    (
+                        result.language,
+                        result.kind,
+                        {k: round(v, 4) for k, v in result.kind_scores.items()},
+                        result.urgency,
+                        list(result.urgency_reasons),
+                        [{"start": s.start, "end": s.end, "kind": s.kind} for s in result.pii],
+                        now,
+                    ),
+                )
+                for (pk, _), result in zip(group, results, strict=True)
             ]
-            message.understood_at = now
-        _save_understanding(group)
+        )
         done += len(group)
     return done
+
+
+def _models_by_channel(channel_ids: Collection[int]) -> dict[int, tuple[tuple, Path | None]]:
+    """Each channel's organization's languages and installed model folder (one look on disk
+    per organization, not per message)."""
+    folders: dict[int, Path | None] = {}
+    found: dict[int, tuple[tuple, Path | None]] = {}
+    for channel_id, organization_id, languages, slug in Channel.objects.filter(
+        pk__in=channel_ids
+    ).values_list(
+        "pk",
+        "brand__organization_id",
+        "brand__organization__official_languages",
+        "brand__organization__slug",
+    ):
+        if organization_id not in folders:
+            folders[organization_id] = installed_models_dir(slug)
+        found[channel_id] = (tuple(languages), folders[organization_id])
+    return found
 
 
 UNDERSTOOD_FIELDS = (
@@ -111,8 +141,16 @@ UNDERSTOOD_FIELDS = (
 
 
 def _save_understanding(messages: Sequence[InboundMessage]) -> None:
-    """One UPDATE statement run once per message (executemany). ``bulk_update`` builds a
-    CASE per field and row, which cost more than understanding the messages did."""
+    """Write the understanding held by these messages' fields (``UNDERSTOOD_FIELDS``)."""
+    _write_understanding(
+        [(m.pk, tuple(getattr(m, name) for name in UNDERSTOOD_FIELDS)) for m in messages]
+    )
+
+
+def _write_understanding(rows: Sequence[tuple[int, Sequence[object]]]) -> None:
+    """(pk, values in ``UNDERSTOOD_FIELDS`` order) rows, with one UPDATE statement run once
+    per message (executemany). ``bulk_update`` builds a CASE per field and row, which cost
+    more than understanding the messages did."""
     meta = InboundMessage._meta
     quote = connection.ops.quote_name
     fields: list[Field] = []
@@ -125,12 +163,13 @@ def _save_understanding(messages: Sequence[InboundMessage]) -> None:
     assert meta.pk is not None and meta.pk.column
     assignments = ", ".join(assigned)
     sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
-    rows = [
-        [f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields] + [m.pk]
-        for m in messages
+    params = [
+        [f.get_db_prep_save(value, connection) for f, value in zip(fields, values, strict=True)]
+        + [pk]
+        for pk, values in rows
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        cursor.executemany(sql, params)
 
 
 def understand_pending(limit: int = 500) -> int:
@@ -144,11 +183,13 @@ def understand_pending(limit: int = 500) -> int:
     # The incident scope asked once, for understanding and routing alike.
     channels = set(InboundMessage.objects.filter(pk__in=ids).values_list("channel_id", flat=True))
     in_incident = incident_channels_of(channels)
-    done = understand_messages(ids, incident_channels=in_incident)
-    if done:
-        route_messages(ids, incident_channels=in_incident)
-        set_due_for_messages(ids)
-        messages_understood(ids)
+    # As on ingest: claim matching reuses the vectors understanding computes.
+    with embedding.remembered():
+        done = understand_messages(ids, incident_channels=in_incident)
+        if done:
+            route_messages(ids, incident_channels=in_incident)
+            set_due_for_messages(ids)
+            messages_understood(ids)
     return done
 
 

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from civicdesk.core.anchors import Anchor, AnchorWatch, Head
 from civicdesk.inbox.models import InboundMessage, Reply
-from civicdesk.organizations.models import Organization
+from civicdesk.organizations.models import Channel, Organization
 from civicdesk.publishing.models import Post, Publication
 from civicdesk.records.models import ArchiveEntry, EntryKind, QueuedNote
 
@@ -308,46 +308,123 @@ def _publication_versions(ids: Sequence[int], actor: Person | None, why: str) ->
     return versions
 
 
-def message_content(message: InboundMessage) -> dict[str, Any]:
+def message_content(
+    *,
+    remote_id: str,
+    kind: str,
+    url: str,
+    in_reply_to: str,
+    sent_at: datetime,
+    channel: str,
+    platform: str,
+    author: tuple[str, str, str],
+    conversation: str,
+) -> dict[str, Any]:
+    handle, display_name, author_remote_id = author
     return {
-        "remote_id": message.remote_id,
-        "kind": message.kind,
-        "url": message.url,
-        "in_reply_to": message.in_reply_to_remote_id,
-        "sent_at": message.sent_at,
-        "channel": str(message.channel),
-        "platform": message.channel.platform,
+        "remote_id": remote_id,
+        "kind": kind,
+        "url": url,
+        "in_reply_to": in_reply_to,
+        "sent_at": sent_at,
+        "channel": channel,
+        "platform": platform,
         "author": {
-            "handle": message.author.handle,
-            "display_name": message.author.display_name,
-            "remote_id": message.author.remote_id,
+            "handle": handle,
+            "display_name": display_name,
+            "remote_id": author_remote_id,
         },
-        "conversation": message.conversation.remote_id,
+        "conversation": conversation,
     }
+
+
+@dataclass(frozen=True)
+class _ChannelFacts:
+    """What a message's version says of its channel: the same for a whole page."""
+
+    label: str
+    platform: str
+    brand_id: int
+    organization_id: int
+
+
+def _channel_facts(channel_ids: Iterable[int]) -> dict[int, _ChannelFacts]:
+    return {
+        channel.pk: _ChannelFacts(
+            str(channel), channel.platform, channel.brand_id, channel.brand.organization_id
+        )
+        for channel in Channel.objects.filter(pk__in=set(channel_ids)).select_related("brand")
+    }
+
+
+_MESSAGE_COLUMNS = (
+    "pk",
+    "channel_id",
+    "conversation_id",
+    "conversation__remote_id",
+    "author__handle",
+    "author__display_name",
+    "author__remote_id",
+    "remote_id",
+    "kind",
+    "text",
+    "url",
+    "in_reply_to_remote_id",
+    "sent_at",
+)
 
 
 def _message_versions(
     ids: Sequence[int], kind: str, actor: Person | None, why: str, detail: Mapping[str, Any]
 ) -> list[Version]:
-    messages = InboundMessage.objects.filter(pk__in=ids).select_related(
-        "channel__brand", "author", "conversation"
-    )
-    return [
-        Version(
-            organization_id=m.channel.brand.organization_id,
-            kind=kind,
-            thread=f"conversation:{m.conversation_id}",
-            subject=f"message:{m.pk}",
-            channel_id=m.channel_id,
-            brand_id=m.channel.brand_id,
-            occurred_at=m.sent_at if kind == EntryKind.MESSAGE else timezone.now(),
-            author_label=m.author.handle,
-            actor_label=_label(actor) if actor is not None else m.author.handle,
-            text=detail.get("text", m.text) if kind != EntryKind.MODERATION else m.text,
-            content={**message_content(m), **dict(detail), "why": why},
+    # Plain rows, not instances: a page of messages shares a channel, a brand and an
+    # organization, which select_related would build again for every message.
+    rows = list(InboundMessage.objects.filter(pk__in=ids).values_list(*_MESSAGE_COLUMNS))
+    channels = _channel_facts(row[1] for row in rows)
+    versions = []
+    for (
+        pk,
+        channel_id,
+        conversation_id,
+        conversation,
+        handle,
+        display_name,
+        author_remote_id,
+        remote_id,
+        message_kind,
+        text,
+        url,
+        in_reply_to,
+        sent_at,
+    ) in rows:
+        channel = channels[channel_id]
+        content = message_content(
+            remote_id=remote_id,
+            kind=message_kind,
+            url=url,
+            in_reply_to=in_reply_to,
+            sent_at=sent_at,
+            channel=channel.label,
+            platform=channel.platform,
+            author=(handle, display_name, author_remote_id),
+            conversation=conversation,
         )
-        for m in messages
-    ]
+        versions.append(
+            Version(
+                organization_id=channel.organization_id,
+                kind=kind,
+                thread=f"conversation:{conversation_id}",
+                subject=f"message:{pk}",
+                channel_id=channel_id,
+                brand_id=channel.brand_id,
+                occurred_at=sent_at if kind == EntryKind.MESSAGE else timezone.now(),
+                author_label=handle,
+                actor_label=_label(actor) if actor is not None else handle,
+                text=detail.get("text", text) if kind != EntryKind.MODERATION else text,
+                content={**content, **dict(detail), "why": why},
+            )
+        )
+    return versions
 
 
 def _reply_versions(ids: Sequence[int], actor: Person | None, why: str) -> list[Version]:

@@ -39,6 +39,7 @@ from civicdesk.inbox.ingest import ingest_channel
 from civicdesk.inbox.models import Correction
 from civicdesk.inbox.sla import sweep_breaches
 from civicdesk.inbox.understanding import understand_pending
+from civicdesk.inbox.understanding import warm_up as warm_up_understanding
 from civicdesk.incidents.reminders import sweep_due_updates
 from civicdesk.listening import jobs as listening
 from civicdesk.organizations.models import Channel
@@ -260,6 +261,11 @@ class DeskWorker:
         finally:
             connections.close_all()
 
+    def _periodic(self) -> None:
+        # Ingest understands every page it stores: the models are loaded before the first.
+        warm_up_understanding()
+        self._loop("periodic", self.periodic_tick)
+
     def _sync_once(self) -> None:
         try:
             self.sync_jobs()
@@ -279,14 +285,7 @@ class DeskWorker:
             )
         if "periodic" in self.options.roles:
             self._sync_once()
-            threads.append(
-                threading.Thread(
-                    target=self._loop,
-                    args=("periodic", self.periodic_tick),
-                    name="periodic",
-                    daemon=True,
-                )
-            )
+            threads.append(threading.Thread(target=self._periodic, name="periodic", daemon=True))
         if "tasks" in self.options.roles:
             threads.append(
                 threading.Thread(
