@@ -90,6 +90,7 @@ def publishing(latencies: list[float], databases: list[str], *, ingest: bool) ->
         rows += [
             ("inbox ingest with understanding, messages/s", "ingest_per_s", "{:.0f}"),
             ("  (messages, two workers, four channels)", "ingest_messages", "{:.0f}"),
+            ("  encoder threads of each worker", "ingest_encoder_threads", "{:.0f}"),
             ("workers' CPU ms a message", "ingest_worker_cpu_ms", "{:.2f}"),
             ("exercise network's CPU ms a message", "ingest_server_cpu_ms", "{:.2f}"),
             ("  ceiling on these cores, messages/s", "ingest_ceiling_per_s", "{:.0f}"),
