@@ -127,55 +127,49 @@ def _store_messages(channel: Channel, messages: list[RemoteMessage]) -> list[int
     return new_ids
 
 
-def _upsert_authors(org_id: int, platform: str, messages: list[RemoteMessage]) -> dict[str, int]:
-    wanted = {m.author.remote_id[:200]: m.author for m in messages}
-    known = Author.objects.filter(organization_id=org_id, platform=platform)
-    found = dict(known.filter(remote_id__in=list(wanted)).values_list("remote_id", "pk"))
-    # Only the authors not seen before are built and inserted: an author already stored
-    # keeps its row as it is (ignore_conflicts left it alone too).
-    missing = [rid for rid in wanted if rid not in found]
+def _ids_adding_missing(known, keys: list[str], build) -> dict[str, int]:
+    """Primary keys of the rows of ``known`` whose ``remote_id`` is in ``keys``; the missing ones
+    are built (``build(key)``) and inserted first. A page mostly continues conversations and
+    authors already stored, so only the new rows are built; a stored row is left as it is."""
+    found = dict(known.filter(remote_id__in=keys).values_list("remote_id", "pk"))
+    missing = [key for key in keys if key not in found]
     if missing:
-        Author.objects.bulk_create(
-            [
-                Author(
-                    organization_id=org_id,
-                    platform=platform,
-                    remote_id=rid,
-                    handle=clean_text(wanted[rid].handle)[:200] or rid,
-                    display_name=clean_text(wanted[rid].display_name)[:300],
-                    followers=wanted[rid].followers,
-                )
-                for rid in missing
-            ],
-            ignore_conflicts=True,  # another worker may store the same author meanwhile
-        )
+        # another worker may store the same row meanwhile
+        known.model.objects.bulk_create([build(key) for key in missing], ignore_conflicts=True)
         found.update(known.filter(remote_id__in=missing).values_list("remote_id", "pk"))
     return found
+
+
+def _upsert_authors(org_id: int, platform: str, messages: list[RemoteMessage]) -> dict[str, int]:
+    wanted = {m.author.remote_id[:200]: m.author for m in messages}
+    return _ids_adding_missing(
+        Author.objects.filter(organization_id=org_id, platform=platform),
+        list(wanted),
+        lambda rid: Author(
+            organization_id=org_id,
+            platform=platform,
+            remote_id=rid,
+            handle=clean_text(wanted[rid].handle)[:200] or rid,
+            display_name=clean_text(wanted[rid].display_name)[:300],
+            followers=wanted[rid].followers,
+        ),
+    )
 
 
 def _upsert_conversations(channel: Channel, messages: list[RemoteMessage]) -> dict[str, int]:
     keys: dict[str, RemoteMessage] = {}
     for m in messages:
         keys.setdefault(conversation_key(m), m)
-    known = Conversation.objects.filter(channel=channel)
-    found = dict(known.filter(remote_id__in=list(keys)).values_list("remote_id", "pk"))
-    # A page mostly continues conversations already stored: only new ones are inserted.
-    missing = [key for key in keys if key not in found]
-    if missing:
-        Conversation.objects.bulk_create(
-            [
-                Conversation(
-                    channel=channel,
-                    remote_id=key,
-                    is_direct=keys[key].kind == MessageKind.DIRECT,
-                    last_message_at=keys[key].created_at,
-                )
-                for key in missing
-            ],
-            ignore_conflicts=True,  # another worker may store the same conversation meanwhile
-        )
-        found.update(known.filter(remote_id__in=missing).values_list("remote_id", "pk"))
-    return found
+    return _ids_adding_missing(
+        Conversation.objects.filter(channel=channel),
+        list(keys),
+        lambda key: Conversation(
+            channel=channel,
+            remote_id=key,
+            is_direct=keys[key].kind == MessageKind.DIRECT,
+            last_message_at=keys[key].created_at,
+        ),
+    )
 
 
 def ingest_channel(channel_id: int, *, max_pages: int = 20, page_size: int = 100) -> IngestReport:

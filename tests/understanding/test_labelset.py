@@ -66,17 +66,21 @@ def test_every_row_resolves_against_the_data(shared_data):
     assert {m.language for m in tweetlid} == {"es", "pt", "ca", "gl"}
 
 
+#: The columns of a reading file: the first labelling (the mapping) and the second (the reading).
+READING_COLUMNS = {
+    "source",
+    "id",
+    "group",
+    "first_kind",
+    "first_urgency",
+    "second_kind",
+    "second_urgency",
+}
+
+
 def test_emergency_reading_covers_the_mapped_emergencies_by_id_only():
     reading = _rows("emergency_reading.csv")
-    assert set(reading[0]) == {
-        "source",
-        "id",
-        "group",
-        "first_kind",
-        "first_urgency",
-        "second_kind",
-        "second_urgency",
-    }
+    assert set(reading[0]) == READING_COLUMNS
     assert {r["second_kind"] for r in reading} <= set(KINDS)
     assert {r["second_urgency"] for r in reading} <= set(URGENCIES)
     mapped = {
@@ -92,15 +96,7 @@ def test_complaint_reading_covers_the_mapped_complaints_by_id_only():
     each of them by id (no text), keeps the mapping as its first labelling, and messages.csv
     carries the reading."""
     reading = _rows("complaint_reading.csv")
-    assert set(reading[0]) == {
-        "source",
-        "id",
-        "group",
-        "first_kind",
-        "first_urgency",
-        "second_kind",
-        "second_urgency",
-    }
+    assert set(reading[0]) == READING_COLUMNS
     assert len(reading) == 654
     assert {(r["source"], r["first_kind"], r["first_urgency"]) for r in reading} == {
         (datasets.COMPLAINTS, "complaint", "medium")
