@@ -17,7 +17,8 @@ _ALIASES = {"iw": "he", "in": "id", "ji": "yi", "jv": "jv", "nb": "no", "nn": "n
 PRIOR_WEIGHT = 50.0
 HEAD_WEIGHT = 0.75
 UNSURE_BELOW = 0.30
-_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+#: A text with at least two letters (fastText is not asked about the rest).
+_TWO_LETTERS = re.compile(r"[^\W\d_].*?[^\W\d_]", re.UNICODE | re.DOTALL)
 
 _lock = threading.Lock()
 _model = None
@@ -69,13 +70,26 @@ def _clean(text: str) -> str:
 TOP_K = 40
 
 
+#: fastText label -> ISO 639-1 code, or None for labels without one (filled as labels are seen).
+_codes: dict[str, str | None] = {}
+
+
+def _code(label: str) -> str | None:
+    code = label.replace("__label__", "")
+    code = _ALIASES.get(code, code)
+    return code if len(code) == 2 else None
+
+
 def _distribution(ft, text: str) -> dict[str, float]:
     dist: dict[str, float] = {}
     labels, probs = ft.predict(text, k=TOP_K, threshold=0.0)
+    codes = _codes
     for lab, p in zip(labels, probs, strict=False):
-        code = lab.replace("__label__", "")
-        code = _ALIASES.get(code, code)
-        if len(code) == 2:
+        # every text reads 40 labels: the mapping of a label is worked out once per process
+        code = codes.get(lab, "")
+        if code == "":
+            code = codes[lab] = _code(lab)
+        if code is not None:
             dist[code] = dist.get(code, 0.0) + float(p)
     return dist
 
@@ -124,28 +138,17 @@ def detect_batch(
     and the head's probabilities) when given, else by a fixed mix of the two."""
     prior = {code.lower().split("-")[0] for code in languages if code}
     cleaned = [_clean(t) for t in texts]
-    todo = [i for i, t in enumerate(cleaned) if len(_LETTER.findall(t)) >= 2]
+    todo = [i for i, t in enumerate(cleaned) if _TWO_LETTERS.search(t)]
     out: list[tuple[str, float]] = [("und", 0.0)] * len(texts)
     if not todo:
         return out
     ft = model()
     head_set = list(head_labels)
+    dists = {i: _distribution(ft, cleaned[i]) for i in todo}
+    if head_probs is not None and head_set:
+        _mix_head(dists, head_probs, head_set, stack)
     for i in todo:
-        dist = _distribution(ft, cleaned[i])
-        if head_probs is not None and head_set:
-            mass = sum(dist.get(code, 0.0) for code in head_set)
-            if mass > 0.0 and stack is not None:
-                ft_row = np.array([[dist.get(code, 0.0) for code in head_set]])
-                mixed = stack_probabilities(ft_row, head_probs[i : i + 1], stack)[0]
-                for j, code in enumerate(head_set):
-                    dist[code] = mass * float(mixed[j])
-            elif mass > 0.0:
-                total_ft = mass
-                for j, code in enumerate(head_set):
-                    ft_share = dist.get(code, 0.0) / total_ft
-                    dist[code] = mass * (
-                        HEAD_WEIGHT * float(head_probs[i, j]) + (1 - HEAD_WEIGHT) * ft_share
-                    )
+        dist = dists[i]
         if prior:
             dist = {code: p * (PRIOR_WEIGHT if code in prior else 1.0) for code, p in dist.items()}
             total = sum(dist.values())
@@ -158,3 +161,30 @@ def detect_batch(
             (code, round(min(conf, 1.0), 4)) if conf >= UNSURE_BELOW else ("und", round(conf, 4))
         )
     return out
+
+
+def _mix_head(
+    dists: dict[int, dict[str, float]],
+    head_probs: np.ndarray,
+    head_set: list[str],
+    stack: tuple[np.ndarray, np.ndarray] | None,
+) -> None:
+    """Share out, in place, the mass fastText gives the head's languages in each distribution
+    (by row of ``head_probs``); the stacker scores every row of the batch in one product."""
+    masses = {i: sum(dist.get(code, 0.0) for code in head_set) for i, dist in dists.items()}
+    rows = [i for i, mass in masses.items() if mass > 0.0]
+    if stack is not None and rows:
+        ft_rows = np.array([[dists[i].get(code, 0.0) for code in head_set] for i in rows])
+        mixed = stack_probabilities(ft_rows, head_probs[rows], stack).tolist()
+        for i, shares in zip(rows, mixed, strict=True):
+            dist, mass = dists[i], masses[i]
+            for code, share in zip(head_set, shares, strict=True):
+                dist[code] = mass * share
+        return
+    for i in rows:
+        dist, mass = dists[i], masses[i]
+        for j, code in enumerate(head_set):
+            ft_share = dist.get(code, 0.0) / mass
+            dist[code] = mass * (
+                HEAD_WEIGHT * float(head_probs[i, j]) + (1 - HEAD_WEIGHT) * ft_share
+            )
