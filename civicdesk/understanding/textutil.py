@@ -26,6 +26,20 @@ _MENTION = re.compile(r"(?<!\w)@\w{1,30}")
 _SPACE = re.compile(r"\s+")
 
 
+class _ControlTable(dict):
+    """``str.translate`` table: a control or other category C character (but a tab or a line
+    break) becomes a space, the rest stays; each code point's category is looked up once."""
+
+    def __missing__(self, code: int) -> int:
+        ch = chr(code)
+        value = 32 if ch not in "\t\n" and unicodedata.category(ch)[0] == "C" else code
+        self[code] = value
+        return value
+
+
+_CONTROLS = _ControlTable()
+
+
 def scrub(text: object) -> str:
     """Return text without lone surrogates, control characters or HTML tags, trimmed for models."""
     if not isinstance(text, str):
@@ -39,7 +53,8 @@ def scrub(text: object) -> str:
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
-    text = "".join(ch if ch in "\t\n" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    if not text.isprintable():  # a printable text has no control (category C) character
+        text = text.translate(_CONTROLS)
     return _SPACE.sub(" ", text).strip()[:MODEL_CHARS]
 
 
