@@ -65,7 +65,11 @@ def count_links(text: str) -> int:
 def normalise_for_model(text: str) -> str:
     """Lower-case, NFKC-folded text with links (also bare domains such as "bit.ly/x") and user
     mentions replaced by placeholders."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _URL.sub(" httpurl ", text)
-    text = _MENTION.sub(" @user ", text)
-    return text.lower()
+    return model_text(unicodedata.normalize("NFKC", text))[0]
+
+
+def model_text(folded: str) -> tuple[str, int]:
+    """:func:`normalise_for_model` of text already NFKC-folded, and the number of links in it
+    (:func:`count_links`): the feature builder folds each text once and reads both."""
+    text, links = _URL.subn(" httpurl ", folded)
+    return _MENTION.sub(" @user ", text).lower(), links
