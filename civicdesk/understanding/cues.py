@@ -7,8 +7,27 @@ import re
 
 
 def _words(*phrases: str) -> re.Pattern:
-    body = "|".join(sorted((re.escape(p) for p in phrases), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+    """Any of ``phrases`` as whole words, in any case; the longest first where several match."""
+    escaped = sorted((re.escape(p) for p in phrases), key=len, reverse=True)
+    groups: dict[str, list[str]] = {}
+    for phrase in escaped:
+        head = phrase[:2] if phrase.startswith("\\") else phrase[:1]
+        groups.setdefault(head, []).append(phrase[len(head) :])
+    if _case_twins(list(groups)):
+        # phrases of two groups could start at one character: grouping would change their order
+        return re.compile(rf"(?<!\w)(?:{'|'.join(escaped)})(?!\w)", re.IGNORECASE)
+    # The same alternatives grouped by their first character behind a one-character test: the
+    # regex engine tries every phrase at every position otherwise, and these patterns are run
+    # on every message (same matches: at one position only one group can start).
+    body = "|".join(head + "(?:" + "|".join(rest) + ")" for head, rest in groups.items())
+    return re.compile(rf"(?<!\w)(?=[{''.join(groups)}])(?:{body})(?!\w)", re.IGNORECASE)
+
+
+def _case_twins(heads: list[str]) -> bool:
+    """Whether two of the (escaped) first characters match each other ignoring case."""
+    return any(
+        re.fullmatch(a, b[-1], re.IGNORECASE) for i, a in enumerate(heads) for b in heads[i + 1 :]
+    )
 
 
 QUESTION_MARK = re.compile(r"[?¿؟？]")
