@@ -24,6 +24,7 @@ _URL = re.compile(
 )
 _MENTION = re.compile(r"(?<!\w)@\w{1,30}")
 _SPACE = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _ControlTable(dict):
@@ -45,7 +46,7 @@ def scrub(text: object) -> str:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = text[: MODEL_CHARS * 4]
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
+    if not text.isascii() and _SURROGATE.search(text):
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         text = "".join(ch for ch in text if not ("\ud800" <= ch <= "\udfff"))
     if "<" in text:
