@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.utils import murmurhash3_32
 
 from .textutil import model_text
 
@@ -140,6 +141,56 @@ _char = HashingVectorizer(
 )
 
 
+#: Per word, the columns of its space-padded character 2-5-grams in ``_char``'s hashing space
+#: (as ``_char`` computes them; int32 bytes), kept because a stream of messages repeats most of
+#: its words: building and hashing every n-gram of every message was the feature builder's
+#: largest cost.
+_char_columns: dict[str, bytes] = {}
+#: The cache is emptied when it reaches this many words (some 10 MB).
+CHAR_CACHE_WORDS = 50_000
+
+
+def _word_char_columns(word: str) -> bytes:
+    cols = _char_columns.get(word)
+    if cols is None:
+        padded = f" {word} "
+        size = len(padded)
+        grams: list[str] = []
+        for n in range(2, 6):
+            if size <= n:  # a short word counts once, whole
+                grams.append(padded)
+                break
+            grams += [padded[i : i + n] for i in range(size - n + 1)]
+        # the feature hasher's column: |signed 32-bit MurmurHash3 of the UTF-8 bytes| mod width
+        hashed = [abs(murmurhash3_32(g, seed=0)) % CHAR_DIM for g in grams]
+        cols = np.array(hashed, dtype=np.int32).tobytes()
+        if len(_char_columns) >= CHAR_CACHE_WORDS:
+            _char_columns.clear()
+        _char_columns[word] = cols
+    return cols
+
+
+def char_counts(texts: Sequence[str]) -> sp.csr_matrix:
+    """``_char.transform(texts)`` (hashed character n-gram counts within words), computed from
+    the cached columns of each word."""
+    parts: list[bytes] = []
+    ends = [0]
+    size = 0
+    for text in texts:
+        for word in text.split():
+            cols = _word_char_columns(word)
+            parts.append(cols)
+            size += len(cols)
+        ends.append(size // 4)
+    indices = np.frombuffer(b"".join(parts), dtype=np.int32).copy()
+    m = sp.csr_matrix(
+        (np.ones(len(indices), dtype=np.float32), indices, np.array(ends, dtype=np.int32)),
+        shape=(len(texts), CHAR_DIM),
+    )
+    m.sum_duplicates()  # as the hasher: one entry a column, sorted
+    return m
+
+
 @dataclass
 class Counts:
     """Hashed word and character n-gram counts and the surface block of a batch of texts."""
@@ -220,7 +271,7 @@ def counts(texts: Sequence[str]) -> Counts:
     ).reshape(-1, N_SURFACE)
     return Counts(
         _word.transform(norm).tocsr(),
-        _char.transform(norm).tocsr(),
+        char_counts(norm),
         sp.csr_matrix(block),
         tuple(texts),
     )

@@ -54,3 +54,36 @@ def test_assembled_features_do_not_depend_on_the_batch() -> None:
     for i, text in enumerate(texts):
         alone = features.assemble(features.counts([text]), sublinear=True)
         assert np.allclose(alone.toarray(), batch[i].toarray())
+
+
+_TEXTS = [
+    "the bus never came this morning, worst service ever @user",
+    "¿cuándo abre la oficina de empleo de mi barrio?",
+    "merci pour la mise à jour, très utile !",
+    "a b c  d\u00a0e\u2028f\x1cg",
+    "supercalifragilisticexpialidocious 🔥🔥 httpurl",
+    "حريق في المبنى والناس محاصرون",
+    "",
+    "   ",
+]
+
+
+def test_char_counts_match_the_vectoriser() -> None:
+    expected = features._char.transform(_TEXTS).tocsr()
+    for _ in range(2):  # the second time from the cached columns
+        got = features.char_counts(_TEXTS)
+        assert got.shape == expected.shape
+        for attr in ("indptr", "indices", "data"):
+            assert getattr(got, attr).dtype == getattr(expected, attr).dtype
+            assert np.array_equal(getattr(got, attr), getattr(expected, attr))
+
+
+def test_surface_counts_characters_as_str_methods_do() -> None:
+    text = "ÀB cd 12 ²³ Ⅻ ⓐ ǅ x\u0301 ß İ"
+    letters = [c for c in text if c.isalpha()]
+    assert features._char_counts(text) == (
+        len(letters),
+        sum(c.isupper() for c in letters),
+        sum(c.isdigit() for c in text),
+        sum(ord(c) > 127 for c in text),
+    )
