@@ -217,11 +217,15 @@ def head_inputs(probs: dict, labels: dict, i: int, incident: bool):
         "spam": _head(probs.get("spam"), i, labels.get("spam"), "spam"),
         "fake": _head(probs.get("fake"), i, labels.get("fake"), "fake"),
     }
-    crisis = None
-    if incident and probs.get("crisis_type") is not None:
-        crisis_p = probs["crisis_type"]
-        crisis = {lab: float(crisis_p[i, j]) for j, lab in enumerate(labels["crisis_type"])}
-    return head_p, crisis
+    return head_p, _crisis(probs, labels, i, incident)
+
+
+def _crisis(probs: dict, labels: dict, i: int, incident: bool) -> dict[str, float] | None:
+    """The crisis information type probabilities of row ``i`` during an incident, else None."""
+    if not incident or probs.get("crisis_type") is None:
+        return None
+    crisis_p = probs["crisis_type"]
+    return {lab: float(crisis_p[i, j]) for j, lab in enumerate(labels["crisis_type"])}
 
 
 def kind_logits_batch(texts: Sequence[str], *, incident: bool = False, heads=None):
@@ -254,7 +258,7 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
     )
     results = []
     for i, text in enumerate(texts):
-        head_p, crisis = head_inputs(probs, heads.labels, i, incident)
+        crisis = _crisis(probs, heads.labels, i, incident)
         crisis_type = None
         informative = None
         if crisis is not None:
@@ -272,6 +276,7 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
             hits: dict[str, list[str]] = {k: [] for k in KINDS}
             safety: list[str] = []
         else:
+            head_p = head_inputs(probs, heads.labels, i, incident)[0]
             scores, decision, hits, safety = _kind_scores(text, head_p, crisis, maps, incident)
         if trained is None or not text:
             best = max((k for k in KINDS if k != "other"), key=lambda k: decision[k])
@@ -327,7 +332,8 @@ def _from_model(trained, i: int, crisis_type, informative):
     km, p_kind, p_urgency, cue_rows = trained
     p = p_kind[i]
     kind = kinds.decide(p, km.kind.labels, km.thresholds)
-    scores = {k: round(float(p[km.kind.labels.index(k)]), 4) for k in KINDS}
+    row = p.tolist()  # Python floats, as float() of each entry
+    scores = {k: round(row[km.kind.labels.index(k)], 4) for k in KINDS}
     level = URGENCY_ORDER.index(km.urgency.labels[int(p_urgency[i].argmax())])
     names = kinds.cue_names(cue_rows[i])
     reasons = [f"kind: {kind.replace('_', ' ')}"] + [n for n in names if n != "question mark"]
