@@ -54,9 +54,13 @@ def scrub(text: object) -> str:
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
-    if not text.isprintable():  # a printable text has no control (category C) character
-        text = text.translate(_CONTROLS)
-    return _SPACE.sub(" ", text).strip()[:MODEL_CHARS]
+    if text.isprintable():
+        # no control (category C) character, and no white space but the ASCII space
+        if "  " in text:
+            text = _SPACE.sub(" ", text)
+    else:
+        text = _SPACE.sub(" ", text.translate(_CONTROLS))
+    return text.strip()[:MODEL_CHARS]
 
 
 def count_links(text: str) -> int:
