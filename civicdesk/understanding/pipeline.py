@@ -262,7 +262,7 @@ def _run(raw_texts: list, languages: tuple, incident: bool, models_dir) -> list[
         crisis_type = None
         informative = None
         if crisis is not None:
-            crisis_type = max(crisis, key=crisis.get)
+            crisis_type = max(crisis, key=crisis.__getitem__)
             p_inf = _head(
                 probs.get("informative"), i, heads.labels.get("informative"), "informative"
             )
