@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import User as Person
 from django.core.exceptions import ValidationError
@@ -70,7 +71,7 @@ class Facts:
         in_incident: bool = False,
         author_tags: frozenset[str] = frozenset(),
     ) -> Facts:
-        return cls(
+        return cls.read(
             brand_id=message.channel.brand_id,
             channel_id=message.channel_id,
             platform=message.channel.platform,
@@ -78,10 +79,16 @@ class Facts:
             category=message.category,
             urgency=message.urgency,
             language=message.language,
-            text=message.text.casefold(),
+            text=message.text,
             in_incident=in_incident,
             author_tags=author_tags,
         )
+
+    @classmethod
+    def read(cls, *, text: str, **fields: Any) -> Facts:
+        """The facts of a message given as plain values (its text as stored: the rules compare
+        it casefolded)."""
+        return cls(text=text.casefold(), **fields)
 
 
 def author_tags_of(author_ids: Iterable[int]) -> dict[int, frozenset[str]]:
@@ -174,7 +181,7 @@ def route_messages(
         brand_id, platform, org_id = channels[channel_id]
         if org_id not in rules:
             rules[org_id] = rules_for(org_id)
-        facts = Facts(
+        facts = Facts.read(
             brand_id=brand_id,
             channel_id=channel_id,
             platform=platform,
@@ -182,7 +189,7 @@ def route_messages(
             category=category,
             urgency=urgency,
             language=language,
-            text=text.casefold(),
+            text=text,
             in_incident=channel_id in in_incident,
             author_tags=tags.get(author_id, frozenset()),
         )

@@ -308,36 +308,6 @@ def _publication_versions(ids: Sequence[int], actor: Person | None, why: str) ->
     return versions
 
 
-def message_content(
-    *,
-    remote_id: str,
-    kind: str,
-    url: str,
-    in_reply_to: str,
-    sent_at: datetime,
-    channel: str,
-    platform: str,
-    author: tuple[str, str, str],
-    conversation: str,
-) -> dict[str, Any]:
-    handle, display_name, author_remote_id = author
-    return {
-        "remote_id": remote_id,
-        "kind": kind,
-        "url": url,
-        "in_reply_to": in_reply_to,
-        "sent_at": sent_at,
-        "channel": channel,
-        "platform": platform,
-        "author": {
-            "handle": handle,
-            "display_name": display_name,
-            "remote_id": author_remote_id,
-        },
-        "conversation": conversation,
-    }
-
-
 @dataclass(frozen=True)
 class _ChannelFacts:
     """What a message's version says of its channel: the same for a whole page."""
@@ -398,17 +368,21 @@ def _message_versions(
         sent_at,
     ) in rows:
         channel = channels[channel_id]
-        content = message_content(
-            remote_id=remote_id,
-            kind=message_kind,
-            url=url,
-            in_reply_to=in_reply_to,
-            sent_at=sent_at,
-            channel=channel.label,
-            platform=channel.platform,
-            author=(handle, display_name, author_remote_id),
-            conversation=conversation,
-        )
+        content = {
+            "remote_id": remote_id,
+            "kind": message_kind,
+            "url": url,
+            "in_reply_to": in_reply_to,
+            "sent_at": sent_at,
+            "channel": channel.label,
+            "platform": channel.platform,
+            "author": {
+                "handle": handle,
+                "display_name": display_name,
+                "remote_id": author_remote_id,
+            },
+            "conversation": conversation,
+        }
         versions.append(
             Version(
                 organization_id=channel.organization_id,
